@@ -1,0 +1,73 @@
+/**
+ * Typed errors shared by every telos package. Each names the field at fault and what was
+ * expected, so that a bad input is a message a user can act on, never a stack trace.
+ *
+ * @module
+ */
+import { Data } from "effect"
+
+/**
+ * A value (an action, an observation, a tensor, an argument) does not fit what was expected.
+ *
+ * @example
+ * ```ts
+ * new InvalidValueError({ field: "action[1]", expected: "a number in [-1, 1]", received: "NaN" })
+ * ```
+ */
+export class InvalidValueError extends Data.TaggedError("InvalidValueError")<{
+  readonly field: string
+  readonly expected: string
+  readonly received: string
+}> {
+  override get message(): string {
+    return `${this.field}: expected ${this.expected}, received ${this.received}`
+  }
+}
+
+/** A configuration failed to decode; `issues` lists every field at fault with what it expected. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly source: string
+  readonly issues: ReadonlyArray<{ readonly field: string; readonly expected: string }>
+}> {
+  override get message(): string {
+    const lines = this.issues.map((issue) => `${issue.field}: ${issue.expected}`)
+    return `invalid ${this.source}: ${lines.join("; ")}`
+  }
+}
+
+/** A tensor backend could not be loaded or initialised. */
+export class BackendError extends Data.TaggedError("BackendError")<{
+  readonly backend: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `backend ${this.backend} unavailable: ${this.reason}`
+  }
+}
+
+/** A name (environment, suite, planner) is not registered. */
+export class UnknownNameError extends Data.TaggedError("UnknownNameError")<{
+  readonly kind: string
+  readonly name: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `unknown ${this.kind} "${this.name}"; known: ${this.known.join(", ")}`
+  }
+}
+
+/** Every error telos raises on bad input. */
+export type TelosError = InvalidValueError | ConfigError | BackendError | UnknownNameError
+
+/** Describes any value briefly for an error message. */
+export const describeValue = (value: unknown): string => {
+  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value)
+  if (typeof value === "string") return JSON.stringify(value)
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    const items = Array.from(value as ArrayLike<unknown>)
+    const shown = items.slice(0, 6).map(describeValue).join(", ")
+    return `[${shown}${items.length > 6 ? ", ..." : ""}] (length ${items.length})`
+  }
+  return typeof value
+}

@@ -1,0 +1,45 @@
+/**
+ * The world model contract. Perception (`encode`) maps observations to latent states; the
+ * predictor (`step`) maps a latent state and an action to the next latent state. Both are
+ * TensorFlow.js functions, so a planner can differentiate a whole predicted trajectory with
+ * respect to the actions.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+import type { Box } from "./Space.js"
+
+/** A differentiable model of how the world responds to actions, in latent space. */
+export interface WorldModel {
+  readonly name: string
+  /** Size `D` of a latent state. */
+  readonly latentSize: number
+  /** The actions `step` accepts; planners keep their actions inside it. */
+  readonly actionSpace: Box
+  /** Primitive environment steps per model step (1 for the lowest level of a hierarchy). */
+  readonly stride: number
+  /** Perception: observations `[B, ...]` to latent states `[B, D]`. */
+  encode(observations: tf.Tensor): tf.Tensor2D
+  /** Prediction: latent states `[B, D]` and actions `[B, A]` to the next latent states `[B, D]`. */
+  step(states: tf.Tensor2D, actions: tf.Tensor2D, latentVariable?: tf.Tensor2D): tf.Tensor2D
+}
+
+/**
+ * Predicts a whole trajectory: from latent states `[B, D]` and actions `[T, B, A]` to the states
+ * `[T + 1, B, D]`, the first being the start.
+ *
+ * @example
+ * ```ts
+ * const states = tf.tidy(() => rollout(model, start, actions)) // [T + 1, B, D]
+ * ```
+ */
+export const rollout = (model: WorldModel, initial: tf.Tensor2D, actions: tf.Tensor3D): tf.Tensor3D =>
+  tf.tidy(() => {
+    const states: Array<tf.Tensor2D> = [initial]
+    let state = initial
+    for (const action of tf.unstack(actions) as Array<tf.Tensor2D>) {
+      state = model.step(state, action)
+      states.push(state)
+    }
+    return tf.stack(states) as tf.Tensor3D
+  })
