@@ -50,11 +50,18 @@ const firstLine = (error: unknown): string => {
   return line.length > 160 ? `${line.slice(0, 157)}...` : line
 }
 
+// Node marks a missing package with a code; bundlers and Vite-based runners (vitest) throw a plain
+// error whose message says the specifier could not be resolved.
+const missingModuleMessage =
+  /^(Cannot find (module|package)|Could not resolve|Failed to (load|resolve) (url|module|import))\b/i
+
 const isMissingModule = (error: unknown): boolean =>
   typeof error === "object" &&
   error !== null &&
-  "code" in error &&
-  (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND")
+  (("code" in error && (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND")) ||
+    ("message" in error &&
+      typeof error.message === "string" &&
+      missingModuleMessage.test(error.message.trimStart())))
 
 /** Options for {@link resolveBackend}. */
 export interface ResolveBackendOptions {

@@ -89,3 +89,26 @@ export const decodeConfigSync = <S extends Schema.Decoder<unknown>>(
   if (Result.isFailure(decoded)) throw decoded.failure
   return decoded.success
 }
+
+/** Every field of `T` present and defined. */
+export type Complete<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> }
+
+/**
+ * Fills the fields a decoded config left out (or set to `undefined`) from `defaults`.
+ *
+ * @example
+ * ```ts
+ * withDefaults({ horizon: 16, restarts: 8 }, { horizon: 30 }) // { horizon: 30, restarts: 8 }
+ * ```
+ */
+export const withDefaults = <T extends object>(
+  defaults: T,
+  overrides: { readonly [K in keyof T]?: T[K] | undefined }
+): T => {
+  const merged = { ...defaults }
+  for (const key of Object.keys(overrides) as Array<keyof T>) {
+    const value = overrides[key]
+    if (value !== undefined) merged[key] = value as T[keyof T]
+  }
+  return merged
+}

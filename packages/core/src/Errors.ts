@@ -64,7 +64,7 @@ export const describeValue = (value: unknown): string => {
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value)
   if (typeof value === "string") return JSON.stringify(value)
   if (value === null || value === undefined) return String(value)
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) {
     const items = Array.from(value as ArrayLike<unknown>)
     const shown = items.slice(0, 6).map(describeValue).join(", ")
     return `[${shown}${items.length > 6 ? ", ..." : ""}] (length ${items.length})`

@@ -44,9 +44,13 @@ export class Random {
   static fromSeed(seed: number): Random {
     if (!Number.isFinite(seed)) throw new RangeError(`seed: expected a finite number, received ${seed}`)
     const whole = Math.floor(seed)
-    const mix = splitmix32((whole ^ Math.floor((seed - whole) * 0x100000000)) >>> 0)
+    const fraction = Math.floor((seed - whole) * 0x100000000) >>> 0
+    const mix = splitmix32(whole >>> 0)
     const high = splitmix32(Math.floor(whole / 0x100000000) >>> 0)()
-    const state = new Uint32Array([mix() ^ high, mix(), mix(), mix()])
+    // The fractional bits get a word of their own, so that 0.5 and 2 ** 31 are different seeds;
+    // integer seeds (fraction 0) keep the stream they always had.
+    const low = fraction === 0 ? 0 : splitmix32(fraction ^ 0x6a09e667)()
+    const state = new Uint32Array([mix() ^ high, mix() ^ low, mix(), mix()])
     if (state.every((word) => word === 0)) state[0] = 1
     return new Random(state)
   }

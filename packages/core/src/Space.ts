@@ -56,10 +56,11 @@ export class Box {
     for (let i = 0; i < this.size; i++) {
       const low = this.low[i] as number
       const high = this.high[i] as number
-      if (Number.isNaN(low) || Number.isNaN(high) || low > high) {
+      // A bound of +Infinity below (or -Infinity above) leaves no finite value in the box.
+      if (Number.isNaN(low) || Number.isNaN(high) || low > high || low === Infinity || high === -Infinity) {
         throw new InvalidValueError({
           field: `Box bounds[${i}]`,
-          expected: "low <= high",
+          expected: "low <= high with low < Infinity and high > -Infinity",
           received: `low ${low}, high ${high}`
         })
       }
@@ -83,8 +84,13 @@ export class Box {
       const high = this.high[i] as number
       const lowFinite = Number.isFinite(low)
       const highFinite = Number.isFinite(high)
-      if (lowFinite && highFinite) value[i] = Math.min(high, low + (high - low) * rng.uniform())
-      else if (lowFinite) value[i] = low - Math.log(1 - rng.uniform())
+      if (lowFinite && highFinite) {
+        const u = rng.uniform()
+        const span = high - low
+        // A span wider than the largest double overflows to Infinity; interpolate instead.
+        const drawn = Number.isFinite(span) ? low + span * u : low * (1 - u) + high * u
+        value[i] = Math.min(high, Math.max(low, drawn))
+      } else if (lowFinite) value[i] = low - Math.log(1 - rng.uniform())
       else if (highFinite) value[i] = high + Math.log(1 - rng.uniform())
       else value[i] = rng.normal()
     }

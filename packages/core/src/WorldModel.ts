@@ -37,7 +37,13 @@ export const rollout = (model: WorldModel, initial: tf.Tensor2D, actions: tf.Ten
   tf.tidy(() => {
     const states: Array<tf.Tensor2D> = [initial]
     let state = initial
-    for (const action of tf.unstack(actions) as Array<tf.Tensor2D>) {
+    // TensorFlow.js's gradient of a one-element unstack is broken; a reshape is the same thing there.
+    const [steps, batch, size] = actions.shape
+    const perStep =
+      steps === 1
+        ? [actions.reshape([batch, size]) as tf.Tensor2D]
+        : (tf.unstack(actions) as Array<tf.Tensor2D>)
+    for (const action of perStep) {
       state = model.step(state, action)
       states.push(state)
     }

@@ -1,0 +1,301 @@
+/**
+ * The gradient planner: the actor searches for the action sequence of least cost by descending the
+ * cost through the differentiable world model. Several restarts per problem are optimised at once
+ * as one batch, Adam adapts the step per action component, every step is projected back into the
+ * action bounds, and a previous plan, shifted by one step, seeds the first restart.
+ *
+ * @module
+ */
+import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
+import { type Complete, decodeConfigSync, InvalidValueError, rollout, withDefaults } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import { Schema } from "effect"
+
+const positive = Schema.Number.check(Schema.isGreaterThan(0))
+const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
+const unitInterval = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1))
+
+/** The options of the gradient planner, as a Schema (every field optional, defaults below). */
+export const GradientPlannerOptions = Schema.Struct({
+  /** Adam steps per plan. */
+  iterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** Candidate sequences optimised per problem. */
+  restarts: Schema.optional(positiveInteger),
+  /** Adam step size, in units of the half-width of the action box. */
+  learningRate: Schema.optional(positive),
+  /** Standard deviation of random initial sequences, in units of the half-width of the action box. */
+  initialStd: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  beta1: Schema.optional(unitInterval),
+  beta2: Schema.optional(unitInterval),
+  epsilon: Schema.optional(positive)
+})
+
+/** The decoded options with defaults filled in. */
+export type GradientPlannerConfig = Complete<typeof GradientPlannerOptions.Type>
+
+/** The defaults: a quick planner for low-dimensional control. */
+export const defaultGradientPlannerConfig: GradientPlannerConfig = {
+  iterations: 20,
+  restarts: 8,
+  learningRate: 0.1,
+  initialStd: 0.3,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8
+}
+
+/**
+ * Builds a gradient planner. Options are validated: a bad one raises a `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * const planner = gradientPlanner({ iterations: 30, restarts: 16 })
+ * const plan = planner.plan({ model, initialStates, cost, horizon: 25 }, Random.fromSeed(0))
+ * plan.actions // Float32Array [N, 25, A], inside the model's action bounds
+ * ```
+ */
+export const gradientPlanner = (options: typeof GradientPlannerOptions.Encoded = {}): Planner => {
+  const config = withDefaults(
+    defaultGradientPlannerConfig,
+    decodeConfigSync(GradientPlannerOptions, options, "gradient planner options")
+  )
+  return { name: "gradient", plan: (problem, rng) => planByGradient(config, problem, rng) }
+}
+
+/** Checks the problem's shapes before any tensor work, so a mistake names the field at fault. */
+export const validateProblem = (problem: PlanningProblem): { problems: number; latentSize: number } => {
+  const { model, initialStates, horizon, warmStart } = problem
+  const [problems, latentSize] = initialStates.shape
+  if (initialStates.rank !== 2 || latentSize !== model.latentSize || problems < 1) {
+    throw new InvalidValueError({
+      field: "problem.initialStates",
+      expected: `a tensor of shape [N >= 1, ${model.latentSize}]`,
+      received: `shape [${initialStates.shape.join(", ")}]`
+    })
+  }
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new InvalidValueError({
+      field: "problem.horizon",
+      expected: "a positive integer",
+      received: String(horizon)
+    })
+  }
+  if (
+    warmStart !== undefined &&
+    (warmStart.problems !== problems ||
+      warmStart.horizon !== horizon ||
+      warmStart.actionSize !== model.actionSpace.size)
+  ) {
+    throw new InvalidValueError({
+      field: "problem.warmStart",
+      expected: `a plan for ${problems} problems, horizon ${horizon}, ${model.actionSpace.size} action dimensions`,
+      received: `${warmStart.problems} problems, horizon ${warmStart.horizon}, ${warmStart.actionSize} action dimensions`
+    })
+  }
+  return { problems, latentSize }
+}
+
+/**
+ * Initial action sequences, time-major `[T, N * R, A]` on the host: random normal around the
+ * centre of the box, clipped; restart 0 of each problem is the warm start shifted by one step
+ * (its last action repeated) when one is given.
+ */
+export const initialSequences = (
+  problem: PlanningProblem,
+  restarts: number,
+  initialStd: number,
+  rng: Random
+): Float32Array => {
+  const { model, horizon, warmStart } = problem
+  const problems = problem.initialStates.shape[0]
+  const { low, high, size: actionSize } = model.actionSpace
+  const candidates = problems * restarts
+  const sequences = new Float32Array(horizon * candidates * actionSize)
+  for (let candidate = 0; candidate < candidates; candidate++) {
+    const problemIndex = Math.floor(candidate / restarts)
+    const shifted = warmStart !== undefined && candidate % restarts === 0
+    for (let step = 0; step < horizon; step++) {
+      for (let dimension = 0; dimension < actionSize; dimension++) {
+        const lowBound = low[dimension] as number
+        const highBound = high[dimension] as number
+        let value: number
+        if (shifted) {
+          const source = Math.min(step + 1, horizon - 1)
+          value = warmStart.actions[(problemIndex * horizon + source) * actionSize + dimension] as number
+        } else {
+          const centre = (lowBound + highBound) / 2
+          value = centre + initialStd * ((highBound - lowBound) / 2) * rng.normal()
+        }
+        sequences[(step * candidates + candidate) * actionSize + dimension] = Math.min(
+          highBound,
+          Math.max(lowBound, value)
+        )
+      }
+    }
+  }
+  return sequences
+}
+
+/** Repeats each of the `N` rows `restarts` times: `[N, D]` to `[N * R, D]`, problem-major. */
+export const repeatRows = (rows: tf.Tensor2D, restarts: number): tf.Tensor2D =>
+  tf.tidy(() => {
+    const [count, size] = rows.shape
+    return rows
+      .expandDims(1)
+      .tile([1, restarts, 1])
+      .reshape([count * restarts, size]) as tf.Tensor2D
+  })
+
+/** What the search carries from one iteration to the next; every tensor is owned by the loop. */
+interface SearchState {
+  readonly actions: tf.Tensor3D
+  readonly firstMoment: tf.Tensor3D
+  readonly secondMoment: tf.Tensor3D
+  readonly bestActions: tf.Tensor3D
+  readonly bestCost: tf.Tensor1D
+  readonly initialCost: tf.Tensor1D
+}
+
+const disposeReplaced = (previous: SearchState, next: SearchState): void => {
+  const kept = new Set<tf.Tensor>(Object.values(next))
+  for (const tensor of new Set<tf.Tensor>(Object.values(previous))) if (!kept.has(tensor)) tensor.dispose()
+}
+
+const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem, rng: Random): Plan => {
+  const { problems, latentSize } = validateProblem(problem)
+  const { model, cost, horizon } = problem
+  const { restarts, iterations, beta1, beta2, epsilon } = config
+  const actionSize = model.actionSpace.size
+  const candidates = problems * restarts
+  const initial = initialSequences(problem, restarts, config.initialStd, rng)
+
+  const constants = tf.tidy(() => {
+    const low = tf.tensor1d(Float32Array.from(model.actionSpace.low))
+    const high = tf.tensor1d(Float32Array.from(model.actionSpace.high))
+    return {
+      low,
+      high,
+      stepScale: high.sub(low).div(2).mul(config.learningRate),
+      starts: repeatRows(problem.initialStates, restarts)
+    }
+  })
+  const costOf = (actions: tf.Tensor3D): tf.Tensor1D =>
+    cost.evaluate(rollout(model, constants.starts, actions), actions)
+  const costAndGradient = tf.valueAndGrad(costOf)
+  const meanOfBest = (costs: tf.Tensor1D): tf.Scalar =>
+    tf.tidy(() => costs.reshape([problems, restarts]).min(1).mean())
+  const trace: Array<tf.Scalar> = []
+  let state: SearchState | undefined
+  let flat: tf.Tensor1D | undefined
+  try {
+    state = tf.tidy(() => {
+      const actions = tf.tensor3d(initial, [horizon, candidates, actionSize])
+      const value = costOf(actions)
+      return {
+        actions,
+        firstMoment: tf.zerosLike(actions),
+        secondMoment: tf.zerosLike(actions),
+        bestActions: actions.clone(),
+        bestCost: value,
+        initialCost: value.clone()
+      }
+    })
+    trace.push(meanOfBest(state.bestCost))
+    for (let step = 1; step <= iterations; step++) {
+      const previous: SearchState = state
+      const next: SearchState = tf.tidy(() => {
+        const { grad } = costAndGradient(previous.actions)
+        const firstMoment = previous.firstMoment.mul(beta1).add(grad.mul(1 - beta1)) as tf.Tensor3D
+        const secondMoment = previous.secondMoment.mul(beta2).add(grad.square().mul(1 - beta2)) as tf.Tensor3D
+        const update = firstMoment
+          .div(1 - beta1 ** step)
+          .div(
+            secondMoment
+              .div(1 - beta2 ** step)
+              .sqrt()
+              .add(epsilon)
+          )
+          .mul(constants.stepScale)
+        // Projection: the plan never leaves the action box.
+        const actions = previous.actions
+          .sub(update)
+          .maximum(constants.low)
+          .minimum(constants.high) as tf.Tensor3D
+        // Only the new actions need scoring; the gradient pass above scored the previous ones.
+        const value = costOf(actions)
+        // NaN never compares below the best, so a diverging candidate cannot displace a finite one.
+        const improved = value.less(previous.bestCost)
+        return {
+          actions,
+          firstMoment,
+          secondMoment,
+          bestActions: tf.where(
+            improved.reshape([1, candidates, 1]),
+            actions,
+            previous.bestActions
+          ) as tf.Tensor3D,
+          bestCost: tf.where(improved, value, previous.bestCost) as tf.Tensor1D,
+          initialCost: previous.initialCost
+        }
+      })
+      disposeReplaced(previous, next)
+      state = next
+      trace.push(meanOfBest(state.bestCost))
+    }
+    const final: SearchState = state
+    flat = tf.tidy(() => {
+      // Per problem, the restart with the least cost.
+      const choice = final.bestCost.reshape([problems, restarts]).argMin(1)
+      const chosenRows = tf.range(0, candidates, restarts, "int32").add(choice)
+      const chosenActions = final.bestActions.gather(chosenRows, 1) as tf.Tensor3D
+      const predicted = rollout(model, problem.initialStates, chosenActions)
+      // One read-back per plan: everything the caller needs, concatenated.
+      return tf.concat([
+        chosenActions.transpose([1, 0, 2]).reshape([-1]),
+        predicted.transpose([1, 0, 2]).reshape([-1]),
+        final.bestCost.gather(chosenRows),
+        final.initialCost.reshape([problems, restarts]).min(1),
+        tf.stack(trace)
+      ]) as tf.Tensor1D
+    })
+  } finally {
+    if (state !== undefined) tf.dispose(Object.values(state))
+    tf.dispose(trace)
+    tf.dispose(Object.values(constants))
+  }
+  const values = flat.dataSync() as Float32Array
+  flat.dispose()
+  return unpackPlan(values, { problems, horizon, actionSize, latentSize, iterations })
+}
+
+const unpackPlan = (
+  values: Float32Array,
+  sizes: { problems: number; horizon: number; actionSize: number; latentSize: number; iterations: number }
+): Plan => {
+  const { problems, horizon, actionSize, latentSize, iterations } = sizes
+  let offset = 0
+  const take = (length: number): Float32Array => {
+    const part = values.slice(offset, offset + length)
+    offset += length
+    return part
+  }
+  const plan: Plan = {
+    problems,
+    horizon,
+    actionSize,
+    latentSize,
+    actions: take(problems * horizon * actionSize),
+    predictedStates: take(problems * (horizon + 1) * latentSize),
+    cost: take(problems),
+    initialCost: take(problems),
+    trace: Array.from(take(iterations + 1))
+  }
+  if (plan.cost.some((value) => !Number.isFinite(value))) {
+    throw new InvalidValueError({
+      field: "problem.initialStates",
+      expected: "start states and a cost that give a finite cost for at least one candidate",
+      received: `costs ${Array.from(plan.cost).join(", ")}`
+    })
+  }
+  return plan
+}

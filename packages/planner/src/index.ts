@@ -1,0 +1,14 @@
+/**
+ * `@telos/planner`: the actor and the cost module — differentiable costs, the gradient planner
+ * and the model-predictive control loop.
+ *
+ * @example
+ * ```ts
+ * import { gradientPlanner, goalCost, runEpisodes } from "@telos/planner"
+ * ```
+ *
+ * @module
+ */
+export * from "./Cost.js"
+export * from "./GradientPlanner.js"
+export * from "./ModelPredictiveControl.js"

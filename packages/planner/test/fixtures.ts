@@ -1,0 +1,51 @@
+import type { Env, StepResult, WorldModel } from "@telos/core"
+import { Box, Random } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+
+/** A world where the latent is a position and an action moves it: s' = s + scale * a. */
+export const shiftModel = (latentSize: number, bound = 1, scale = 0.1): WorldModel => ({
+  name: "shift",
+  latentSize,
+  actionSpace: new Box({ low: -bound, high: bound, shape: [latentSize] }),
+  stride: 1,
+  encode: (observations) => tf.tidy(() => observations.toFloat().reshape([-1, latentSize]) as tf.Tensor2D),
+  step: (states, actions) => tf.tidy(() => states.add(actions.mul(scale)) as tf.Tensor2D)
+})
+
+/** The same world as an environment: reach the goal within `tolerance`. */
+export const shiftEnv = (latentSize: number, tolerance = 0.05, maxEpisodeSteps = 60): Env => {
+  const actionSpace = new Box({ low: -1, high: 1, shape: [latentSize] })
+  let position = new Float64Array(latentSize)
+  let goal = new Float64Array(latentSize)
+  let steps = 0
+  const distance = (): number =>
+    Math.hypot(...position.map((value, index) => value - (goal[index] as number)))
+  return {
+    id: "shift",
+    observationSpace: new Box({ low: -10, high: 10, shape: [latentSize] }),
+    actionSpace,
+    maxEpisodeSteps,
+    reset: (options = {}) => {
+      const rng = Random.fromSeed(options.seed ?? 0)
+      position = Float64Array.from({ length: latentSize }, () => rng.uniformIn(-1, 1))
+      goal = Float64Array.from({ length: latentSize }, () => rng.uniformIn(-1, 1))
+      steps = 0
+      return { observation: position.slice(), info: { goal: goal.slice() } }
+    },
+    step: (action): StepResult<Float64Array> => {
+      const checked = actionSpace.validate(action, "action")
+      if (checked._tag === "Failure") throw checked.failure
+      position = position.map((value, index) => value + 0.1 * (checked.success[index] as number))
+      steps++
+      const success = distance() < tolerance
+      return {
+        observation: position.slice(),
+        reward: -distance(),
+        terminated: success,
+        truncated: !success && steps >= maxEpisodeSteps,
+        info: { success, goal: goal.slice() }
+      }
+    },
+    render: () => "<svg/>"
+  }
+}
