@@ -42,7 +42,7 @@ const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
 export const goalCost = (options: GoalCostOptions): Cost => {
   const mode = options.mode ?? "terminal"
   const weights = options.weights === undefined ? undefined : Array.from(options.weights)
-  if (weights !== undefined && weights.some((weight) => !Number.isFinite(weight) || weight < 0)) {
+  if (weights?.some((weight) => !Number.isFinite(weight) || weight < 0)) {
     throw new InvalidValueError({
       field: "goalCost.weights",
       expected: "finite, non-negative numbers",

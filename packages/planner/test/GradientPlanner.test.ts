@@ -57,9 +57,9 @@ describe("gradientPlanner", () => {
     fc.assert(
       fc.property(problemArbitrary, (input) => {
         const { plan } = planFor(input)
-        plan.cost.forEach((value, index) =>
+        plan.cost.forEach((value, index) => {
           expect(value).toBeLessThanOrEqual(plan.initialCost[index] as number)
-        )
+        })
         expect(plan.trace.length).toBe(input.iterations + 1)
         for (let i = 1; i < plan.trace.length; i++) {
           expect(plan.trace[i]).toBeLessThanOrEqual((plan.trace[i - 1] as number) + 1e-6)
