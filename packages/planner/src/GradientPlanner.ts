@@ -19,6 +19,12 @@ const unitInterval = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schem
 export const GradientPlannerOptions = Schema.Struct({
   /** Adam steps per plan. */
   iterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /**
+   * Adam steps when the problem carries a warm start (the previous plan, shifted); a warm start
+   * is close to a good plan, so receding-horizon control can afford far fewer. Defaults to
+   * `iterations`.
+   */
+  warmStartIterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** Candidate sequences optimised per problem. */
   restarts: Schema.optional(positiveInteger),
   /** Adam step size, in units of the half-width of the action box. */
@@ -31,11 +37,16 @@ export const GradientPlannerOptions = Schema.Struct({
 })
 
 /** The decoded options with defaults filled in. */
-export type GradientPlannerConfig = Complete<typeof GradientPlannerOptions.Type>
+export type GradientPlannerConfig = Complete<
+  Omit<typeof GradientPlannerOptions.Type, "warmStartIterations">
+> & {
+  readonly warmStartIterations: number | undefined
+}
 
 /** The defaults: a quick planner for low-dimensional control. */
 export const defaultGradientPlannerConfig: GradientPlannerConfig = {
   iterations: 20,
+  warmStartIterations: undefined,
   restarts: 8,
   learningRate: 0.1,
   initialStd: 0.3,
@@ -147,7 +158,7 @@ export const repeatRows = (rows: tf.Tensor2D, restarts: number): tf.Tensor2D =>
   })
 
 /** What the search carries from one iteration to the next; every tensor is owned by the loop. */
-interface SearchState {
+type SearchState = {
   readonly actions: tf.Tensor3D
   readonly firstMoment: tf.Tensor3D
   readonly secondMoment: tf.Tensor3D
@@ -164,7 +175,11 @@ const disposeReplaced = (previous: SearchState, next: SearchState): void => {
 const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem, rng: Random): Plan => {
   const { problems, latentSize } = validateProblem(problem)
   const { model, cost, horizon } = problem
-  const { restarts, iterations, beta1, beta2, epsilon } = config
+  const { restarts, beta1, beta2, epsilon } = config
+  const iterations =
+    problem.warmStart !== undefined && config.warmStartIterations !== undefined
+      ? config.warmStartIterations
+      : config.iterations
   const actionSize = model.actionSpace.size
   const candidates = problems * restarts
   const initial = initialSequences(problem, restarts, config.initialStd, rng)
@@ -181,7 +196,7 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
   })
   const costOf = (actions: tf.Tensor3D): tf.Tensor1D =>
     cost.evaluate(rollout(model, constants.starts, actions), actions)
-  const costAndGradient = tf.valueAndGrad(costOf)
+  const costAndGradient = tf.valueAndGrad(costOf as (actions: tf.Tensor) => tf.Tensor1D)
   const meanOfBest = (costs: tf.Tensor1D): tf.Scalar =>
     tf.tidy(() => costs.reshape([problems, restarts]).min(1).mean())
   const trace: Array<tf.Scalar> = []
@@ -190,21 +205,39 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
   try {
     state = tf.tidy(() => {
       const actions = tf.tensor3d(initial, [horizon, candidates, actionSize])
-      const value = costOf(actions)
+      // A forward pass first: a cost that does not fit the problem fails here, outside the gradient
+      // machinery, which cannot release everything when an error escapes it.
+      const initialCost = costOf(actions)
       return {
         actions,
         firstMoment: tf.zerosLike(actions),
         secondMoment: tf.zerosLike(actions),
         bestActions: actions.clone(),
-        bestCost: value,
-        initialCost: value.clone()
+        bestCost: initialCost.clone(),
+        initialCost
       }
     })
     trace.push(meanOfBest(state.bestCost))
-    for (let step = 1; step <= iterations; step++) {
+    // Each pass scores the current actions with their gradient, keeps the best seen, and takes one
+    // Adam step projected back into the box; a last pass only scores the final actions.
+    for (let step = 1; step <= iterations + 1; step++) {
       const previous: SearchState = state
+      const last = step === iterations + 1
       const next: SearchState = tf.tidy(() => {
-        const { grad } = costAndGradient(previous.actions)
+        const scored = last
+          ? { value: costOf(previous.actions), grad: undefined }
+          : costAndGradient(previous.actions)
+        const value = scored.value
+        // NaN never compares below the best, so a diverging candidate cannot displace a finite one.
+        const improved = value.less(previous.bestCost)
+        const bestActions = tf.where(
+          improved.reshape([1, candidates, 1]),
+          previous.actions,
+          previous.bestActions
+        )
+        const bestCost = tf.where(improved, value, previous.bestCost) as tf.Tensor1D
+        if (scored.grad === undefined) return { ...previous, bestActions, bestCost }
+        const grad = scored.grad
         const firstMoment = previous.firstMoment.mul(beta1).add(grad.mul(1 - beta1)) as tf.Tensor3D
         const secondMoment = previous.secondMoment.mul(beta2).add(grad.square().mul(1 - beta2)) as tf.Tensor3D
         const update = firstMoment
@@ -221,26 +254,19 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
           .sub(update)
           .maximum(constants.low)
           .minimum(constants.high) as tf.Tensor3D
-        // Only the new actions need scoring; the gradient pass above scored the previous ones.
-        const value = costOf(actions)
-        // NaN never compares below the best, so a diverging candidate cannot displace a finite one.
-        const improved = value.less(previous.bestCost)
         return {
           actions,
           firstMoment,
           secondMoment,
-          bestActions: tf.where(
-            improved.reshape([1, candidates, 1]),
-            actions,
-            previous.bestActions
-          ) as tf.Tensor3D,
-          bestCost: tf.where(improved, value, previous.bestCost) as tf.Tensor1D,
+          bestActions,
+          bestCost,
           initialCost: previous.initialCost
         }
       })
       disposeReplaced(previous, next)
       state = next
-      trace.push(meanOfBest(state.bestCost))
+      // The first pass re-scored the initial actions; later passes score what the updates made.
+      if (step > 1) trace.push(meanOfBest(state.bestCost))
     }
     const final: SearchState = state
     flat = tf.tidy(() => {

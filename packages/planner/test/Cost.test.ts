@@ -89,10 +89,11 @@ describe("cost combinators", () => {
     const before = tf.memory().numTensors
     const values = tf.tidy(() => cost.evaluate(states(), actions()).arraySync())
     expect(values).toEqual([1, 4, 4.5, 5])
-    const gradient = tf.tidy(() =>
-      tf
-        .grad((a: tf.Tensor3D) => cost.evaluate(states(), a))(actions())
-        .arraySync()
+    const gradient = tf.tidy(
+      () =>
+        tf
+          .grad((a: tf.Tensor) => cost.evaluate(states(), a as tf.Tensor3D))(actions())
+          .arraySync() as number[][][]
     )
     expect(gradient[0]).toEqual([[1], [2], [0], [-1]])
     expect(tf.memory().numTensors).toBe(before)

@@ -15,9 +15,9 @@ const problemArbitrary = fc.record({
   seed: fc.integer()
 })
 
-const planFor = (
-  input: fc.RecordValue<typeof problemArbitrary extends fc.Arbitrary<infer T> ? T : never>
-) => {
+type PlanInput = typeof problemArbitrary extends fc.Arbitrary<infer T> ? T : never
+
+const planFor = (input: PlanInput) => {
   const rng = Random.fromSeed(input.seed)
   const model = shiftModel(2, input.bound, 0.5)
   const goals = Array.from({ length: input.problems }, () => [rng.uniformIn(-3, 3), rng.uniformIn(-3, 3)])

@@ -1,0 +1,92 @@
+/**
+ * `defineEnv`: turns an {@link EnvDefinition} (a few pure functions) into an environment with
+ * action validation, seeding, step counting, a batched version and an optional ground-truth world
+ * model, ready for the registry.
+ *
+ * @module
+ */
+import { describeValue, InvalidValueError, type WorldModel } from "@telos/core"
+import { type BoxEnv, DefinedEnv } from "./DefinedEnv.js"
+import { type BoxVectorEnv, DefinedVectorEnv, type VectorEnvOptions } from "./DefinedVectorEnv.js"
+import type { EnvDefinition } from "./EnvDefinition.js"
+
+export type { EnvDefinition, TransitionResult } from "./EnvDefinition.js"
+
+/**
+ * A defined environment: makes single and batched copies, and offers its ground-truth model.
+ *
+ * @example
+ * ```ts
+ * const env = pointMass.make()
+ * const envs = pointMass.makeVector(16, { autoReset: true })
+ * if (pointMass.hasGroundTruthModel) pointMass.groundTruthModel()
+ * ```
+ */
+export interface EnvSpec<State> {
+  readonly id: string
+  readonly description: string
+  readonly definition: EnvDefinition<State>
+  /** Whether {@link EnvSpec.groundTruthModel} returns a model instead of throwing. */
+  readonly hasGroundTruthModel: boolean
+  /** A new environment, seeded from 0 until `reset({ seed })` says otherwise. */
+  make(): BoxEnv
+  /** `count` copies stepped together; `autoReset` defaults to `true`. */
+  makeVector(count: number, options?: VectorEnvOptions): BoxVectorEnv
+  /** The differentiable dynamics; throws `InvalidValueError` when the definition has none. */
+  groundTruthModel(): WorldModel
+}
+
+/**
+ * Builds an environment from its definition.
+ *
+ * @example
+ * ```ts
+ * const line = defineEnv({
+ *   id: "line",
+ *   description: "Reach 0 on a line.",
+ *   observationSpace: new Box({ low: -10, high: 10, shape: [1] }),
+ *   actionSpace: new Box({ low: -1, high: 1, shape: [1] }),
+ *   maxEpisodeSteps: 50,
+ *   initialState: (rng) => rng.uniformIn(-5, 5),
+ *   transition: (x, action) => ({ state: x + action[0]!, reward: -Math.abs(x), terminated: false }),
+ *   observe: (x) => Float64Array.of(x)
+ * })
+ * const env = line.make()
+ * env.reset({ seed: 1 })
+ * env.step([0.5])
+ * ```
+ */
+export const defineEnv = <State>(definition: EnvDefinition<State>): EnvSpec<State> => {
+  if (typeof definition.id !== "string" || definition.id.length === 0) {
+    throw new InvalidValueError({
+      field: "definition.id",
+      expected: "a non-empty string",
+      received: describeValue(definition.id)
+    })
+  }
+  if (!Number.isInteger(definition.maxEpisodeSteps) || definition.maxEpisodeSteps < 1) {
+    throw new InvalidValueError({
+      field: "definition.maxEpisodeSteps",
+      expected: "a positive integer",
+      received: describeValue(definition.maxEpisodeSteps)
+    })
+  }
+  return {
+    id: definition.id,
+    description: definition.description,
+    definition,
+    hasGroundTruthModel: definition.groundTruthModel !== undefined,
+    make: () => new DefinedEnv(definition),
+    makeVector: (count, options = {}) => new DefinedVectorEnv(definition, count, options),
+    groundTruthModel: () => {
+      if (definition.groundTruthModel === undefined) {
+        throw new InvalidValueError({
+          field: "groundTruthModel",
+          expected: "an environment that defines ground-truth dynamics",
+          received: `"${definition.id}", which defines none`
+        })
+      }
+      return definition.groundTruthModel()
+    }
+  }
+}

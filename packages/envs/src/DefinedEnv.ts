@@ -1,0 +1,171 @@
+/**
+ * The single environment that {@link defineEnv} builds around an {@link EnvDefinition}: it
+ * validates actions, owns the seeded random stream, counts steps and reports truncation.
+ *
+ * @module
+ */
+import {
+  type ActionInput,
+  type Box,
+  describeValue,
+  type Env,
+  type Info,
+  InvalidValueError,
+  Random,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult
+} from "@telos/core"
+import { Result } from "effect"
+import type { EnvDefinition } from "./EnvDefinition.js"
+import { fallbackSvg } from "./Svg.js"
+
+/**
+ * An environment over real vectors: both spaces are boxes, observations are `Float64Array`s.
+ *
+ * @example
+ * ```ts
+ * const env: BoxEnv = pointMass.make()
+ * const action = env.actionSpace.sample(Random.fromSeed(1))
+ * ```
+ */
+export interface BoxEnv extends Env<Float64Array> {
+  readonly observationSpace: Box
+  readonly actionSpace: Box
+}
+
+/**
+ * Where an episode stands: not started, in progress, or ended (terminated or truncated).
+ *
+ * @example
+ * ```ts
+ * const status: EpisodeStatus = "running"
+ * ```
+ */
+export type EpisodeStatus = "not-started" | "running" | "ended"
+
+/**
+ * A random stream from a reset seed, with a typed error instead of a `RangeError` for a bad one.
+ *
+ * @example
+ * ```ts
+ * randomFromSeed(7, "seed").uniform()
+ * ```
+ */
+export const randomFromSeed = (seed: number, field: string): Random => {
+  if (typeof seed !== "number" || !Number.isFinite(seed)) {
+    throw new InvalidValueError({ field, expected: "a finite number", received: describeValue(seed) })
+  }
+  return Random.fromSeed(seed)
+}
+
+/**
+ * One running copy of a defined environment.
+ *
+ * @example
+ * ```ts
+ * const env = new DefinedEnv(pointMass.definition)
+ * env.reset({ seed: 0 })
+ * env.step([0.5, -0.5])
+ * ```
+ */
+export class DefinedEnv<State> implements BoxEnv {
+  readonly id: string
+  readonly observationSpace: Box
+  readonly actionSpace: Box
+  readonly maxEpisodeSteps: number
+  private readonly definition: EnvDefinition<State>
+  // Seeded from 0 so that an env reset without a seed still behaves the same on every run.
+  private random = Random.fromSeed(0)
+  private state: State | undefined = undefined
+  private steps = 0
+  private ended = false
+
+  constructor(definition: EnvDefinition<State>) {
+    this.definition = definition
+    this.id = definition.id
+    this.observationSpace = definition.observationSpace
+    this.actionSpace = definition.actionSpace
+    this.maxEpisodeSteps = definition.maxEpisodeSteps
+  }
+
+  /** Where the current episode stands. */
+  get status(): EpisodeStatus {
+    return this.state === undefined ? "not-started" : this.ended ? "ended" : "running"
+  }
+
+  /** Starts an episode; a seed restarts the random stream, no seed continues it. */
+  reset(options: ResetOptions = {}): ResetResult<Float64Array> {
+    const random = options.seed === undefined ? this.random : randomFromSeed(options.seed, "seed")
+    const state = this.definition.initialState(random, options.options)
+    this.random = random
+    this.state = state
+    this.steps = 0
+    this.ended = false
+    return { observation: this.observe(state), info: this.info(state) }
+  }
+
+  /** Applies one action; throws `InvalidValueError` for a bad action or a step outside an episode. */
+  step(action: ActionInput): StepResult<Float64Array> {
+    this.requireRunning()
+    return this.advance(this.validateAction(action, "action"))
+  }
+
+  /** Checks an action against the action space, naming `field` in the error. */
+  validateAction(action: unknown, field: string): Float64Array {
+    const checked = this.actionSpace.validate(action, field)
+    if (Result.isFailure(checked)) throw checked.failure
+    return checked.success
+  }
+
+  /** Throws unless an episode is in progress. */
+  requireRunning(field = "step"): void {
+    if (this.status === "not-started") {
+      throw new InvalidValueError({
+        field,
+        expected: "a call to reset() before the first step",
+        received: "no episode in progress"
+      })
+    }
+    if (this.status === "ended") {
+      throw new InvalidValueError({
+        field,
+        expected: "a call to reset() after the episode ended",
+        received: "a step after the end of the episode"
+      })
+    }
+  }
+
+  /** Steps with an action that is already validated, in an episode that is known to be running. */
+  advance(action: Float64Array): StepResult<Float64Array> {
+    const state = this.state as State
+    const next = this.definition.transition(state, action, this.random)
+    this.state = next.state
+    this.steps += 1
+    const truncated = !next.terminated && this.steps >= this.maxEpisodeSteps
+    this.ended = next.terminated || truncated
+    return {
+      observation: this.observe(next.state),
+      reward: next.reward,
+      terminated: next.terminated,
+      truncated,
+      info: this.info(next.state)
+    }
+  }
+
+  /** An SVG picture of the current state. */
+  render(): string {
+    const state = this.state
+    if (state !== undefined && this.definition.render !== undefined) return this.definition.render(state)
+    return fallbackSvg(this.id, state === undefined ? undefined : this.observe(state))
+  }
+
+  // Copied so that callers may keep or modify observations without touching the env.
+  private observe(state: State): Float64Array {
+    return Float64Array.from(this.definition.observe(state))
+  }
+
+  private info(state: State): Info {
+    return this.definition.info?.(state) ?? {}
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The batched version of a defined environment: `count` independent copies stepped together,
+ * with Gymnasium's "next-step" automatic reset.
+ *
+ * @module
+ */
+import {
+  type ActionInput,
+  type Box,
+  describeValue,
+  InvalidValueError,
+  type ResetOptions,
+  type ResetResult,
+  type StepResult,
+  type VectorEnv
+} from "@telos/core"
+import { DefinedEnv } from "./DefinedEnv.js"
+import type { EnvDefinition } from "./EnvDefinition.js"
+
+/**
+ * Options for a vector environment.
+ *
+ * @example
+ * ```ts
+ * const options: VectorEnvOptions = { autoReset: false }
+ * ```
+ */
+export interface VectorEnvOptions {
+  /** Reset a finished copy on its next step (default `true`). */
+  readonly autoReset?: boolean | undefined
+}
+
+/**
+ * A vector environment over real vectors: both spaces are boxes.
+ *
+ * @example
+ * ```ts
+ * const envs: BoxVectorEnv = pointMass.makeVector(8)
+ * envs.reset({ seed: 0 })
+ * ```
+ */
+export interface BoxVectorEnv extends VectorEnv<Float64Array> {
+  readonly observationSpace: Box
+  readonly actionSpace: Box
+  /** Whether finished copies restart on their next step. */
+  readonly autoReset: boolean
+}
+
+/**
+ * `count` copies of one defined environment.
+ *
+ * @example
+ * ```ts
+ * const envs = new DefinedVectorEnv(pendulum.definition, 4, {})
+ * envs.reset({ seed: 10 }) // copy i is seeded with 10 + i
+ * envs.step([[0], [1], [-1], [2]])
+ * ```
+ */
+export class DefinedVectorEnv<State> implements BoxVectorEnv {
+  readonly id: string
+  readonly count: number
+  readonly observationSpace: Box
+  readonly actionSpace: Box
+  readonly maxEpisodeSteps: number
+  readonly autoReset: boolean
+  private readonly copies: ReadonlyArray<DefinedEnv<State>>
+
+  constructor(definition: EnvDefinition<State>, count: number, options: VectorEnvOptions) {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new InvalidValueError({
+        field: "count",
+        expected: "a positive integer",
+        received: describeValue(count)
+      })
+    }
+    this.id = definition.id
+    this.count = count
+    this.observationSpace = definition.observationSpace
+    this.actionSpace = definition.actionSpace
+    this.maxEpisodeSteps = definition.maxEpisodeSteps
+    this.autoReset = options.autoReset ?? true
+    this.copies = Array.from({ length: count }, () => new DefinedEnv(definition))
+  }
+
+  /** Resets every copy; copy `i` is seeded with `seed + i` when a seed is given. */
+  reset(options: ResetOptions = {}): ReadonlyArray<ResetResult<Float64Array>> {
+    const { seed } = options
+    return this.copies.map((copy, index) => {
+      const perCopy: ResetOptions = seed === undefined ? { ...options } : { ...options, seed: seed + index }
+      return copy.reset(perCopy)
+    })
+  }
+
+  /**
+   * Steps every copy with its own action. Every action and every copy is checked before any copy
+   * moves, so a bad batch changes nothing.
+   */
+  step(actions: ReadonlyArray<ActionInput>): ReadonlyArray<StepResult<Float64Array>> {
+    if (!Array.isArray(actions) || actions.length !== this.count) {
+      throw new InvalidValueError({
+        field: "actions",
+        expected: `an array of ${this.count} actions`,
+        received: describeValue(actions)
+      })
+    }
+    const checked = this.copies.map((copy, index) => copy.validateAction(actions[index], `actions[${index}]`))
+    this.copies.forEach((copy, index) => {
+      if (copy.status === "not-started" || (copy.status === "ended" && !this.autoReset)) {
+        copy.requireRunning(`copies[${index}]`)
+      }
+    })
+    return this.copies.map((copy, index) =>
+      copy.status === "ended" ? restart(copy) : copy.advance(checked[index] as Float64Array)
+    )
+  }
+}
+
+// Gymnasium's next-step autoreset: the step after the end is spent on the reset, and its action
+// is ignored.
+const restart = <State>(copy: DefinedEnv<State>): StepResult<Float64Array> => {
+  const { observation, info } = copy.reset()
+  return { observation, reward: 0, terminated: false, truncated: false, info }
+}

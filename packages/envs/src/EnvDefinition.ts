@@ -1,0 +1,75 @@
+/**
+ * What a user writes to define an environment: its spaces, how an episode starts, how one action
+ * changes the state, and what the agent observes. Everything else (validation, seeding, step
+ * counting, batching, the registry) comes from {@link defineEnv}.
+ *
+ * @module
+ */
+import type { Box, Info, Random, WorldModel } from "@telos/core"
+
+/**
+ * The outcome of one transition: the next state, its reward, and whether the task ended.
+ *
+ * @example
+ * ```ts
+ * const result: TransitionResult<number> = { state: 3, reward: -1, terminated: false }
+ * ```
+ */
+export interface TransitionResult<State> {
+  readonly state: State
+  readonly reward: number
+  /** The task itself ended the episode (goal reached, failure); step budgets are handled for you. */
+  readonly terminated: boolean
+}
+
+/**
+ * An environment as plain functions over an immutable `State`.
+ *
+ * @example
+ * ```ts
+ * const line: EnvDefinition<number> = {
+ *   id: "line",
+ *   description: "A point on a line that should reach 0.",
+ *   observationSpace: new Box({ low: -10, high: 10, shape: [1] }),
+ *   actionSpace: new Box({ low: -1, high: 1, shape: [1] }),
+ *   maxEpisodeSteps: 50,
+ *   initialState: (rng) => rng.uniformIn(-5, 5),
+ *   transition: (x, action) => {
+ *     const next = Math.max(-10, Math.min(10, x + action[0]!))
+ *     return { state: next, reward: -Math.abs(next), terminated: Math.abs(next) < 0.1 }
+ *   },
+ *   observe: (x) => Float64Array.of(x)
+ * }
+ * ```
+ */
+export interface EnvDefinition<State> {
+  /** The registry name, e.g. `"point-mass"`. */
+  readonly id: string
+  /** One sentence for listings. */
+  readonly description: string
+  readonly observationSpace: Box
+  readonly actionSpace: Box
+  /** Steps after which an episode is truncated. */
+  readonly maxEpisodeSteps: number
+  /**
+   * Starts an episode, drawing only from `rng` so that a seed fixes it. `options` are the
+   * environment-specific reset options; throw `InvalidValueError` for bad ones.
+   */
+  initialState(rng: Random, options: Readonly<Record<string, unknown>> | undefined): State
+  /**
+   * Applies an action that is already validated against `actionSpace`. Must not mutate `state`:
+   * batched copies and tests rely on old states staying valid.
+   */
+  transition(state: State, action: Float64Array, rng: Random): TransitionResult<State>
+  /** The observation of a state, a point of `observationSpace`. */
+  observe(state: State): Float64Array
+  /** Extra facts reported with each reset and step (the goal, whether it was reached, ...). */
+  info?(state: State): Info
+  /** An SVG picture of the state. */
+  render?(state: State): string
+  /**
+   * The same dynamics as a differentiable world model whose encoder is the identity on
+   * observations, so planners can be tested without any learning.
+   */
+  groundTruthModel?(): WorldModel
+}

@@ -1,0 +1,25 @@
+/**
+ * `@telos/envs`: environments for telos. `defineEnv` turns a few pure functions into an
+ * environment with validation, seeding, a batched version and a registry entry; `point-mass` and
+ * `pendulum` ship with differentiable ground-truth world models, so planners can be tested
+ * without any learning.
+ *
+ * @example
+ * ```ts
+ * import { envRegistry } from "@telos/envs"
+ * const env = envRegistry.make("point-mass")
+ * env.reset({ seed: 0 })
+ * const { observation, reward } = env.step([0.5, 0.5])
+ * ```
+ *
+ * @module
+ */
+export * from "./Builtins.js"
+export * from "./DefinedEnv.js"
+export * from "./DefinedVectorEnv.js"
+export * from "./DefineEnv.js"
+export * from "./Options.js"
+export * from "./Pendulum.js"
+export * from "./PointMass.js"
+export * from "./Registry.js"
+export * from "./Svg.js"
