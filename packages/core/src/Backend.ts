@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { Context, Effect, Layer } from "effect"
-import { ConfigError } from "./Errors.js"
+import { ConfigError, describeValue } from "./Errors.js"
 
 /** The backends telos knows, in order of preference. */
 export const backendNames = ["node-gpu", "node", "wasm", "cpu"] as const
@@ -99,7 +99,10 @@ export const resolveBackend = (
         return yield* new ConfigError({
           source: options.preferred !== undefined ? "backend option" : "environment",
           issues: [
-            { field: "TELOS_BACKEND", expected: `one of auto, ${known.join(", ")}; got "${requested}"` }
+            {
+              field: "TELOS_BACKEND",
+              expected: `expected one of auto, ${known.join(", ")}, received ${describeValue(requested)}`
+            }
           ]
         })
       }

@@ -56,13 +56,25 @@ export class UnknownNameError extends Data.TaggedError("UnknownNameError")<{
   }
 }
 
+/** A file could not be written or read. */
+export class FileError extends Data.TaggedError("FileError")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `${this.path}: ${this.reason}`
+  }
+}
+
 /** Every error telos raises on bad input. */
-export type TelosError = InvalidValueError | ConfigError | BackendError | UnknownNameError
+export type TelosError = InvalidValueError | ConfigError | BackendError | UnknownNameError | FileError
 
 /** Describes any value briefly for an error message. */
 export const describeValue = (value: unknown): string => {
   if (typeof value === "number") return Number.isNaN(value) ? "NaN" : String(value)
   if (typeof value === "string") return JSON.stringify(value)
+  if (typeof value === "boolean") return String(value)
+  if (typeof value === "bigint") return `${value}n`
   if (value === null || value === undefined) return String(value)
   if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) {
     const items = Array.from(value as ArrayLike<unknown>)

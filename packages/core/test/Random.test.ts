@@ -2,7 +2,8 @@ import { Random } from "@telos/core"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
-const draws = (rng: Random, count: number): Array<number> => Array.from({ length: count }, () => rng.uniform())
+const draws = (rng: Random, count: number): Array<number> =>
+  Array.from({ length: count }, () => rng.uniform())
 
 const seeds = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))
 

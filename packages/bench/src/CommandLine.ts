@@ -1,0 +1,90 @@
+/**
+ * The `telos` command line: `telos bench --list` and `telos bench --suite ID`. Every failure is
+ * one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
+ *
+ * @module
+ */
+import { join } from "node:path"
+import { resolveBackend } from "@telos/core"
+import { Cause, Effect, Exit, Result } from "effect"
+import { parseArguments, usage } from "./Arguments.js"
+import { makeProgress, type ProgressOutput } from "./Progress.js"
+import { summaryText } from "./Report.js"
+import { runSuite } from "./Runner.js"
+import { findSuite, suites } from "./Suites.js"
+
+/** Where the command line writes. */
+export interface Terminal {
+  readonly out: (line: string) => void
+  readonly error: (line: string) => void
+  readonly progressOutput: ProgressOutput
+  readonly environment: Readonly<Record<string, string | undefined>>
+}
+
+const inputErrors = new Set(["ConfigError", "UnknownNameError", "InvalidValueError"])
+
+const program = (argv: ReadonlyArray<string>, terminal: Terminal) =>
+  Effect.gen(function* () {
+    const command = parseArguments(argv)
+    if (Result.isFailure(command)) return yield* command.failure
+    const request = command.success
+    if (request.kind === "help") {
+      terminal.out(usage)
+      return
+    }
+    if (request.kind === "list") {
+      const width = Math.max(...suites.map((suite) => suite.id.length))
+      for (const suite of suites) terminal.out(`${suite.id.padEnd(width)}  ${suite.description}`)
+      return
+    }
+    const suite = yield* Effect.try({ try: () => findSuite(request.suite), catch: (error) => error as Error })
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(`telos: suite ${suite.id} on backend ${backend.name}`)
+    const files = yield* runSuite(suite, {
+      backend: backend.name,
+      episodes: request.episodes,
+      seed: request.seed,
+      out: request.out,
+      progress: makeProgress(terminal.progressOutput, terminal.environment)
+    })
+    terminal.out("")
+    terminal.out(summaryText(files.results.rows))
+    for (const check of files.results.checks)
+      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+    terminal.out("")
+    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+  })
+
+/**
+ * Runs the command line and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv.slice(2), nodeTerminal())
+ * ```
+ */
+export const main = async (argv: ReadonlyArray<string>, terminal: Terminal): Promise<number> => {
+  const exit = await Effect.runPromiseExit(program(argv, terminal))
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.squash(exit.cause)
+  const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : ""
+  const message = failure instanceof Error ? failure.message : String(failure)
+  terminal.error(`telos: ${message.split("\n")[0]}`)
+  if (
+    terminal.environment.TELOS_DEBUG !== undefined &&
+    failure instanceof Error &&
+    failure.stack !== undefined
+  ) {
+    terminal.error(failure.stack)
+  }
+  return inputErrors.has(tag) ? 2 : 1
+}
+
+/** The real terminal: stdout, stderr and the process environment. */
+export const nodeTerminal = (): Terminal => ({
+  out: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+  progressOutput: process.stderr,
+  environment: process.env
+})

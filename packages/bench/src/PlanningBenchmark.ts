@@ -1,0 +1,81 @@
+/**
+ * One row of a planning suite: run a batch of seeded episodes with model-predictive control and
+ * summarise them.
+ *
+ * @module
+ */
+import type { Env, Info, Planner, Random, WorldModel } from "@telos/core"
+import type { ControlTask } from "@telos/planner"
+import { runEpisodes } from "@telos/planner"
+import type { PlanningRow } from "./Suite.js"
+
+/** What a planning row needs. */
+export interface PlanningBenchmark {
+  readonly env: string
+  readonly makeEnv: () => Env
+  readonly model: WorldModel
+  readonly planner: Planner
+  readonly horizon: number
+  readonly cost: ControlTask["cost"]
+  readonly goalOf?: (info: Info) => ArrayLike<number>
+  readonly isSuccess?: (info: Info) => boolean
+  readonly episodes: number
+  readonly seed: number
+  /** Extra fields for the row (the planner's settings, say). */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+const mean = (values: ReadonlyArray<number>): number =>
+  values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length
+
+/**
+ * Runs the row's episodes (seeds `seed, seed + 1, ...`) as one batch and summarises them.
+ *
+ * @example
+ * ```ts
+ * const row = runPlanningBenchmark({ env: "point-mass", makeEnv: () => pointMass.make(), ... }, rng, onStep)
+ * row.successRate
+ * ```
+ */
+export const runPlanningBenchmark = (
+  benchmark: PlanningBenchmark,
+  rng: Random,
+  onStep: (step: number, running: number) => void
+): PlanningRow => {
+  const envs = Array.from({ length: benchmark.episodes }, () => benchmark.makeEnv())
+  const seeds = envs.map((_, index) => benchmark.seed + index)
+  const task: ControlTask = {
+    model: benchmark.model,
+    planner: benchmark.planner,
+    horizon: benchmark.horizon,
+    cost: benchmark.cost,
+    ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
+    ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess })
+  }
+  const run = runEpisodes(envs, seeds, task, rng, { onStep })
+  const returns = run.episodes.map((episode) => episode.totalReward)
+  const longest = Math.max(...run.episodes.map((episode) => episode.plannedCosts.length))
+  const meanPlannedCost = Array.from({ length: longest }, (_, step) =>
+    mean(
+      run.episodes.flatMap((episode) =>
+        step < episode.plannedCosts.length ? [episode.plannedCosts[step] as number] : []
+      )
+    )
+  )
+  return {
+    env: benchmark.env,
+    planner: benchmark.planner.name,
+    levels: 1,
+    seed: benchmark.seed,
+    episodes: benchmark.episodes,
+    successRate: mean(run.episodes.map((episode) => (episode.success ? 1 : 0))),
+    meanReturn: mean(returns),
+    meanSteps: mean(run.episodes.map((episode) => episode.steps)),
+    planMsPerStep: run.planMillisecondsPerCall,
+    horizon: benchmark.horizon,
+    planCalls: run.planCalls,
+    returns,
+    meanPlannedCost,
+    ...benchmark.details
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Human-readable reports of a suite run: `report.md` for terminals and pull requests, and a
+ * self-contained `report.html` (no scripts, no external assets) with a chart of each row's
+ * planned cost over the episode.
+ *
+ * @module
+ */
+import type { SuiteResults } from "./Results.js"
+import type { PlanningRow } from "./Suite.js"
+
+/** The columns of the summary table, shared by the terminal, Markdown and HTML. */
+export const summaryColumns: ReadonlyArray<{
+  readonly title: string
+  readonly cell: (row: PlanningRow) => string
+}> = [
+  { title: "env", cell: (row) => row.env },
+  { title: "planner", cell: (row) => row.planner },
+  { title: "levels", cell: (row) => String(row.levels) },
+  { title: "episodes", cell: (row) => String(row.episodes) },
+  { title: "success", cell: (row) => row.successRate.toFixed(2) },
+  { title: "mean return", cell: (row) => row.meanReturn.toFixed(1) },
+  { title: "mean steps", cell: (row) => row.meanSteps.toFixed(1) },
+  { title: "plan ms/step", cell: (row) => row.planMsPerStep.toFixed(1) }
+]
+
+/** The summary as aligned plain-text lines, for the terminal. */
+export const summaryText = (rows: ReadonlyArray<PlanningRow>): string => {
+  const table = [
+    summaryColumns.map((column) => column.title),
+    ...rows.map((row) => summaryColumns.map((column) => column.cell(row)))
+  ]
+  const widths = summaryColumns.map((_, index) =>
+    Math.max(...table.map((line) => (line[index] as string).length))
+  )
+  return table
+    .map((line) =>
+      line
+        .map((cell, index) => cell.padEnd(widths[index] as number))
+        .join("  ")
+        .trimEnd()
+    )
+    .join("\n")
+}
+
+const formatValue = (value: unknown): string =>
+  typeof value === "string"
+    ? value
+    : JSON.stringify(value, (_key, item) => (typeof item === "number" ? Number(item.toPrecision(6)) : item))
+
+/** `report.md`. */
+export const renderMarkdown = (results: SuiteResults): string => {
+  const header = `| ${summaryColumns.map((column) => column.title).join(" | ")} |`
+  const rule = `| ${summaryColumns.map(() => "---").join(" | ")} |`
+  const lines = results.rows.map(
+    (row) => `| ${summaryColumns.map((column) => column.cell(row)).join(" | ")} |`
+  )
+  const checks = results.checks.map((check) => `- ${check.passed ? "PASS" : "FAIL"}: ${check.description}`)
+  const protocol = Object.entries(results.protocol).map(
+    ([key, value]) => `- **${key}**: ${formatValue(value)}`
+  )
+  return [
+    `# telos bench: ${results.suite}`,
+    "",
+    `Backend \`${results.backend}\`, started ${results.startedAt}, ${results.durationSeconds.toFixed(1)} s, status ${results.status}.`,
+    ...(results.error === undefined ? [] : ["", `**Stopped early:** ${results.error}`]),
+    "",
+    "## Results",
+    "",
+    header,
+    rule,
+    ...lines,
+    ...(checks.length === 0 ? [] : ["", "## Targets", "", ...checks]),
+    "",
+    "## Protocol",
+    "",
+    ...protocol,
+    ""
+  ].join("\n")
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
+
+/** A small line chart of the mean planned cost per step, or nothing when the row has none. */
+export const plannedCostChart = (row: PlanningRow): string => {
+  const costs = Array.isArray(row.meanPlannedCost) ? (row.meanPlannedCost as ReadonlyArray<number>) : []
+  const finite = costs.filter((value) => Number.isFinite(value))
+  if (finite.length < 2) return ""
+  const width = 360
+  const height = 120
+  const top = Math.max(...finite)
+  const bottom = Math.min(0, ...finite)
+  const span = top - bottom || 1
+  const points = costs
+    .map((value, index) => {
+      const x = (index / (costs.length - 1)) * (width - 20) + 10
+      const y = height - 10 - ((value - bottom) / span) * (height - 20)
+      return `${x.toFixed(1)},${y.toFixed(1)}`
+    })
+    .join(" ")
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" ` +
+    `aria-label="mean planned cost per step, ${escapeHtml(row.env)}">` +
+    `<rect width="${width}" height="${height}" fill="#fcfcfc" stroke="#ccc"/>` +
+    `<polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="${points}"/>` +
+    `<text x="12" y="16" font-size="11" fill="#555">planned cost, max ${top.toPrecision(3)}</text>` +
+    `<text x="12" y="${height - 2}" font-size="11" fill="#555">step 1 ... ${costs.length}</text>` +
+    `</svg>`
+  )
+}
+
+/** `report.html`: the same content as the Markdown report, plus charts. */
+export const renderHtml = (results: SuiteResults): string => {
+  const head = summaryColumns.map((column) => `<th>${escapeHtml(column.title)}</th>`).join("")
+  const body = results.rows
+    .map(
+      (row) =>
+        `<tr>${summaryColumns.map((column) => `<td>${escapeHtml(column.cell(row))}</td>`).join("")}</tr>`
+    )
+    .join("\n")
+  const checks = results.checks
+    .map(
+      (check) =>
+        `<li class="${check.passed ? "pass" : "fail"}">${check.passed ? "PASS" : "FAIL"}: ${escapeHtml(check.description)}</li>`
+    )
+    .join("\n")
+  const charts = results.rows
+    .map((row) => {
+      const chart = plannedCostChart(row)
+      return chart === ""
+        ? ""
+        : `<figure>${chart}<figcaption>${escapeHtml(row.env)}: mean planned cost per step</figcaption></figure>`
+    })
+    .join("\n")
+  const protocol = Object.entries(results.protocol)
+    .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(formatValue(value))}</dd>`)
+    .join("\n")
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>telos bench: ${escapeHtml(results.suite)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+.pass { color: #276749; } .fail { color: #c53030; }
+figure { display: inline-block; margin: 0.5rem; } dt { font-weight: bold; } dd { margin: 0 0 0.5rem 1rem; }
+</style>
+</head>
+<body>
+<h1>telos bench: ${escapeHtml(results.suite)}</h1>
+<p>Backend <code>${escapeHtml(results.backend)}</code>, started ${escapeHtml(results.startedAt)}, ${results.durationSeconds.toFixed(1)} s, status ${escapeHtml(results.status)}.</p>
+${results.error === undefined ? "" : `<p class="fail">Stopped early: ${escapeHtml(results.error)}</p>`}
+<h2>Results</h2>
+<table><thead><tr>${head}</tr></thead><tbody>
+${body}
+</tbody></table>
+${checks === "" ? "" : `<h2>Targets</h2><ul>${checks}</ul>`}
+${charts === "" ? "" : `<h2>Planned cost</h2>${charts}`}
+<h2>Protocol</h2>
+<dl>${protocol}</dl>
+</body>
+</html>
+`
+}

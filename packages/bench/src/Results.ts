@@ -1,0 +1,30 @@
+/**
+ * The results of a suite run as other tools read them (`results.json`), and the run directory.
+ *
+ * @module
+ */
+import type { BackendName } from "@telos/core"
+import type { PlanningRow, SuiteCheck } from "./Suite.js"
+
+/** The contents of `results.json`. */
+export interface SuiteResults {
+  readonly suite: string
+  readonly protocol: Readonly<Record<string, unknown>>
+  readonly backend: BackendName
+  readonly startedAt: string
+  /** `"running"` while rows are still being produced; the file is rewritten after every row. */
+  readonly status: "running" | "complete" | "failed"
+  readonly finishedAt?: string
+  readonly durationSeconds: number
+  readonly rows: ReadonlyArray<PlanningRow>
+  readonly checks: ReadonlyArray<SuiteCheck>
+  /** Why the run stopped early, when it did. */
+  readonly error?: string
+}
+
+/** `runs/<suite>/<timestamp>`, with a timestamp that sorts and is safe in file names. */
+export const defaultRunDirectory = (suite: string, startedAt: Date): string =>
+  `runs/${suite}/${startedAt.toISOString().replace(/[:.]/g, "-")}`
+
+/** Serialises results with stable formatting. Non-finite numbers become `null`, as JSON requires. */
+export const serializeResults = (results: SuiteResults): string => `${JSON.stringify(results, null, 2)}\n`

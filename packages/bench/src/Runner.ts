@@ -1,0 +1,113 @@
+/**
+ * Runs a suite: resolves the backend, streams the suite's rows, and rewrites `results.json`,
+ * `report.md` and `report.html` after every row, so an interrupted run keeps what it finished.
+ *
+ * @module
+ */
+import { join } from "node:path"
+import type { BackendName, FileError } from "@telos/core"
+import { writeFileAtomic } from "@telos/core"
+import { Data, Effect } from "effect"
+import type { Progress } from "./Progress.js"
+import { renderHtml, renderMarkdown } from "./Report.js"
+import { defaultRunDirectory, type SuiteResults, serializeResults } from "./Results.js"
+import type { PlanningRow, Suite } from "./Suite.js"
+
+/** A suite stopped with an error of its own; the rows it finished are saved. */
+export class SuiteFailedError extends Data.TaggedError("SuiteFailedError")<{
+  readonly suite: string
+  readonly reason: string
+  readonly directory: string
+}> {
+  override get message(): string {
+    return `suite ${this.suite} failed: ${this.reason} (finished rows saved in ${this.directory})`
+  }
+}
+
+/** How to run a suite. */
+export interface RunOptions {
+  readonly backend: BackendName
+  readonly episodes: number | undefined
+  readonly seed: number
+  /** The run directory; `runs/<suite>/<timestamp>` when absent. */
+  readonly out: string | undefined
+  readonly progress: Progress
+  readonly now?: () => Date
+}
+
+/** The files of a finished or interrupted run. */
+export interface RunFiles {
+  readonly directory: string
+  readonly results: SuiteResults
+}
+
+const writeRun = (directory: string, results: SuiteResults): Effect.Effect<void, FileError> =>
+  Effect.all([
+    writeFileAtomic(join(directory, "results.json"), serializeResults(results)),
+    writeFileAtomic(join(directory, "report.md"), renderMarkdown(results)),
+    writeFileAtomic(join(directory, "report.html"), renderHtml(results))
+  ]).pipe(Effect.asVoid)
+
+const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "unknown error"
+
+/**
+ * Runs `suite` and writes its files.
+ *
+ * @example
+ * ```ts
+ * const files = await Effect.runPromise(runSuite(quickstartSuite, { backend: "wasm", episodes: 2, seed: 0, out: "tmp", progress }))
+ * files.results.rows.length // 2
+ * ```
+ */
+export const runSuite = (
+  suite: Suite,
+  options: RunOptions
+): Effect.Effect<RunFiles, FileError | SuiteFailedError> =>
+  Effect.gen(function* () {
+    const now = options.now ?? (() => new Date())
+    const started = now()
+    const directory = options.out ?? defaultRunDirectory(suite.id, started)
+    const rows: Array<PlanningRow> = []
+    const snapshot = (status: SuiteResults["status"], error?: string): SuiteResults => {
+      const finished = now()
+      return {
+        suite: suite.id,
+        protocol: suite.protocol,
+        backend: options.backend,
+        startedAt: started.toISOString(),
+        status,
+        ...(status === "running" ? {} : { finishedAt: finished.toISOString() }),
+        durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+        rows: [...rows],
+        checks: status === "complete" ? (suite.checks?.(rows) ?? []) : [],
+        ...(error === undefined ? {} : { error })
+      }
+    }
+    const iterator = suite
+      .run({
+        episodes: options.episodes,
+        seed: options.seed,
+        backend: options.backend,
+        progress: options.progress.update
+      })
+      [Symbol.asyncIterator]()
+    while (true) {
+      const next = yield* Effect.tryPromise({ try: () => iterator.next(), catch: firstLine }).pipe(
+        Effect.catch((reason) =>
+          Effect.gen(function* () {
+            options.progress.finish()
+            yield* writeRun(directory, snapshot("failed", reason))
+            return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
+          })
+        )
+      )
+      if (next.done === true) break
+      rows.push(next.value)
+      yield* writeRun(directory, snapshot("running"))
+    }
+    options.progress.finish()
+    const results = snapshot("complete")
+    yield* writeRun(directory, results)
+    return { directory, results }
+  })

@@ -1,0 +1,53 @@
+/**
+ * What a benchmark suite is: a named protocol that produces rows of results. The CLI, the results
+ * file and the reports only depend on this contract.
+ *
+ * @module
+ */
+import type { BackendName } from "@telos/core"
+
+/** One row of a planning suite (the fields other tools read are fixed by the design notes). */
+export interface PlanningRow {
+  readonly env: string
+  readonly planner: string
+  /** Levels of the planning hierarchy (1 for a flat planner). */
+  readonly levels: number
+  /** The first episode's seed; episode `i` uses `seed + i`. */
+  readonly seed: number
+  readonly episodes: number
+  readonly successRate: number
+  readonly meanReturn: number
+  readonly meanSteps: number
+  /** Mean wall-clock milliseconds per planning call (all episodes of the row planned as one batch). */
+  readonly planMsPerStep: number
+  /** What else a suite wants to report (horizon, restarts, per-episode returns, ...). */
+  readonly [extra: string]: unknown
+}
+
+/** What a suite run receives. */
+export interface SuiteContext {
+  /** Episodes per row, when the user overrides the suite's own counts. */
+  readonly episodes: number | undefined
+  readonly seed: number
+  readonly backend: BackendName
+  /** Reports progress of the current row: a short label and a fraction in [0, 1]. */
+  readonly progress: (label: string, fraction: number) => void
+}
+
+/** A criterion the suite checks on its own rows, shown in the report. */
+export interface SuiteCheck {
+  readonly description: string
+  readonly passed: boolean
+}
+
+/** A benchmark suite. */
+export interface Suite {
+  readonly id: string
+  readonly description: string
+  /** The protocol in words and numbers, copied into results.json and the reports. */
+  readonly protocol: Readonly<Record<string, unknown>>
+  /** Produces the rows one at a time, so that each finished row is saved before the next starts. */
+  run(context: SuiteContext): AsyncIterable<PlanningRow>
+  /** Checks against the suite's targets, evaluated on its rows. */
+  checks?(rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck>
+}

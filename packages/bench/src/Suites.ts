@@ -1,0 +1,20 @@
+/**
+ * The suites `telos bench` knows.
+ *
+ * @module
+ */
+import { UnknownNameError } from "@telos/core"
+import type { Suite } from "./Suite.js"
+import { quickstartSuite } from "./suites/Quickstart.js"
+
+/** Every built-in suite, in the order `--list` shows them. */
+export const suites: ReadonlyArray<Suite> = [quickstartSuite]
+
+/** The suite called `id`, or an error listing the known ones. */
+export const findSuite = (id: string): Suite => {
+  const suite = suites.find((candidate) => candidate.id === id)
+  if (suite === undefined) {
+    throw new UnknownNameError({ kind: "suite", name: id, known: suites.map((candidate) => candidate.id) })
+  }
+  return suite
+}
