@@ -30,6 +30,9 @@ export const BenchFlags = Schema.Struct({
 })
 
 const booleanFlags = new Set(["list", "help"])
+// Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
+// look numeric, so `--out 2024` names a directory called 2024.
+const numericFlags = new Set(["episodes", "seed"])
 
 /** The usage text. */
 export const usage = `usage:
@@ -68,7 +71,7 @@ const tokenize = (tokens: ReadonlyArray<string>): Result.Result<Record<string, u
       return Result.fail(argumentError(`--${name}`, "a value after the flag"))
     }
     if (inline === undefined) index++
-    flags[name] = asNumberIfNumeric(value)
+    flags[name] = numericFlags.has(name) ? asNumberIfNumeric(value) : value
   }
   return Result.succeed(flags)
 }

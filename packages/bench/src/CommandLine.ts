@@ -11,6 +11,7 @@ import { parseArguments, usage } from "./Arguments.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
 import { summaryText } from "./Report.js"
 import { runSuite } from "./Runner.js"
+import type { Suite } from "./Suite.js"
 import { findSuite, suites } from "./Suites.js"
 
 /** Where the command line writes. */
@@ -23,7 +24,7 @@ export interface Terminal {
 
 const inputErrors = new Set(["ConfigError", "UnknownNameError", "InvalidValueError"])
 
-const program = (argv: ReadonlyArray<string>, terminal: Terminal) =>
+const program = (argv: ReadonlyArray<string>, terminal: Terminal, catalog: ReadonlyArray<Suite>) =>
   Effect.gen(function* () {
     const command = parseArguments(argv)
     if (Result.isFailure(command)) return yield* command.failure
@@ -33,11 +34,14 @@ const program = (argv: ReadonlyArray<string>, terminal: Terminal) =>
       return
     }
     if (request.kind === "list") {
-      const width = Math.max(...suites.map((suite) => suite.id.length))
-      for (const suite of suites) terminal.out(`${suite.id.padEnd(width)}  ${suite.description}`)
+      const width = Math.max(...catalog.map((suite) => suite.id.length))
+      for (const suite of catalog) terminal.out(`${suite.id.padEnd(width)}  ${suite.description}`)
       return
     }
-    const suite = yield* Effect.try({ try: () => findSuite(request.suite), catch: (error) => error as Error })
+    const suite = yield* Effect.try({
+      try: () => findSuite(request.suite, catalog),
+      catch: (error) => error as Error
+    })
     const backend = yield* resolveBackend({ environment: terminal.environment })
     for (const notice of backend.notices) terminal.error(notice)
     terminal.out(`telos: suite ${suite.id} on backend ${backend.name}`)
@@ -64,8 +68,12 @@ const program = (argv: ReadonlyArray<string>, terminal: Terminal) =>
  * process.exitCode = await main(process.argv.slice(2), nodeTerminal())
  * ```
  */
-export const main = async (argv: ReadonlyArray<string>, terminal: Terminal): Promise<number> => {
-  const exit = await Effect.runPromiseExit(program(argv, terminal))
+export const main = async (
+  argv: ReadonlyArray<string>,
+  terminal: Terminal,
+  catalog: ReadonlyArray<Suite> = suites
+): Promise<number> => {
+  const exit = await Effect.runPromiseExit(program(argv, terminal, catalog))
   if (Exit.isSuccess(exit)) return 0
   const failure = Cause.squash(exit.cause)
   const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : ""

@@ -91,11 +91,13 @@ export const plannedCostChart = (row: PlanningRow): string => {
   const top = Math.max(...finite)
   const bottom = Math.min(0, ...finite)
   const span = top - bottom || 1
+  // Non-finite costs (a diverged plan) are left out: one "NaN" in `points` voids the whole line.
   const points = costs
-    .map((value, index) => {
+    .flatMap((value, index) => {
+      if (!Number.isFinite(value)) return []
       const x = (index / (costs.length - 1)) * (width - 20) + 10
       const y = height - 10 - ((value - bottom) / span) * (height - 20)
-      return `${x.toFixed(1)},${y.toFixed(1)}`
+      return [`${x.toFixed(1)},${y.toFixed(1)}`]
     })
     .join(" ")
   return (

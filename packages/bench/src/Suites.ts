@@ -11,10 +11,10 @@ import { quickstartSuite } from "./suites/Quickstart.js"
 export const suites: ReadonlyArray<Suite> = [quickstartSuite]
 
 /** The suite called `id`, or an error listing the known ones. */
-export const findSuite = (id: string): Suite => {
-  const suite = suites.find((candidate) => candidate.id === id)
+export const findSuite = (id: string, catalog: ReadonlyArray<Suite> = suites): Suite => {
+  const suite = catalog.find((candidate) => candidate.id === id)
   if (suite === undefined) {
-    throw new UnknownNameError({ kind: "suite", name: id, known: suites.map((candidate) => candidate.id) })
+    throw new UnknownNameError({ kind: "suite", name: id, known: catalog.map((candidate) => candidate.id) })
   }
   return suite
 }

@@ -141,3 +141,16 @@ export class TensorBackend extends Context.Service<TensorBackend, BackendChoice>
   static readonly layer = (options: ResolveBackendOptions = {}): Layer.Layer<TensorBackend, ConfigError> =>
     Layer.effect(TensorBackend, resolveBackend(options))
 }
+
+/**
+ * {@link resolveBackend} as a promise, for code outside Effect: activates the best backend and
+ * returns the choice (rejecting with a `ConfigError` for an unknown `TELOS_BACKEND`).
+ *
+ * @example
+ * ```ts
+ * const { name } = await activateBestBackend()
+ * console.log(`backend: ${name}`)
+ * ```
+ */
+export const activateBestBackend = (options: ResolveBackendOptions = {}): Promise<BackendChoice> =>
+  Effect.runPromise(resolveBackend(options))

@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs"
+import { InvalidValueError } from "./Errors.js"
 import type { Box } from "./Space.js"
 
 /** A differentiable model of how the world responds to actions, in latent space. */
@@ -49,3 +50,42 @@ export const rollout = (model: WorldModel, initial: tf.Tensor2D, actions: tf.Ten
     }
     return tf.stack(states) as tf.Tensor3D
   })
+
+/**
+ * Checks that a tensor is a matrix `[B, columns]`, so a mis-shaped input is a typed error naming
+ * `field` instead of a silent broadcast.
+ */
+export const checkMatrix = (tensor: tf.Tensor, columns: number, field: string): void => {
+  if (tensor.rank !== 2 || tensor.shape[1] !== columns) {
+    throw new InvalidValueError({
+      field,
+      expected: `a tensor of shape [B, ${columns}]`,
+      received: `shape [${tensor.shape.join(", ")}]`
+    })
+  }
+}
+
+/**
+ * Checks the inputs of a model step: states `[B, latentSize]` and actions `[B, actionSize]`.
+ *
+ * @example
+ * ```ts
+ * checkStepShapes(states, actions, 4, 2)
+ * ```
+ */
+export const checkStepShapes = (
+  states: tf.Tensor,
+  actions: tf.Tensor,
+  latentSize: number,
+  actionSize: number
+): void => {
+  checkMatrix(states, latentSize, "states")
+  checkMatrix(actions, actionSize, "actions")
+  if (states.shape[0] !== actions.shape[0]) {
+    throw new InvalidValueError({
+      field: "actions",
+      expected: `${states.shape[0]} rows, one per state`,
+      received: `${actions.shape[0]} rows`
+    })
+  }
+}

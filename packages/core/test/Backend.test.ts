@@ -1,4 +1,5 @@
 import {
+  activateBestBackend,
   type BackendCandidate,
   type BackendChoice,
   backendNames,
@@ -427,5 +428,21 @@ describe("TensorBackend layer", () => {
       expect(result.failure._tag).toBe("ConfigError")
       expect(result.failure.issues[0]!.field).toBe("TELOS_BACKEND")
     }
+  })
+})
+
+describe("activateBestBackend", () => {
+  it("resolves like resolveBackend, as a promise", async () => {
+    const choice = await activateBestBackend({
+      candidates: [missing("node"), working("cpu")],
+      environment: {}
+    })
+    expect(choice).toEqual({ name: "cpu", notices: ["telos: backend node skipped (not installed)"] })
+  })
+
+  it("rejects with a ConfigError for an unknown TELOS_BACKEND", async () => {
+    await expect(
+      activateBestBackend({ candidates: [working("cpu")], environment: { TELOS_BACKEND: "tpu" } })
+    ).rejects.toMatchObject({ _tag: "ConfigError" })
   })
 })

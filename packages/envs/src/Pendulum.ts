@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { Box, type Random, type WorldModel } from "@telos/core"
+import { Box, checkStepShapes, type Random, type WorldModel } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { defineEnv, type EnvSpec } from "./DefineEnv.js"
 import type { TransitionResult } from "./EnvDefinition.js"
-import { checkStepShapes, identityEncode } from "./GroundTruth.js"
+import { identityEncode } from "./GroundTruth.js"
 import { checkOptionNames, type ResetOptionValues, readNumberOption } from "./Options.js"
 import { svgDocument } from "./Svg.js"
 
