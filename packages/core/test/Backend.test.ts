@@ -12,7 +12,8 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Result } from "effect"
 import * as fc from "fast-check"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import { restoreBackendAfterAll } from "./support.js"
 
 /** A candidate that activates TensorFlow.js's bundled cpu backend under a telos name. */
 const working = (name: BackendCandidate["name"], loads: Array<string> = []): BackendCandidate => ({
@@ -59,16 +60,7 @@ const resolveFailure = async (options: ResolveBackendOptions): Promise<ConfigErr
   return result.failure
 }
 
-let original: string
-
-beforeAll(async () => {
-  await tf.ready()
-  original = tf.getBackend()
-})
-
-afterAll(async () => {
-  await tf.setBackend(original)
-})
+restoreBackendAfterAll()
 
 describe("resolveBackend with simulated candidates", () => {
   it("skips a backend that is not installed with a one-line notice", async () => {

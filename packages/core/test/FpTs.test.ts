@@ -1,10 +1,10 @@
 import { type BackendCandidate, Box, ConfigError, Discrete, InvalidValueError } from "@telos/core"
 import { decodeConfigEither, fromResult, resolveBackendTaskEither, validateEither } from "@telos/core/fp-ts"
-import * as tf from "@tensorflow/tfjs"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
 import { either } from "fp-ts"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import { restoreBackendAfterAll } from "./support.js"
 
 const left = <E, A>(value: either.Either<E, A>): E => {
   if (either.isRight(value)) throw new Error("expected Left")
@@ -89,16 +89,7 @@ describe("decodeConfigEither", () => {
 })
 
 describe("resolveBackendTaskEither", () => {
-  let original: string
-
-  beforeAll(async () => {
-    await tf.ready()
-    original = tf.getBackend()
-  })
-
-  afterAll(async () => {
-    await tf.setBackend(original)
-  })
+  restoreBackendAfterAll()
 
   const cpu: BackendCandidate = { name: "cpu", tensorflowName: "cpu", load: () => Promise.resolve() }
   const missing: BackendCandidate = {
