@@ -7,9 +7,10 @@
  * @module
  */
 import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
-import { type Complete, decodeConfigSync, InvalidValueError, rollout, withDefaults } from "@telos/core"
+import { type Complete, decodeConfigSync, rollout, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
+import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 
 const positive = Schema.Number.check(Schema.isGreaterThan(0))
 const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
@@ -71,39 +72,6 @@ export const gradientPlanner = (options: typeof GradientPlannerOptions.Encoded =
     decodeConfigSync(GradientPlannerOptions, options, "gradient planner options")
   )
   return { name: "gradient", plan: (problem, rng) => planByGradient(config, problem, rng) }
-}
-
-/** Checks the problem's shapes before any tensor work, so a mistake names the field at fault. */
-export const validateProblem = (problem: PlanningProblem): { problems: number; latentSize: number } => {
-  const { model, initialStates, horizon, warmStart } = problem
-  const [problems, latentSize] = initialStates.shape
-  if (initialStates.rank !== 2 || latentSize !== model.latentSize || problems < 1) {
-    throw new InvalidValueError({
-      field: "problem.initialStates",
-      expected: `a tensor of shape [N >= 1, ${model.latentSize}]`,
-      received: `shape [${initialStates.shape.join(", ")}]`
-    })
-  }
-  if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new InvalidValueError({
-      field: "problem.horizon",
-      expected: "a positive integer",
-      received: String(horizon)
-    })
-  }
-  if (
-    warmStart !== undefined &&
-    (warmStart.problems !== problems ||
-      warmStart.horizon !== horizon ||
-      warmStart.actionSize !== model.actionSpace.size)
-  ) {
-    throw new InvalidValueError({
-      field: "problem.warmStart",
-      expected: `a plan for ${problems} problems, horizon ${horizon}, ${model.actionSpace.size} action dimensions`,
-      received: `${warmStart.problems} problems, horizon ${warmStart.horizon}, ${warmStart.actionSize} action dimensions`
-    })
-  }
-  return { problems, latentSize }
 }
 
 /**
@@ -274,54 +242,18 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
       const choice = final.bestCost.reshape([problems, restarts]).argMin(1)
       const chosenRows = tf.range(0, candidates, restarts, "int32").add(choice)
       const chosenActions = final.bestActions.gather(chosenRows, 1) as tf.Tensor3D
-      const predicted = rollout(model, problem.initialStates, chosenActions)
-      // One read-back per plan: everything the caller needs, concatenated.
-      return tf.concat([
-        chosenActions.transpose([1, 0, 2]).reshape([-1]),
-        predicted.transpose([1, 0, 2]).reshape([-1]),
+      return packPlan(
+        problem,
+        chosenActions,
         final.bestCost.gather(chosenRows),
-        final.initialCost.reshape([problems, restarts]).min(1),
-        tf.stack(trace)
-      ]) as tf.Tensor1D
+        final.initialCost.reshape([problems, restarts]).min(1) as tf.Tensor1D,
+        tf.stack(trace) as tf.Tensor1D
+      )
     })
   } finally {
     if (state !== undefined) tf.dispose(Object.values(state))
     tf.dispose(trace)
     tf.dispose(Object.values(constants))
   }
-  const values = flat.dataSync() as Float32Array
-  flat.dispose()
-  return unpackPlan(values, { problems, horizon, actionSize, latentSize, iterations })
-}
-
-const unpackPlan = (
-  values: Float32Array,
-  sizes: { problems: number; horizon: number; actionSize: number; latentSize: number; iterations: number }
-): Plan => {
-  const { problems, horizon, actionSize, latentSize, iterations } = sizes
-  let offset = 0
-  const take = (length: number): Float32Array => {
-    const part = values.slice(offset, offset + length)
-    offset += length
-    return part
-  }
-  const plan: Plan = {
-    problems,
-    horizon,
-    actionSize,
-    latentSize,
-    actions: take(problems * horizon * actionSize),
-    predictedStates: take(problems * (horizon + 1) * latentSize),
-    cost: take(problems),
-    initialCost: take(problems),
-    trace: Array.from(take(iterations + 1))
-  }
-  if (plan.cost.some((value) => !Number.isFinite(value))) {
-    throw new InvalidValueError({
-      field: "problem.initialStates",
-      expected: "start states and a cost that give a finite cost for at least one candidate",
-      received: `costs ${Array.from(plan.cost).join(", ")}`
-    })
-  }
-  return plan
+  return readPlan(flat, { problems, horizon, actionSize, latentSize, traceLength: iterations + 1 })
 }

@@ -1,6 +1,6 @@
 /**
- * `@telos/planner`: the actor and the cost module — differentiable costs, the gradient planner
- * and the model-predictive control loop.
+ * `@telos/planner`: the actor and the cost module — differentiable costs, the gradient planner,
+ * random shooting, and the model-predictive control loop.
  *
  * @example
  * ```ts
@@ -12,3 +12,5 @@
 export * from "./Cost.js"
 export * from "./GradientPlanner.js"
 export * from "./ModelPredictiveControl.js"
+export * from "./PlanReadback.js"
+export * from "./RandomShootingPlanner.js"

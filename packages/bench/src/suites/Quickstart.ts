@@ -7,7 +7,14 @@
  */
 import { Random } from "@telos/core"
 import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
-import { actionMagnitudeCost, addCosts, goalCost, gradientPlanner, scaleCost } from "@telos/planner"
+import {
+  actionMagnitudeCost,
+  addCosts,
+  goalCost,
+  gradientPlanner,
+  randomShootingPlanner,
+  scaleCost
+} from "@telos/planner"
 import type * as tf from "@tensorflow/tfjs"
 import { runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { Suite, SuiteCheck } from "../Suite.js"
@@ -46,10 +53,11 @@ const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
 /** The quickstart suite. */
 export const quickstartSuite: Suite = {
   id: "quickstart",
-  description: "Gradient planner + MPC with ground-truth models: point-mass goal reaching, pendulum swing-up",
+  description:
+    "Gradient planner + MPC with ground-truth models (and random actions): point-mass reaching, pendulum swing-up",
   protocol: {
-    planner:
-      "gradient (Adam over the action sequence, restarts in one batch, projection to bounds, warm start)",
+    planners:
+      "gradient (Adam over the action sequence, restarts in one batch, projection to bounds, warm start); random (uniform random actions, the baseline)",
     control: "model-predictive control, replanning every step, all episodes of a row planned as one batch",
     models: "ground-truth differentiable dynamics (identity encoder)",
     "point-mass": "success: distance to goal < 0.05 within 100 steps; 20 episodes",
@@ -59,59 +67,73 @@ export const quickstartSuite: Suite = {
   },
   run: async function* (context) {
     const rng = Random.fromSeed(context.seed)
-    const massSettings = quickstartSettings["point-mass"]
-    const massModel = pointMass.groundTruthModel()
-    yield runPlanningBenchmark(
-      {
-        env: "point-mass",
-        makeEnv: () => pointMass.make(),
-        model: massModel,
-        planner: gradientPlanner(massSettings.planner),
-        horizon: massSettings.horizon,
-        goalOf: (info) => info.goal as Float64Array,
-        cost: (goals) =>
-          addCosts(
-            goalCost({ goal: requireGoals(goals), mode: "running", weights: massSettings.goalWeights }),
-            scaleCost(massSettings.actionWeight, actionMagnitudeCost())
-          ),
-        episodes: context.episodes ?? massSettings.episodes,
-        seed: context.seed,
-        details: { ...massSettings.planner }
-      },
-      rng.split(),
-      (step) => context.progress("point-mass", Math.min(1, step / pointMass.definition.maxEpisodeSteps))
-    )
-    const swingSettings = quickstartSettings.pendulum
-    yield runPlanningBenchmark(
-      {
-        env: "pendulum",
-        makeEnv: () => pendulum.make(),
-        model: pendulum.groundTruthModel(),
-        planner: gradientPlanner(swingSettings.planner),
-        horizon: swingSettings.horizon,
-        cost: () =>
-          addCosts(
-            goalCost({ goal: [[1, 0, 0]], mode: "running", weights: swingSettings.goalWeights }),
-            scaleCost(swingSettings.actionWeight, actionMagnitudeCost())
-          ),
-        isSuccess: pendulumBalanced,
-        episodes: context.episodes ?? swingSettings.episodes,
-        seed: context.seed,
-        details: { ...swingSettings.planner }
-      },
-      rng.split(),
-      (step) => context.progress("pendulum", step / pendulum.definition.maxEpisodeSteps)
-    )
+    const mass = quickstartSettings["point-mass"]
+    const swing = quickstartSettings.pendulum
+    // Random actions first set the scale: what the planner's rows are worth.
+    const random = randomShootingPlanner({ samples: 1, useWarmStart: false, name: "random" })
+    for (const [planner, details] of [
+      [gradientPlanner(mass.planner), mass.planner],
+      [random, {}]
+    ] as const) {
+      yield runPlanningBenchmark(
+        {
+          env: "point-mass",
+          makeEnv: () => pointMass.make(),
+          model: pointMass.groundTruthModel(),
+          planner,
+          horizon: mass.horizon,
+          goalOf: (info) => info.goal as Float64Array,
+          cost: (goals) =>
+            addCosts(
+              goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
+              scaleCost(mass.actionWeight, actionMagnitudeCost())
+            ),
+          episodes: context.episodes ?? mass.episodes,
+          seed: context.seed,
+          details
+        },
+        rng.split(),
+        (step) => context.progress(`point-mass ${planner.name}`, step / pointMass.definition.maxEpisodeSteps)
+      )
+    }
+    for (const [planner, details] of [
+      [gradientPlanner(swing.planner), swing.planner],
+      [random, {}]
+    ] as const) {
+      yield runPlanningBenchmark(
+        {
+          env: "pendulum",
+          makeEnv: () => pendulum.make(),
+          model: pendulum.groundTruthModel(),
+          planner,
+          horizon: swing.horizon,
+          cost: () =>
+            addCosts(
+              goalCost({ goal: [[1, 0, 0]], mode: "running", weights: swing.goalWeights }),
+              scaleCost(swing.actionWeight, actionMagnitudeCost())
+            ),
+          isSuccess: pendulumBalanced,
+          episodes: context.episodes ?? swing.episodes,
+          seed: context.seed,
+          details
+        },
+        rng.split(),
+        (step) => context.progress(`pendulum ${planner.name}`, step / pendulum.definition.maxEpisodeSteps)
+      )
+    }
   },
   checks: (rows): ReadonlyArray<SuiteCheck> => {
-    const mass = rows.find((row) => row.env === "point-mass")
-    const swing = rows.find((row) => row.env === "pendulum")
+    const mass = rows.find((row) => row.env === "point-mass" && row.planner === "gradient")
+    const swing = rows.find((row) => row.env === "pendulum" && row.planner === "gradient")
     return [
       {
-        description: "point-mass success rate >= 0.95",
+        description: "point-mass success rate >= 0.95 (gradient)",
         passed: mass !== undefined && mass.successRate >= 0.95
       },
-      { description: "pendulum mean return >= -250", passed: swing !== undefined && swing.meanReturn >= -250 }
+      {
+        description: "pendulum mean return >= -250 (gradient)",
+        passed: swing !== undefined && swing.meanReturn >= -250
+      }
     ]
   }
 }

@@ -1,0 +1,133 @@
+import { parseArguments, usage } from "@telos/bench"
+import { ConfigError } from "@telos/core"
+import { Result } from "effect"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+
+const success = (argv: ReadonlyArray<string>) => {
+  const parsed = parseArguments(argv)
+  if (Result.isFailure(parsed)) throw new Error(`expected success, got ${parsed.failure.message}`)
+  return parsed.success
+}
+
+const failure = (argv: ReadonlyArray<string>): ConfigError => {
+  const parsed = parseArguments(argv)
+  if (Result.isSuccess(parsed)) throw new Error(`expected failure, got ${JSON.stringify(parsed.success)}`)
+  return parsed.failure
+}
+
+describe("parseArguments", () => {
+  it.each([
+    [[]],
+    [["--help"]],
+    [["-h"]],
+    [["help"]],
+    [["bench", "--help"]],
+    [["bench", "--suite", "x", "--help"]]
+  ])("asks for help given %j", (argv) => {
+    expect(success(argv)).toEqual({ kind: "help" })
+  })
+
+  it("documents every flag in the usage text", () => {
+    for (const flag of ["--list", "--suite", "--out", "--episodes", "--seed", "TELOS_BACKEND"]) {
+      expect(usage).toContain(flag)
+    }
+  })
+
+  it("lists the suites with bench --list", () => {
+    expect(success(["bench", "--list"])).toEqual({ kind: "list" })
+  })
+
+  it("runs a suite with defaults: seed 0, no out directory, the suite's own episode counts", () => {
+    const command = success(["bench", "--suite", "quickstart"])
+    expect(command).toEqual({
+      kind: "run",
+      suite: "quickstart",
+      out: undefined,
+      episodes: undefined,
+      seed: 0
+    })
+  })
+
+  it("reads every option, in --flag value and --flag=value forms", () => {
+    const expected = { kind: "run", suite: "quickstart", out: "tmp/run", episodes: 3, seed: 7 }
+    expect(
+      success(["bench", "--suite", "quickstart", "--out", "tmp/run", "--episodes", "3", "--seed", "7"])
+    ).toEqual(expected)
+    expect(success(["bench", "--suite=quickstart", "--out=tmp/run", "--episodes=3", "--seed=7"])).toEqual(
+      expected
+    )
+    expect(
+      success(["bench", "--seed=7", "--episodes", "3", "--out=tmp/run", "--suite", "quickstart"])
+    ).toEqual(expected)
+  })
+
+  it("keeps an inline value that itself contains '='", () => {
+    expect(success(["bench", "--suite", "s", "--out=a=b"])).toMatchObject({ out: "a=b" })
+  })
+
+  it("keeps numeric-looking suite ids and directories as strings", () => {
+    expect(success(["bench", "--suite", "123", "--out", "2024"])).toMatchObject({ suite: "123", out: "2024" })
+  })
+
+  it.each([
+    { argv: ["bench", "--suite", "s", "--bogus", "x"], flag: "--bogus" },
+    { argv: ["bench", "--suite", "s", "--bogus=x"], flag: "--bogus" },
+    { argv: ["bench", "--suite", "s", "--episodes", "-2"], flag: "--episodes" },
+    { argv: ["bench", "--suite", "s", "--episodes", "0"], flag: "--episodes" },
+    { argv: ["bench", "--suite", "s", "--episodes", "1.5"], flag: "--episodes" },
+    { argv: ["bench", "--suite", "s", "--episodes", "abc"], flag: "--episodes" },
+    { argv: ["bench", "--suite", "s", "--episodes="], flag: "--episodes" },
+    { argv: ["bench", "--suite", "s", "--seed", "-1"], flag: "--seed" },
+    { argv: ["bench", "--suite", "s", "--seed", "0.5"], flag: "--seed" },
+    { argv: ["bench", "--suite", "s", "--episodes"], flag: "--episodes" },
+    { argv: ["bench", "--suite"], flag: "--suite" },
+    { argv: ["bench", "--suite", "--episodes", "2"], flag: "--suite" },
+    { argv: ["bench", "--suite", "s", "stray"], flag: "stray" },
+    { argv: ["bench", "quickstart"], flag: "quickstart" },
+    { argv: ["frobnicate"], flag: "frobnicate" },
+    { argv: ["bench", "--list=1"], flag: "--list" },
+    { argv: ["bench"], flag: "--suite" },
+    { argv: ["bench", "--out", "dir"], flag: "--suite" }
+  ])("rejects $argv with a ConfigError naming $flag", ({ argv, flag }) => {
+    const error = failure(argv)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error._tag).toBe("ConfigError")
+    expect(error.source).toBe("arguments")
+    expect(error.message).toContain(flag)
+    expect(error.message).not.toContain("\n")
+  })
+
+  it("says which command it expected for an unknown one", () => {
+    expect(failure(["frobnicate"]).message).toMatch(/bench/)
+  })
+
+  it("names every bad flag at once", () => {
+    const error = failure(["bench", "--suite", "s", "--episodes", "0", "--seed", "-3"])
+    expect(error.issues.map((issue) => issue.field).sort()).toEqual(["--episodes", "--seed"])
+  })
+
+  it("round-trips any positive integer episode count and non-negative seed", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.nat(),
+        fc.boolean(),
+        (episodes, seed, inline) => {
+          const argv = inline
+            ? ["bench", "--suite=s", `--episodes=${episodes}`, `--seed=${seed}`]
+            : ["bench", "--suite", "s", "--episodes", String(episodes), "--seed", String(seed)]
+          expect(success(argv)).toEqual({ kind: "run", suite: "s", out: undefined, episodes, seed })
+        }
+      )
+    )
+  })
+
+  it("rejects any non-positive integer episode count, naming --episodes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1_000_000, max: 0 }), (episodes) => {
+        expect(failure(["bench", "--suite", "s", `--episodes=${episodes}`]).message).toContain("--episodes")
+      })
+    )
+  })
+})

@@ -1,0 +1,157 @@
+import {
+  type PlanningRow,
+  pendulumBalanced,
+  quickstartSettings,
+  quickstartSuite,
+  runPlanningBenchmark,
+  suites
+} from "@telos/bench"
+import { type Env, type Info, Random } from "@telos/core"
+import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
+import { actionMagnitudeCost, addCosts, goalCost, gradientPlanner, scaleCost } from "@telos/planner"
+import type * as tf from "@tensorflow/tfjs"
+import { beforeAll, describe, expect, it } from "vitest"
+import { makeRow, useWasmBackend } from "./fixtures.js"
+
+beforeAll(async () => {
+  expect(await useWasmBackend()).toBe("wasm")
+})
+
+const checksOf = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<boolean> =>
+  (quickstartSuite.checks?.(rows) ?? []).map((check) => check.passed)
+
+describe("quickstartSuite", () => {
+  it("is listed, with a description and its settings in the protocol", () => {
+    expect(suites).toContain(quickstartSuite)
+    expect(quickstartSuite.id).toBe("quickstart")
+    expect(quickstartSuite.description.length).toBeGreaterThan(0)
+    expect(quickstartSuite.protocol.settings).toBe(quickstartSettings)
+  })
+
+  it("checks point-mass success >= 0.95 and pendulum mean return >= -250", () => {
+    const descriptions = (quickstartSuite.checks?.([]) ?? []).map((check) => check.description)
+    expect(descriptions).toEqual([
+      "point-mass success rate >= 0.95 (gradient)",
+      "pendulum mean return >= -250 (gradient)"
+    ])
+    const mass = (successRate: number) => makeRow({ env: "point-mass", successRate })
+    const swing = (meanReturn: number) => makeRow({ env: "pendulum", meanReturn })
+    expect(checksOf([mass(0.95), swing(-250)])).toEqual([true, true])
+    expect(checksOf([mass(1), swing(-120)])).toEqual([true, true])
+    expect(checksOf([mass(0.9499), swing(-250)])).toEqual([false, true])
+    expect(checksOf([mass(0.95), swing(-250.01)])).toEqual([true, false])
+    expect(checksOf([swing(-100), mass(0.5)])).toEqual([false, true])
+  })
+
+  it("judges only the gradient planner's rows, not the random baseline's", () => {
+    const random = { planner: "random" }
+    expect(
+      checksOf([
+        makeRow({ env: "point-mass", successRate: 1, ...random }),
+        makeRow({ env: "pendulum", meanReturn: 0, ...random })
+      ])
+    ).toEqual([false, false])
+  })
+
+  it("fails a check whose row is missing", () => {
+    expect(checksOf([])).toEqual([false, false])
+    expect(checksOf([makeRow({ env: "point-mass", successRate: 1 })])).toEqual([true, false])
+    expect(checksOf([makeRow({ env: "pendulum", meanReturn: 0 })])).toEqual([false, true])
+  })
+})
+
+describe("pendulumBalanced", () => {
+  it.each([
+    { theta: 0, thetaDot: 0, balanced: true },
+    { theta: 0.05, thetaDot: -0.4, balanced: true },
+    { theta: 2 * Math.PI, thetaDot: 0, balanced: true },
+    { theta: -2 * Math.PI + 0.05, thetaDot: 0.1, balanced: true },
+    { theta: 4 * Math.PI - 0.09, thetaDot: 0, balanced: true },
+    { theta: 0.11, thetaDot: 0, balanced: false },
+    { theta: -0.11, thetaDot: 0, balanced: false },
+    { theta: Math.PI, thetaDot: 0, balanced: false },
+    { theta: 0, thetaDot: 0.6, balanced: false },
+    { theta: 0, thetaDot: -0.6, balanced: false }
+  ])("theta $theta, thetaDot $thetaDot: $balanced", ({ theta, thetaDot, balanced }) => {
+    expect(pendulumBalanced({ theta, thetaDot })).toBe(balanced)
+  })
+})
+
+describe("the quickstart's settings with ground-truth models", () => {
+  it("drive the point mass to its goal in two seeded episodes", () => {
+    const settings = quickstartSettings["point-mass"]
+    const row = runPlanningBenchmark(
+      {
+        env: "point-mass",
+        makeEnv: () => pointMass.make(),
+        model: pointMass.groundTruthModel(),
+        planner: gradientPlanner(settings.planner),
+        horizon: settings.horizon,
+        goalOf: (info) => info.goal as Float64Array,
+        cost: (goals) =>
+          addCosts(
+            goalCost({ goal: goals as tf.Tensor2D, mode: "running", weights: settings.goalWeights }),
+            scaleCost(settings.actionWeight, actionMagnitudeCost())
+          ),
+        episodes: 2,
+        seed: 0
+      },
+      Random.fromSeed(0),
+      () => undefined
+    )
+    expect(row.successRate).toBe(1)
+    expect(row.meanSteps).toBeLessThan(pointMass.definition.maxEpisodeSteps)
+  })
+
+  it("keep a pendulum started upright balanced for 30 steps", () => {
+    const settings = quickstartSettings.pendulum
+    const steps = 30
+    const finals: Array<Info> = []
+    // The suite's pendulum starts anywhere; this one starts near upright and stops after 30 steps.
+    const makeEnv = (): Env => {
+      const env = pendulum.make()
+      let taken = 0
+      return {
+        ...env,
+        maxEpisodeSteps: steps,
+        reset: (options) => {
+          taken = 0
+          return env.reset({ ...options, options: { theta: 0.05, thetaDot: 0 } })
+        },
+        step: (action) => {
+          const outcome = env.step(action)
+          taken++
+          const truncated = outcome.truncated || taken >= steps
+          if (truncated) finals.push(outcome.info)
+          return { ...outcome, truncated }
+        }
+      }
+    }
+    const row = runPlanningBenchmark(
+      {
+        env: "pendulum",
+        makeEnv,
+        model: pendulum.groundTruthModel(),
+        planner: gradientPlanner(settings.planner),
+        horizon: settings.horizon,
+        cost: () =>
+          addCosts(
+            goalCost({ goal: [[1, 0, 0]], mode: "running", weights: settings.goalWeights }),
+            scaleCost(settings.actionWeight, actionMagnitudeCost())
+          ),
+        isSuccess: pendulumBalanced,
+        episodes: 1,
+        seed: 0
+      },
+      Random.fromSeed(0),
+      () => undefined
+    )
+    expect(row.meanSteps).toBe(steps)
+    expect(finals).toHaveLength(1)
+    const final = finals[0] as Info
+    expect(Math.abs(normalizeAngle(final.theta as number))).toBeLessThan(0.1)
+    expect(row.successRate).toBe(1)
+    // Each step costs at most theta^2 + 0.1 thetaDot^2 + 0.001 u^2; staying up keeps that small.
+    expect(row.meanReturn).toBeGreaterThan(-1)
+  })
+})

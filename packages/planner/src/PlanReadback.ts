@@ -1,0 +1,109 @@
+/**
+ * What every planner does around its search: check the problem before any tensor work, and bring
+ * the answer back from the backend in a single read, as host arrays the caller owns.
+ *
+ * @module
+ */
+import type { Plan, PlanningProblem } from "@telos/core"
+import { InvalidValueError, rollout } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+
+/** Checks the problem's shapes before any tensor work, so a mistake names the field at fault. */
+export const validateProblem = (problem: PlanningProblem): { problems: number; latentSize: number } => {
+  const { model, initialStates, horizon, warmStart } = problem
+  const [problems, latentSize] = initialStates.shape
+  if (initialStates.rank !== 2 || latentSize !== model.latentSize || problems < 1) {
+    throw new InvalidValueError({
+      field: "problem.initialStates",
+      expected: `a tensor of shape [N >= 1, ${model.latentSize}]`,
+      received: `shape [${initialStates.shape.join(", ")}]`
+    })
+  }
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new InvalidValueError({
+      field: "problem.horizon",
+      expected: "a positive integer",
+      received: String(horizon)
+    })
+  }
+  if (
+    warmStart !== undefined &&
+    (warmStart.problems !== problems ||
+      warmStart.horizon !== horizon ||
+      warmStart.actionSize !== model.actionSpace.size)
+  ) {
+    throw new InvalidValueError({
+      field: "problem.warmStart",
+      expected: `a plan for ${problems} problems, horizon ${horizon}, ${model.actionSpace.size} action dimensions`,
+      received: `${warmStart.problems} problems, horizon ${warmStart.horizon}, ${warmStart.actionSize} action dimensions`
+    })
+  }
+  return { problems, latentSize }
+}
+
+/** The sizes needed to cut a packed plan back into its parts. */
+export interface PlanSizes {
+  readonly problems: number
+  readonly horizon: number
+  readonly actionSize: number
+  readonly latentSize: number
+  readonly traceLength: number
+}
+
+/**
+ * Packs a plan into one flat tensor (to be read back once): the chosen actions `[T, N, A]`, the
+ * states the model predicts under them, their cost `[N]`, the initial guesses' cost `[N]` and the
+ * trace. Call inside `tf.tidy`.
+ */
+export const packPlan = (
+  problem: PlanningProblem,
+  chosenActions: tf.Tensor3D,
+  cost: tf.Tensor1D,
+  initialCost: tf.Tensor1D,
+  trace: tf.Tensor1D
+): tf.Tensor1D => {
+  const predicted = rollout(problem.model, problem.initialStates, chosenActions)
+  return tf.concat([
+    chosenActions.transpose([1, 0, 2]).reshape([-1]),
+    predicted.transpose([1, 0, 2]).reshape([-1]),
+    cost,
+    initialCost,
+    trace
+  ]) as tf.Tensor1D
+}
+
+/**
+ * Reads a packed plan back to the host (the one read-back of a plan), disposes it, and cuts it into
+ * a {@link Plan}. A plan whose cost is not finite is an error: the start states or the cost
+ * produced NaN or infinity.
+ */
+export const readPlan = (packed: tf.Tensor1D, sizes: PlanSizes): Plan => {
+  const values = packed.dataSync() as Float32Array
+  packed.dispose()
+  const { problems, horizon, actionSize, latentSize, traceLength } = sizes
+  let offset = 0
+  const take = (length: number): Float32Array => {
+    const part = values.slice(offset, offset + length)
+    offset += length
+    return part
+  }
+  const plan: Plan = {
+    problems,
+    horizon,
+    actionSize,
+    latentSize,
+    actions: take(problems * horizon * actionSize),
+    predictedStates: take(problems * (horizon + 1) * latentSize),
+    cost: take(problems),
+    initialCost: take(problems),
+    trace: Array.from(take(traceLength))
+  }
+  if (plan.cost.some((value) => !Number.isFinite(value))) {
+    throw new InvalidValueError({
+      field: "problem.initialStates",
+      expected: "start states and a cost that give a finite cost for at least one candidate",
+      received: `costs ${Array.from(plan.cost).join(", ")}`
+    })
+  }
+  return plan
+}
