@@ -51,8 +51,9 @@ export const makeProgress = (
       const clamped = Math.max(0, Math.min(1, fraction))
       const width = 30
       const filled = Math.round(clamped * width)
+      // Clear the line first: a shorter label must not leave the end of a longer one behind.
       output.write(
-        `\r${label.padEnd(12)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(clamped * 100).toFixed(0).padStart(3)}%`
+        `\r\u001b[2K${label.padEnd(20)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(clamped * 100).toFixed(0).padStart(3)}%`
       )
       drawn = true
     },

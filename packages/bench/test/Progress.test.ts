@@ -55,6 +55,16 @@ describe("makeProgress", () => {
     expect(output.written).toHaveLength(2)
   })
 
+  it("clears the line before every draw, so a shorter label leaves nothing behind", () => {
+    const output = recorder(true)
+    const progress = makeProgress(output, {})
+    progress.update("point-mass gradient", 0.5)
+    vi.advanceTimersByTime(200)
+    progress.update("pendulum", 0.1)
+    expect(output.written.length).toBe(2)
+    for (const line of output.written) expect(line.startsWith(clearLine)).toBe(true)
+  })
+
   it("clears nothing when it drew nothing", () => {
     const output = recorder(true)
     makeProgress(output, {}).finish()
