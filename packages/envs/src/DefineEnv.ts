@@ -10,7 +10,7 @@ import { type BoxEnv, DefinedEnv } from "./DefinedEnv.js"
 import { type BoxVectorEnv, DefinedVectorEnv, type VectorEnvOptions } from "./DefinedVectorEnv.js"
 import type { EnvDefinition } from "./EnvDefinition.js"
 
-export type { EnvDefinition, TransitionResult } from "./EnvDefinition.js"
+export type { EnvDefinition, ImageRenderer, TransitionResult } from "./EnvDefinition.js"
 
 /**
  * A defined environment: makes single and batched copies, and offers its ground-truth model.

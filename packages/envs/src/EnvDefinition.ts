@@ -23,6 +23,23 @@ export interface TransitionResult<State> {
 }
 
 /**
+ * How an environment draws its state as an image: channel-major `uint8` pixels
+ * `[channels, height, width]`. Pixel observations, datasets and reports are built on it.
+ *
+ * @example
+ * ```ts
+ * const pixels = twoRooms.definition.image?.render(state) // Uint8Array(2 * 64 * 64)
+ * ```
+ */
+export interface ImageRenderer<State> {
+  readonly channels: number
+  readonly height: number
+  readonly width: number
+  /** Draws `state` into `target` (a fresh array when absent) and returns it. */
+  render(state: State, target?: Uint8Array): Uint8Array
+}
+
+/**
  * An environment as plain functions over an immutable `State`.
  *
  * @example
@@ -67,6 +84,8 @@ export interface EnvDefinition<State> {
   info?(state: State): Info
   /** An SVG picture of the state. */
   render?(state: State): string
+  /** The state as an image, for pixel observations and datasets; absent for state-only environments. */
+  readonly image?: ImageRenderer<State>
   /**
    * The same dynamics as a differentiable world model whose encoder is the identity on
    * observations, so planners can be tested without any learning.

@@ -1,0 +1,38 @@
+/**
+ * Walled arenas, the geometry shared by the navigation worlds (two-rooms, the mazes): a rectangle
+ * of free space in pixel units with axis-aligned wall rectangles inside it. `x` grows to the right,
+ * `y` downwards, as in images; a rectangle covers `[x, x + width) x [y, y + height)`.
+ *
+ * @module
+ */
+
+/** An axis-aligned rectangle in pixel units. */
+export interface Rectangle {
+  readonly x: number
+  readonly y: number
+  readonly width: number
+  readonly height: number
+}
+
+/** An arena of `width x height` pixels and the walls inside it. */
+export interface WallLayout {
+  readonly width: number
+  readonly height: number
+  readonly walls: ReadonlyArray<Rectangle>
+}
+
+/**
+ * Whether the point `(x, y)` lies inside a wall (or outside the arena).
+ *
+ * @example
+ * ```ts
+ * insideWall({ width: 64, height: 64, walls: [{ x: 32, y: 0, width: 3, height: 64 }] }, 33, 10) // true
+ * ```
+ */
+export const insideWall = (layout: WallLayout, x: number, y: number): boolean => {
+  if (!(x >= 0 && x <= layout.width && y >= 0 && y <= layout.height)) return true
+  for (const wall of layout.walls) {
+    if (x >= wall.x && x < wall.x + wall.width && y >= wall.y && y < wall.y + wall.height) return true
+  }
+  return false
+}
