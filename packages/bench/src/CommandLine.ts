@@ -53,7 +53,7 @@ const program = (argv: ReadonlyArray<string>, terminal: Terminal, catalog: Reado
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
     terminal.out("")
-    terminal.out(summaryText(files.results.rows))
+    terminal.out(summaryText(files.results.rows, suite.columns))
     for (const check of files.results.checks)
       terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
     terminal.out("")

@@ -6,32 +6,36 @@
  * @module
  */
 import type { SuiteResults } from "./Results.js"
-import type { PlanningRow } from "./Suite.js"
+import type { PlanningRow, SuiteRow, SummaryColumn } from "./Suite.js"
 
-/** The columns of the summary table, shared by the terminal, Markdown and HTML. */
-export const summaryColumns: ReadonlyArray<{
-  readonly title: string
-  readonly cell: (row: PlanningRow) => string
-}> = [
-  { title: "env", cell: (row) => row.env },
-  { title: "planner", cell: (row) => row.planner },
-  { title: "levels", cell: (row) => String(row.levels) },
-  { title: "episodes", cell: (row) => String(row.episodes) },
-  { title: "success", cell: (row) => row.successRate.toFixed(2) },
-  { title: "mean return", cell: (row) => row.meanReturn.toFixed(1) },
-  { title: "mean steps", cell: (row) => row.meanSteps.toFixed(1) },
-  { title: "plan ms/step", cell: (row) => row.planMsPerStep.toFixed(1) }
+// Planning suites' rows all carry the planning fields; the cast states that contract once.
+const planningColumn = (title: string, cell: (row: PlanningRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as PlanningRow)
+})
+
+/** The summary columns of planning suites, shared by the terminal, Markdown and HTML. */
+export const summaryColumns: ReadonlyArray<SummaryColumn> = [
+  planningColumn("env", (row) => row.env),
+  planningColumn("planner", (row) => row.planner),
+  planningColumn("levels", (row) => String(row.levels)),
+  planningColumn("episodes", (row) => String(row.episodes)),
+  planningColumn("success", (row) => row.successRate.toFixed(2)),
+  planningColumn("mean return", (row) => row.meanReturn.toFixed(1)),
+  planningColumn("mean steps", (row) => row.meanSteps.toFixed(1)),
+  planningColumn("plan ms/step", (row) => row.planMsPerStep.toFixed(1))
 ]
 
 /** The summary as aligned plain-text lines, for the terminal. */
-export const summaryText = (rows: ReadonlyArray<PlanningRow>): string => {
+export const summaryText = (
+  rows: ReadonlyArray<SuiteRow>,
+  columns: ReadonlyArray<SummaryColumn> = summaryColumns
+): string => {
   const table = [
-    summaryColumns.map((column) => column.title),
-    ...rows.map((row) => summaryColumns.map((column) => column.cell(row)))
+    columns.map((column) => column.title),
+    ...rows.map((row) => columns.map((column) => column.cell(row)))
   ]
-  const widths = summaryColumns.map((_, index) =>
-    Math.max(...table.map((line) => (line[index] as string).length))
-  )
+  const widths = columns.map((_, index) => Math.max(...table.map((line) => (line[index] as string).length)))
   return table
     .map((line) =>
       line
@@ -48,12 +52,13 @@ const formatValue = (value: unknown): string =>
     : JSON.stringify(value, (_key, item) => (typeof item === "number" ? Number(item.toPrecision(6)) : item))
 
 /** `report.md`. */
-export const renderMarkdown = (results: SuiteResults): string => {
-  const header = `| ${summaryColumns.map((column) => column.title).join(" | ")} |`
-  const rule = `| ${summaryColumns.map(() => "---").join(" | ")} |`
-  const lines = results.rows.map(
-    (row) => `| ${summaryColumns.map((column) => column.cell(row)).join(" | ")} |`
-  )
+export const renderMarkdown = (
+  results: SuiteResults,
+  columns: ReadonlyArray<SummaryColumn> = summaryColumns
+): string => {
+  const header = `| ${columns.map((column) => column.title).join(" | ")} |`
+  const rule = `| ${columns.map(() => "---").join(" | ")} |`
+  const lines = results.rows.map((row) => `| ${columns.map((column) => column.cell(row)).join(" | ")} |`)
   const checks = results.checks.map((check) => `- ${check.passed ? "PASS" : "FAIL"}: ${check.description}`)
   const protocol = Object.entries(results.protocol).map(
     ([key, value]) => `- **${key}**: ${formatValue(value)}`
@@ -82,7 +87,7 @@ const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
 
 /** A small line chart of the mean planned cost per step, or nothing when the row has none. */
-export const plannedCostChart = (row: PlanningRow): string => {
+export const plannedCostChart = (row: SuiteRow): string => {
   const costs = Array.isArray(row.meanPlannedCost) ? (row.meanPlannedCost as ReadonlyArray<number>) : []
   const finite = costs.filter((value) => Number.isFinite(value))
   if (finite.length < 2) return ""
@@ -102,7 +107,7 @@ export const plannedCostChart = (row: PlanningRow): string => {
     .join(" ")
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" ` +
-    `aria-label="mean planned cost per step, ${escapeHtml(row.env)}">` +
+    `aria-label="mean planned cost per step, ${escapeHtml(String(row.env))}">` +
     `<rect width="${width}" height="${height}" fill="#fcfcfc" stroke="#ccc"/>` +
     `<polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="${points}"/>` +
     `<text x="12" y="16" font-size="11" fill="#555">planned cost, max ${top.toPrecision(3)}</text>` +
@@ -112,13 +117,13 @@ export const plannedCostChart = (row: PlanningRow): string => {
 }
 
 /** `report.html`: the same content as the Markdown report, plus charts. */
-export const renderHtml = (results: SuiteResults): string => {
-  const head = summaryColumns.map((column) => `<th>${escapeHtml(column.title)}</th>`).join("")
+export const renderHtml = (
+  results: SuiteResults,
+  columns: ReadonlyArray<SummaryColumn> = summaryColumns
+): string => {
+  const head = columns.map((column) => `<th>${escapeHtml(column.title)}</th>`).join("")
   const body = results.rows
-    .map(
-      (row) =>
-        `<tr>${summaryColumns.map((column) => `<td>${escapeHtml(column.cell(row))}</td>`).join("")}</tr>`
-    )
+    .map((row) => `<tr>${columns.map((column) => `<td>${escapeHtml(column.cell(row))}</td>`).join("")}</tr>`)
     .join("\n")
   const checks = results.checks
     .map(
@@ -131,7 +136,7 @@ export const renderHtml = (results: SuiteResults): string => {
       const chart = plannedCostChart(row)
       return chart === ""
         ? ""
-        : `<figure>${chart}<figcaption>${escapeHtml(row.env)}: mean planned cost per step</figcaption></figure>`
+        : `<figure>${chart}<figcaption>${escapeHtml(String(row.env))}: mean planned cost per step</figcaption></figure>`
     })
     .join("\n")
   const protocol = Object.entries(results.protocol)

@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackendName } from "@telos/core"
-import type { PlanningRow, SuiteCheck } from "./Suite.js"
+import type { SuiteCheck, SuiteRow } from "./Suite.js"
 
 /** The contents of `results.json`. */
 export interface SuiteResults {
@@ -16,7 +16,7 @@ export interface SuiteResults {
   readonly status: "running" | "complete" | "failed"
   readonly finishedAt?: string
   readonly durationSeconds: number
-  readonly rows: ReadonlyArray<PlanningRow>
+  readonly rows: ReadonlyArray<SuiteRow>
   readonly checks: ReadonlyArray<SuiteCheck>
   /** Why the run stopped early, when it did. */
   readonly error?: string

@@ -11,7 +11,7 @@ import { Data, Effect } from "effect"
 import type { Progress } from "./Progress.js"
 import { renderHtml, renderMarkdown } from "./Report.js"
 import { defaultRunDirectory, type SuiteResults, serializeResults } from "./Results.js"
-import type { PlanningRow, Suite } from "./Suite.js"
+import type { Suite, SuiteRow, SummaryColumn } from "./Suite.js"
 
 /** A suite stopped with an error of its own; the rows it finished are saved. */
 export class SuiteFailedError extends Data.TaggedError("SuiteFailedError")<{
@@ -41,11 +41,15 @@ export interface RunFiles {
   readonly results: SuiteResults
 }
 
-const writeRun = (directory: string, results: SuiteResults): Effect.Effect<void, FileError> =>
+const writeRun = (
+  directory: string,
+  results: SuiteResults,
+  columns: ReadonlyArray<SummaryColumn> | undefined
+): Effect.Effect<void, FileError> =>
   Effect.all([
     writeFileAtomic(join(directory, "results.json"), serializeResults(results)),
-    writeFileAtomic(join(directory, "report.md"), renderMarkdown(results)),
-    writeFileAtomic(join(directory, "report.html"), renderHtml(results))
+    writeFileAtomic(join(directory, "report.md"), renderMarkdown(results, columns)),
+    writeFileAtomic(join(directory, "report.html"), renderHtml(results, columns))
   ]).pipe(Effect.asVoid)
 
 const firstLine = (error: unknown): string =>
@@ -68,7 +72,7 @@ export const runSuite = (
     const now = options.now ?? (() => new Date())
     const started = now()
     const directory = options.out ?? defaultRunDirectory(suite.id, started)
-    const rows: Array<PlanningRow> = []
+    const rows: Array<SuiteRow> = []
     const snapshot = (status: SuiteResults["status"], error?: string): SuiteResults => {
       const finished = now()
       return {
@@ -97,17 +101,17 @@ export const runSuite = (
         Effect.catch((reason) =>
           Effect.gen(function* () {
             options.progress.finish()
-            yield* writeRun(directory, snapshot("failed", reason))
+            yield* writeRun(directory, snapshot("failed", reason), suite.columns)
             return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
           })
         )
       )
       if (next.done === true) break
       rows.push(next.value)
-      yield* writeRun(directory, snapshot("running"))
+      yield* writeRun(directory, snapshot("running"), suite.columns)
     }
     options.progress.finish()
     const results = snapshot("complete")
-    yield* writeRun(directory, results)
+    yield* writeRun(directory, results, suite.columns)
     return { directory, results }
   })

@@ -6,6 +6,15 @@
  */
 import type { BackendName } from "@telos/core"
 
+/** One row of any suite: named fields, serialised as they are into results.json. */
+export type SuiteRow = Readonly<Record<string, unknown>>
+
+/** One column of a suite's summary table (terminal, Markdown and HTML). */
+export interface SummaryColumn {
+  readonly title: string
+  readonly cell: (row: SuiteRow) => string
+}
+
 /** One row of a planning suite (the fields other tools read are fixed by the design notes). */
 export interface PlanningRow {
   readonly env: string
@@ -47,7 +56,9 @@ export interface Suite {
   /** The protocol in words and numbers, copied into results.json and the reports. */
   readonly protocol: Readonly<Record<string, unknown>>
   /** Produces the rows one at a time, so that each finished row is saved before the next starts. */
-  run(context: SuiteContext): AsyncIterable<PlanningRow>
+  run(context: SuiteContext): AsyncIterable<SuiteRow>
   /** Checks against the suite's targets, evaluated on its rows. */
-  checks?(rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck>
+  checks?(rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck>
+  /** The summary table's columns; the planning columns when absent. */
+  readonly columns?: ReadonlyArray<SummaryColumn>
 }

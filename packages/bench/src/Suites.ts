@@ -5,10 +5,11 @@
  */
 import { UnknownNameError } from "@telos/core"
 import type { Suite } from "./Suite.js"
+import { envThroughputSuite } from "./suites/EnvThroughput.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
 
 /** Every built-in suite, in the order `--list` shows them. */
-export const suites: ReadonlyArray<Suite> = [quickstartSuite]
+export const suites: ReadonlyArray<Suite> = [quickstartSuite, envThroughputSuite]
 
 /** The suite called `id`, or an error listing the known ones. */
 export const findSuite = (id: string, catalog: ReadonlyArray<Suite> = suites): Suite => {

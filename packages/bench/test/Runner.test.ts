@@ -76,7 +76,7 @@ describe("runSuite", () => {
     const received: Array<ReadonlyArray<string>> = []
     const suite = listSuite("checked", rows, {
       checks: (finished) => {
-        received.push(finished.map((row) => row.env))
+        received.push(finished.map((row) => String(row.env)))
         return [
           { description: "three rows", passed: finished.length === 3 },
           { description: "all solved", passed: finished.every((row) => row.successRate === 1) }

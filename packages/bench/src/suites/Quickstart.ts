@@ -17,7 +17,7 @@ import {
 } from "@telos/planner"
 import type * as tf from "@tensorflow/tfjs"
 import { runPlanningBenchmark } from "../PlanningBenchmark.js"
-import type { Suite, SuiteCheck } from "../Suite.js"
+import type { PlanningRow, Suite, SuiteCheck } from "../Suite.js"
 
 /** Planner settings per environment: small enough to run on two cores in a few minutes. */
 export const quickstartSettings = {
@@ -123,8 +123,9 @@ export const quickstartSuite: Suite = {
     }
   },
   checks: (rows): ReadonlyArray<SuiteCheck> => {
-    const mass = rows.find((row) => row.env === "point-mass" && row.planner === "gradient")
-    const swing = rows.find((row) => row.env === "pendulum" && row.planner === "gradient")
+    const planning = rows as ReadonlyArray<PlanningRow>
+    const mass = planning.find((row) => row.env === "point-mass" && row.planner === "gradient")
+    const swing = planning.find((row) => row.env === "pendulum" && row.planner === "gradient")
     return [
       {
         description: "point-mass success rate >= 0.95 (gradient)",
