@@ -6,7 +6,7 @@
  * @module
  */
 import { Random } from "@telos/core"
-import { type EnvSpec, envRegistry } from "@telos/envs"
+import { type EnvRegistry, type EnvSpec, envRegistry } from "@telos/envs"
 import type { Suite, SuiteRow, SummaryColumn } from "../Suite.js"
 
 /** Seconds of stepping per row (after a short warm-up). */
@@ -138,35 +138,51 @@ const throughputColumn = (title: string, cell: (row: ThroughputRow) => string): 
   cell: (row) => cell(row as ThroughputRow)
 })
 
-/** The `envs` suite. */
-export const envThroughputSuite: Suite = {
-  id: "envs",
-  description: "Environment throughput: steps per second of every registered env, single, batched and bare",
-  protocol: {
-    what: "steps per second with uniformly random actions drawn before timing; episodes reset when they end",
-    single: "one environment through the Env API (action validation, observation copies, info)",
-    batched: `${batchedCopies} copies through the VectorEnv API, counted as ${batchedCopies} steps per call`,
-    definition: "the environment's pure transition and observe functions, as the data collectors call them",
-    secondsPerRow: throughputSeconds,
-    threads: "one (Node.js main thread)"
-  },
-  columns: [
-    throughputColumn("env", (row) => row.env),
-    throughputColumn("mode", (row) => row.mode),
-    throughputColumn("copies", (row) => String(row.copies)),
-    throughputColumn("observation size", (row) => String(row.observationSize)),
-    throughputColumn("steps/s", (row) => Math.round(row.stepsPerSecond).toLocaleString("en-US"))
-  ],
-  run: async function* (context) {
-    const entries = envRegistry.list()
-    const modes: ReadonlyArray<SteppingMode> = ["single", "batched", "definition"]
-    let done = 0
-    for (const { id } of entries) {
-      for (const mode of modes) {
-        context.progress(`${id} ${mode}`, done / (entries.length * modes.length))
-        yield measureThroughput(envRegistry.get(id), mode, context.seed)
-        done++
+/**
+ * Builds the `envs` suite over a registry (all built-in environments by default).
+ *
+ * @example
+ * ```ts
+ * const quick = makeEnvThroughputSuite({ seconds: 0.1 })
+ * ```
+ */
+export const makeEnvThroughputSuite = (
+  options: { readonly registry?: EnvRegistry; readonly seconds?: number } = {}
+): Suite => {
+  const registry = options.registry ?? envRegistry
+  const seconds = options.seconds ?? throughputSeconds
+  return {
+    id: "envs",
+    description: "Environment throughput: steps per second of every registered env, single, batched and bare",
+    protocol: {
+      what: "steps per second with uniformly random actions drawn before timing; episodes reset when they end",
+      single: "one environment through the Env API (action validation, observation copies, info)",
+      batched: `${batchedCopies} copies through the VectorEnv API, counted as ${batchedCopies} steps per call`,
+      definition: "the environment's pure transition and observe functions, as the data collectors call them",
+      secondsPerRow: seconds,
+      threads: "one (Node.js main thread)"
+    },
+    columns: [
+      throughputColumn("env", (row) => row.env),
+      throughputColumn("mode", (row) => row.mode),
+      throughputColumn("copies", (row) => String(row.copies)),
+      throughputColumn("observation size", (row) => String(row.observationSize)),
+      throughputColumn("steps/s", (row) => Math.round(row.stepsPerSecond).toLocaleString("en-US"))
+    ],
+    run: async function* (context) {
+      const entries = registry.list()
+      const modes: ReadonlyArray<SteppingMode> = ["single", "batched", "definition"]
+      let done = 0
+      for (const { id } of entries) {
+        for (const mode of modes) {
+          context.progress(`${id} ${mode}`, done / (entries.length * modes.length))
+          yield measureThroughput(registry.get(id), mode, context.seed, seconds)
+          done++
+        }
       }
     }
   }
 }
+
+/** The `envs` suite over every built-in environment. */
+export const envThroughputSuite: Suite = makeEnvThroughputSuite()
