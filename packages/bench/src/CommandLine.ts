@@ -1,13 +1,15 @@
 /**
- * The `telos` command line: `telos bench --list` and `telos bench --suite ID`. Every failure is
- * one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
+ * The `telos` command line: `telos bench --list`, `telos bench --suite ID` and `telos collect`.
+ * Every failure is one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
  *
  * @module
  */
 import { join } from "node:path"
 import { resolveBackend } from "@telos/core"
+import { type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
 import { parseArguments, usage } from "./Arguments.js"
+import { collectionSummaryText, runCollection } from "./Collection.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
 import { summaryText } from "./Report.js"
 import { runSuite } from "./Runner.js"
@@ -24,13 +26,27 @@ export interface Terminal {
 
 const inputErrors = new Set(["ConfigError", "UnknownNameError", "InvalidValueError"])
 
-const program = (argv: ReadonlyArray<string>, terminal: Terminal, catalog: ReadonlyArray<Suite>) =>
+const program = (
+  argv: ReadonlyArray<string>,
+  terminal: Terminal,
+  catalog: ReadonlyArray<Suite>,
+  environments: EnvRegistry
+) =>
   Effect.gen(function* () {
     const command = parseArguments(argv)
     if (Result.isFailure(command)) return yield* command.failure
     const request = command.success
     if (request.kind === "help") {
       terminal.out(usage)
+      return
+    }
+    if (request.kind === "collect") {
+      terminal.out(
+        `telos: collecting ${request.transitions} transitions from ${request.env} (${request.observations})`
+      )
+      const progress = makeProgress(terminal.progressOutput, terminal.environment)
+      const summary = yield* runCollection(request, { environments, progress })
+      terminal.out(collectionSummaryText(summary))
       return
     }
     if (request.kind === "list") {
@@ -61,7 +77,8 @@ const program = (argv: ReadonlyArray<string>, terminal: Terminal, catalog: Reado
   })
 
 /**
- * Runs the command line and returns the exit code.
+ * Runs the command line and returns the exit code. `catalog` and `environments` are the suites
+ * and environments it may name (the built-in ones unless a test or an embedding says otherwise).
  *
  * @example
  * ```ts
@@ -71,9 +88,10 @@ const program = (argv: ReadonlyArray<string>, terminal: Terminal, catalog: Reado
 export const main = async (
   argv: ReadonlyArray<string>,
   terminal: Terminal,
-  catalog: ReadonlyArray<Suite> = suites
+  catalog: ReadonlyArray<Suite> = suites,
+  environments: EnvRegistry = envRegistry
 ): Promise<number> => {
-  const exit = await Effect.runPromiseExit(program(argv, terminal, catalog))
+  const exit = await Effect.runPromiseExit(program(argv, terminal, catalog, environments))
   if (Exit.isSuccess(exit)) return 0
   const failure = Cause.squash(exit.cause)
   const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : ""

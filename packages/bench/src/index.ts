@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./Arguments.js"
+export * from "./Collection.js"
 export * from "./CommandLine.js"
 export * from "./PlanningBenchmark.js"
 export * from "./Progress.js"

@@ -3,12 +3,18 @@
  *
  * @module
  */
+import { mazeFourRooms, mazeLarge, mazeMedium, mazeU } from "./Maze.js"
 import { pendulum } from "./Pendulum.js"
 import { pointMass } from "./PointMass.js"
+import { reacher } from "./Reacher.js"
 import { EnvRegistry } from "./Registry.js"
+import { twoRooms, twoRoomsPixels } from "./TwoRooms.js"
+import { twoRoomsWind } from "./TwoRoomsWind.js"
 
 /**
- * The built-in environments: `point-mass` and `pendulum`.
+ * The built-in environments: `point-mass`, `pendulum` and `reacher`; the navigation worlds
+ * `two-rooms`, `two-rooms-pixels`, `two-rooms-wind`, `maze-u`, `maze-four-rooms`, `maze-medium`
+ * and `maze-large`.
  *
  * @example
  * ```ts
@@ -16,4 +22,14 @@ import { EnvRegistry } from "./Registry.js"
  * env.reset({ seed: 0 })
  * ```
  */
-export const envRegistry: EnvRegistry = new EnvRegistry().register(pointMass).register(pendulum)
+export const envRegistry: EnvRegistry = new EnvRegistry()
+  .register(pointMass)
+  .register(pendulum)
+  .register(reacher)
+  .register(twoRooms)
+  .register(twoRoomsPixels)
+  .register(twoRoomsWind)
+  .register(mazeU)
+  .register(mazeFourRooms)
+  .register(mazeMedium)
+  .register(mazeLarge)

@@ -3,9 +3,22 @@ import { EnvRegistry, envRegistry, pendulum, pointMass } from "@telos/envs"
 import { describe, expect, it } from "vitest"
 import { thrownBy } from "./support.js"
 
+const builtins = [
+  "point-mass",
+  "pendulum",
+  "reacher",
+  "two-rooms",
+  "two-rooms-pixels",
+  "two-rooms-wind",
+  "maze-u",
+  "maze-four-rooms",
+  "maze-medium",
+  "maze-large"
+]
+
 describe("EnvRegistry", () => {
   it("lists the built-in environments", () => {
-    expect(envRegistry.list().map((entry) => entry.id)).toEqual(["point-mass", "pendulum"])
+    expect(envRegistry.list().map((entry) => entry.id)).toEqual(builtins)
     for (const entry of envRegistry.list()) expect(entry.description.length).toBeGreaterThan(0)
   })
 
@@ -20,8 +33,8 @@ describe("EnvRegistry", () => {
   it("names the known ids when asked for an unknown one", () => {
     const error = thrownBy(() => envRegistry.get("cart-pole"))
     expect(error).toBeInstanceOf(UnknownNameError)
-    expect(error).toMatchObject({ kind: "environment", name: "cart-pole", known: ["point-mass", "pendulum"] })
-    expect((error as UnknownNameError).message).toContain("point-mass, pendulum")
+    expect(error).toMatchObject({ kind: "environment", name: "cart-pole", known: builtins })
+    expect((error as UnknownNameError).message).toContain(builtins.join(", "))
     expect(thrownBy(() => envRegistry.make("cart-pole"))).toBeInstanceOf(UnknownNameError)
   })
 

@@ -1,0 +1,230 @@
+import { readdir, stat, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { collectionSummaryText, main } from "@telos/bench"
+import { Box, Random } from "@telos/core"
+import { defineEnv, EnvRegistry, pendulum, pointMass } from "@telos/envs"
+import { openDataset } from "@telos/worldmodel"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { fakeTerminal, makeTempDir, removeTempDir } from "./fixtures.js"
+
+interface Spot {
+  readonly x: number
+  readonly y: number
+}
+
+/** A spot in a 16 x 16 square moved by displacements, drawn as one [1, 16, 16] image. */
+const spotWorld = defineEnv<Spot>({
+  id: "spot",
+  description: "A spot moved by displacements, with images.",
+  observationSpace: new Box({ low: 0, high: 16, shape: [2] }),
+  actionSpace: new Box({ low: -1.5, high: 1.5, shape: [2] }),
+  maxEpisodeSteps: 30,
+  initialState: (rng) => ({ x: rng.uniformIn(0, 16), y: rng.uniformIn(0, 16) }),
+  transition: (state, action) => ({
+    state: {
+      x: Math.min(15.99, Math.max(0, state.x + (action[0] as number))),
+      y: Math.min(15.99, Math.max(0, state.y + (action[1] as number)))
+    },
+    reward: 0,
+    terminated: false
+  }),
+  observe: (state) => Float64Array.of(state.x, state.y),
+  image: {
+    channels: 1,
+    height: 16,
+    width: 16,
+    render: (state, target = new Uint8Array(256)) => {
+      target.fill(0)
+      target[Math.floor(state.y) * 16 + Math.floor(state.x)] = 255
+      return target
+    }
+  }
+})
+
+const environments = new EnvRegistry().register(pointMass).register(pendulum).register(spotWorld)
+
+let directory = ""
+beforeEach(async () => {
+  directory = await makeTempDir()
+})
+afterEach(async () => {
+  await removeTempDir(directory)
+})
+
+const collect = async (flags: ReadonlyArray<string>, environment?: Record<string, string>) => {
+  const terminal = fakeTerminal(environment)
+  const code = await main(["collect", ...flags], terminal.terminal, [], environments)
+  return { code, ...terminal }
+}
+
+describe("telos collect", () => {
+  it("writes DIR/dataset.bin with images and prints a one-line summary", async () => {
+    const out = join(directory, "spot")
+    const run = await collect([
+      "--env",
+      "spot",
+      "--transitions",
+      "500",
+      "--out",
+      out,
+      "--obs",
+      "pixels",
+      "--episode-length",
+      "40",
+      "--seed",
+      "3"
+    ])
+    expect(run.error).toEqual([])
+    expect(run.code).toBe(0)
+    expect(run.out[0]).toBe("telos: collecting 500 transitions from spot (pixels)")
+    const path = join(out, "dataset.bin")
+    const bytes = (await stat(path)).size
+    expect(run.out[1]).toMatch(
+      new RegExp(
+        `^collected 500 transitions in 13 episodes: [0-9.]+ MB in [0-9.]+ s, [0-9]+ transitions/s -> ${path}$`
+      )
+    )
+    expect(run.out).toHaveLength(2)
+    expect(await readdir(out)).toEqual(["dataset.bin"])
+
+    const dataset = await openDataset(path)
+    expect(dataset.envId).toBe("spot")
+    expect(dataset.counts).toEqual({ episodes: 13, transitions: 500, steps: 513 })
+    expect(dataset.imageShape).toEqual([1, 16, 16])
+    expect(dataset.header.seed).toBe(3)
+    expect(dataset.header.collector).toMatchObject({
+      policy: "random-walk",
+      episodeLength: 40,
+      observations: "pixels"
+    })
+    expect(bytes).toBeGreaterThan(0)
+    // Every image shows the spot where the observation puts it.
+    for (let step = 0; step < dataset.counts.steps; step++) {
+      const x = Math.floor(dataset.observations[step * 2] as number)
+      const y = Math.floor(dataset.observations[step * 2 + 1] as number)
+      expect(dataset.images?.[step * 256 + y * 16 + x]).toBe(255)
+    }
+    const batch = dataset.sampleSubsequences(8, 16, Random.fromSeed(0))
+    expect(batch.images).toHaveLength(8 * 17 * 256)
+  })
+
+  it("collects state only by default, with the same data for the same seed", async () => {
+    const first = join(directory, "a")
+    const second = join(directory, "b")
+    for (const out of [first, second]) {
+      const run = await collect(["--env", "point-mass", "--transitions", "300", "--out", out, "--seed", "1"])
+      expect(run.code).toBe(0)
+    }
+    const [a, b] = await Promise.all([openDataset(first), openDataset(second)])
+    expect(a.images).toBeUndefined()
+    expect(a.header.collector).toMatchObject({
+      policy: "random-walk",
+      episodeLength: 100,
+      observations: "state"
+    })
+    expect(a.observations).toEqual(b.observations)
+    expect(a.actions).toEqual(b.actions)
+  })
+
+  it("explores a 1-D action space with uniform actions by default", async () => {
+    const out = join(directory, "pendulum")
+    expect((await collect(["--env", "pendulum", "--transitions", "250", "--out", out])).code).toBe(0)
+    const dataset = await openDataset(out)
+    expect(dataset.header.collector).toMatchObject({ policy: "uniform" })
+    expect([...dataset.episodeLengths]).toEqual([200, 50])
+  })
+
+  it("draws progress on a terminal and clears it before the summary", async () => {
+    const terminal = fakeTerminal()
+    const progressOutput = { isTTY: true, write: (text: string) => terminal.progress.push(text) }
+    const code = await main(
+      ["collect", "--env", "spot", "--transitions", "200", "--out", join(directory, "p")],
+      { ...terminal.terminal, progressOutput },
+      [],
+      environments
+    )
+    expect(code).toBe(0)
+    expect(terminal.progress.some((text) => text.includes("collect spot"))).toBe(true)
+    expect(terminal.progress.at(-1)).toBe("\r\u001b[2K")
+  })
+
+  it("rejects an unknown environment with one line listing the known ones, exit 2", async () => {
+    const run = await collect(["--env", "three-rooms", "--transitions", "10", "--out", join(directory, "x")])
+    expect(run.code).toBe(2)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]).toMatch(
+      /^telos: unknown environment "three-rooms"; known: point-mass, pendulum, spot$/
+    )
+    expect(await readdir(directory)).toEqual([])
+  })
+
+  it("rejects --obs pixels for an environment without images, naming --obs, exit 2", async () => {
+    const run = await collect([
+      "--env",
+      "point-mass",
+      "--transitions",
+      "10",
+      "--out",
+      join(directory, "x"),
+      "--obs",
+      "pixels"
+    ])
+    expect(run.code).toBe(2)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]).toMatch(/^telos: .*--obs/)
+    expect(run.error[0]).toContain("point-mass")
+    expect(await readdir(directory)).toEqual([])
+  })
+
+  it("rejects --policy random-walk for actions that are not 2-D, naming --policy, exit 2", async () => {
+    const run = await collect([
+      "--env",
+      "pendulum",
+      "--transitions",
+      "10",
+      "--out",
+      join(directory, "x"),
+      "--policy",
+      "random-walk"
+    ])
+    expect(run.code).toBe(2)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]).toMatch(/^telos: .*--policy/)
+  })
+
+  it("rejects a bad flag with one line naming it, exit 2", async () => {
+    const run = await collect(["--env", "spot", "--transitions", "-5", "--out", join(directory, "x")])
+    expect(run.code).toBe(2)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]).toContain("--transitions")
+  })
+
+  it("reports an output directory it cannot write as one line naming the file, exit 1", async () => {
+    // A directory below a plain file can never be created.
+    await writeFile(join(directory, "plain"), "")
+    const out = join(directory, "plain", "data")
+    const run = await collect(["--env", "spot", "--transitions", "10", "--out", out])
+    expect(run.code).toBe(1)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]?.startsWith(`telos: ${join(out, "dataset.bin")}: `)).toBe(true)
+  })
+})
+
+describe("collectionSummaryText", () => {
+  it("gives transitions, episodes, size, seconds, rate and path on one line", () => {
+    expect(
+      collectionSummaryText({
+        path: "runs/d/dataset.bin",
+        bytes: 12_345_678,
+        episodes: 500,
+        transitions: 100_000,
+        seconds: 20,
+        env: "two-rooms",
+        policy: "random-walk",
+        observations: "pixels"
+      })
+    ).toBe(
+      "collected 100000 transitions in 500 episodes: 12.3 MB in 20.0 s, 5000 transitions/s -> runs/d/dataset.bin"
+    )
+  })
+})

@@ -1,0 +1,55 @@
+/**
+ * The typed error of offline datasets on disk. A dataset file that is truncated, corrupt or of an
+ * unknown format must be reported as what it is (which file, which part, what went wrong), never
+ * as a `RangeError` from deep inside a typed-array constructor.
+ *
+ * @module
+ */
+import { Data } from "effect"
+
+/**
+ * What is wrong with a dataset file or a request made of it.
+ *
+ * @example
+ * ```ts
+ * const problem: DatasetProblem = "checksum-mismatch"
+ * ```
+ */
+export type DatasetProblem =
+  /** The file ends inside the part named in the detail (magic, header, or a field's block). */
+  | "truncated"
+  /** The file does not start with the dataset magic bytes. */
+  | "bad-magic"
+  /** The header is not JSON. */
+  | "header-not-json"
+  /** The header is JSON but a field of it is missing or wrong. */
+  | "bad-header"
+  /** A format version this reader does not know. */
+  | "unsupported-version"
+  /** The file goes on after the last block its header describes. */
+  | "trailing-bytes"
+  /** A block's bytes do not match its CRC-32. */
+  | "checksum-mismatch"
+  /** A block does not decode to the size its header promises. */
+  | "corrupt-block"
+  /** No episode is long enough for the subsequences asked for. */
+  | "episodes-too-short"
+
+/**
+ * A dataset file could not be read, or cannot serve a request.
+ *
+ * @example
+ * ```ts
+ * new DatasetError({ path: "runs/data/dataset.bin", problem: "bad-magic", detail: "not a telos dataset" })
+ *   .message // "runs/data/dataset.bin: not a telos dataset"
+ * ```
+ */
+export class DatasetError extends Data.TaggedError("DatasetError")<{
+  readonly path: string
+  readonly problem: DatasetProblem
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `${this.path}: ${this.detail}`
+  }
+}
