@@ -1,5 +1,5 @@
 import { Box, InvalidValueError, Random, type StepResult } from "@telos/core"
-import { type BoxEnv, defineEnv, type EnvSpec, pendulum, pointMass } from "@telos/envs"
+import { type BoxEnv, defineEnv, type EnvSpec, envRegistry, pointMass } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { actionSequences, runActions, thrownBy } from "./support.js"
@@ -169,7 +169,10 @@ const stepLikeVector = (
   return { observation, reward: 0, terminated: false, truncated: false, info }
 }
 
-const specs = [drift, pointMass, pendulum] as ReadonlyArray<EnvSpec<unknown>>
+// Every built-in environment, so a new one is covered as soon as it is registered.
+const specs = [drift, ...envRegistry.list().map((entry) => envRegistry.get(entry.id))] as ReadonlyArray<
+  EnvSpec<unknown>
+>
 
 describe("defineEnv: vector environments", () => {
   it("agree exactly with single environments under the same seeds and actions", () => {
