@@ -289,7 +289,15 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
     const dx = (action[0] as number) + state.windX
     const dy = (action[1] as number) + state.windY
     moveWithWalls(walls, state.x, state.y, dx, dy, rng, moved)
-    const next = { ...state, x: moved[0] as number, y: moved[1] as number }
+    // An explicit literal (not a spread) keeps one object shape on this hot path.
+    const next: NavigationState = {
+      x: moved[0] as number,
+      y: moved[1] as number,
+      goalX: state.goalX,
+      goalY: state.goalY,
+      windX: state.windX,
+      windY: state.windY
+    }
     const squared = (next.x - next.goalX) ** 2 + (next.y - next.goalY) ** 2
     return { state: next, reward: -Math.sqrt(squared), terminated: squared < successSquaredDistance }
   }
