@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Worker } from "node:worker_threads"
 import { Random } from "@telos/core"
 import { type EnvRegistry, type EnvSpec, envRegistry } from "@telos/envs"
 import type { Suite, SuiteRow, SummaryColumn } from "../Suite.js"
@@ -133,6 +134,28 @@ export const measureThroughput = (
   }
 }
 
+const modes: ReadonlyArray<SteppingMode> = ["single", "batched", "definition"]
+
+/**
+ * Measures a built-in environment in every mode inside a fresh worker thread (see
+ * `EnvThroughputWorker`). Only works from the built output, where the worker module is JavaScript.
+ */
+export const measureInWorker = (
+  id: string,
+  seed: number,
+  seconds: number
+): Promise<ReadonlyArray<ThroughputRow>> =>
+  new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./EnvThroughputWorker.js", import.meta.url), {
+      workerData: { id, modes, seed, seconds }
+    })
+    worker.once("message", (rows: ReadonlyArray<ThroughputRow>) => resolve(rows))
+    worker.once("error", reject)
+    worker.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`the throughput worker for ${id} exited with code ${code}`))
+    })
+  })
+
 const throughputColumn = (title: string, cell: (row: ThroughputRow) => string): SummaryColumn => ({
   title,
   cell: (row) => cell(row as ThroughputRow)
@@ -147,10 +170,16 @@ const throughputColumn = (title: string, cell: (row: ThroughputRow) => string): 
  * ```
  */
 export const makeEnvThroughputSuite = (
-  options: { readonly registry?: EnvRegistry; readonly seconds?: number } = {}
+  options: {
+    readonly registry?: EnvRegistry
+    readonly seconds?: number
+    /** One worker thread per environment (built-in registry only); in this thread otherwise. */
+    readonly isolate?: boolean
+  } = {}
 ): Suite => {
   const registry = options.registry ?? envRegistry
   const seconds = options.seconds ?? throughputSeconds
+  const isolate = options.isolate ?? false
   return {
     id: "envs",
     description: "Environment throughput: steps per second of every registered env, single, batched and bare",
@@ -160,7 +189,9 @@ export const makeEnvThroughputSuite = (
       batched: `${batchedCopies} copies through the VectorEnv API, counted as ${batchedCopies} steps per call`,
       definition: "the environment's pure transition and observe functions, as the data collectors call them",
       secondsPerRow: seconds,
-      threads: "one (Node.js main thread)"
+      threads: isolate
+        ? "one worker thread per environment, run one after another (a fresh engine for each)"
+        : "one (Node.js main thread); later rows share warmed-up, more polymorphic call sites"
     },
     columns: [
       throughputColumn("env", (row) => row.env),
@@ -171,18 +202,17 @@ export const makeEnvThroughputSuite = (
     ],
     run: async function* (context) {
       const entries = registry.list()
-      const modes: ReadonlyArray<SteppingMode> = ["single", "batched", "definition"]
-      let done = 0
-      for (const { id } of entries) {
-        for (const mode of modes) {
-          context.progress(`${id} ${mode}`, done / (entries.length * modes.length))
-          yield measureThroughput(registry.get(id), mode, context.seed, seconds)
-          done++
+      for (const [index, { id }] of entries.entries()) {
+        context.progress(id, index / entries.length)
+        if (isolate) {
+          yield* await measureInWorker(id, context.seed, seconds)
+        } else {
+          for (const mode of modes) yield measureThroughput(registry.get(id), mode, context.seed, seconds)
         }
       }
     }
   }
 }
 
-/** The `envs` suite over every built-in environment. */
-export const envThroughputSuite: Suite = makeEnvThroughputSuite()
+/** The `envs` suite over every built-in environment, each measured in its own worker thread. */
+export const envThroughputSuite: Suite = makeEnvThroughputSuite({ isolate: true })
