@@ -13,6 +13,7 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         environment: "node",
         testTimeout: 60_000,
+        isolate: false,
         hookTimeout: 60_000
       }
     }))
