@@ -1,20 +1,8 @@
-import { parseArguments, usage } from "@telos/bench"
+import { usage } from "@telos/bench"
 import { ConfigError } from "@telos/core"
-import { Result } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-
-const success = (argv: ReadonlyArray<string>) => {
-  const parsed = parseArguments(argv)
-  if (Result.isFailure(parsed)) throw new Error(`expected success, got ${parsed.failure.message}`)
-  return parsed.success
-}
-
-const failure = (argv: ReadonlyArray<string>): ConfigError => {
-  const parsed = parseArguments(argv)
-  if (Result.isSuccess(parsed)) throw new Error(`expected failure, got ${JSON.stringify(parsed.success)}`)
-  return parsed.failure
-}
+import { parsedFailure as failure, parsedSuccess as success } from "./fixtures.js"
 
 const required = ["collect", "--env", "two-rooms", "--transitions", "1000", "--out", "runs/data"]
 

@@ -1,13 +1,14 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { PlanningRow, Suite, SuiteResults, Terminal } from "@telos/bench"
-import type { Env, WorldModel } from "@telos/core"
+import type { Command, PlanningRow, Suite, SuiteResults, Terminal } from "@telos/bench"
+import { parseArguments } from "@telos/bench"
+import type { ConfigError, Env, WorldModel } from "@telos/core"
 import { Box, resolveBackend } from "@telos/core"
 import { defineEnv } from "@telos/envs"
 import { defineWorldModel } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 
 /**
  * Activates the wasm backend (about twice as fast as cpu for planning) through @telos/core, which
@@ -144,3 +145,17 @@ export const removeTempDir = (directory: string): Promise<void> =>
 /** `results.json` of a run directory, parsed. */
 export const readResults = async (directory: string): Promise<Record<string, unknown>> =>
   JSON.parse(await readFile(join(directory, "results.json"), "utf8")) as Record<string, unknown>
+
+/** The command `argv` parses to; throws when it does not parse. */
+export const parsedSuccess = (argv: ReadonlyArray<string>): Command => {
+  const parsed = parseArguments(argv)
+  if (Result.isFailure(parsed)) throw new Error(`expected success, got ${parsed.failure.message}`)
+  return parsed.success
+}
+
+/** The error `argv` fails with; throws when it parses. */
+export const parsedFailure = (argv: ReadonlyArray<string>): ConfigError => {
+  const parsed = parseArguments(argv)
+  if (Result.isSuccess(parsed)) throw new Error(`expected failure, got ${JSON.stringify(parsed.success)}`)
+  return parsed.failure
+}
