@@ -12,6 +12,7 @@
  * @module
  */
 export * from "./Backend.js"
+export * from "./CheckpointError.js"
 export * from "./Config.js"
 export * from "./Cost.js"
 export * from "./Crc32.js"

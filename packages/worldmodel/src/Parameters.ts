@@ -49,10 +49,20 @@ export const denseParameters = (
   rng: Random
 ): DenseParameters => {
   if (into.has(`${name}/kernel`)) {
-    throw new InvalidValueError({ field: name, expected: "a parameter name used once", received: "a duplicate" })
+    throw new InvalidValueError({
+      field: name,
+      expected: "a parameter name used once",
+      received: "a duplicate"
+    })
   }
-  const kernel = tf.variable(tf.tensor2d(glorotUniform(rng, inputSize, outputSize), [inputSize, outputSize]), true, `${name}/kernel`)
-  const bias = tf.variable(tf.zeros([outputSize]), true, `${name}/bias`)
+  // A variable shares its initial tensor's data, and that tensor stays allocated until disposed:
+  // made inside `tidy` (which never disposes variables), it is freed once the variable holds it.
+  // Names live in the map, not in TensorFlow.js: its variable names are global, and two models
+  // with the same architecture must be able to coexist.
+  const kernel = tf.tidy(() =>
+    tf.variable(tf.tensor2d(glorotUniform(rng, inputSize, outputSize), [inputSize, outputSize]))
+  )
+  const bias = tf.tidy(() => tf.variable(tf.zeros([outputSize])))
   into.set(`${name}/kernel`, kernel)
   into.set(`${name}/bias`, bias)
   return { kernel, bias }
@@ -85,7 +95,9 @@ export const perceptronParameters = (
   sizes: ReadonlyArray<number>,
   rng: Random
 ): Array<DenseParameters> =>
-  sizes.slice(1).map((size, index) => denseParameters(into, `${name}/layer${index}`, sizes[index] as number, size, rng))
+  sizes
+    .slice(1)
+    .map((size, index) => denseParameters(into, `${name}/layer${index}`, sizes[index] as number, size, rng))
 
 /** Frees every variable of a parameter set. */
 export const disposeParameters = (parameters: ParameterSet): void => {

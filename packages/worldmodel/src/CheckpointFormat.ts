@@ -1,0 +1,173 @@
+/**
+ * The on-disk layout of a world-model checkpoint: a directory of three files. `model.json` and
+ * `weights.bin` follow TensorFlow.js's own weight format (a weights manifest naming each tensor's
+ * shape and dtype, and the tensors' float32 values back to back, little-endian), so a browser can
+ * fetch them with `tf.io.loadWeights`; `metadata.json` records the model config and where the
+ * weights came from. This module knows the layout and checks a parsed `model.json` against it.
+ *
+ * @module
+ */
+import { CheckpointError, describeValue } from "@telos/core"
+
+/**
+ * The value of `format` in `model.json`.
+ *
+ * @example
+ * ```ts
+ * manifest.format === checkpointFormat // "telos-world-model"
+ * ```
+ */
+export const checkpointFormat = "telos-world-model"
+
+/**
+ * The `formatVersion` this code writes and reads.
+ *
+ * @example
+ * ```ts
+ * manifest.formatVersion === checkpointFormatVersion // 1
+ * ```
+ */
+export const checkpointFormatVersion = 1
+
+/**
+ * The file names inside a checkpoint directory.
+ *
+ * @example
+ * ```ts
+ * join("runs/jepa/checkpoint", checkpointFiles.weights) // "runs/jepa/checkpoint/weights.bin"
+ * ```
+ */
+export const checkpointFiles = {
+  model: "model.json",
+  weights: "weights.bin",
+  metadata: "metadata.json"
+} as const
+
+/**
+ * One tensor of the weights file, as TensorFlow.js's `WeightsManifestEntry` describes it.
+ *
+ * @example
+ * ```ts
+ * const entry: CheckpointWeightEntry = { name: "encoder/layer0/kernel", shape: [64, 256], dtype: "float32" }
+ * ```
+ */
+export interface CheckpointWeightEntry {
+  readonly name: string
+  readonly shape: ReadonlyArray<number>
+  readonly dtype: "float32"
+}
+
+/**
+ * The contents of `model.json`: TensorFlow.js's weights-manifest shape (one group, one file),
+ * tagged with the telos format and its version.
+ *
+ * @example
+ * ```ts
+ * const manifest: CheckpointManifest = {
+ *   format: "telos-world-model",
+ *   formatVersion: 1,
+ *   weightsManifest: [{ paths: ["weights.bin"], weights: [{ name: "encoder/layer0/bias", shape: [256], dtype: "float32" }] }]
+ * }
+ * ```
+ */
+export interface CheckpointManifest {
+  readonly format: typeof checkpointFormat
+  readonly formatVersion: typeof checkpointFormatVersion
+  readonly weightsManifest: readonly [
+    {
+      readonly paths: readonly [typeof checkpointFiles.weights]
+      readonly weights: ReadonlyArray<CheckpointWeightEntry>
+    }
+  ]
+}
+
+const elementCount = (shape: ReadonlyArray<number>): number =>
+  shape.reduce((product, dimension) => product * dimension, 1)
+
+/**
+ * The size in bytes that `weights.bin` must have for `manifest`.
+ *
+ * @example
+ * ```ts
+ * weightsByteLength(manifest) // 4 * (64 * 256 + 256)
+ * ```
+ */
+export const weightsByteLength = (manifest: CheckpointManifest): number =>
+  manifest.weightsManifest[0].weights.reduce((total, entry) => total + 4 * elementCount(entry.shape), 0)
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const isShape = (value: unknown): value is ReadonlyArray<number> =>
+  Array.isArray(value) &&
+  value.every((dimension) => typeof dimension === "number" && Number.isInteger(dimension) && dimension >= 0)
+
+/**
+ * Checks a parsed `model.json` against the format, naming the first field at fault: a foreign
+ * `format` is `"wrong-format"`, another `formatVersion` `"unsupported-version"`, anything else
+ * out of place `"bad-manifest"`. `path` is the file the value came from, for the error.
+ *
+ * @example
+ * ```ts
+ * const manifest = parseCheckpointManifest(JSON.parse(text), "runs/jepa/checkpoint/model.json")
+ * ```
+ */
+export const parseCheckpointManifest = (value: unknown, path: string): CheckpointManifest => {
+  const bad = (field: string, expected: string, found: unknown): CheckpointError =>
+    new CheckpointError({
+      path,
+      problem: "bad-manifest",
+      detail: `${field}: expected ${expected}, found ${describeValue(found)}`
+    })
+  if (!isRecord(value)) throw bad("model.json", "a JSON object", value)
+  if (value.format !== checkpointFormat) {
+    throw new CheckpointError({
+      path,
+      problem: "wrong-format",
+      detail: `format is ${describeValue(value.format)}, expected "${checkpointFormat}" (not a telos world-model checkpoint)`
+    })
+  }
+  if (value.formatVersion !== checkpointFormatVersion) {
+    throw new CheckpointError({
+      path,
+      problem: "unsupported-version",
+      detail: `formatVersion ${describeValue(value.formatVersion)} is not supported (this reader knows ${checkpointFormatVersion})`
+    })
+  }
+  const groups = value.weightsManifest
+  if (!Array.isArray(groups) || groups.length !== 1) {
+    throw bad("weightsManifest", "an array of exactly one weight group", groups)
+  }
+  const group: unknown = groups[0]
+  if (!isRecord(group)) throw bad("weightsManifest[0]", "an object", group)
+  const paths = group.paths
+  if (!Array.isArray(paths) || paths.length !== 1 || paths[0] !== checkpointFiles.weights) {
+    throw bad(
+      "weightsManifest[0].paths",
+      `["${checkpointFiles.weights}"] (one unsharded weights file)`,
+      paths
+    )
+  }
+  const entries = group.weights
+  if (!Array.isArray(entries)) throw bad("weightsManifest[0].weights", "an array", entries)
+  const names = new Set<string>()
+  const weights = entries.map((entry: unknown, index): CheckpointWeightEntry => {
+    const field = `weightsManifest[0].weights[${index}]`
+    if (!isRecord(entry)) throw bad(field, "an object", entry)
+    if (typeof entry.name !== "string" || entry.name.length === 0) {
+      throw bad(`${field}.name`, "a non-empty string", entry.name)
+    }
+    if (names.has(entry.name)) throw bad(`${field}.name`, "a name used once", entry.name)
+    names.add(entry.name)
+    if (!isShape(entry.shape)) throw bad(`${field}.shape`, "an array of non-negative integers", entry.shape)
+    if (entry.dtype !== "float32") throw bad(`${field}.dtype`, '"float32"', entry.dtype)
+    // Quantised weights would need dequantising on load; this format never writes them.
+    if (entry.quantization !== undefined) throw bad(`${field}.quantization`, "none", entry.quantization)
+    return { name: entry.name, shape: [...entry.shape], dtype: "float32" }
+  })
+  return {
+    format: checkpointFormat,
+    formatVersion: checkpointFormatVersion,
+    weightsManifest: [{ paths: [checkpointFiles.weights], weights }]
+  }
+}
