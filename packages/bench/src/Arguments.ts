@@ -1,5 +1,5 @@
 /**
- * Command-line arguments of `telos` (`telos bench ...`, `telos collect ...`), decoded with a Schema
+ * Command-line arguments of `telos` (`telos bench ...`, `telos collect ...`, `telos train ...`), decoded with a Schema
  * so that a bad argument is one line naming the flag and what it expected.
  *
  * @module
@@ -19,6 +19,7 @@ export type Command =
       readonly seed: number
     }
   | CollectCommand
+  | TrainCommand
 
 /**
  * `telos collect`: gather an offline dataset from an environment with an exploration policy.
@@ -43,6 +44,42 @@ export interface CollectCommand {
   /** `undefined`: the environment's own episode budget. */
   readonly episodeLength: number | undefined
   readonly seed: number
+}
+
+/**
+ * `telos train`: train a JEPA world model on an offline dataset, with a checkpoint after every
+ * epoch. Options left `undefined` take the defaults of the observation kind (see `TrainCommand`).
+ *
+ * @example
+ * ```ts
+ * const command: TrainCommand = {
+ *   kind: "train", env: "two-rooms", observations: "state", data: "runs/data", out: "runs/model",
+ *   epochs: 5, stepsPerEpoch: undefined, batchSize: undefined, rolloutSteps: undefined,
+ *   latentSize: undefined, learningRate: undefined, latentVariableSize: undefined, seed: 0, resume: false
+ * }
+ * ```
+ */
+export interface TrainCommand {
+  readonly kind: "train"
+  /** The environment the dataset must come from; its action space bounds the model's actions. */
+  readonly env: string
+  /** Train on state vectors or on the dataset's images. */
+  readonly observations: "state" | "pixels"
+  /** The dataset: a directory holding `dataset.bin`, or the file. */
+  readonly data: string
+  /** The checkpoint directory, rewritten after every epoch. */
+  readonly out: string
+  readonly epochs: number | undefined
+  readonly stepsPerEpoch: number | undefined
+  readonly batchSize: number | undefined
+  readonly rolloutSteps: number | undefined
+  readonly latentSize: number | undefined
+  readonly learningRate: number | undefined
+  /** Size of the latent variable z; 0 (deterministic) when `undefined`. */
+  readonly latentVariableSize: number | undefined
+  readonly seed: number
+  /** Continue the checkpoint in `out` instead of starting afresh. */
+  readonly resume: boolean
 }
 
 /** The flags of `telos bench`, after tokenising. */
@@ -74,10 +111,47 @@ export const CollectFlags = Schema.Struct({
   seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 
-const booleanFlags = new Set(["list", "help"])
+/**
+ * The flags of `telos train`, after tokenising.
+ *
+ * @example
+ * ```ts
+ * decodeConfigResult(TrainFlags, { env: "two-rooms", obs: "state", data: "runs/d", out: "runs/m" }, "arguments")
+ * ```
+ */
+export const TrainFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  env: Schema.optional(Schema.NonEmptyString),
+  obs: Schema.optional(Schema.Literals(["state", "pixels"])),
+  data: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  epochs: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "steps-per-epoch": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "batch-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(1))),
+  "rollout-steps": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "latent-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "learning-rate": Schema.optional(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))),
+  "latent-variable": Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  resume: Schema.optional(Schema.Boolean)
+})
+
+const booleanFlags = new Set(["list", "help", "resume"])
 // Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
 // look numeric, so `--out 2024` names a directory called 2024.
-const numericFlags = new Set(["episodes", "seed", "transitions", "episode-length"])
+const numericFlags = new Set([
+  "episodes",
+  "seed",
+  "transitions",
+  "episode-length",
+  "epochs",
+  "steps-per-epoch",
+  "batch-size",
+  "rollout-steps",
+  "latent-size",
+  "learning-rate",
+  "latent-variable"
+])
 
 /** The usage text. */
 export const usage = `usage:
@@ -95,6 +169,20 @@ options:
   --policy random-walk|uniform  exploration (default random-walk for 2-D actions, else uniform)
   --episode-length L            transitions per episode (default the environment's budget)
   --seed S                      seed of the whole collection (default 0)
+
+  telos train --env ID --obs state|pixels --data DIR --out DIR [options]
+                   train a JEPA world model on a dataset; a checkpoint in DIR after every epoch
+options:
+  --epochs N             epochs in all, counting those a resumed checkpoint has done (default 5)
+  --steps-per-epoch N    optimisation steps per epoch (default 100)
+  --batch-size N         sequences per step (default 64 for state, 32 for pixels)
+  --rollout-steps N      predicted steps per training sequence (default 4)
+  --latent-size N        size of the latent state (default 16)
+  --learning-rate X      Adam's learning rate (default 0.001)
+  --latent-variable N    size of the latent variable z (default 0: deterministic)
+  --seed S               seed of the weights and the batches (default 0)
+  --resume               continue the checkpoint in --out from its next epoch (the flags must
+                         describe the same model; the optimiser's state starts afresh)
 environment:
   TELOS_BACKEND    auto | node-gpu | node | wasm | cpu`
 
@@ -167,6 +255,47 @@ const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, Confi
   })
 }
 
+const parseTrain = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(TrainFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "train"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  const { env, obs, data, out } = flags
+  if (env === undefined || obs === undefined || data === undefined || out === undefined) {
+    return Result.fail(
+      new ConfigError({
+        source: "arguments",
+        issues: [
+          ...(env === undefined ? [{ field: "--env", expected: "an environment id" }] : []),
+          ...(obs === undefined ? [{ field: "--obs", expected: "state or pixels" }] : []),
+          ...(data === undefined
+            ? [{ field: "--data", expected: "a dataset directory (from telos collect)" }]
+            : []),
+          ...(out === undefined ? [{ field: "--out", expected: "a directory for the checkpoint" }] : [])
+        ]
+      })
+    )
+  }
+  return Result.succeed({
+    kind: "train",
+    env,
+    observations: obs,
+    data,
+    out,
+    epochs: flags.epochs,
+    stepsPerEpoch: flags["steps-per-epoch"],
+    batchSize: flags["batch-size"],
+    rolloutSteps: flags["rollout-steps"],
+    latentSize: flags["latent-size"],
+    learningRate: flags["learning-rate"],
+    latentVariableSize: flags["latent-variable"],
+    seed: flags.seed ?? 0,
+    resume: flags.resume === true
+  })
+}
+
 /**
  * Decodes `argv` (without the node and script paths).
  *
@@ -176,6 +305,8 @@ const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, Confi
  * // Success: { kind: "run", suite: "quickstart", episodes: 2, seed: 0, out: undefined }
  * parseArguments(["collect", "--env", "two-rooms", "--transitions", "1000", "--out", "runs/d"])
  * // Success: { kind: "collect", env: "two-rooms", transitions: 1000, observations: "state", ... }
+ * parseArguments(["train", "--env", "two-rooms", "--obs", "state", "--data", "runs/d", "--out", "runs/m"])
+ * // Success: { kind: "train", env: "two-rooms", observations: "state", epochs: undefined, ... }
  * ```
  */
 export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
@@ -184,8 +315,9 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
     return Result.succeed({ kind: "help" })
   }
   if (command === "collect") return parseCollect(rest)
+  if (command === "train") return parseTrain(rest)
   if (command !== "bench") {
-    return Result.fail(argumentError("command", `"bench" or "collect", received "${command}"`))
+    return Result.fail(argumentError("command", `"bench", "collect" or "train", received "${command}"`))
   }
   const tokens = tokenize(rest)
   if (Result.isFailure(tokens)) return Result.fail(tokens.failure)

@@ -1,5 +1,6 @@
 /**
- * The `telos` command line: `telos bench --list`, `telos bench --suite ID` and `telos collect`.
+ * The `telos` command line: `telos bench --list`, `telos bench --suite ID`, `telos collect` and
+ * `telos train`.
  * Every failure is one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
  *
  * @module
@@ -15,6 +16,7 @@ import { summaryText } from "./Report.js"
 import { runSuite } from "./Runner.js"
 import type { Suite } from "./Suite.js"
 import { findSuite, suites } from "./Suites.js"
+import { runTraining, trainingSummaryText } from "./TrainCommand.js"
 
 /** Where the command line writes. */
 export interface Terminal {
@@ -47,6 +49,20 @@ const program = (
       const progress = makeProgress(terminal.progressOutput, terminal.environment)
       const summary = yield* runCollection(request, { environments, progress })
       terminal.out(collectionSummaryText(summary))
+      return
+    }
+    if (request.kind === "train") {
+      const backend = yield* resolveBackend({ environment: terminal.environment })
+      for (const notice of backend.notices) terminal.error(notice)
+      terminal.out(
+        `telos: training a ${request.observations} world model for ${request.env} on backend ${backend.name}`
+      )
+      const summary = yield* runTraining(request, {
+        environments,
+        progress: makeProgress(terminal.progressOutput, terminal.environment),
+        report: terminal.out
+      })
+      terminal.out(trainingSummaryText(summary))
       return
     }
     if (request.kind === "list") {

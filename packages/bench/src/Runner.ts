@@ -93,6 +93,7 @@ export const runSuite = (
         episodes: options.episodes,
         seed: options.seed,
         backend: options.backend,
+        directory,
         progress: options.progress.update
       })
       [Symbol.asyncIterator]()

@@ -6,10 +6,12 @@
 import { UnknownNameError } from "@telos/core"
 import type { Suite } from "./Suite.js"
 import { envThroughputSuite } from "./suites/EnvThroughput.js"
+import { perfSuite } from "./suites/Perf.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
+import { worldModelSuite } from "./suites/WorldModelSuite.js"
 
 /** Every built-in suite, in the order `--list` shows them. */
-export const suites: ReadonlyArray<Suite> = [quickstartSuite, envThroughputSuite]
+export const suites: ReadonlyArray<Suite> = [quickstartSuite, envThroughputSuite, perfSuite, worldModelSuite]
 
 /** The suite called `id`, or an error listing the known ones. */
 export const findSuite = (id: string, catalog: ReadonlyArray<Suite> = suites): Suite => {

@@ -123,7 +123,7 @@ describe("parseArguments for telos collect", () => {
     expect(failure(["bench", "--suite", "s", "--transitions", "5"]).message).toContain(
       "not a telos bench flag"
     )
-    expect(failure(["gather"]).message).toContain('"bench" or "collect"')
+    expect(failure(["gather"]).message).toContain('"bench", "collect" or "train"')
   })
 
   it("round-trips any positive transition count, episode length and seed", () => {

@@ -78,7 +78,9 @@ export const trainingConfig = (options: typeof TrainingOptions.Encoded = {}): Tr
 
 /** The loss went NaN or infinite: training stops; checkpoints saved before stay valid. */
 export class TrainingDivergedError extends Data.TaggedError("TrainingDivergedError")<{
+  /** 1-based. */
   readonly epoch: number
+  /** 1-based, within the epoch. */
   readonly step: number
   readonly loss: number
 }> {
@@ -312,7 +314,7 @@ export const createTrainer = (model: JepaModel, options: typeof TrainingOptions.
       if (!Number.isFinite(terms.total)) {
         throw new TrainingDivergedError({
           epoch: Math.floor(stepCount / config.stepsPerEpoch),
-          step: stepCount,
+          step: ((stepCount - 1) % config.stepsPerEpoch) + 1,
           loss: terms.total
         })
       }

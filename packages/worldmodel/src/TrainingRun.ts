@@ -8,7 +8,14 @@
 import type { Dataset } from "./Dataset.js"
 import { type EvaluationOptions, evaluateJepa, type JepaEvaluation } from "./Evaluation.js"
 import type { JepaModel } from "./Jepa.js"
-import { createTrainer, type LossTerms, meanTerms, type TrainingOptions, trainingRandom } from "./Training.js"
+import {
+  createTrainer,
+  type LossTerms,
+  meanTerms,
+  TrainingDivergedError,
+  type TrainingOptions,
+  trainingRandom
+} from "./Training.js"
 
 /** One epoch's record. */
 export interface EpochRecord {
@@ -60,7 +67,15 @@ export const trainJepa = async (
       const started = performance.now()
       const losses: Array<LossTerms> = []
       for (let step = 0; step < config.stepsPerEpoch; step++) {
-        const loss = trainer.step(dataset, rng)
+        let loss: LossTerms
+        try {
+          loss = trainer.step(dataset, rng)
+        } catch (error) {
+          if (error instanceof TrainingDivergedError) {
+            throw new TrainingDivergedError({ epoch, step: step + 1, loss: error.loss })
+          }
+          throw error
+        }
         losses.push(loss)
         done++
         hooks.onStep?.(done, total, loss)

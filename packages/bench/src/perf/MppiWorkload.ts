@@ -1,0 +1,57 @@
+/**
+ * The MPPI workload (`mppi-*`): sample sequences as the mean plus Gaussian noise, clipped to the
+ * bounds, weight them by `softmax(-cost / temperature)` and move the mean to their weighted mean;
+ * the result is the final mean sequence, read back to host memory.
+ *
+ * @module
+ */
+import type { Random } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
+import type { MppiWorkload } from "./Workloads.js"
+
+const reweight = (problem: MlpPlanningProblem, workload: MppiWorkload, mean: tf.Tensor2D, seed: number) =>
+  tf.tidy(() => {
+    const { samples, horizon, temperature, noiseStd } = workload
+    const [low, high] = problem.bounds
+    const noise = tf.randomNormal(
+      [samples, horizon, problem.definition.actionDim],
+      0,
+      noiseStd,
+      "float32",
+      seed
+    )
+    const candidates = mean.add(noise).clipByValue(low, high) as tf.Tensor3D
+    const costs = sequenceCosts(problem, candidates.transpose([1, 0, 2]))
+    // Shifting by the lowest cost changes no weight but keeps the exponentials from underflowing.
+    const weights = tf.softmax(costs.sub(costs.min()).neg().div(temperature))
+    return weights.reshape([samples, 1, 1]).mul(candidates).sum(0) as tf.Tensor2D
+  })
+
+/**
+ * Runs one MPPI workload and returns the final weighted mean sequence `[T, A]`, time-major, as a
+ * flat `Float32Array`. Each iteration draws one seed from `rng` for its noise.
+ *
+ * @example
+ * ```ts
+ * const plan = runMppiWorkload(problem, findPerfWorkload("mppi-512x16") as MppiWorkload, rng)
+ * plan.length // 16 * 4
+ * ```
+ */
+export const runMppiWorkload = (
+  problem: MlpPlanningProblem,
+  workload: MppiWorkload,
+  rng: Random
+): Float32Array => {
+  let mean: tf.Tensor2D = tf.zeros([workload.horizon, problem.definition.actionDim])
+  try {
+    for (let iteration = 0; iteration < workload.iterations; iteration++) {
+      const previous = mean
+      mean = reweight(problem, workload, previous, rng.seed())
+      previous.dispose()
+    }
+    return mean.dataSync() as Float32Array
+  } finally {
+    mean.dispose()
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * How the perf suite times a workload: after construction and one warm-up run (both untimed), it
+ * repeats the run and reports the median. The stopping rule is the PyTorch reference's, so both
+ * sides of a comparison take the same number of samples: at least `minRuns`, then more until
+ * `budgetSeconds` of timed runs have passed, but never more than `maxRuns`.
+ *
+ * @module
+ */
+
+/** When to stop repeating a run. */
+export interface TimingProtocol {
+  /** Runs taken whatever the budget (the median needs a few). */
+  readonly minRuns: number
+  /** Runs never exceeded, however fast the workload. */
+  readonly maxRuns: number
+  /** Seconds of timed runs after which no new run starts (once `minRuns` are done). */
+  readonly budgetSeconds: number
+}
+
+/**
+ * The PyTorch reference's protocol: at least 3 runs, more while under 20 s of timed runs, at most
+ * 15.
+ *
+ * @example
+ * ```ts
+ * const quick: TimingProtocol = { ...defaultTimingProtocol, budgetSeconds: 3 }
+ * ```
+ */
+export const defaultTimingProtocol: TimingProtocol = { minRuns: 3, maxRuns: 15, budgetSeconds: 20 }
+
+/** The timed runs of one workload, in milliseconds, and their summary. */
+export interface Timings {
+  /** Every timed run, in order. */
+  readonly milliseconds: ReadonlyArray<number>
+  readonly median: number
+  readonly min: number
+  readonly max: number
+}
+
+/**
+ * The median of a non-empty list (the mean of the middle two for an even length).
+ *
+ * @example
+ * ```ts
+ * median([3, 1, 2]) // 2
+ * median([4, 1, 2, 3]) // 2.5
+ * ```
+ */
+export const median = (values: ReadonlyArray<number>): number => {
+  if (values.length === 0) throw new RangeError("median: expected at least one value")
+  const sorted = [...values].sort((left, right) => left - right)
+  const middle = Math.floor(sorted.length / 2)
+  const upper = sorted[middle] as number
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2
+}
+
+/**
+ * Times `run` repeatedly under `protocol` (no warm-up: the caller does that). `clock` returns
+ * milliseconds; a test can substitute it.
+ *
+ * @example
+ * ```ts
+ * const timings = timeRuns(() => runCemWorkload(problem, workload, rng))
+ * timings.median // milliseconds
+ * ```
+ */
+export const timeRuns = (
+  run: () => unknown,
+  protocol: TimingProtocol = defaultTimingProtocol,
+  clock: () => number = () => performance.now()
+): Timings => {
+  const milliseconds: Array<number> = []
+  const started = clock()
+  while (milliseconds.length < Math.max(1, protocol.maxRuns)) {
+    const enough = milliseconds.length >= protocol.minRuns && milliseconds.length > 0
+    if (enough && clock() - started >= protocol.budgetSeconds * 1000) break
+    const before = clock()
+    run()
+    milliseconds.push(clock() - before)
+  }
+  return {
+    milliseconds,
+    median: median(milliseconds),
+    min: Math.min(...milliseconds),
+    max: Math.max(...milliseconds)
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The `worldmodel` suite: collects random-walk data in Two-Rooms, trains a JEPA world model on the
+ * state vectors and another on the images, and reports for each how linearly the agent's position
+ * reads from the latent (probe R^2), whether the latent has collapsed (effective rank, spread), how
+ * far k-step predictions drift (k = 1, 4, 16), and how fast it trained. The datasets and the final
+ * checkpoints stay in the run directory (`data/<obs>/dataset.bin`, `models/<obs>/`).
+ *
+ * `--episodes N` scales the data: each dataset gets N episodes of 200 steps (N x 200 transitions)
+ * instead of the default 100 episodes (20 000 transitions); training stays the same length.
+ *
+ * @module
+ */
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type EnvRegistry, envRegistry } from "@telos/envs"
+import { createJepa, type EvaluationOptions, openDataset, saveCheckpoint, trainJepa } from "@telos/worldmodel"
+import { Effect } from "effect"
+import { runCollection } from "../Collection.js"
+import type { Suite, SuiteCheck, SuiteContext, SuiteRow, SummaryColumn } from "../Suite.js"
+import {
+  datasetIdentity,
+  type EpochSummary,
+  formatFigure,
+  type ObservationKind,
+  summarizeEpoch,
+  type TrainingSettings,
+  worldModelConfig
+} from "../WorldModelTraining.js"
+
+/** The environment the suite collects in and models. */
+export const worldModelSuiteEnv = "two-rooms"
+
+/** Transitions per dataset by default: 100 episodes of Two-Rooms' 200 steps. */
+export const worldModelSuiteTransitions = 20_000
+
+/**
+ * How long each model trains by default, sized so the suite runs in a few minutes on two cores
+ * with the wasm backend (a pixel step, batch 32 and rollout 4, takes about 0.25 s there).
+ *
+ * @example
+ * ```ts
+ * worldModelSuitePlans.pixels.stepsPerEpoch // 125
+ * ```
+ */
+export const worldModelSuitePlans: Readonly<Record<ObservationKind, Omit<TrainingSettings, "seed">>> = {
+  state: { epochs: 3, stepsPerEpoch: 100, batchSize: 64, rolloutSteps: 4, learningRate: 1e-3 },
+  pixels: { epochs: 4, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 }
+}
+
+/**
+ * The probe R^2 each model must reach: the position is two numbers, so a latent that keeps it
+ * reads it back almost exactly; from images, a little less after a few minutes of training.
+ *
+ * @example
+ * ```ts
+ * worldModelProbeTargets.state // 0.95
+ * ```
+ */
+export const worldModelProbeTargets: Readonly<Record<ObservationKind, number>> = { state: 0.95, pixels: 0.9 }
+
+/**
+ * One row of the `worldmodel` suite: one trained model.
+ *
+ * @example
+ * ```ts
+ * row.probeR2 // 0.998
+ * row.relativePredictionError16 // 0.31
+ * ```
+ */
+export interface WorldModelRow extends SuiteRow {
+  readonly env: string
+  readonly obs: ObservationKind
+  readonly seed: number
+  readonly transitions: number
+  readonly epochs: number
+  /** Optimisation steps in all. */
+  readonly steps: number
+  readonly batchSize: number
+  readonly rolloutSteps: number
+  readonly probeR2: number
+  readonly effectiveRank: number
+  readonly meanStd: number
+  readonly minimumStd: number
+  /** Mean squared latent error per dimension after k predicted steps; `null` where episodes are shorter. */
+  readonly predictionError1: number | null
+  readonly predictionError4: number | null
+  readonly predictionError16: number | null
+  /** The same over the latents' mean variance (scale-free). */
+  readonly relativePredictionError1: number | null
+  readonly relativePredictionError4: number | null
+  readonly relativePredictionError16: number | null
+  /** Training sequences per second of optimisation (evaluation excluded). */
+  readonly samplesPerSecond: number
+  /** Wall-clock seconds of training, the evaluation after each epoch included. */
+  readonly trainSeconds: number
+  readonly collectSeconds: number
+  /** Where the final checkpoint is. */
+  readonly checkpoint: string
+  /** Every epoch's figures. */
+  readonly history: ReadonlyArray<EpochSummary>
+}
+
+/**
+ * Options of {@link makeWorldModelSuite}; the training ones replace both models' plans, so tests
+ * can shrink the whole suite.
+ *
+ * @example
+ * ```ts
+ * const options: WorldModelSuiteOptions = { transitions: 600, epochs: 1, stepsPerEpoch: 2, batchSize: 8 }
+ * ```
+ */
+export interface WorldModelSuiteOptions {
+  /** Transitions per dataset; default `--episodes` x 200, or 20 000. */
+  readonly transitions?: number
+  readonly epochs?: number
+  readonly stepsPerEpoch?: number
+  readonly batchSize?: number
+  readonly rolloutSteps?: number
+  /** Windows the evaluation samples (default 256 for state, 96 for pixels). */
+  readonly evaluationSamples?: number
+  /** The models to train, in order (default state, then pixels). */
+  readonly observations?: ReadonlyArray<ObservationKind>
+  readonly registry?: EnvRegistry
+}
+
+const worldModelColumn = (title: string, cell: (row: WorldModelRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as WorldModelRow)
+})
+
+const horizonFigure = (errors: Readonly<Record<string, number>>, horizon: number): number | null =>
+  errors[String(horizon)] ?? null
+
+/** Collects, trains and evaluates one model in `directory`. */
+const modelRow = async (
+  observations: ObservationKind,
+  settings: TrainingSettings,
+  options: WorldModelSuiteOptions & { readonly transitions: number; readonly directory: string },
+  context: SuiteContext,
+  position: { readonly index: number; readonly count: number }
+): Promise<WorldModelRow> => {
+  const registry = options.registry ?? envRegistry
+  const spec = registry.get(worldModelSuiteEnv)
+  const dataDirectory = join(options.directory, "data", observations)
+  // Collection is about a tenth of a row's time; the bar gives it that share.
+  const report = (label: string, fraction: number) =>
+    context.progress(`${observations}: ${label}`, (position.index + fraction) / position.count)
+  const collectStarted = performance.now()
+  await Effect.runPromise(
+    runCollection(
+      {
+        kind: "collect",
+        env: worldModelSuiteEnv,
+        transitions: options.transitions,
+        out: dataDirectory,
+        observations,
+        policy: undefined,
+        episodeLength: undefined,
+        seed: context.seed
+      },
+      {
+        environments: registry,
+        progress: { update: (_label, fraction) => report("collect", 0.1 * fraction), finish: () => undefined }
+      }
+    )
+  )
+  const dataset = await openDataset(dataDirectory)
+  const collectSeconds = (performance.now() - collectStarted) / 1000
+  const model = createJepa(
+    worldModelConfig({ observations, dataset, actionSpace: spec.definition.actionSpace }),
+    context.seed
+  )
+  try {
+    const history: Array<EpochSummary> = []
+    const evaluation: EvaluationOptions =
+      options.evaluationSamples === undefined ? {} : { samples: options.evaluationSamples }
+    const trainStarted = performance.now()
+    await trainJepa(
+      model,
+      dataset,
+      {
+        epochs: settings.epochs,
+        stepsPerEpoch: settings.stepsPerEpoch,
+        batchSize: settings.batchSize,
+        rolloutSteps: settings.rolloutSteps,
+        learningRate: settings.learningRate,
+        seed: settings.seed
+      },
+      {
+        evaluation,
+        onStep: (done, total) => report("train", 0.1 + 0.9 * (done / total)),
+        onEpoch: (record) => {
+          history.push(summarizeEpoch(record))
+        }
+      }
+    )
+    const trainSeconds = (performance.now() - trainStarted) / 1000
+    const checkpoint = join(options.directory, "models", observations)
+    await saveCheckpoint(checkpoint, {
+      parameters: model.parameters,
+      config: model.config,
+      metadata: {
+        dataset: await datasetIdentity(dataset),
+        metrics: { history },
+        epoch: settings.epochs,
+        observations,
+        training: settings
+      }
+    })
+    const last = history[history.length - 1] as EpochSummary
+    const optimisationSeconds = history.reduce((total, epoch) => total + epoch.seconds, 0)
+    return {
+      env: worldModelSuiteEnv,
+      obs: observations,
+      seed: context.seed,
+      transitions: dataset.counts.transitions,
+      epochs: settings.epochs,
+      steps: settings.epochs * settings.stepsPerEpoch,
+      batchSize: settings.batchSize,
+      rolloutSteps: settings.rolloutSteps,
+      probeR2: last.probeR2,
+      effectiveRank: last.effectiveRank,
+      meanStd: last.meanStd,
+      minimumStd: last.minimumStd,
+      predictionError1: horizonFigure(last.predictionError, 1),
+      predictionError4: horizonFigure(last.predictionError, 4),
+      predictionError16: horizonFigure(last.predictionError, 16),
+      relativePredictionError1: horizonFigure(last.relativePredictionError, 1),
+      relativePredictionError4: horizonFigure(last.relativePredictionError, 4),
+      relativePredictionError16: horizonFigure(last.relativePredictionError, 16),
+      samplesPerSecond: (settings.epochs * settings.stepsPerEpoch * settings.batchSize) / optimisationSeconds,
+      trainSeconds,
+      collectSeconds,
+      checkpoint,
+      history
+    }
+  } finally {
+    model.dispose()
+  }
+}
+
+/**
+ * The suite's checks: each model's probe R^2 reaches its target.
+ *
+ * @example
+ * ```ts
+ * worldModelChecks(rows) // [{ description: "two-rooms state: probe R^2 >= 0.95 (0.998)", passed: true }, ...]
+ * ```
+ */
+export const worldModelChecks = (rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck> =>
+  (rows as ReadonlyArray<WorldModelRow>).map((row) => ({
+    description: `${row.env} ${row.obs}: probe R^2 >= ${worldModelProbeTargets[row.obs]} (${row.probeR2.toFixed(3)})`,
+    passed: row.probeR2 >= worldModelProbeTargets[row.obs]
+  }))
+
+/**
+ * Builds the `worldmodel` suite; options shrink it (tests) or reshape it.
+ *
+ * @example
+ * ```ts
+ * const tiny = makeWorldModelSuite({ transitions: 600, epochs: 1, stepsPerEpoch: 2, batchSize: 8, evaluationSamples: 32 })
+ * ```
+ */
+export const makeWorldModelSuite = (options: WorldModelSuiteOptions = {}): Suite => {
+  const kinds = options.observations ?? (["state", "pixels"] as const)
+  const planOf = (observations: ObservationKind): Omit<TrainingSettings, "seed"> => {
+    const plan = worldModelSuitePlans[observations]
+    return {
+      epochs: options.epochs ?? plan.epochs,
+      stepsPerEpoch: options.stepsPerEpoch ?? plan.stepsPerEpoch,
+      batchSize: options.batchSize ?? plan.batchSize,
+      rolloutSteps: options.rolloutSteps ?? plan.rolloutSteps,
+      learningRate: plan.learningRate
+    }
+  }
+  return {
+    id: "worldmodel",
+    description:
+      "JEPA world models on Two-Rooms (state and pixels): probe R^2, collapse, k-step prediction error",
+    protocol: {
+      env: worldModelSuiteEnv,
+      data: `random-walk episodes of 200 steps, collected with the suite's seed; ${options.transitions ?? worldModelSuiteTransitions} transitions per dataset unless --episodes N asks for N x 200`,
+      models:
+        "JEPA: state encoder MLP [64, 64]; pixel encoder two 4x4 patch stages (16, 32 channels) and a [64] head; latent 16; predictor [128, 128]; inverse dynamics [64]; VICReg variance and covariance terms",
+      training: Object.fromEntries(kinds.map((kind) => [kind, planOf(kind)])),
+      evaluation:
+        "after each epoch, on windows sampled with a fixed seed: linear-probe R^2 from the latent to the position (held out), effective rank and per-dimension std of the latents, latent prediction error after 1, 4 and 16 steps (absolute and relative to the latents' variance)",
+      targets: worldModelProbeTargets
+    },
+    columns: [
+      worldModelColumn("env", (row) => row.env),
+      worldModelColumn("obs", (row) => row.obs),
+      worldModelColumn("transitions", (row) => String(row.transitions)),
+      worldModelColumn("steps", (row) => String(row.steps)),
+      worldModelColumn("probe R^2", (row) => row.probeR2.toFixed(3)),
+      worldModelColumn("rank", (row) => formatFigure(row.effectiveRank)),
+      worldModelColumn("mean std", (row) => formatFigure(row.meanStd)),
+      worldModelColumn("rel. error 1/4/16", (row) =>
+        [row.relativePredictionError1, row.relativePredictionError4, row.relativePredictionError16]
+          .map((value) => formatFigure(value ?? undefined))
+          .join("/")
+      ),
+      worldModelColumn("samples/s", (row) => String(Math.round(row.samplesPerSecond))),
+      worldModelColumn("train s", (row) => row.trainSeconds.toFixed(1))
+    ],
+    checks: worldModelChecks,
+    run: async function* (context) {
+      const episodeLength = (options.registry ?? envRegistry).get(worldModelSuiteEnv).definition
+        .maxEpisodeSteps
+      const transitions =
+        options.transitions ??
+        (context.episodes === undefined ? worldModelSuiteTransitions : context.episodes * episodeLength)
+      // Without a run directory (a suite run outside the runner), the files go to a scratch directory.
+      const scratch =
+        context.directory === undefined ? await mkdtemp(join(tmpdir(), "telos-worldmodel-")) : undefined
+      const directory = context.directory ?? (scratch as string)
+      try {
+        for (const [index, observations] of kinds.entries()) {
+          yield await modelRow(
+            observations,
+            { ...planOf(observations), seed: context.seed },
+            { ...options, transitions, directory },
+            context,
+            { index, count: kinds.length }
+          )
+        }
+      } finally {
+        if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })
+      }
+    }
+  }
+}
+
+/** The `worldmodel` suite with its default sizes. */
+export const worldModelSuite: Suite = makeWorldModelSuite()

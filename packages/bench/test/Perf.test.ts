@@ -1,0 +1,293 @@
+import {
+  type CemWorkload,
+  dense,
+  findPerfWorkload,
+  type GradientWorkload,
+  type JepaTrainWorkload,
+  type MlpPlanningProblem,
+  type MppiWorkload,
+  makeJepaTrainer,
+  makeMlpPlanningProblem,
+  makePerfSuite,
+  type PerfRow,
+  type PerfWorkload,
+  perfSuite,
+  perfWorkloads,
+  prepareWorkload,
+  runCemWorkload,
+  runGradientWorkload,
+  runMppiWorkload,
+  type SuiteRow,
+  sequenceCosts,
+  stopGradient,
+  suites,
+  summaryText,
+  vicregTerms
+} from "@telos/bench"
+import { Random, UnknownNameError } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { useWasmBackend } from "./fixtures.js"
+
+// Scaled-down copies of the fixed workloads: the same code paths in milliseconds instead of seconds.
+const smallGradient: GradientWorkload = {
+  ...(findPerfWorkload("gd-256x16") as GradientWorkload),
+  id: "gd-8x3",
+  candidates: 8,
+  horizon: 3,
+  iterations: 5
+}
+const smallCem: CemWorkload = {
+  ...(findPerfWorkload("cem-512x16") as CemWorkload),
+  id: "cem-16x3",
+  samples: 16,
+  elites: 4,
+  horizon: 3,
+  iterations: 2
+}
+const smallMppi: MppiWorkload = {
+  ...(findPerfWorkload("mppi-512x16") as MppiWorkload),
+  id: "mppi-16x3",
+  samples: 16,
+  horizon: 3,
+  iterations: 2
+}
+const smallJepa: JepaTrainWorkload = {
+  ...(findPerfWorkload("jepa-train-256x8") as JepaTrainWorkload),
+  id: "jepa-train-8x3",
+  batch: 8,
+  rolloutSteps: 3
+}
+const smallCatalog: ReadonlyArray<PerfWorkload> = [smallGradient, smallCem, smallMppi, smallJepa]
+
+const { worldModel, actionBounds } = perfWorkloads
+const sequenceLength = (horizon: number): number => horizon * worldModel.actionDim
+
+let problem: MlpPlanningProblem
+
+beforeAll(async () => {
+  await useWasmBackend()
+  problem = makeMlpPlanningProblem(worldModel, actionBounds, Random.fromSeed(1))
+})
+
+afterAll(() => problem.dispose())
+
+const costOf = (sequence: Float32Array, horizon: number): number =>
+  tf.tidy(
+    () =>
+      sequenceCosts(
+        problem,
+        tf.tensor3d(sequence, [horizon, 1, worldModel.actionDim])
+      ).dataSync()[0] as number
+  )
+
+const withinBounds = (values: Float32Array): boolean =>
+  values.every((value) => value >= actionBounds[0] && value <= actionBounds[1])
+
+describe("the planning cost", () => {
+  it("is the squared miss of the final state plus 0.01 times the squared actions", () => {
+    const horizon = 2
+    const still = new Float32Array(sequenceLength(horizon))
+    const pushed = still.map((_, index) => (index % 2 === 0 ? 0.5 : -0.5))
+    const miss = tf.tidy(() => {
+      const states = tf.tensor3d(pushed, [horizon, 1, worldModel.actionDim])
+      let state = problem.start.reshape([1, -1]) as tf.Tensor2D
+      for (const action of tf.unstack(states) as Array<tf.Tensor2D>) {
+        const hidden = tf.relu(
+          tf.concat([state, action], 1).matMul(problem.weights.w1).add(problem.weights.b1)
+        )
+        const second = tf.relu(hidden.matMul(problem.weights.w2).add(problem.weights.b2))
+        state = state.add(second.matMul(problem.weights.w3).add(problem.weights.b3))
+      }
+      return state.sub(problem.goal).square().sum().dataSync()[0] as number
+    })
+    expect(costOf(pushed, horizon)).toBeCloseTo(miss + 0.01 * pushed.length * 0.25, 2)
+  })
+})
+
+describe("the gradient workload", () => {
+  it("returns one sequence inside the bounds, cheaper than the best initial one", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+        const initial = runGradientWorkload(
+          problem,
+          { ...smallGradient, iterations: 0 },
+          Random.fromSeed(seed)
+        )
+        const tuned = runGradientWorkload(problem, smallGradient, Random.fromSeed(seed))
+        expect(tuned).toHaveLength(sequenceLength(smallGradient.horizon))
+        expect(withinBounds(tuned)).toBe(true)
+        expect(costOf(tuned, smallGradient.horizon)).toBeLessThan(costOf(initial, smallGradient.horizon))
+      }),
+      { numRuns: 4 }
+    )
+  })
+
+  it("stays inside the bounds when the steps are large", () => {
+    const tuned = runGradientWorkload(problem, { ...smallGradient, lr: 5 }, Random.fromSeed(2))
+    expect(withinBounds(tuned)).toBe(true)
+    expect(tuned.some((value) => Math.abs(value) === 1)).toBe(true)
+  })
+})
+
+describe.each([
+  ["cem", (rng: Random) => runCemWorkload(problem, smallCem, rng), smallCem.horizon],
+  ["mppi", (rng: Random) => runMppiWorkload(problem, smallMppi, rng), smallMppi.horizon]
+] as const)("the %s workload", (_, run, horizon) => {
+  it("returns a mean sequence inside the bounds", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+        const mean = run(Random.fromSeed(seed))
+        expect(mean).toHaveLength(sequenceLength(horizon))
+        expect(withinBounds(mean)).toBe(true)
+      }),
+      { numRuns: 4 }
+    )
+  })
+
+  it("gives the same mean for the same seed", () => {
+    expect(run(Random.fromSeed(9))).toEqual(run(Random.fromSeed(9)))
+  })
+})
+
+describe("the jepa training workload", () => {
+  it("returns a finite loss that falls over a few steps", () => {
+    const trainer = makeJepaTrainer(worldModel, smallJepa, actionBounds, Random.fromSeed(3))
+    try {
+      const losses = Array.from({ length: 6 }, () => trainer.step())
+      expect(losses.every(Number.isFinite)).toBe(true)
+      expect(losses.at(-1)).toBeLessThan(losses[0] as number)
+    } finally {
+      trainer.dispose()
+    }
+  })
+})
+
+describe("every workload", () => {
+  it.each(smallCatalog.map((workload) => [workload.id, workload] as const))(
+    "%s releases every tensor it makes",
+    (_, workload) => {
+      const beforeBuilding = tf.memory().numTensors
+      const prepared = prepareWorkload(workload, 4)
+      // The first training step creates the optimiser's moments, which later steps keep updating.
+      prepared.run()
+      const beforeRunning = tf.memory().numTensors
+      prepared.run()
+      prepared.run()
+      expect(tf.memory().numTensors).toBe(beforeRunning)
+      prepared.dispose()
+      expect(tf.memory().numTensors).toBe(beforeBuilding)
+    }
+  )
+})
+
+describe("the building blocks", () => {
+  const draw = (rng: Random, shape: [number, number]): tf.Tensor2D =>
+    tf.tensor2d(
+      Float32Array.from({ length: shape[0] * shape[1] }, () => rng.normal()),
+      shape
+    )
+
+  it.each(["linear", "relu"] as const)("a %s dense layer has TensorFlow.js's own gradient", (activation) => {
+    const rng = Random.fromSeed(5)
+    const [input, weights, weightsOfLoss] = [draw(rng, [6, 5]), draw(rng, [5, 3]), draw(rng, [6, 3])]
+    const bias = tf.tensor1d([0.1, -0.2, 0.3])
+    const loss = (layer: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D) =>
+      tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+        layer(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D)
+          .mul(weightsOfLoss)
+          .sum()
+      )
+    const ours = loss((x, w, b) => dense(x, w, b, activation))([input, weights, bias])
+    const reference = loss((x, w, b) => {
+      const linear = x.matMul(w).add(b) as tf.Tensor2D
+      return activation === "relu" ? tf.relu(linear) : linear
+    })([input, weights, bias])
+    for (const [index, gradient] of ours.entries()) {
+      expect(gradient.shape).toEqual(reference[index]?.shape)
+      const expected = Array.from(reference[index]?.dataSync() ?? [])
+      Array.from(gradient.dataSync()).forEach((value, at) => {
+        expect(value).toBeCloseTo(expected[at] as number, 4)
+      })
+    }
+    tf.dispose([input, weights, weightsOfLoss, bias, ...ours, ...reference])
+  })
+
+  it("stopGradient passes values and blocks gradients", () => {
+    const x = tf.tensor1d([1, -2, 3])
+    const [gradient] = tf.grads((value: tf.Tensor) => stopGradient(value).mul(value).sum())([x])
+    expect(Array.from(stopGradient(x).dataSync())).toEqual([1, -2, 3])
+    expect(Array.from(gradient?.dataSync() ?? [])).toEqual([1, -2, 3])
+  })
+
+  it("VICReg's terms: full variance penalty on a collapse, covariance on correlated dimensions", () => {
+    tf.tidy(() => {
+      const offDiagonal = tf.tensor2d([0, 1, 1, 0], [2, 2])
+      const collapsed = vicregTerms(tf.ones([4, 2]), offDiagonal)
+      expect(collapsed.variance.dataSync()[0]).toBeCloseTo(0.99, 5)
+      expect(collapsed.covariance.dataSync()[0]).toBeCloseTo(0, 5)
+      const correlated = vicregTerms(tf.tensor2d([1, 1, -1, -1], [2, 2]), offDiagonal)
+      expect(correlated.variance.dataSync()[0]).toBeCloseTo(0, 5)
+      expect(correlated.covariance.dataSync()[0]).toBeCloseTo(4, 4)
+    })
+  })
+})
+
+const collect = async (iterable: AsyncIterable<SuiteRow>): Promise<Array<PerfRow>> => {
+  const rows: Array<PerfRow> = []
+  for await (const row of iterable) rows.push(row as PerfRow)
+  return rows
+}
+
+describe("the perf suite", () => {
+  it("is registered as perf and runs every fixed workload by default", () => {
+    expect(suites.find((suite) => suite.id === "perf")).toBe(perfSuite)
+    expect(perfSuite.protocol.workloads).toEqual(perfWorkloads.workloads)
+    expect(perfSuite.columns?.map((column) => column.title)).toEqual(["id", "median ms", "min ms", "runs"])
+  })
+
+  it("yields one timed row per chosen workload", async () => {
+    const suite = makePerfSuite({
+      catalog: smallCatalog,
+      workloads: ["jepa-train-8x3", "cem-16x3"],
+      timing: { minRuns: 3, maxRuns: 3, budgetSeconds: 0 }
+    })
+    const progress: Array<string> = []
+    const rows = await collect(
+      suite.run({ episodes: undefined, seed: 0, backend: "wasm", progress: (label) => progress.push(label) })
+    )
+    expect(rows.map((row) => row.id)).toEqual(["jepa-train-8x3", "cem-16x3"])
+    expect(progress).toEqual(["jepa-train-8x3", "cem-16x3"])
+    for (const row of rows) {
+      expect(row.runs).toBe(3)
+      expect(row.msMedian).toBeGreaterThan(0)
+      expect(row.msMin).toBeLessThanOrEqual(row.msMedian)
+      expect(row.msMax).toBeGreaterThanOrEqual(row.msMedian)
+      expect(row.backend).toBe("wasm")
+      expect(row.tensorOpsPerRun).toBeGreaterThan(0)
+      expect(row.leakedTensors).toBe(0)
+    }
+    expect(suite.checks?.(rows)).toEqual([{ description: "no workload leaks tensors", passed: true }])
+    const table = summaryText(rows, suite.columns).split("\n")
+    expect(table[0]).toMatch(/^id\s+median ms\s+min ms\s+runs$/)
+    expect(table).toHaveLength(3)
+  })
+
+  it("skips the kernel count when asked", async () => {
+    const suite = makePerfSuite({
+      catalog: smallCatalog,
+      workloads: ["mppi-16x3"],
+      timing: { minRuns: 1, maxRuns: 1, budgetSeconds: 0 },
+      countKernels: false
+    })
+    const [row] = await collect(
+      suite.run({ episodes: undefined, seed: 0, backend: "wasm", progress: () => {} })
+    )
+    expect(row).toMatchObject({ id: "mppi-16x3", runs: 1, tensorOpsPerRun: null })
+  })
+
+  it("rejects an unknown workload id before running anything", () => {
+    expect(() => makePerfSuite({ workloads: ["gd-1x1"] })).toThrow(UnknownNameError)
+  })
+})

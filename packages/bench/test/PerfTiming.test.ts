@@ -1,0 +1,61 @@
+import { defaultTimingProtocol, median, timeRuns } from "@telos/bench"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+
+/** A clock that advances only when a run does: each run takes `durations[i]` milliseconds. */
+const scriptedRuns = (durations: ReadonlyArray<number>) => {
+  let now = 0
+  let index = 0
+  return {
+    clock: () => now,
+    run: () => {
+      now += durations[index % durations.length] as number
+      index++
+    }
+  }
+}
+
+describe("median", () => {
+  it("takes the middle value, or the mean of the middle two", () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 2, 3])).toBe(2.5)
+    expect(() => median([])).toThrow(RangeError)
+  })
+
+  it("lies between the smallest and the largest value", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), { minLength: 1 }), (values) => {
+        const middle = median(values)
+        expect(middle).toBeGreaterThanOrEqual(Math.min(...values))
+        expect(middle).toBeLessThanOrEqual(Math.max(...values))
+      })
+    )
+  })
+})
+
+describe("timeRuns", () => {
+  it("follows the reference's rule: fast workloads stop at 15 runs", () => {
+    const { clock, run } = scriptedRuns([10])
+    const timings = timeRuns(run, defaultTimingProtocol, clock)
+    expect(timings.milliseconds).toHaveLength(15)
+    expect(timings.median).toBe(10)
+  })
+
+  it("stops once the budget is spent, but not before the minimum", () => {
+    const { clock, run } = scriptedRuns([6_000])
+    expect(timeRuns(run, defaultTimingProtocol, clock).milliseconds).toHaveLength(4)
+    const slow = scriptedRuns([60_000])
+    expect(timeRuns(slow.run, defaultTimingProtocol, slow.clock).milliseconds).toHaveLength(3)
+  })
+
+  it("reports the median, min and max of the runs it timed", () => {
+    const { clock, run } = scriptedRuns([5, 1, 9])
+    const timings = timeRuns(run, { minRuns: 3, maxRuns: 3, budgetSeconds: 0 }, clock)
+    expect(timings).toEqual({ milliseconds: [5, 1, 9], median: 5, min: 1, max: 9 })
+  })
+
+  it("always times at least one run", () => {
+    const { clock, run } = scriptedRuns([1])
+    expect(timeRuns(run, { minRuns: 0, maxRuns: 0, budgetSeconds: 0 }, clock).milliseconds).toHaveLength(1)
+  })
+})
