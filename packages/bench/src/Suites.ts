@@ -6,12 +6,19 @@
 import { UnknownNameError } from "@telos/core"
 import type { Suite } from "./Suite.js"
 import { envThroughputSuite } from "./suites/EnvThroughput.js"
+import { latentVariableSuite } from "./suites/LatentVariableSuite.js"
 import { perfSuite } from "./suites/Perf.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
 import { worldModelSuite } from "./suites/WorldModelSuite.js"
 
 /** Every built-in suite, in the order `--list` shows them. */
-export const suites: ReadonlyArray<Suite> = [quickstartSuite, envThroughputSuite, perfSuite, worldModelSuite]
+export const suites: ReadonlyArray<Suite> = [
+  quickstartSuite,
+  envThroughputSuite,
+  perfSuite,
+  worldModelSuite,
+  latentVariableSuite
+]
 
 /** The suite called `id`, or an error listing the known ones. */
 export const findSuite = (id: string, catalog: ReadonlyArray<Suite> = suites): Suite => {
