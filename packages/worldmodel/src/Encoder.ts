@@ -137,7 +137,7 @@ export const createEncoder = (
             .reshape([count, rows, size, columns, size, current.depth])
             .transpose([0, 1, 3, 2, 4, 5])
             .reshape([count, rows, columns, size * size * current.depth])
-          map = tf.relu(dense(stages[index] as DenseParameters, patches))
+          map = dense(stages[index] as DenseParameters, patches, "relu")
           current = { height: rows, width: columns, depth: widths[index] as number }
         })
         return multilayerPerceptron(head, map.reshape([count, flatSize])) as tf.Tensor2D

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Random } from "@telos/core"
-import { InvalidValueError } from "@telos/core"
+import { type DenseActivation, fusedDense, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 
 /** Trainable parameters by name. */
@@ -68,12 +68,24 @@ export const denseParameters = (
   return { kernel, bias }
 }
 
-/** `x W + b`, over the last axis of `x`. */
-export const dense = (layer: DenseParameters, input: tf.Tensor): tf.Tensor =>
+/**
+ * `activation(x W + b)` over the last axis of `x`, through core's `fusedDense`: one fused kernel
+ * forward, and a backward pass of untransposed products (several times faster on the wasm backend).
+ */
+export const dense = (
+  layer: DenseParameters,
+  input: tf.Tensor,
+  activation: DenseActivation = "linear"
+): tf.Tensor =>
   tf.tidy(() => {
     const shape = input.shape
     const inputSize = shape[shape.length - 1] as number
-    const flat = input.reshape([-1, inputSize]).matMul(layer.kernel).add(layer.bias)
+    const flat = fusedDense(
+      input.reshape([-1, inputSize]) as tf.Tensor2D,
+      layer.kernel as tf.Tensor2D,
+      layer.bias as tf.Tensor1D,
+      activation
+    )
     return flat.reshape([...shape.slice(0, -1), layer.kernel.shape[1] as number])
   })
 
@@ -82,8 +94,7 @@ export const multilayerPerceptron = (layers: ReadonlyArray<DenseParameters>, inp
   tf.tidy(() => {
     let hidden = input
     layers.forEach((layer, index) => {
-      hidden = dense(layer, hidden)
-      if (index < layers.length - 1) hidden = tf.relu(hidden)
+      hidden = dense(layer, hidden, index < layers.length - 1 ? "relu" : "linear")
     })
     return hidden
   })

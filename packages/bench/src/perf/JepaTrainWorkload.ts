@@ -10,9 +10,8 @@
  *
  * @module
  */
-import type { Random } from "@telos/core"
+import { fusedDense, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { dense } from "./Dense.js"
 import {
   glorotUniform,
   initialMlpWeights,
@@ -55,9 +54,9 @@ export interface JepaEncoderWeights {
  */
 export const encodeObservations = (weights: JepaEncoderWeights, observations: tf.Tensor2D): tf.Tensor2D =>
   tf.tidy(() => {
-    const first = dense(observations, weights.w1, weights.b1, "relu")
-    const second = dense(first, weights.w2, weights.b2, "relu")
-    return dense(second, weights.w3, weights.b3)
+    const first = fusedDense(observations, weights.w1, weights.b1, "relu")
+    const second = fusedDense(first, weights.w2, weights.b2, "relu")
+    return fusedDense(second, weights.w3, weights.b3)
   })
 
 /**

@@ -9,9 +9,8 @@
  *
  * @module
  */
-import type { Random } from "@telos/core"
+import { fusedDense, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { dense } from "./Dense.js"
 import { actionCostWeight, type PerfWorldModelDefinition } from "./Workloads.js"
 
 /** The predictor's weights: `w1` is `[stateDim + actionDim, hidden]`, the biases are vectors. */
@@ -93,9 +92,9 @@ export const predictNextState = (
 ): tf.Tensor2D =>
   tf.tidy(() => {
     const input = tf.concat([states, actions], 1)
-    const first = dense(input, weights.w1, weights.b1, "relu")
-    const second = dense(first, weights.w2, weights.b2, "relu")
-    return states.add(dense(second, weights.w3, weights.b3))
+    const first = fusedDense(input, weights.w1, weights.b1, "relu")
+    const second = fusedDense(first, weights.w2, weights.b2, "relu")
+    return states.add(fusedDense(second, weights.w3, weights.b3))
   })
 
 /**

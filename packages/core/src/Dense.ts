@@ -6,13 +6,13 @@
  * transposed: otherwise it runs a generic loop, several times slower (a 256 x 256 product took
  * 20-45 ms instead of about 4.5 ms on the development machine). Transposing the operand first and
  * multiplying plainly gives the same numbers for a fraction of the time, and costs little on the
- * other backends, so the workloads' backward passes go through this layer.
+ * other backends, so the world models' and the perf workloads' backward passes go through this layer.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs"
 
-/** The activations the workloads use. */
+/** The activations a dense layer may apply. */
 export type DenseActivation = "linear" | "relu"
 
 const denseWith = (activation: DenseActivation) =>
@@ -47,10 +47,10 @@ const layers: Record<DenseActivation, ReturnType<typeof denseWith>> = {
  *
  * @example
  * ```ts
- * const hidden = dense(states, weights, bias, "relu") // [N, out]
+ * const hidden = fusedDense(states, weights, bias, "relu") // [N, out]
  * ```
  */
-export const dense = (
+export const fusedDense = (
   input: tf.Tensor2D,
   weights: tf.Tensor2D,
   bias: tf.Tensor1D,
