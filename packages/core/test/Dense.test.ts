@@ -39,9 +39,10 @@ describe("fusedDense", () => {
     const [input, weights] = [draw(rng, [4, 3]), draw(rng, [3, 2])]
     const bias = tf.tensor1d([0, 1])
     const before = tf.memory().numTensors
-    tf.tidy(() =>
+    tf.tidy(() => {
+      // Returning nothing lets tidy free the gradients too.
       tf.grads((x: tf.Tensor) => fusedDense(x as tf.Tensor2D, weights, bias, "relu").sum())([input])
-    )
+    })
     expect(tf.memory().numTensors).toBe(before)
     tf.dispose([input, weights, bias])
   })
