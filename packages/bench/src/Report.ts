@@ -58,7 +58,11 @@ export const renderMarkdown = (
 ): string => {
   const header = `| ${columns.map((column) => column.title).join(" | ")} |`
   const rule = `| ${columns.map(() => "---").join(" | ")} |`
-  const lines = results.rows.map((row) => `| ${columns.map((column) => column.cell(row)).join(" | ")} |`)
+  // A "|" inside a cell would split it into two columns.
+  const cell = (text: string): string => text.replace(/\|/g, "\\|")
+  const lines = results.rows.map(
+    (row) => `| ${columns.map((column) => cell(column.cell(row))).join(" | ")} |`
+  )
   const checks = results.checks.map((check) => `- ${check.passed ? "PASS" : "FAIL"}: ${check.description}`)
   const protocol = Object.entries(results.protocol).map(
     ([key, value]) => `- **${key}**: ${formatValue(value)}`

@@ -73,6 +73,16 @@ export const runSuite = (
     const started = now()
     const directory = options.out ?? defaultRunDirectory(suite.id, started)
     const rows: Array<SuiteRow> = []
+    // A check that throws must not cost the finished rows: it is reported as a failed check.
+    const checksOf = (finished: ReadonlyArray<SuiteRow>): SuiteResults["checks"] => {
+      try {
+        return suite.checks?.(finished) ?? []
+      } catch (error) {
+        return [
+          { description: `the suite's checks could not be evaluated: ${firstLine(error)}`, passed: false }
+        ]
+      }
+    }
     const snapshot = (status: SuiteResults["status"], error?: string): SuiteResults => {
       const finished = now()
       return {
@@ -84,21 +94,27 @@ export const runSuite = (
         ...(status === "running" ? {} : { finishedAt: finished.toISOString() }),
         durationSeconds: (finished.getTime() - started.getTime()) / 1000,
         rows: [...rows],
-        checks: status === "complete" ? (suite.checks?.(rows) ?? []) : [],
+        checks: status === "complete" ? checksOf(rows) : [],
         ...(error === undefined ? {} : { error })
       }
     }
-    const iterator = suite
-      .run({
-        episodes: options.episodes,
-        seed: options.seed,
-        backend: options.backend,
-        directory,
-        progress: options.progress.update
-      })
-      [Symbol.asyncIterator]()
+    // Starting the suite is inside the same error handling as each row: a suite that throws before
+    // its first row still leaves a results.json that says why.
+    let iterator: AsyncIterator<SuiteRow> | undefined
+    const nextRow = async (): Promise<IteratorResult<SuiteRow>> => {
+      iterator ??= suite
+        .run({
+          episodes: options.episodes,
+          seed: options.seed,
+          backend: options.backend,
+          directory,
+          progress: options.progress.update
+        })
+        [Symbol.asyncIterator]()
+      return iterator.next()
+    }
     while (true) {
-      const next = yield* Effect.tryPromise({ try: () => iterator.next(), catch: firstLine }).pipe(
+      const next = yield* Effect.tryPromise({ try: nextRow, catch: firstLine }).pipe(
         Effect.catch((reason) =>
           Effect.gen(function* () {
             options.progress.finish()

@@ -259,3 +259,12 @@ describe("defaultRunDirectory", () => {
     )
   })
 })
+
+describe("renderMarkdown cells", () => {
+  it("escapes a pipe so a cell stays one column", () => {
+    const markdown = renderMarkdown(makeResults({ rows: [makeRow({ env: "left|right" })] }))
+    const row = markdown.split("\n").find((line) => line.includes("left"))
+    expect(row).toContain("left\\|right")
+    expect(row?.split(/(?<!\\)\|/).length).toBe(10)
+  })
+})

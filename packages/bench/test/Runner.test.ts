@@ -169,3 +169,36 @@ describe("runSuite", () => {
     expect(error._tag).toBe("FileError")
   })
 })
+
+describe("runSuite when a suite misbehaves outside its rows", () => {
+  it("records a suite that throws before producing any row as failed", async () => {
+    const suite: Suite = {
+      id: "broken-start",
+      description: "throws when asked for its rows",
+      protocol: {},
+      run: () => {
+        throw new Error("cannot start\nmore detail")
+      }
+    }
+    const exit = await Effect.runPromiseExit(runSuite(suite, options()))
+    expect(Exit.isFailure(exit)).toBe(true)
+    const results = await readResults(directory)
+    expect(results.status).toBe("failed")
+    expect(results.error).toBe("cannot start")
+    expect(results.rows).toEqual([])
+  })
+
+  it("keeps the rows when the checks throw, reporting a failed check", async () => {
+    const suite = listSuite("broken-checks", rows, {
+      checks: () => {
+        throw new Error("no such field")
+      }
+    })
+    const files = await Effect.runPromise(runSuite(suite, options()))
+    expect(files.results.status).toBe("complete")
+    expect(files.results.rows).toHaveLength(3)
+    expect(files.results.checks).toEqual([
+      { description: "the suite's checks could not be evaluated: no such field", passed: false }
+    ])
+  })
+})
