@@ -5,6 +5,8 @@
  * @module
  */
 import { Data } from "effect"
+import type { CheckpointError } from "./CheckpointError.js"
+import type { DatasetError } from "./DatasetError.js"
 
 /**
  * A value (an action, an observation, a tensor, an argument) does not fit what was expected.
@@ -66,8 +68,15 @@ export class FileError extends Data.TaggedError("FileError")<{
   }
 }
 
-/** Every error telos raises on bad input. */
-export type TelosError = InvalidValueError | ConfigError | BackendError | UnknownNameError | FileError
+/** Every error telos raises on bad input or a bad file. */
+export type TelosError =
+  | InvalidValueError
+  | ConfigError
+  | BackendError
+  | UnknownNameError
+  | FileError
+  | DatasetError
+  | CheckpointError
 
 /** Describes any value briefly for an error message. */
 export const describeValue = (value: unknown): string => {
