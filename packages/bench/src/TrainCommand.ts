@@ -48,6 +48,7 @@ import {
   summarizeEpoch,
   type TrainingSettings,
   trainingDefaults,
+  trainingOptionsOf,
   worldModelConfig
 } from "./WorldModelTraining.js"
 
@@ -318,45 +319,33 @@ const trainModel = (
     let last: EpochSummary | undefined
     const started = performance.now()
     yield* attempt(() =>
-      trainJepa(
-        model,
-        dataset,
-        {
-          epochs: settings.epochs,
-          stepsPerEpoch: settings.stepsPerEpoch,
-          batchSize: settings.batchSize,
-          rolloutSteps: settings.rolloutSteps,
-          learningRate: settings.learningRate,
-          seed: settings.seed + startEpoch
+      trainJepa(model, dataset, trainingOptionsOf(settings, settings.seed + startEpoch), {
+        startEpoch,
+        onStep: (done, total) => {
+          const epoch = startEpoch + Math.ceil(done / settings.stepsPerEpoch)
+          progress.update(`train epoch ${epoch}/${settings.epochs}`, done / total)
         },
-        {
-          startEpoch,
-          onStep: (done, total) => {
-            const epoch = startEpoch + Math.ceil(done / settings.stepsPerEpoch)
-            progress.update(`train epoch ${epoch}/${settings.epochs}`, done / total)
-          },
-          onEpoch: async (record) => {
-            const summary = summarizeEpoch(record)
-            history.push(summary)
-            await saveCheckpoint(command.out, {
-              parameters: model.parameters,
-              config: model.config,
-              metadata: {
-                dataset: identity,
-                metrics: { history },
-                epoch: record.epoch,
-                observations: command.observations,
-                training: settings
-              }
-            })
-            savedEpoch = record.epoch
-            last = summary
-            // The bar is cleared first, so the epoch's line does not land in the middle of it.
-            progress.finish()
-            context.report(epochLine(summary, settings.epochs))
-          }
+        onEpoch: async (record) => {
+          const summary = summarizeEpoch(record)
+          history.push(summary)
+          await saveCheckpoint(command.out, {
+            parameters: model.parameters,
+            config: model.config,
+            metadata: {
+              dataset: identity,
+              metrics: { history },
+              epoch: record.epoch,
+              observations: command.observations,
+              training: settings
+            }
+          })
+          savedEpoch = record.epoch
+          last = summary
+          // The bar is cleared first, so the epoch's line does not land in the middle of it.
+          progress.finish()
+          context.report(epochLine(summary, settings.epochs))
         }
-      ).catch((error: unknown) => {
+      }).catch((error: unknown) => {
         if (!(error instanceof TrainingDivergedError)) throw error
         throw new TrainingRunDivergedError({
           epoch: savedEpoch + 1,

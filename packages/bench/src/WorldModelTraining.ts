@@ -45,6 +45,16 @@ export interface TrainingSettings {
   readonly seed: number
 }
 
+/** The options `trainJepa` takes for these settings, with batches drawn from `seed`. */
+export const trainingOptionsOf = (settings: TrainingSettings, seed = settings.seed) => ({
+  epochs: settings.epochs,
+  stepsPerEpoch: settings.stepsPerEpoch,
+  batchSize: settings.batchSize,
+  rolloutSteps: settings.rolloutSteps,
+  learningRate: settings.learningRate,
+  seed
+})
+
 /**
  * The training defaults of an observation kind. Pixel batches are half as large: one image step
  * costs about thirty state steps on the wasm backend.

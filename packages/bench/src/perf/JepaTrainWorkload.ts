@@ -34,15 +34,8 @@ export const jepaLearningRate = 1e-3
 // has a finite gradient.
 const varianceEpsilon = 1e-4
 
-/** The encoder's weights: three layers, the last without activation. */
-export interface JepaEncoderWeights {
-  readonly w1: tf.Tensor2D
-  readonly b1: tf.Tensor1D
-  readonly w2: tf.Tensor2D
-  readonly b2: tf.Tensor1D
-  readonly w3: tf.Tensor2D
-  readonly b3: tf.Tensor1D
-}
+/** The encoder's weights: three layers, the last without activation (the predictor's layout). */
+export type JepaEncoderWeights = MlpWorldModelWeights
 
 /**
  * Embeds observations `[N, observationDim]` into latent states `[N, stateDim]`.

@@ -25,6 +25,7 @@ import {
   type ObservationKind,
   summarizeEpoch,
   type TrainingSettings,
+  trainingOptionsOf,
   worldModelConfig
 } from "../WorldModelTraining.js"
 
@@ -176,25 +177,13 @@ const modelRow = async (
     const evaluation: EvaluationOptions =
       options.evaluationSamples === undefined ? {} : { samples: options.evaluationSamples }
     const trainStarted = performance.now()
-    await trainJepa(
-      model,
-      dataset,
-      {
-        epochs: settings.epochs,
-        stepsPerEpoch: settings.stepsPerEpoch,
-        batchSize: settings.batchSize,
-        rolloutSteps: settings.rolloutSteps,
-        learningRate: settings.learningRate,
-        seed: settings.seed
-      },
-      {
-        evaluation,
-        onStep: (done, total) => report("train", 0.1 + 0.9 * (done / total)),
-        onEpoch: (record) => {
-          history.push(summarizeEpoch(record))
-        }
+    await trainJepa(model, dataset, trainingOptionsOf(settings), {
+      evaluation,
+      onStep: (done, total) => report("train", 0.1 + 0.9 * (done / total)),
+      onEpoch: (record) => {
+        history.push(summarizeEpoch(record))
       }
-    )
+    })
     const trainSeconds = (performance.now() - trainStarted) / 1000
     const checkpoint = join(options.directory, "models", observations)
     await saveCheckpoint(checkpoint, {
