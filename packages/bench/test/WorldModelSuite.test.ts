@@ -17,7 +17,7 @@ describe("the worldmodel suite", () => {
     const suite = findSuite("worldmodel")
     expect(suite.columns?.map((column) => column.title)).toContain("probe R^2")
     expect(worldModelSuitePlans.state).toMatchObject({ epochs: 3, stepsPerEpoch: 100, batchSize: 64 })
-    expect(worldModelSuitePlans.pixels).toMatchObject({ epochs: 4, stepsPerEpoch: 125, batchSize: 32 })
+    expect(worldModelSuitePlans.pixels).toMatchObject({ epochs: 5, stepsPerEpoch: 125, batchSize: 32 })
   })
 
   it("checks each model's probe R^2 against its own target", () => {

@@ -46,7 +46,7 @@ export const worldModelSuiteTransitions = 20_000
  */
 export const worldModelSuitePlans: Readonly<Record<ObservationKind, Omit<TrainingSettings, "seed">>> = {
   state: { epochs: 3, stepsPerEpoch: 100, batchSize: 64, rolloutSteps: 4, learningRate: 1e-3 },
-  pixels: { epochs: 4, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 }
+  pixels: { epochs: 5, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 }
 }
 
 /**
