@@ -9,8 +9,12 @@
  *
  * @module
  */
+
+export * from "./CemPlanner.js"
 export * from "./Cost.js"
 export * from "./GradientPlanner.js"
 export * from "./ModelPredictiveControl.js"
+export * from "./MppiPlanner.js"
 export * from "./PlanReadback.js"
 export * from "./RandomShootingPlanner.js"
+export * from "./SamplingSearch.js"
