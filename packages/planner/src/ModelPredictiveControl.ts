@@ -7,7 +7,7 @@
  * @module
  */
 import type { Cost, Env, Info, Plan, Planner, Random, WorldModel } from "@telos/core"
-import { firstAction, InvalidValueError } from "@telos/core"
+import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 
 /** What the controller needs to act in an environment. */
@@ -25,6 +25,12 @@ export interface ControlTask {
   readonly goalOf?: (info: Info) => ArrayLike<number>
   /** Whether an episode succeeded, judged on the info of its last step; defaults to `info.success === true`. */
   readonly isSuccess?: (info: Info) => boolean
+  /**
+   * Environment steps between plans (default 1: replan every step). In between, the agent executes
+   * the current plan's next actions; the next plan is warm-started from it, shifted by the steps
+   * taken.
+   */
+  readonly replanInterval?: number
 }
 
 /** How one episode went. */
@@ -40,16 +46,48 @@ export interface EpisodeOutcome {
 /** The outcome of a batch of episodes planned together. */
 export interface ControlRun {
   readonly episodes: ReadonlyArray<EpisodeOutcome>
-  /** Planning calls made (one per step of the batch). */
+  /** Planning calls made (one per `replanInterval` steps of the batch). */
   readonly planCalls: number
   /** Mean wall-clock milliseconds per planning call for the whole batch. */
   readonly planMillisecondsPerCall: number
+  /** Each planning call's trace: the mean best cost before its first iteration and after each. */
+  readonly planningTraces: ReadonlyArray<ReadonlyArray<number>>
 }
 
 /** Optional hooks. */
 export interface ControlOptions {
   /** Called after every step of the batch: steps taken so far, episodes still running. */
   readonly onStep?: (step: number, running: number) => void
+}
+
+/** The action of problem `index` at step `offset` of a plan. */
+const actionAt = (plan: Plan, index: number, offset: number): Float32Array => {
+  const start = (index * plan.horizon + offset) * plan.actionSize
+  return plan.actions.slice(start, start + plan.actionSize)
+}
+
+/**
+ * A plan advanced by `steps` steps: each problem's actions move `steps` earlier and the last one
+ * is repeated at the end (states and costs are kept; planners only read the actions).
+ *
+ * @example
+ * ```ts
+ * shiftPlan(plan, 2).actions // [a2, a3, ..., aT-1, aT-1, aT-1] per problem
+ * ```
+ */
+export const shiftPlan = (plan: Plan, steps: number): Plan => {
+  if (steps === 0) return plan
+  const actions = new Float32Array(plan.actions.length)
+  for (let problem = 0; problem < plan.problems; problem++) {
+    for (let step = 0; step < plan.horizon; step++) {
+      const source = (problem * plan.horizon + Math.min(step + steps, plan.horizon - 1)) * plan.actionSize
+      actions.set(
+        plan.actions.subarray(source, source + plan.actionSize),
+        (problem * plan.horizon + step) * plan.actionSize
+      )
+    }
+  }
+  return { ...plan, actions }
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -116,27 +154,43 @@ export const runEpisodes = (
           resets.map((reset) => goalOf(reset.info)),
           "goals"
         )
+  const interval = task.replanInterval ?? 1
+  if (!Number.isInteger(interval) || interval < 1 || interval > task.horizon) {
+    goals?.dispose()
+    throw new InvalidValueError({
+      field: "task.replanInterval",
+      expected: `an integer from 1 to the horizon (${task.horizon})`,
+      received: String(task.replanInterval)
+    })
+  }
   let planCalls = 0
   let planMilliseconds = 0
   let previous: Plan | undefined
+  const planningTraces: Array<ReadonlyArray<number>> = []
   try {
     const cost = task.cost(goals)
     for (let step = 0; running.some(Boolean); step++) {
-      const startedAt = performance.now()
-      const initialStates = encodeRows(task.model, observations, "observations")
-      try {
-        previous = task.planner.plan(
-          { model: task.model, initialStates, cost, horizon: task.horizon, warmStart: previous },
-          rng
-        )
-      } finally {
-        initialStates.dispose()
+      const offset = step % interval
+      if (offset === 0) {
+        const startedAt = performance.now()
+        const initialStates = encodeRows(task.model, observations, "observations")
+        try {
+          // Planners shift a warm start by one step; the other interval - 1 are shifted here.
+          const warmStart = previous === undefined ? undefined : shiftPlan(previous, interval - 1)
+          previous = task.planner.plan(
+            { model: task.model, initialStates, cost, horizon: task.horizon, warmStart },
+            rng
+          )
+        } finally {
+          initialStates.dispose()
+        }
+        planMilliseconds += performance.now() - startedAt
+        planCalls++
+        planningTraces.push(previous.trace)
       }
-      planMilliseconds += performance.now() - startedAt
-      planCalls++
       envs.forEach((env, index) => {
         if (!running[index]) return
-        const outcome = env.step(firstAction(previous as Plan, index))
+        const outcome = env.step(actionAt(previous as Plan, index, offset))
         observations[index] = outcome.observation
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1
@@ -160,6 +214,7 @@ export const runEpisodes = (
       plannedCosts: plannedCosts[index] as Array<number>
     })),
     planCalls,
-    planMillisecondsPerCall: planCalls === 0 ? 0 : planMilliseconds / planCalls
+    planMillisecondsPerCall: planCalls === 0 ? 0 : planMilliseconds / planCalls,
+    planningTraces
   }
 }

@@ -1,5 +1,5 @@
 import { Random } from "@telos/core"
-import { goalCost, gradientPlanner, runEpisodes } from "@telos/planner"
+import { goalCost, gradientPlanner, runEpisodes, shiftPlan } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { shiftEnv, shiftModel } from "./fixtures.js"
@@ -42,5 +42,51 @@ describe("runEpisodes", () => {
 
   it("requires one seed per environment", () => {
     expect(() => runEpisodes([shiftEnv(2)], [1, 2], task(), Random.fromSeed(0))).toThrow(/seeds/)
+  })
+})
+
+describe("runEpisodes with a replan interval", () => {
+  it("plans every k steps, executes the plan in between, and still reaches the goal", () => {
+    const run = runEpisodes(
+      [shiftEnv(2), shiftEnv(2)],
+      [1, 2],
+      { ...task(), replanInterval: 3 },
+      Random.fromSeed(0)
+    )
+    expect(run.episodes.map((episode) => episode.success)).toEqual([true, true])
+    const longest = Math.max(...run.episodes.map((episode) => episode.steps))
+    expect(run.planCalls).toBe(Math.ceil(longest / 3))
+    expect(run.planningTraces).toHaveLength(run.planCalls)
+    for (const trace of run.planningTraces) expect(trace).toHaveLength(11)
+  })
+
+  it("rejects an interval outside 1..horizon, naming it", () => {
+    const before = tf.memory().numTensors
+    expect(() =>
+      runEpisodes([shiftEnv(2)], [1], { ...task(), replanInterval: 0 }, Random.fromSeed(0))
+    ).toThrow(/task.replanInterval/)
+    expect(() =>
+      runEpisodes([shiftEnv(2)], [1], { ...task(), replanInterval: 9 }, Random.fromSeed(0))
+    ).toThrow(/task.replanInterval/)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe("shiftPlan", () => {
+  it("moves each problem's actions earlier and repeats the last", () => {
+    const plan = {
+      problems: 2,
+      horizon: 3,
+      actionSize: 1,
+      latentSize: 1,
+      actions: Float32Array.from([1, 2, 3, 4, 5, 6]),
+      predictedStates: new Float32Array(8),
+      cost: new Float32Array(2),
+      initialCost: new Float32Array(2),
+      trace: [0]
+    }
+    expect(Array.from(shiftPlan(plan, 1).actions)).toEqual([2, 3, 3, 5, 6, 6])
+    expect(Array.from(shiftPlan(plan, 2).actions)).toEqual([3, 3, 3, 6, 6, 6])
+    expect(shiftPlan(plan, 0)).toBe(plan)
   })
 })
