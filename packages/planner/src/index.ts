@@ -13,6 +13,7 @@
 export * from "./CemPlanner.js"
 export * from "./Cost.js"
 export * from "./GradientPlanner.js"
+export * from "./Guardrail.js"
 export * from "./LatentVariablePlanning.js"
 export * from "./ModelPredictiveControl.js"
 export * from "./MppiPlanner.js"

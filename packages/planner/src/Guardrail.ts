@@ -1,0 +1,113 @@
+/**
+ * Guardrails: constraints on predicted states, such as "never enter this zone". A constraint
+ * measures its violation per candidate (0 when satisfied), differentiably, so it can be added to
+ * the cost as a penalty or enforced by a constrained planner. Positions are read from latents by a
+ * `PositionReader`: the coordinates themselves for a ground-truth model, or a linear probe fitted
+ * from a learned latent to the position.
+ *
+ * @module
+ */
+import type { Cost } from "@telos/core"
+import { InvalidValueError } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+
+/** A differentiable constraint on predicted trajectories: violation `[B]`, 0 when satisfied. */
+export interface Constraint {
+  readonly name: string
+  violation(states: tf.Tensor3D, actions: tf.Tensor3D): tf.Tensor1D
+}
+
+/** Reads 2-D positions `[M, 2]` from latents `[M, D]`. */
+export type PositionReader = (latents: tf.Tensor2D) => tf.Tensor2D
+
+/**
+ * The latent's own coordinates `[first, second]` as the position (ground-truth models).
+ *
+ * @example
+ * ```ts
+ * const position = coordinatePosition(0, 1) // two-rooms: the latent is [x, y]
+ * ```
+ */
+export const coordinatePosition =
+  (first = 0, second = 1): PositionReader =>
+  (latents) =>
+    tf.tidy(() => tf.stack([latents.gather(first, 1), latents.gather(second, 1)], 1) as tf.Tensor2D)
+
+/**
+ * A linear read-out `latent W + b` as the position, e.g. a linear probe fitted on a dataset
+ * (`weights` `[D, 2]` row-major, `bias` `[2]`).
+ */
+export const linearPosition = (
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  latentSize: number
+): PositionReader => {
+  if (weights.length !== latentSize * 2 || bias.length !== 2) {
+    throw new InvalidValueError({
+      field: "linearPosition",
+      expected: `weights of length ${latentSize * 2} and a bias of length 2`,
+      received: `weights ${weights.length}, bias ${bias.length}`
+    })
+  }
+  const kernel = Float32Array.from(weights)
+  const offset = Float32Array.from(bias)
+  return (latents) =>
+    tf.tidy(
+      () => latents.matMul(tf.tensor2d(kernel, [latentSize, 2])).add(tf.tensor1d(offset)) as tf.Tensor2D
+    )
+}
+
+/**
+ * A circular keep-out zone: the violation is the sum over predicted states (after the start) of
+ * how far inside the circle each lies, `max(0, radius - distance)`.
+ *
+ * @example
+ * ```ts
+ * const zone = keepOutZone({ center: [45, 40], radius: 6, position: coordinatePosition() })
+ * const cost = addCosts(goalCost({ goal }), penaltyCost(zone, 10))
+ * ```
+ */
+export const keepOutZone = (options: {
+  readonly center: readonly [number, number]
+  readonly radius: number
+  readonly position: PositionReader
+}): Constraint => {
+  if (!(options.radius > 0) || !options.center.every(Number.isFinite)) {
+    throw new InvalidValueError({
+      field: "keepOutZone",
+      expected: "a finite center and a positive radius",
+      received: `center [${options.center.join(", ")}], radius ${options.radius}`
+    })
+  }
+  return {
+    name: `keep out of (${options.center.join(", ")}) r ${options.radius}`,
+    violation: (states) =>
+      tf.tidy(() => {
+        const [steps, candidates, size] = states.shape
+        const predicted = states
+          .slice([1, 0, 0], [steps - 1, -1, -1])
+          .reshape([(steps - 1) * candidates, size]) as tf.Tensor2D
+        const offsets = options.position(predicted).sub(tf.tensor1d([...options.center]))
+        // A small floor under the square root keeps the gradient finite at the very centre.
+        const distance = offsets.square().sum(1).add(1e-9).sqrt()
+        const inside = tf.relu(tf.scalar(options.radius).sub(distance))
+        return inside.reshape([steps - 1, candidates]).sum(0) as tf.Tensor1D
+      })
+  }
+}
+
+/** A constraint as a soft penalty in the cost: `weight * violation`. */
+export const penaltyCost = (constraint: Constraint, weight: number): Cost => {
+  if (!(weight >= 0) || !Number.isFinite(weight)) {
+    throw new InvalidValueError({
+      field: "penaltyCost.weight",
+      expected: "a finite, non-negative number",
+      received: String(weight)
+    })
+  }
+  return {
+    name: `${weight} * ${constraint.name}`,
+    evaluate: (states, actions) =>
+      tf.tidy(() => constraint.violation(states, actions).mul(weight) as tf.Tensor1D)
+  }
+}
