@@ -23,6 +23,11 @@ export interface PlanningProblem {
   readonly horizon: number
   /** The previous plan for the same problems; the planner shifts it one step to start from. */
   readonly warmStart?: Plan | undefined
+  /**
+   * A plan for these very states (e.g. another planner's answer) to start from as it is, without
+   * shifting; takes precedence over `warmStart`.
+   */
+  readonly initialGuess?: Plan | undefined
 }
 
 /** The planner's answer, in host memory. Arrays are row-major. */

@@ -11,6 +11,7 @@ import { type Complete, decodeConfigSync, rollout, withDefaults } from "@telos/c
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { startingActions } from "./StartingPlan.js"
 
 const positive = Schema.Number.check(Schema.isGreaterThan(0))
 const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
@@ -85,22 +86,22 @@ export const initialSequences = (
   initialStd: number,
   rng: Random
 ): Float32Array => {
-  const { model, horizon, warmStart } = problem
+  const { model, horizon } = problem
+  const start = startingActions(problem)
   const problems = problem.initialStates.shape[0]
   const { low, high, size: actionSize } = model.actionSpace
   const candidates = problems * restarts
   const sequences = new Float32Array(horizon * candidates * actionSize)
   for (let candidate = 0; candidate < candidates; candidate++) {
     const problemIndex = Math.floor(candidate / restarts)
-    const shifted = warmStart !== undefined && candidate % restarts === 0
+    const started = start !== undefined && candidate % restarts === 0
     for (let step = 0; step < horizon; step++) {
       for (let dimension = 0; dimension < actionSize; dimension++) {
         const lowBound = low[dimension] as number
         const highBound = high[dimension] as number
         let value: number
-        if (shifted) {
-          const source = Math.min(step + 1, horizon - 1)
-          value = warmStart.actions[(problemIndex * horizon + source) * actionSize + dimension] as number
+        if (started) {
+          value = start[(problemIndex * horizon + step) * actionSize + dimension] as number
         } else {
           const centre = (lowBound + highBound) / 2
           value = centre + initialStd * ((highBound - lowBound) / 2) * rng.normal()

@@ -9,6 +9,7 @@
 import type { Cost, Env, Info, Plan, Planner, Random, WorldModel } from "@telos/core"
 import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { shiftPlan } from "./StartingPlan.js"
 
 /** What the controller needs to act in an environment. */
 export interface ControlTask {
@@ -64,30 +65,6 @@ export interface ControlOptions {
 const actionAt = (plan: Plan, index: number, offset: number): Float32Array => {
   const start = (index * plan.horizon + offset) * plan.actionSize
   return plan.actions.slice(start, start + plan.actionSize)
-}
-
-/**
- * A plan advanced by `steps` steps: each problem's actions move `steps` earlier and the last one
- * is repeated at the end (states and costs are kept; planners only read the actions).
- *
- * @example
- * ```ts
- * shiftPlan(plan, 2).actions // [a2, a3, ..., aT-1, aT-1, aT-1] per problem
- * ```
- */
-export const shiftPlan = (plan: Plan, steps: number): Plan => {
-  if (steps === 0) return plan
-  const actions = new Float32Array(plan.actions.length)
-  for (let problem = 0; problem < plan.problems; problem++) {
-    for (let step = 0; step < plan.horizon; step++) {
-      const source = (problem * plan.horizon + Math.min(step + steps, plan.horizon - 1)) * plan.actionSize
-      actions.set(
-        plan.actions.subarray(source, source + plan.actionSize),
-        (problem * plan.horizon + step) * plan.actionSize
-      )
-    }
-  }
-  return { ...plan, actions }
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {

@@ -26,17 +26,20 @@ export const validateProblem = (problem: PlanningProblem): { problems: number; l
       received: String(horizon)
     })
   }
-  if (
-    warmStart !== undefined &&
-    (warmStart.problems !== problems ||
-      warmStart.horizon !== horizon ||
-      warmStart.actionSize !== model.actionSpace.size)
-  ) {
-    throw new InvalidValueError({
-      field: "problem.warmStart",
-      expected: `a plan for ${problems} problems, horizon ${horizon}, ${model.actionSpace.size} action dimensions`,
-      received: `${warmStart.problems} problems, horizon ${warmStart.horizon}, ${warmStart.actionSize} action dimensions`
-    })
+  for (const [field, plan] of [
+    ["problem.warmStart", warmStart],
+    ["problem.initialGuess", problem.initialGuess]
+  ] as const) {
+    if (
+      plan !== undefined &&
+      (plan.problems !== problems || plan.horizon !== horizon || plan.actionSize !== model.actionSpace.size)
+    ) {
+      throw new InvalidValueError({
+        field,
+        expected: `a plan for ${problems} problems, horizon ${horizon}, ${model.actionSpace.size} action dimensions`,
+        received: `${plan.problems} problems, horizon ${plan.horizon}, ${plan.actionSize} action dimensions`
+      })
+    }
   }
   return { problems, latentSize }
 }

@@ -11,12 +11,13 @@ import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { repeatRows } from "./GradientPlanner.js"
 import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { startingActions } from "./StartingPlan.js"
 
 /** The options of random shooting, as a Schema. */
 export const RandomShootingOptions = Schema.Struct({
   /** Sequences sampled per problem. */
   samples: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  /** Whether the previous plan, shifted one step, competes with the samples. */
+  /** Whether the starting plan (initial guess, or previous plan shifted one step) competes with the samples. */
   useWarmStart: Schema.optional(Schema.Boolean),
   /** The name reports show. */
   name: Schema.optional(Schema.NonEmptyString)
@@ -54,16 +55,16 @@ export const randomShootingPlanner = (options: typeof RandomShootingOptions.Enco
       const { samples } = config
       const actionSize = model.actionSpace.size
       const candidates = problems * samples
-      const warmStart = config.useWarmStart ? problem.warmStart : undefined
-      // Time-major [T, N * samples, A]; sample 0 of each problem is the shifted previous plan if used.
+      const start = config.useWarmStart ? startingActions(problem) : undefined
+      // Time-major [T, N * samples, A]; sample 0 of each problem is the starting plan if used.
       const sequences = new Float32Array(horizon * candidates * actionSize)
       for (let candidate = 0; candidate < candidates; candidate++) {
         const problemIndex = Math.floor(candidate / samples)
         for (let step = 0; step < horizon; step++) {
           const offset = (step * candidates + candidate) * actionSize
-          if (warmStart !== undefined && candidate % samples === 0) {
-            const source = (problemIndex * horizon + Math.min(step + 1, horizon - 1)) * actionSize
-            sequences.set(warmStart.actions.subarray(source, source + actionSize), offset)
+          if (start !== undefined && candidate % samples === 0) {
+            const source = (problemIndex * horizon + step) * actionSize
+            sequences.set(start.subarray(source, source + actionSize), offset)
           } else {
             sequences.set(model.actionSpace.sample(rng), offset)
           }

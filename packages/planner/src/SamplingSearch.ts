@@ -11,6 +11,7 @@ import { rollout } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { repeatRows } from "./GradientPlanner.js"
 import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { startingActions } from "./StartingPlan.js"
 
 /** A Gaussian over action sequences per problem: mean and standard deviation, each `[T, N, A]`. */
 export interface SequenceDistribution {
@@ -41,8 +42,8 @@ export interface SamplingSearch {
 }
 
 /**
- * The first mean sequence, time-major `[T, N, A]` on the host: the previous plan shifted one step
- * (its last action repeated) when there is one, otherwise the centre of the action box.
+ * The first mean sequence, time-major `[T, N, A]` on the host: the initial guess, or the previous
+ * plan shifted one step (its last action repeated), otherwise the centre of the action box.
  *
  * @example
  * ```ts
@@ -51,18 +52,18 @@ export interface SamplingSearch {
  * ```
  */
 export const initialMeanSequence = (problem: PlanningProblem): Float32Array => {
-  const { model, horizon, warmStart } = problem
+  const { model, horizon } = problem
+  const start = startingActions(problem)
   const problems = problem.initialStates.shape[0]
   const { low, high, size: actionSize } = model.actionSpace
   const mean = new Float32Array(horizon * problems * actionSize)
   for (let step = 0; step < horizon; step++) {
     for (let problemIndex = 0; problemIndex < problems; problemIndex++) {
       for (let dimension = 0; dimension < actionSize; dimension++) {
-        const source = Math.min(step + 1, horizon - 1)
         mean[(step * problems + problemIndex) * actionSize + dimension] =
-          warmStart === undefined
+          start === undefined
             ? ((low[dimension] as number) + (high[dimension] as number)) / 2
-            : (warmStart.actions[(problemIndex * horizon + source) * actionSize + dimension] as number)
+            : (start[(problemIndex * horizon + step) * actionSize + dimension] as number)
       }
     }
   }
