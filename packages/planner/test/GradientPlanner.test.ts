@@ -135,6 +135,22 @@ describe("gradientPlanner", () => {
     expect(Array.from(next.actions)).toEqual(Array.from(Float32Array.from([0.2, 0.3, 0.4, 0.4])))
   })
 
+  it("starts from an initial guess as it is, ahead of a warm start", () => {
+    const model = shiftModel(1, 1, 0.1)
+    const starts = tf.tensor2d([[0]])
+    const planner = gradientPlanner({ iterations: 0, restarts: 1 })
+    const cost = goalCost({ goal: [[0.2]] })
+    const previous = planner.plan({ model, initialStates: starts, cost, horizon: 4 }, Random.fromSeed(0))
+    const guess = { ...previous, actions: Float32Array.from([0.1, 0.2, 0.3, 0.4]) }
+    const warm = { ...previous, actions: Float32Array.from([0.9, 0.9, 0.9, 0.9]) }
+    const next = planner.plan(
+      { model, initialStates: starts, cost, horizon: 4, warmStart: warm, initialGuess: guess },
+      Random.fromSeed(0)
+    )
+    starts.dispose()
+    expect(Array.from(next.actions)).toEqual(Array.from(guess.actions))
+  })
+
   it("is deterministic under a seed", () => {
     const input = {
       problems: 2,
