@@ -42,7 +42,10 @@ export interface Plan {
   readonly predictedStates: Float32Array
   /** The cost of each returned sequence, `[N]`. */
   readonly cost: Float32Array
-  /** The cost of the best initial guess, `[N]`; `cost` is never above it. */
+  /**
+   * The cost of the best initial guess, `[N]`; `cost` is never above it, except for planners that
+   * enforce hard constraints, where feasibility comes first.
+   */
   readonly initialCost: Float32Array
   /** Mean over problems of the best cost so far, before the first iteration and after each. */
   readonly trace: ReadonlyArray<number>

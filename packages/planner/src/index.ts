@@ -11,6 +11,7 @@
  */
 
 export * from "./CemPlanner.js"
+export * from "./ConstrainedPlanner.js"
 export * from "./Cost.js"
 export * from "./GradientPlanner.js"
 export * from "./Guardrail.js"
