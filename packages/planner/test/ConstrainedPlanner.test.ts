@@ -44,7 +44,9 @@ describe("constrainedPlanner", () => {
     expect(Math.max(...freeViolation)).toBeGreaterThan(0.1)
     expect(Math.max(...constrainedViolation)).toBeLessThanOrEqual(1e-4)
     // Going around costs more than going through: the reported cost is the task's own.
-    constrained.cost.forEach((value, index) => expect(value).toBeGreaterThan(free.cost[index] as number))
+    constrained.cost.forEach((value, index) => {
+      expect(value).toBeGreaterThan(free.cost[index] as number)
+    })
     for (const value of constrained.actions) expect(Math.abs(value)).toBeLessThanOrEqual(1)
     expect(tf.memory().numTensors).toBe(before)
     starts.dispose()
