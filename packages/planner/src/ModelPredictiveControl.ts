@@ -61,6 +61,26 @@ export interface ControlOptions {
   readonly onStep?: (step: number, running: number) => void
 }
 
+/**
+ * Plans are float32, action spaces float64: a bound such as 2.45 rounds to 2.4500000477 in float32,
+ * one rounding step outside the box. Actions within that rounding of a bound are put on it; anything
+ * further out is left for the environment to reject.
+ */
+export const toEnvironmentAction = (action: Float32Array, env: Env): Float64Array => {
+  const values = Float64Array.from(action)
+  const space = env.actionSpace
+  if (space._tag !== "Box") return values
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as number
+    const low = space.low[index] as number
+    const high = space.high[index] as number
+    const rounding = 1e-6 * Math.max(1, Math.abs(low), Math.abs(high))
+    if (value < low && value >= low - rounding) values[index] = low
+    else if (value > high && value <= high + rounding) values[index] = high
+  }
+  return values
+}
+
 /** The action of problem `index` at step `offset` of a plan. */
 const actionAt = (plan: Plan, index: number, offset: number): Float32Array => {
   const start = (index * plan.horizon + offset) * plan.actionSize
@@ -167,7 +187,7 @@ export const runEpisodes = (
       }
       envs.forEach((env, index) => {
         if (!running[index]) return
-        const outcome = env.step(actionAt(previous as Plan, index, offset))
+        const outcome = env.step(toEnvironmentAction(actionAt(previous as Plan, index, offset), env))
         observations[index] = outcome.observation
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1

@@ -1,5 +1,5 @@
-import { Random } from "@telos/core"
-import { goalCost, gradientPlanner, runEpisodes, shiftPlan } from "@telos/planner"
+import { Box, Random } from "@telos/core"
+import { goalCost, gradientPlanner, runEpisodes, shiftPlan, toEnvironmentAction } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { shiftEnv, shiftModel } from "./fixtures.js"
@@ -88,5 +88,16 @@ describe("shiftPlan", () => {
     expect(Array.from(shiftPlan(plan, 1).actions)).toEqual([2, 3, 3, 5, 6, 6])
     expect(Array.from(shiftPlan(plan, 2).actions)).toEqual([3, 3, 3, 6, 6, 6])
     expect(shiftPlan(plan, 0)).toBe(plan)
+  })
+})
+
+describe("toEnvironmentAction", () => {
+  it("puts float32 roundings of a bound on the bound, and leaves real excursions to the environment", () => {
+    const env = { ...shiftEnv(2), actionSpace: new Box({ low: -2.45, high: 2.45, shape: [2] }) }
+    const rounded = toEnvironmentAction(Float32Array.from([-2.45, 2.45]), env)
+    expect(Array.from(rounded)).toEqual([-2.45, 2.45])
+    const outside = toEnvironmentAction(Float32Array.from([-2.5, 0.5]), env)
+    expect(outside[0]).toBeCloseTo(-2.5, 6)
+    expect(outside[1]).toBeCloseTo(0.5, 6)
   })
 })
