@@ -10,7 +10,7 @@ import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
 import { type Complete, decodeConfigSync, rollout, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
-import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 const positive = Schema.Number.check(Schema.isGreaterThan(0))
@@ -136,19 +136,11 @@ type SearchState = {
   readonly initialCost: tf.Tensor1D
 }
 
-const disposeReplaced = (previous: SearchState, next: SearchState): void => {
-  const kept = new Set<tf.Tensor>(Object.values(next))
-  for (const tensor of new Set<tf.Tensor>(Object.values(previous))) if (!kept.has(tensor)) tensor.dispose()
-}
-
 const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem, rng: Random): Plan => {
   const { problems, latentSize } = validateProblem(problem)
   const { model, cost, horizon } = problem
   const { restarts, beta1, beta2, epsilon } = config
-  const iterations =
-    problem.warmStart !== undefined && config.warmStartIterations !== undefined
-      ? config.warmStartIterations
-      : config.iterations
+  const iterations = iterationsFor(problem, config)
   const actionSize = model.actionSpace.size
   const candidates = problems * restarts
   const initial = initialSequences(problem, restarts, config.initialStd, rng)

@@ -10,12 +10,8 @@ import type { Planner } from "@telos/core"
 import { type Complete, decodeConfigSync, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
-import {
-  iterationsFor,
-  planBySampling,
-  type ScoredSamples,
-  type SequenceDistribution
-} from "./SamplingSearch.js"
+import { iterationsFor } from "./PlanReadback.js"
+import { planBySampling, type ScoredSamples, type SequenceDistribution } from "./SamplingSearch.js"
 
 const nonNegativeInteger = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 

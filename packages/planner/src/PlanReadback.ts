@@ -110,3 +110,37 @@ export const readPlan = (packed: tf.Tensor1D, sizes: PlanSizes): Plan => {
   }
   return plan
 }
+
+/**
+ * Frees the tensors of a planner's loop state that the next state no longer holds (a tensor kept
+ * from one iteration to the next must survive).
+ *
+ * @example
+ * ```ts
+ * disposeReplaced(previous, next)
+ * ```
+ */
+export const disposeReplaced = <State extends Readonly<Record<string, tf.Tensor>>>(
+  previous: State,
+  next: State
+): void => {
+  const kept = new Set<tf.Tensor>(Object.values(next))
+  for (const tensor of new Set<tf.Tensor>(Object.values(previous))) if (!kept.has(tensor)) tensor.dispose()
+}
+
+/**
+ * The refits a problem gets: `warmStartIterations` when it carries a warm start and that option is
+ * set, otherwise `iterations`.
+ *
+ * @example
+ * ```ts
+ * iterationsFor({ ...problem, warmStart: previous }, { iterations: 6, warmStartIterations: 2 }) // 2
+ * ```
+ */
+export const iterationsFor = (
+  problem: PlanningProblem,
+  config: { readonly iterations: number; readonly warmStartIterations: number | undefined }
+): number =>
+  problem.warmStart !== undefined && config.warmStartIterations !== undefined
+    ? config.warmStartIterations
+    : config.iterations

@@ -10,7 +10,7 @@ import type { Plan, PlanningProblem, Random } from "@telos/core"
 import { rollout } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { repeatRows } from "./GradientPlanner.js"
-import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { disposeReplaced, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 /** A Gaussian over action sequences per problem: mean and standard deviation, each `[T, N, A]`. */
@@ -79,11 +79,6 @@ type SamplingState = {
   readonly bestActions: tf.Tensor3D
   readonly bestCost: tf.Tensor1D
   readonly initialCost: tf.Tensor1D
-}
-
-const disposeReplaced = (previous: SamplingState, next: SamplingState): void => {
-  const kept = new Set<tf.Tensor>(Object.values(next))
-  for (const tensor of new Set<tf.Tensor>(Object.values(previous))) if (!kept.has(tensor)) tensor.dispose()
 }
 
 /**
@@ -209,20 +204,3 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
   }
   return readPlan(packed, { problems, horizon, actionSize, latentSize, traceLength: iterations + 1 })
 }
-
-/**
- * The refits a problem gets: `warmStartIterations` when it carries a warm start and that option is
- * set, otherwise `iterations`.
- *
- * @example
- * ```ts
- * iterationsFor({ ...problem, warmStart: previous }, { iterations: 6, warmStartIterations: 2 }) // 2
- * ```
- */
-export const iterationsFor = (
-  problem: PlanningProblem,
-  config: { readonly iterations: number; readonly warmStartIterations: number | undefined }
-): number =>
-  problem.warmStart !== undefined && config.warmStartIterations !== undefined
-    ? config.warmStartIterations
-    : config.iterations

@@ -1,59 +1,24 @@
-import type { Plan } from "@telos/core"
 import { ConfigError, InvalidValueError, Random } from "@telos/core"
 import { cemPlanner, goalCost, initialMeanSequence } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { shiftModel } from "./fixtures.js"
+import { type SamplingProblem, samplingProblems, shiftModel, solveSamplingProblem } from "./fixtures.js"
 
-interface Problem {
-  readonly problems: number
-  readonly latentSize: number
-  readonly bound: number
-  readonly horizon: number
-  readonly seed: number
-}
-
-const solve = (planner: ReturnType<typeof cemPlanner>, input: Problem, warmStart?: Plan): Plan => {
-  const rng = Random.fromSeed(input.seed)
-  const model = shiftModel(input.latentSize, input.bound, 0.2)
-  const starts = Array.from({ length: input.problems }, () =>
-    Array.from({ length: input.latentSize }, () => rng.uniformIn(-1, 1))
-  )
-  const goals = starts.map((start) => start.map((value) => value + rng.uniformIn(-0.3, 0.3)))
-  const initialStates = tf.tensor2d(starts)
-  try {
-    return planner.plan(
-      { model, initialStates, cost: goalCost({ goal: goals }), horizon: input.horizon, warmStart },
-      rng
-    )
-  } finally {
-    initialStates.dispose()
-  }
-}
-
-const problemArbitrary = fc.record({
-  problems: fc.integer({ min: 1, max: 3 }),
-  latentSize: fc.integer({ min: 1, max: 3 }),
-  bound: fc.double({ min: 0.2, max: 2, noNaN: true }),
-  horizon: fc.integer({ min: 1, max: 5 }),
-  seed: fc.integer()
-})
-
-const reachable: Problem = { problems: 2, latentSize: 2, bound: 1, horizon: 8, seed: 3 }
+const reachable: SamplingProblem = { problems: 2, latentSize: 2, bound: 1, horizon: 8, seed: 3 }
 
 describe("cemPlanner", () => {
   it("keeps actions in bounds, never returns worse than its first set, and its trace never rises", () => {
     fc.assert(
       fc.property(
-        problemArbitrary,
+        samplingProblems,
         fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 0, max: 3 }),
         fc.double({ min: 0, max: 0.9, noNaN: true }),
         (problem, samples, elites, iterations, momentum) => {
           const planner = cemPlanner({ samples, elites: Math.min(elites, samples), iterations, momentum })
-          const plan = solve(planner, problem)
+          const plan = solveSamplingProblem(planner, problem)
           expect(plan.actions.length).toBe(problem.problems * problem.horizon * problem.latentSize)
           for (const value of plan.actions) expect(Math.abs(value)).toBeLessThanOrEqual(problem.bound + 1e-6)
           plan.cost.forEach((value, index) => {
@@ -70,7 +35,7 @@ describe("cemPlanner", () => {
   })
 
   it("reaches a reachable goal on the shift world", () => {
-    const plan = solve(cemPlanner({ samples: 128, elites: 16, iterations: 8 }), reachable)
+    const plan = solveSamplingProblem(cemPlanner({ samples: 128, elites: 16, iterations: 8 }), reachable)
     expect(Math.max(...plan.cost)).toBeLessThan(5e-3)
     plan.cost.forEach((value, index) => {
       expect(value).toBeLessThan((plan.initialCost[index] as number) / 5)
@@ -79,13 +44,13 @@ describe("cemPlanner", () => {
 
   it("is deterministic under a seed", () => {
     const planner = cemPlanner({ samples: 16, elites: 4, iterations: 3 })
-    expect(Array.from(solve(planner, reachable).actions)).toEqual(
-      Array.from(solve(planner, reachable).actions)
+    expect(Array.from(solveSamplingProblem(planner, reachable).actions)).toEqual(
+      Array.from(solveSamplingProblem(planner, reachable).actions)
     )
   })
 
   it("starts its mean from the previous plan shifted by one step", () => {
-    const previous = solve(cemPlanner({ samples: 16, elites: 4, iterations: 2 }), reachable)
+    const previous = solveSamplingProblem(cemPlanner({ samples: 16, elites: 4, iterations: 2 }), reachable)
     const initialStates = tf.zeros<tf.Rank.R2>([2, 2])
     const shifted = initialMeanSequence({
       model: shiftModel(2),
@@ -96,7 +61,11 @@ describe("cemPlanner", () => {
     })
     initialStates.dispose()
     // With one sample and no refit, the plan is the mean itself: the shifted previous plan.
-    const next = solve(cemPlanner({ samples: 1, elites: 1, warmStartIterations: 0 }), reachable, previous)
+    const next = solveSamplingProblem(
+      cemPlanner({ samples: 1, elites: 1, warmStartIterations: 0 }),
+      reachable,
+      previous
+    )
     expect(next.trace).toHaveLength(1)
     for (let problem = 0; problem < 2; problem++) {
       for (let step = 0; step < reachable.horizon; step++) {
@@ -109,7 +78,11 @@ describe("cemPlanner", () => {
       }
     }
     // A warm-started search never ends costlier than the plan it started from.
-    const warm = solve(cemPlanner({ samples: 8, elites: 2, iterations: 2 }), reachable, previous)
+    const warm = solveSamplingProblem(
+      cemPlanner({ samples: 8, elites: 2, iterations: 2 }),
+      reachable,
+      previous
+    )
     warm.cost.forEach((value, index) => {
       expect(value).toBeLessThanOrEqual(next.cost[index] as number)
     })
@@ -117,7 +90,7 @@ describe("cemPlanner", () => {
 
   it("returns the tensor count to its baseline, also when the cost throws", () => {
     const before = tf.memory().numTensors
-    solve(cemPlanner({ samples: 8, elites: 2, iterations: 2 }), reachable)
+    solveSamplingProblem(cemPlanner({ samples: 8, elites: 2, iterations: 2 }), reachable)
     expect(tf.memory().numTensors).toBe(before)
     const starts = tf.tensor2d([[0, 0]])
     expect(() =>

@@ -1,58 +1,26 @@
-import type { Plan } from "@telos/core"
 import { ConfigError, InvalidValueError, Random } from "@telos/core"
 import { goalCost, mppiPlanner, pldmMppi } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { shiftModel } from "./fixtures.js"
+import { type SamplingProblem, samplingProblems, shiftModel, solveSamplingProblem } from "./fixtures.js"
 
-interface Problem {
-  readonly problems: number
-  readonly latentSize: number
-  readonly bound: number
-  readonly horizon: number
-  readonly seed: number
-}
-
-const solve = (planner: ReturnType<typeof mppiPlanner>, input: Problem, warmStart?: Plan): Plan => {
-  const rng = Random.fromSeed(input.seed)
-  const model = shiftModel(input.latentSize, input.bound, 0.2)
-  const starts = Array.from({ length: input.problems }, () =>
-    Array.from({ length: input.latentSize }, () => rng.uniformIn(-1, 1))
-  )
-  const goals = starts.map((start) => start.map((value) => value + rng.uniformIn(-0.3, 0.3)))
-  const initialStates = tf.tensor2d(starts)
-  try {
-    return planner.plan(
-      { model, initialStates, cost: goalCost({ goal: goals }), horizon: input.horizon, warmStart },
-      rng
-    )
-  } finally {
-    initialStates.dispose()
-  }
-}
-
-const problemArbitrary = fc.record({
-  problems: fc.integer({ min: 1, max: 3 }),
-  latentSize: fc.integer({ min: 1, max: 3 }),
-  bound: fc.double({ min: 0.2, max: 2, noNaN: true }),
-  horizon: fc.integer({ min: 1, max: 5 }),
-  seed: fc.integer()
-})
-
-const reachable: Problem = { problems: 2, latentSize: 2, bound: 1, horizon: 8, seed: 3 }
+const reachable: SamplingProblem = { problems: 2, latentSize: 2, bound: 1, horizon: 8, seed: 3 }
 
 describe("mppiPlanner", () => {
   it("keeps actions in bounds, never returns worse than its first set, and its trace never rises", () => {
     fc.assert(
       fc.property(
-        problemArbitrary,
+        samplingProblems,
         fc.integer({ min: 1, max: 12 }),
         fc.integer({ min: 0, max: 3 }),
         fc.double({ min: 1e-3, max: 10, noNaN: true }),
         fc.double({ min: 0, max: 2, noNaN: true }),
         (problem, samples, iterations, temperature, noiseStd) => {
-          const plan = solve(mppiPlanner({ samples, iterations, temperature, noiseStd }), problem)
+          const plan = solveSamplingProblem(
+            mppiPlanner({ samples, iterations, temperature, noiseStd }),
+            problem
+          )
           expect(plan.actions.length).toBe(problem.problems * problem.horizon * problem.latentSize)
           for (const value of plan.actions) expect(Math.abs(value)).toBeLessThanOrEqual(problem.bound + 1e-6)
           plan.cost.forEach((value, index) => {
@@ -69,7 +37,10 @@ describe("mppiPlanner", () => {
   })
 
   it("reaches a reachable goal on the shift world", () => {
-    const plan = solve(mppiPlanner({ samples: 128, iterations: 8, temperature: 0.01 }), reachable)
+    const plan = solveSamplingProblem(
+      mppiPlanner({ samples: 128, iterations: 8, temperature: 0.01 }),
+      reachable
+    )
     expect(Math.max(...plan.cost)).toBeLessThan(5e-3)
     plan.cost.forEach((value, index) => {
       expect(value).toBeLessThan((plan.initialCost[index] as number) / 5)
@@ -78,15 +49,19 @@ describe("mppiPlanner", () => {
 
   it("is deterministic under a seed", () => {
     const planner = mppiPlanner({ samples: 16, iterations: 3 })
-    expect(Array.from(solve(planner, reachable).actions)).toEqual(
-      Array.from(solve(planner, reachable).actions)
+    expect(Array.from(solveSamplingProblem(planner, reachable).actions)).toEqual(
+      Array.from(solveSamplingProblem(planner, reachable).actions)
     )
   })
 
   it("starts its mean from the previous plan shifted by one step", () => {
-    const previous = solve(mppiPlanner({ samples: 16, iterations: 2 }), reachable)
+    const previous = solveSamplingProblem(mppiPlanner({ samples: 16, iterations: 2 }), reachable)
     // With one sample and no update, the plan is the mean itself: the shifted previous plan.
-    const next = solve(mppiPlanner({ samples: 1, warmStartIterations: 0 }), reachable, previous)
+    const next = solveSamplingProblem(
+      mppiPlanner({ samples: 1, warmStartIterations: 0 }),
+      reachable,
+      previous
+    )
     expect(next.trace).toHaveLength(1)
     for (let problem = 0; problem < 2; problem++) {
       for (let step = 0; step < reachable.horizon; step++) {
@@ -99,7 +74,7 @@ describe("mppiPlanner", () => {
       }
     }
     // A warm-started search never ends costlier than the plan it started from.
-    const warm = solve(mppiPlanner({ samples: 8, iterations: 2 }), reachable, previous)
+    const warm = solveSamplingProblem(mppiPlanner({ samples: 8, iterations: 2 }), reachable, previous)
     warm.cost.forEach((value, index) => {
       expect(value).toBeLessThanOrEqual(next.cost[index] as number)
     })
@@ -107,7 +82,7 @@ describe("mppiPlanner", () => {
 
   it("returns the tensor count to its baseline, also when the cost throws", () => {
     const before = tf.memory().numTensors
-    solve(mppiPlanner({ samples: 8, iterations: 2 }), reachable)
+    solveSamplingProblem(mppiPlanner({ samples: 8, iterations: 2 }), reachable)
     expect(tf.memory().numTensors).toBe(before)
     const starts = tf.tensor2d([[0, 0]])
     expect(() =>

@@ -1,6 +1,8 @@
-import type { Env, StepResult, WorldModel } from "@telos/core"
+import type { Env, Plan, Planner, StepResult, WorldModel } from "@telos/core"
 import { Box, Random } from "@telos/core"
+import { goalCost } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
+import * as fc from "fast-check"
 
 /** A world where the latent is a position and an action moves it: s' = s + scale * a. */
 export const shiftModel = (latentSize: number, bound = 1, scale = 0.1): WorldModel => ({
@@ -49,3 +51,40 @@ export const shiftEnv = (latentSize: number, tolerance = 0.05, maxEpisodeSteps =
     render: () => "<svg/>"
   }
 }
+
+/** A random goal-reaching problem on the shift world, for the sampling planners' tests. */
+export interface SamplingProblem {
+  readonly problems: number
+  readonly latentSize: number
+  readonly bound: number
+  readonly horizon: number
+  readonly seed: number
+}
+
+/** Plans one problem: starts drawn from the seed, goals within 0.3 of them. */
+export const solveSamplingProblem = (planner: Planner, input: SamplingProblem, warmStart?: Plan): Plan => {
+  const rng = Random.fromSeed(input.seed)
+  const model = shiftModel(input.latentSize, input.bound, 0.2)
+  const starts = Array.from({ length: input.problems }, () =>
+    Array.from({ length: input.latentSize }, () => rng.uniformIn(-1, 1))
+  )
+  const goals = starts.map((start) => start.map((value) => value + rng.uniformIn(-0.3, 0.3)))
+  const initialStates = tf.tensor2d(starts)
+  try {
+    return planner.plan(
+      { model, initialStates, cost: goalCost({ goal: goals }), horizon: input.horizon, warmStart },
+      rng
+    )
+  } finally {
+    initialStates.dispose()
+  }
+}
+
+/** Small random problems. */
+export const samplingProblems = fc.record({
+  problems: fc.integer({ min: 1, max: 3 }),
+  latentSize: fc.integer({ min: 1, max: 3 }),
+  bound: fc.double({ min: 0.2, max: 2, noNaN: true }),
+  horizon: fc.integer({ min: 1, max: 5 }),
+  seed: fc.integer()
+})
