@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config"
 
-const packages = ["core", "envs", "worldmodel", "planner", "bench"] as const
+const packages = ["native", "core", "envs", "worldmodel", "planner", "bench"] as const
 
 export default defineConfig({
   test: {

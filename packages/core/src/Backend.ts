@@ -1,7 +1,8 @@
 /**
  * Tensor backend resolution. telos prefers the fastest TensorFlow.js backend that loads on this
  * machine: the native TensorFlow bindings with CUDA (`node-gpu`), then without (`node`) — both
- * optional peers that the user installs — then WebAssembly (`wasm`, shipped with telos), then plain
+ * optional peers that the user installs — then telos's own `native` backend (WebAssembly with matrix
+ * products in ONNX Runtime, when `onnxruntime-node` loads), then WebAssembly (`wasm`, shipped with telos), then plain
  * JavaScript (`cpu`). A backend that is absent or broken is skipped with a one-line notice; it never
  * crashes the run. `TELOS_BACKEND` (or the `preferred` option) picks one explicitly.
  *
@@ -12,7 +13,7 @@ import { Context, Effect, Layer } from "effect"
 import { ConfigError, describeValue } from "./Errors.js"
 
 /** The backends telos knows, in order of preference. */
-export const backendNames = ["node-gpu", "node", "wasm", "cpu"] as const
+export const backendNames = ["node-gpu", "node", "native", "wasm", "cpu"] as const
 
 /** A backend's name as telos reports it. */
 export type BackendName = (typeof backendNames)[number]
@@ -40,6 +41,11 @@ const importOptional = (specifier: string): Promise<unknown> => import(specifier
 export const defaultCandidates: ReadonlyArray<BackendCandidate> = [
   { name: "node-gpu", tensorflowName: "tensorflow", load: () => importOptional("@tensorflow/tfjs-node-gpu") },
   { name: "node", tensorflowName: "tensorflow", load: () => importOptional("@tensorflow/tfjs-node") },
+  {
+    name: "native",
+    tensorflowName: "native",
+    load: () => import("@telos/native").then((native) => native.registerNativeBackend())
+  },
   { name: "wasm", tensorflowName: "wasm", load: () => import("@tensorflow/tfjs-backend-wasm") },
   { name: "cpu", tensorflowName: "cpu", load: () => Promise.resolve() }
 ]

@@ -1,12 +1,19 @@
 /**
- * A dense layer, `activation(input W + b)`, whose gradient uses only untransposed matrix products.
+ * A dense layer, `activation(input W + b)`: one fused kernel forward, and a backward pass that
+ * computes only the gradients someone asked for.
  *
- * TensorFlow.js's own gradient of a matrix product multiplies by transposed operands, and the
- * WebAssembly backend (telos's default) hands a product to XNNPACK only when neither operand is
- * transposed: otherwise it runs a generic loop, several times slower (a 256 x 256 product took
- * 20-45 ms instead of about 4.5 ms on the development machine). Transposing the operand first and
- * multiplying plainly gives the same numbers for a fraction of the time, and costs little on the
- * other backends, so the world models' and the perf workloads' backward passes go through this layer.
+ * Two costs of TensorFlow.js's own `tf.fused.matMul` are avoided here:
+ *
+ * - its gradient is a `customGrad` that computes the gradients of the input, the weights and the
+ *   bias every time. A planner differentiates with respect to the actions only, so the weight
+ *   gradients (an outer product over the whole batch, per layer and step) were half the backward
+ *   work for nothing. Here the product is the `_FusedMatMul` kernel itself, with a gradient
+ *   registered per input: TensorFlow.js calls only the ones on the path to what is differentiated.
+ * - the WebAssembly backend hands a product to XNNPACK only when neither operand is transposed,
+ *   and otherwise runs a generic loop several times slower (a 256 x 256 product took 20-45 ms
+ *   instead of about 4.5 ms). On `wasm` the backward products therefore transpose the operand
+ *   first and multiply plainly; on the other backends (the `native` one in particular) a
+ *   transposed operand costs nothing and the transpose is left to the product.
  *
  * @module
  */
@@ -15,35 +22,44 @@ import * as tf from "@tensorflow/tfjs"
 /** The activations a dense layer may apply. */
 export type DenseActivation = "linear" | "relu"
 
-const denseWith = (activation: DenseActivation) =>
-  tf.customGrad((...inputs) => {
-    const [input, weights, bias, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc]
-    const output = tf.fused.matMul({ a: input, b: weights, bias, activation }) as tf.Tensor2D
-    save([input, weights, output])
-    return {
-      value: output,
-      gradFunc: (upstream, saved) => {
-        const [savedInput, savedWeights, savedOutput] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
-        // relu passes the gradient where its output is positive, as TensorFlow.js's own relu does.
-        const beforeActivation: tf.Tensor2D =
-          activation === "relu" ? upstream.mul(tf.step(savedOutput)) : (upstream as tf.Tensor2D)
-        return [
-          tf.matMul(beforeActivation, savedWeights.transpose()),
-          tf.matMul(savedInput.transpose(), beforeActivation),
-          beforeActivation.sum(0)
-        ]
+/** `a^T b` or `a b^T` as the active backend computes fastest. */
+const productWithTransposed = (
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean
+): tf.Tensor => {
+  if (tf.getBackend() !== "wasm") return tf.matMul(a, b, transposeA, transposeB)
+  return tf.matMul(transposeA ? a.transpose() : a, transposeB ? b.transpose() : b)
+}
+
+let gradientRegistered = false
+
+const registerDenseGradient = (): void => {
+  if (gradientRegistered) return
+  gradientRegistered = true
+  tf.registerGradient({
+    kernelName: tf._FusedMatMul,
+    inputsToSave: ["a", "b"],
+    outputsToSave: [true],
+    gradFunc: (upstream, saved, attributes) => {
+      const [input, weights, output] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
+      const { activation } = attributes as unknown as { activation: DenseActivation }
+      const dy = upstream as tf.Tensor2D
+      // relu passes the gradient where its output is positive, as TensorFlow.js's own relu does.
+      const beforeActivation = (): tf.Tensor2D => (activation === "relu" ? dy.mul(tf.step(output)) : dy)
+      return {
+        a: () => productWithTransposed(beforeActivation(), weights, false, true),
+        b: () => productWithTransposed(input, beforeActivation(), true, false),
+        bias: () => beforeActivation().sum(0)
       }
     }
-  }) as (input: tf.Tensor2D, weights: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D
-
-const layers: Record<DenseActivation, ReturnType<typeof denseWith>> = {
-  linear: denseWith("linear"),
-  relu: denseWith("relu")
+  })
 }
 
 /**
  * `activation(input W + b)` for `input` `[N, in]`, `weights` `[in, out]` and `bias` `[out]`, one
- * fused kernel forward; differentiable in all three.
+ * fused kernel forward; differentiable in all three, computing only the gradients asked for.
  *
  * @example
  * ```ts
@@ -55,4 +71,13 @@ export const fusedDense = (
   weights: tf.Tensor2D,
   bias: tf.Tensor1D,
   activation: DenseActivation = "linear"
-): tf.Tensor2D => layers[activation](input, weights, bias)
+): tf.Tensor2D => {
+  registerDenseGradient()
+  return tf
+    .engine()
+    .runKernel(
+      tf._FusedMatMul,
+      { a: input, b: weights, bias },
+      { transposeA: false, transposeB: false, activation }
+    ) as tf.Tensor2D
+}

@@ -1,0 +1,237 @@
+/**
+ * Matrix products (`BatchMatMul` and `_FusedMatMul`) in ONNX Runtime's MLAS kernels, reading and
+ * writing the WebAssembly backend's heap in place: no copies in or out.
+ *
+ * Every product is cast as ONNX's `FusedMatMul` (Microsoft's contrib operator: a batched product
+ * with transposes folded in, so a transposed operand costs nothing, unlike in XNNPACK) on
+ * three-dimensional views `[batch, rows, columns]`, then the bias and the activation of a fused
+ * product. One session per combination of transposes, bias rank and activation serves every shape.
+ * Products the graphs do not cover (other dtypes, empty operands, general batch broadcasting,
+ * `prelu` and `relu6`) go to the WebAssembly kernel they replace.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { encodeOnnxModel, microsoftDomain, type OnnxNode } from "./OnnxGraph.js"
+import type { NativeRuntime, NativeSession } from "./OnnxRuntime.js"
+
+/** The activations the native graphs apply after a fused product. */
+const nativeActivations = ["linear", "relu", "sigmoid", "elu", "leakyrelu"] as const
+type NativeActivation = (typeof nativeActivations)[number]
+
+const isNativeActivation = (name: unknown): name is NativeActivation =>
+  nativeActivations.includes(name as NativeActivation)
+
+/** What decides the graph of a product: everything but the sizes. */
+interface ProductGraphKey {
+  readonly transposeA: boolean
+  readonly transposeB: boolean
+  /** `-1` without a bias. */
+  readonly biasRank: number
+  readonly activation: NativeActivation
+  readonly leakyReluAlpha: number
+}
+
+const activationNode = (key: ProductGraphKey, input: string): OnnxNode | undefined => {
+  switch (key.activation) {
+    case "linear":
+      return undefined
+    case "relu":
+      return { operator: "Relu", inputs: [input], outputs: ["Y"] }
+    case "sigmoid":
+      return { operator: "Sigmoid", inputs: [input], outputs: ["Y"] }
+    case "elu":
+      return { operator: "Elu", inputs: [input], outputs: ["Y"], attributes: [{ name: "alpha", float: 1 }] }
+    case "leakyrelu":
+      return {
+        operator: "LeakyRelu",
+        inputs: [input],
+        outputs: ["Y"],
+        attributes: [{ name: "alpha", float: key.leakyReluAlpha }]
+      }
+  }
+}
+
+/** The ONNX model of one kind of product: `activation(op(A) op(B) + C)`. */
+export const productModel = (key: ProductGraphKey): Uint8Array => {
+  const hasBias = key.biasRank >= 0
+  const activation = activationNode(key, hasBias ? "Biased" : "Product")
+  const productName = hasBias || activation !== undefined ? "Product" : "Y"
+  const nodes: Array<OnnxNode> = [
+    {
+      operator: "FusedMatMul",
+      domain: microsoftDomain,
+      inputs: ["A", "B"],
+      outputs: [productName],
+      attributes: [
+        { name: "transA", integer: key.transposeA ? 1 : 0 },
+        { name: "transB", integer: key.transposeB ? 1 : 0 },
+        { name: "alpha", float: 1 }
+      ]
+    }
+  ]
+  if (hasBias)
+    nodes.push({ operator: "Add", inputs: ["Product", "C"], outputs: [activation ? "Biased" : "Y"] })
+  if (activation !== undefined) nodes.push(activation)
+  return encodeOnnxModel({
+    nodes,
+    inputs: [
+      { name: "A", rank: 3 },
+      { name: "B", rank: 3 },
+      ...(hasBias ? [{ name: "C", rank: key.biasRank }] : [])
+    ],
+    outputs: [{ name: "Y", rank: 3 }]
+  })
+}
+
+const product = (shape: ReadonlyArray<number>): number => shape.reduce((total, size) => total * size, 1)
+
+/** The product's operands as three-dimensional views, or `undefined` when the graphs don't cover it. */
+interface ProductPlan {
+  readonly a: ReadonlyArray<number>
+  readonly b: ReadonlyArray<number>
+  readonly output: Array<number>
+  readonly output3d: ReadonlyArray<number>
+}
+
+const planProduct = (
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean
+): ProductPlan | undefined => {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2)
+    return undefined
+  const outerA = a.shape.slice(0, -2)
+  const outerB = b.shape.slice(0, -2)
+  const batchA = product(outerA)
+  const batchB = product(outerB)
+  // Equal batches (same outer shape) or one side shared by all: what a 3-D FusedMatMul broadcasts.
+  const sameOuter = outerA.length === outerB.length && outerA.every((size, axis) => size === outerB[axis])
+  if (!(sameOuter || batchA === 1 || batchB === 1)) return undefined
+  const rowsA = a.shape[a.shape.length - 2] as number
+  const columnsA = a.shape[a.shape.length - 1] as number
+  const rowsB = b.shape[b.shape.length - 2] as number
+  const columnsB = b.shape[b.shape.length - 1] as number
+  const m = transposeA ? columnsA : rowsA
+  const inner = transposeA ? rowsA : columnsA
+  const n = transposeB ? rowsB : columnsB
+  if ((transposeB ? columnsB : rowsB) !== inner || m === 0 || n === 0 || inner === 0) return undefined
+  if (batchA === 0 || batchB === 0) return undefined
+  const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB)
+  const batch = Math.max(batchA, batchB)
+  return {
+    a: [batchA, rowsA, columnsA],
+    b: [batchB, rowsB, columnsB],
+    output: [...outer, m, n],
+    output3d: [batch, m, n]
+  }
+}
+
+/** The two kernels, ready to register under the native backend's name. */
+export interface MatrixProductKernels {
+  readonly batchMatMul: tf.KernelFunc
+  readonly fusedMatMul: tf.KernelFunc
+  /** Releases every ONNX Runtime session the kernels opened. */
+  readonly dispose: () => void
+}
+
+/**
+ * `BatchMatMul` and `_FusedMatMul` kernel functions running in `runtime`, each falling back to the
+ * given WebAssembly kernel for the products the native graphs don't cover.
+ *
+ * @example
+ * ```ts
+ * const kernels = matrixProductKernels(runtime, { batchMatMul: wasmBatchMatMul, fusedMatMul: wasmFused })
+ * tf.registerKernel({ kernelName: "BatchMatMul", backendName: "native", kernelFunc: kernels.batchMatMul })
+ * ```
+ */
+export const matrixProductKernels = (
+  runtime: NativeRuntime,
+  fallback: { readonly batchMatMul: tf.KernelFunc; readonly fusedMatMul: tf.KernelFunc }
+): MatrixProductKernels => {
+  const sessions = new Map<string, NativeSession>()
+  const sessionFor = (key: ProductGraphKey): NativeSession => {
+    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.activation}/${key.leakyReluAlpha}`
+    let session = sessions.get(name)
+    if (session === undefined) {
+      session = runtime.createSession(productModel(key))
+      sessions.set(name, session)
+    }
+    return session
+  }
+
+  const run = (
+    backend: BackendWasm,
+    inputs: { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo | undefined },
+    key: ProductGraphKey
+  ): tf.TensorInfo | undefined => {
+    const plan = planProduct(inputs.a, inputs.b, key.transposeA, key.transposeB)
+    if (plan === undefined) return undefined
+    const bias = inputs.bias
+    // A bias broadcasts against the three-dimensional view exactly as against the real output
+    // when it has at most two axes, or when the output has three.
+    const biasFits =
+      bias === undefined ||
+      (bias.dtype === "float32" &&
+        product(bias.shape) > 0 &&
+        (bias.shape.length <= 2 || (bias.shape.length === 3 && plan.output.length === 3)))
+    if (!biasFits) {
+      return undefined
+    }
+    const output = backend.makeOutput(plan.output, "float32")
+    // Views are taken after the last allocation: growing the heap would detach earlier ones.
+    const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array
+    sessionFor(key).run(
+      {
+        A: { values: view(inputs.a), shape: plan.a },
+        B: { values: view(inputs.b), shape: plan.b },
+        ...(bias !== undefined ? { C: { values: view(bias), shape: bias.shape } } : {})
+      },
+      { values: view(output), shape: plan.output3d }
+    )
+    return output
+  }
+
+  const batchMatMul: tf.KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean }
+    const key = { transposeA, transposeB, biasRank: -1, activation: "linear", leakyReluAlpha: 0 } as const
+    return run(args.backend as BackendWasm, { a, b }, key) ?? fallback.batchMatMul(args)
+  }
+
+  const fusedMatMul: tf.KernelFunc = (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>
+    const attrs = args.attrs as {
+      transposeA: boolean
+      transposeB: boolean
+      activation?: string
+      leakyreluAlpha?: number
+    }
+    const activation = attrs.activation ?? "linear"
+    if (
+      a === undefined ||
+      b === undefined ||
+      preluActivationWeights !== undefined ||
+      !isNativeActivation(activation)
+    ) {
+      return fallback.fusedMatMul(args)
+    }
+    const key: ProductGraphKey = {
+      transposeA: attrs.transposeA,
+      transposeB: attrs.transposeB,
+      biasRank: bias === undefined ? -1 : bias.shape.length,
+      activation,
+      // TensorFlow.js's default slope for leakyrelu.
+      leakyReluAlpha: activation === "leakyrelu" ? (attrs.leakyreluAlpha ?? 0.2) : 0
+    }
+    return run(args.backend as BackendWasm, { a, b, bias }, key) ?? fallback.fusedMatMul(args)
+  }
+
+  const dispose = () => {
+    for (const session of sessions.values()) session.dispose()
+    sessions.clear()
+  }
+  return { batchMatMul, fusedMatMul, dispose }
+}

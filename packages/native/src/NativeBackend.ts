@@ -1,0 +1,111 @@
+/**
+ * The `native` TensorFlow.js backend: the WebAssembly backend with its matrix products handed to
+ * ONNX Runtime.
+ *
+ * Why this shape: profiling the planners and trainers on the WebAssembly backend shows matrix
+ * products taking most of the time (XNNPACK runs single-threaded in Node, and falls back to a
+ * generic loop whenever an operand is transposed, as every backward pass has it). Element-wise
+ * work is cheap there. So `native` shares the one WebAssembly backend instance — the same heap,
+ * the same tensors, no copies when switching between `wasm` and `native` — registers every
+ * WebAssembly kernel under its own name, and replaces:
+ *
+ * - `BatchMatMul` and `_FusedMatMul` by ONNX Runtime products on the heap in place;
+ * - `Identity` by a shared reference (WebAssembly's copies the data, and TensorFlow.js calls it
+ *   for every tensor it saves for a backward pass; tensors are immutable, so sharing is safe).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+import "@tensorflow/tfjs-backend-wasm"
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { matrixProductKernels } from "./MatrixProducts.js"
+import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
+
+/** The name the backend registers under. */
+export const nativeBackendName = "native"
+
+/** What {@link registerNativeBackend} set up. */
+export interface NativeBackendRegistration {
+  readonly name: typeof nativeBackendName
+  /** The ONNX Runtime version the products run in. */
+  readonly onnxRuntimeVersion: string
+  /** Threads per matrix product. */
+  readonly threads: number
+}
+
+const priority = 3
+let registration: NativeBackendRegistration | undefined
+
+const threadsFromEnvironment = (): number | undefined => {
+  const text = process.env.TELOS_NATIVE_THREADS
+  if (text === undefined || text === "") return undefined
+  const threads = Number(text)
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(
+      `TELOS_NATIVE_THREADS: expected a whole number >= 1, received ${JSON.stringify(text)}`
+    )
+  }
+  return threads
+}
+
+const registerKernels = (runtime: NativeRuntime): void => {
+  const wasmKernels = tf.getKernelsForBackend("wasm")
+  const wasmKernel = (name: string): tf.KernelFunc => {
+    const config = wasmKernels.find((kernel) => kernel.kernelName === name)
+    if (config === undefined) throw new Error(`the wasm backend has no ${name} kernel`)
+    return config.kernelFunc
+  }
+  const products = matrixProductKernels(runtime, {
+    batchMatMul: wasmKernel(tf.BatchMatMul),
+    fusedMatMul: wasmKernel(tf._FusedMatMul)
+  })
+  const replaced: Record<string, tf.KernelFunc> = {
+    [tf.BatchMatMul]: products.batchMatMul,
+    [tf._FusedMatMul]: products.fusedMatMul,
+    [tf.Identity]: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo }
+      if (x.dtype === "string") return wasmKernel(tf.Identity)(args)
+      const backend = args.backend as BackendWasm
+      backend.incRef(x.dataId)
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype }
+    }
+  }
+  for (const kernel of wasmKernels) {
+    const kernelFunc = replaced[kernel.kernelName]
+    tf.registerKernel(
+      kernelFunc === undefined
+        ? { ...kernel, backendName: nativeBackendName }
+        : // The replacement needs no WebAssembly set-up of its own.
+          { kernelName: kernel.kernelName, backendName: nativeBackendName, kernelFunc }
+    )
+  }
+}
+
+/**
+ * Loads ONNX Runtime and registers the `native` backend (once; later calls return the first
+ * registration). Initialises the WebAssembly backend it builds on. Throws
+ * `NativeRuntimeUnavailable` when ONNX Runtime cannot be loaded; the caller falls back to `wasm`.
+ *
+ * @example
+ * ```ts
+ * await registerNativeBackend()
+ * await tf.setBackend("native")
+ * ```
+ */
+export const registerNativeBackend = async (
+  options: NativeRuntimeOptions = {}
+): Promise<NativeBackendRegistration> => {
+  if (registration !== undefined) return registration
+  const threads = options.threads ?? threadsFromEnvironment()
+  const runtime = loadNativeRuntime({ ...options, ...(threads !== undefined ? { threads } : {}) })
+  const previous = tf.getBackend()
+  // The WebAssembly kernels keep module-level handles into the one WebAssembly instance, so the
+  // native backend must be that instance, not a second one.
+  if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend could not be initialised")
+  const wasm = tf.findBackend("wasm") as BackendWasm
+  if (previous !== undefined && previous !== "wasm") await tf.setBackend(previous)
+  registerKernels(runtime)
+  tf.registerBackend(nativeBackendName, () => wasm, priority)
+  registration = { name: nativeBackendName, onnxRuntimeVersion: runtime.version, threads: runtime.threads }
+  return registration
+}

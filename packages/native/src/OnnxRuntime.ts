@@ -1,0 +1,142 @@
+/**
+ * ONNX Runtime, loaded synchronously. TensorFlow.js kernels must return their result before they
+ * return, and `onnxruntime-node`'s public `InferenceSession.run` is asynchronous (a promise around
+ * a synchronous native call, resolved on the next turn of the event loop). So telos talks to the
+ * native binding underneath directly: the same `loadModel` and `run` calls the public wrapper
+ * makes, without the promise. That binding is not a public API, which is why the package pins one
+ * exact `onnxruntime-node` version and checks the binding's shape when it loads.
+ *
+ * @module
+ */
+import { createRequire } from "node:module"
+import { availableParallelism } from "node:os"
+
+/** Raised when ONNX Runtime cannot be used here; `reason` is one line for the backend notice. */
+export class NativeRuntimeUnavailable extends Error {
+  readonly reason: string
+  constructor(reason: string) {
+    super(`onnxruntime-node cannot be used: ${reason}`)
+    this.name = "NativeRuntimeUnavailable"
+    this.reason = reason
+  }
+}
+
+/** A float32 array with its shape: an input or a preallocated output of a session. */
+export interface NativeArray {
+  readonly values: Float32Array
+  readonly shape: ReadonlyArray<number>
+}
+
+/** One loaded model; `run` writes the model's single output into `output` in place. */
+export interface NativeSession {
+  readonly run: (inputs: Readonly<Record<string, NativeArray>>, output: NativeArray) => void
+  readonly dispose: () => void
+}
+
+/** How ONNX Runtime runs: threads per product and whether idle threads spin. */
+export interface NativeRuntimeOptions {
+  /** Threads per matrix product (the calling thread included); the machine's cores by default, at most 8. */
+  readonly threads?: number | undefined
+  /**
+   * Whether worker threads busy-wait between products. Spinning shortens the gap between two
+   * products but steals the core the WebAssembly work between them runs on; off by default.
+   */
+  readonly spinning?: boolean | undefined
+}
+
+/** The loaded runtime: the version it is and a way to load models. */
+export interface NativeRuntime {
+  readonly version: string
+  readonly threads: number
+  readonly createSession: (model: Uint8Array, outputName?: string) => NativeSession
+}
+
+/** The `onnxruntime-node` version whose native binding this module was written against. */
+export const supportedOnnxRuntimeVersion = "1.30.0"
+
+interface BindingSession {
+  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): unknown
+  dispose(): void
+}
+
+interface BindingModule {
+  readonly binding: { readonly InferenceSession: new () => BindingSession }
+  readonly initOrt: () => void
+}
+
+interface TensorConstructor {
+  new (type: "float32", data: Float32Array, dims: ReadonlyArray<number>): unknown
+}
+
+const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "unknown error"
+
+const requireFromHere = createRequire(import.meta.url)
+
+const loadModules = (): { binding: BindingModule; Tensor: TensorConstructor; version: string } => {
+  let version: string
+  try {
+    version = (requireFromHere("onnxruntime-node/package.json") as { version: string }).version
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    throw new NativeRuntimeUnavailable(
+      code === "MODULE_NOT_FOUND" ? "onnxruntime-node is not installed" : firstLine(error)
+    )
+  }
+  if (version !== supportedOnnxRuntimeVersion) {
+    throw new NativeRuntimeUnavailable(
+      `onnxruntime-node ${version} is installed; telos needs exactly ${supportedOnnxRuntimeVersion}`
+    )
+  }
+  try {
+    const binding = requireFromHere("onnxruntime-node/dist/binding.js") as BindingModule
+    const { Tensor } = requireFromHere("onnxruntime-node") as { Tensor: TensorConstructor }
+    if (typeof binding.binding?.InferenceSession !== "function" || typeof binding.initOrt !== "function") {
+      throw new Error("its native binding has an unexpected shape")
+    }
+    binding.initOrt()
+    return { binding, Tensor, version }
+  } catch (error) {
+    throw new NativeRuntimeUnavailable(firstLine(error))
+  }
+}
+
+/**
+ * Loads ONNX Runtime's native binding, or throws {@link NativeRuntimeUnavailable} saying why not
+ * (not installed, another version, no binary for this platform).
+ *
+ * @example
+ * ```ts
+ * const runtime = loadNativeRuntime({ threads: 2 })
+ * const session = runtime.createSession(encodeOnnxModel(graph))
+ * ```
+ */
+export const loadNativeRuntime = (options: NativeRuntimeOptions = {}): NativeRuntime => {
+  const { binding, Tensor, version } = loadModules()
+  const threads = Math.max(1, Math.min(8, Math.floor(options.threads ?? availableParallelism())))
+  const sessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? "1" : "0" } } }
+  }
+  const toTensor = (array: NativeArray): unknown => new Tensor("float32", array.values, array.shape)
+  const createSession = (model: Uint8Array, outputName = "Y"): NativeSession => {
+    const session = new binding.binding.InferenceSession()
+    session.loadModel(model.buffer, model.byteOffset, model.byteLength, sessionOptions)
+    const runOptions = {}
+    return {
+      run: (inputs, output) => {
+        const feeds: Record<string, unknown> = {}
+        for (const name in inputs) feeds[name] = toTensor(inputs[name] as NativeArray)
+        // A preallocated output: ONNX Runtime writes straight into the caller's memory.
+        session.run(feeds, { [outputName]: toTensor(output) }, runOptions)
+      },
+      dispose: () => session.dispose()
+    }
+  }
+  return { version, threads, createSession }
+}

@@ -1,0 +1,10 @@
+/**
+ * `@telos/native`: a TensorFlow.js backend for Node whose matrix products run in ONNX Runtime's
+ * native kernels (multi-threaded, transposes for free) and everything else in WebAssembly.
+ *
+ * @packageDocumentation
+ */
+export * from "./MatrixProducts.js"
+export * from "./NativeBackend.js"
+export * from "./OnnxGraph.js"
+export * from "./OnnxRuntime.js"
