@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConfigError, decodeConfigResult } from "@telos/core"
+import { type BackendName, backendNames, ConfigError, decodeConfigResult } from "@telos/core"
 import { Result, Schema } from "effect"
 
 /** What the user asked for. */
@@ -17,6 +17,8 @@ export type Command =
       readonly out: string | undefined
       readonly episodes: number | undefined
       readonly seed: number
+      /** `--backends`: the backends a suite compares (the perf suite); `undefined` when not given. */
+      readonly backends?: ReadonlyArray<BackendName>
     }
   | CollectCommand
   | TrainCommand
@@ -89,7 +91,8 @@ export const BenchFlags = Schema.Struct({
   suite: Schema.optional(Schema.NonEmptyString),
   out: Schema.optional(Schema.NonEmptyString),
   episodes: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  backends: Schema.optional(Schema.NonEmptyString)
 })
 
 /**
@@ -161,6 +164,8 @@ options:
   --out DIR        where to write results.json, report.md, report.html (default runs/ID/TIMESTAMP)
   --episodes N     episodes per row, overriding the suite's own counts (N > 0)
   --seed S         seed of the first episode (default 0); episode i uses S + i
+  --backends LIST  comma-separated backends to compare, each in turn (perf suite; default the
+                   active backend and wasm)
 
   telos collect --env ID --transitions N --out DIR [options]
                    gather an offline dataset into DIR/dataset.bin
@@ -184,7 +189,8 @@ options:
   --resume               continue the checkpoint in --out from its next epoch (the flags must
                          describe the same model; the optimiser's state starts afresh)
 environment:
-  TELOS_BACKEND    auto | node-gpu | node | wasm | cpu`
+  TELOS_BACKEND         auto | node-gpu | node | native | wasm | cpu
+  TELOS_NATIVE_THREADS  threads per matrix product of the native backend (default: the cores)`
 
 const argumentError = (field: string, expected: string): ConfigError =>
   new ConfigError({ source: "arguments", issues: [{ field, expected }] })
@@ -328,11 +334,37 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
   if (flags.list === true) return Result.succeed({ kind: "list" })
   if (flags.suite === undefined)
     return Result.fail(argumentError("--suite", "a suite id (or --list to see them)"))
+  let backends: ReadonlyArray<BackendName> | undefined
+  if (flags.backends !== undefined) {
+    const parsed = parseBackendList(flags.backends)
+    if (Result.isFailure(parsed)) return Result.fail(parsed.failure)
+    backends = parsed.success
+  }
   return Result.succeed({
     kind: "run",
     suite: flags.suite,
     out: flags.out,
     episodes: flags.episodes,
-    seed: flags.seed ?? 0
+    seed: flags.seed ?? 0,
+    ...(backends !== undefined ? { backends } : {})
   })
+}
+
+/** `native,wasm` to `["native", "wasm"]`, every name checked and none repeated. */
+const parseBackendList = (text: string): Result.Result<ReadonlyArray<BackendName>, ConfigError> => {
+  const names = text.split(",").map((name) => name.trim())
+  const known = backendNames as ReadonlyArray<string>
+  const unknown = names.find((name) => !known.includes(name))
+  if (unknown !== undefined) {
+    return Result.fail(
+      argumentError(
+        "--backends",
+        `a comma-separated list of ${backendNames.join(", ")}, received "${unknown}"`
+      )
+    )
+  }
+  if (new Set(names).size !== names.length) {
+    return Result.fail(argumentError("--backends", `each backend at most once, received "${text}"`))
+  }
+  return Result.succeed(names as ReadonlyArray<BackendName>)
 }

@@ -81,6 +81,7 @@ const program = (
       backend: backend.name,
       episodes: request.episodes,
       seed: request.seed,
+      backends: request.backends,
       out: request.out,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })

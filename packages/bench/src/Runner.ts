@@ -28,6 +28,8 @@ export class SuiteFailedError extends Data.TaggedError("SuiteFailedError")<{
 export interface RunOptions {
   readonly backend: BackendName
   readonly episodes: number | undefined
+  /** Passed on to the suite as its `SuiteContext.backends`. */
+  readonly backends?: ReadonlyArray<BackendName> | undefined
   readonly seed: number
   /** The run directory; `runs/<suite>/<timestamp>` when absent. */
   readonly out: string | undefined
@@ -107,6 +109,7 @@ export const runSuite = (
           episodes: options.episodes,
           seed: options.seed,
           backend: options.backend,
+          backends: options.backends,
           directory,
           progress: options.progress.update
         })

@@ -39,6 +39,8 @@ export interface SuiteContext {
   readonly episodes: number | undefined
   readonly seed: number
   readonly backend: BackendName
+  /** Backends the user asked a comparing suite (perf) to run on in turn; `undefined` when not given. */
+  readonly backends?: ReadonlyArray<BackendName> | undefined
   /** The run directory (results.json's), where a suite may keep files of its own: datasets, checkpoints. */
   readonly directory?: string | undefined
   /** Reports progress of the current row: a short label and a fraction in [0, 1]. */

@@ -17,7 +17,15 @@ describe("parseArguments", () => {
   })
 
   it("documents every flag in the usage text", () => {
-    for (const flag of ["--list", "--suite", "--out", "--episodes", "--seed", "TELOS_BACKEND"]) {
+    for (const flag of [
+      "--list",
+      "--suite",
+      "--out",
+      "--episodes",
+      "--seed",
+      "--backends",
+      "TELOS_BACKEND"
+    ]) {
       expect(usage).toContain(flag)
     }
   })
@@ -48,6 +56,21 @@ describe("parseArguments", () => {
     expect(
       success(["bench", "--seed=7", "--episodes", "3", "--out=tmp/run", "--suite", "quickstart"])
     ).toEqual(expected)
+  })
+
+  it("reads --backends as a list of backend names, each checked", () => {
+    expect(success(["bench", "--suite", "perf", "--backends", "native, wasm,cpu"])).toMatchObject({
+      backends: ["native", "wasm", "cpu"]
+    })
+    expect(success(["bench", "--suite", "perf"])).not.toHaveProperty("backends")
+    expect(failure(["bench", "--suite", "perf", "--backends", "native,gpu"]).issues[0]).toMatchObject({
+      field: "--backends",
+      expected: expect.stringContaining('received "gpu"')
+    })
+    expect(failure(["bench", "--suite", "perf", "--backends", "wasm,wasm"]).issues[0]).toMatchObject({
+      field: "--backends",
+      expected: expect.stringContaining("each backend at most once")
+    })
   })
 
   it("keeps an inline value that itself contains '='", () => {

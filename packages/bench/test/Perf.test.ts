@@ -1,5 +1,6 @@
 import {
   type CemWorkload,
+  defaultComparedBackends,
   findPerfWorkload,
   type GradientWorkload,
   type JepaTrainWorkload,
@@ -212,7 +213,14 @@ describe("the perf suite", () => {
   it("is registered as perf and runs every fixed workload by default", () => {
     expect(suites.find((suite) => suite.id === "perf")).toBe(perfSuite)
     expect(perfSuite.protocol.workloads).toEqual(perfWorkloads.workloads)
-    expect(perfSuite.columns?.map((column) => column.title)).toEqual(["id", "median ms", "min ms", "runs"])
+    expect(perfSuite.columns?.map((column) => column.title)).toEqual([
+      "id",
+      "backend",
+      "median ms",
+      "min ms",
+      "runs",
+      "ops/run"
+    ])
   })
 
   it("yields one timed row per chosen workload", async () => {
@@ -226,7 +234,7 @@ describe("the perf suite", () => {
       suite.run({ episodes: undefined, seed: 0, backend: "wasm", progress: (label) => progress.push(label) })
     )
     expect(rows.map((row) => row.id)).toEqual(["jepa-train-8x3", "cem-16x3"])
-    expect(progress).toEqual(["jepa-train-8x3", "cem-16x3"])
+    expect(progress).toEqual(["jepa-train-8x3 on wasm", "cem-16x3 on wasm"])
     for (const row of rows) {
       expect(row.runs).toBe(3)
       expect(row.msMedian).toBeGreaterThan(0)
@@ -238,8 +246,41 @@ describe("the perf suite", () => {
     }
     expect(suite.checks?.(rows)).toEqual([{ description: "no workload leaks tensors", passed: true }])
     const table = summaryText(rows, suite.columns).split("\n")
-    expect(table[0]).toMatch(/^id\s+median ms\s+min ms\s+runs$/)
+    expect(table[0]).toMatch(/^id\s+backend\s+median ms\s+min ms\s+runs\s+ops\/run$/)
     expect(table).toHaveLength(3)
+  })
+
+  it("compares the backends asked for, says which could not run, and restores the active one", async () => {
+    const suite = makePerfSuite({
+      catalog: smallCatalog,
+      workloads: ["cem-16x3"],
+      timing: { minRuns: 1, maxRuns: 1, budgetSeconds: 0 }
+    })
+    await useWasmBackend()
+    const rows = await collect(
+      suite.run({
+        episodes: undefined,
+        seed: 0,
+        backend: "wasm",
+        // tfjs-node is an optional peer that is not installed here.
+        backends: ["cpu", "node", "wasm"],
+        progress: () => {}
+      })
+    )
+    expect(rows.map((row) => [row.id, row.backend])).toEqual([
+      ["cem-16x3", "cpu"],
+      ["cem-16x3", "wasm"]
+    ])
+    expect(tf.getBackend()).toBe("wasm")
+    const checks = suite.checks?.(rows) ?? []
+    expect(checks[0]).toEqual({ description: "no workload leaks tensors", passed: true })
+    expect(checks[1]?.passed).toBe(false)
+    expect(checks[1]?.description).toMatch(/every backend compared ran \(telos: backend node skipped/)
+  })
+
+  it("compares the active backend with wasm by default", () => {
+    expect(defaultComparedBackends("native")).toEqual(["native", "wasm"])
+    expect(defaultComparedBackends("wasm")).toEqual(["wasm"])
   })
 
   it("skips the kernel count when asked", async () => {

@@ -35,22 +35,30 @@ const productWithTransposed = (
 
 let gradientRegistered = false
 
+/** `[1, rows, columns]` as `[rows, columns]`: the kernel works on batches, a dense layer is one. */
+const unbatched = (tensor: tf.Tensor): tf.Tensor2D => tensor.reshape(tensor.shape.slice(1)) as tf.Tensor2D
+
 const registerDenseGradient = (): void => {
   if (gradientRegistered) return
   gradientRegistered = true
+  // TensorFlow.js's own fused product records a custom gradient instead, so this one is only ever
+  // reached through fusedDense's direct kernel call below: one batch, bias of rank 1.
   tf.registerGradient({
     kernelName: tf._FusedMatMul,
     inputsToSave: ["a", "b"],
     outputsToSave: [true],
     gradFunc: (upstream, saved, attributes) => {
-      const [input, weights, output] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
+      const [input, weights, output] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]
       const { activation } = attributes as unknown as { activation: DenseActivation }
-      const dy = upstream as tf.Tensor2D
+      const dy = unbatched(upstream as tf.Tensor)
       // relu passes the gradient where its output is positive, as TensorFlow.js's own relu does.
-      const beforeActivation = (): tf.Tensor2D => (activation === "relu" ? dy.mul(tf.step(output)) : dy)
+      const beforeActivation = (): tf.Tensor2D =>
+        activation === "relu" ? dy.mul(tf.step(unbatched(output))) : dy
       return {
-        a: () => productWithTransposed(beforeActivation(), weights, false, true),
-        b: () => productWithTransposed(input, beforeActivation(), true, false),
+        a: () =>
+          productWithTransposed(beforeActivation(), unbatched(weights), false, true).reshape(input.shape),
+        b: () =>
+          productWithTransposed(unbatched(input), beforeActivation(), true, false).reshape(weights.shape),
         bias: () => beforeActivation().sum(0)
       }
     }
@@ -73,11 +81,17 @@ export const fusedDense = (
   activation: DenseActivation = "linear"
 ): tf.Tensor2D => {
   registerDenseGradient()
-  return tf
-    .engine()
-    .runKernel(
-      tf._FusedMatMul,
-      { a: input, b: weights, bias },
-      { transposeA: false, transposeB: false, activation }
-    ) as tf.Tensor2D
+  return tf.tidy(() => {
+    // Every backend's kernel takes batches of matrices (the WebAssembly one reads rank 3 only).
+    const batchedInput = input.reshape([1, ...input.shape])
+    const batchedWeights = weights.reshape([1, ...weights.shape])
+    const output = tf
+      .engine()
+      .runKernel(
+        tf._FusedMatMul,
+        { a: batchedInput, b: batchedWeights, bias },
+        { transposeA: false, transposeB: false, activation }
+      ) as tf.Tensor3D
+    return unbatched(output)
+  })
 }

@@ -97,7 +97,12 @@ export const registerNativeBackend = async (
 ): Promise<NativeBackendRegistration> => {
   if (registration !== undefined) return registration
   const threads = options.threads ?? threadsFromEnvironment()
-  const runtime = loadNativeRuntime({ ...options, ...(threads !== undefined ? { threads } : {}) })
+  const spinning = options.spinning ?? (process.env.TELOS_NATIVE_SPINNING === "1" ? true : undefined)
+  const runtime = loadNativeRuntime({
+    ...options,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(spinning !== undefined ? { spinning } : {})
+  })
   const previous = tf.getBackend()
   // The WebAssembly kernels keep module-level handles into the one WebAssembly instance, so the
   // native backend must be that instance, not a second one.

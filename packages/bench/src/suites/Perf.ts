@@ -6,8 +6,9 @@
  *
  * @module
  */
-import type { BackendName } from "@telos/core"
+import { type BackendName, resolveBackend } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { Effect } from "effect"
 import { prepareWorkload } from "../perf/PreparedWorkload.js"
 import { defaultTimingProtocol, type TimingProtocol, timeRuns } from "../perf/Timing.js"
 import { findPerfWorkload, type PerfWorkload, perfWorkloads } from "../perf/Workloads.js"
@@ -87,6 +88,20 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
   }
 }
 
+/**
+ * Makes `name` the active backend, or says why it cannot be: resolution falls back to another
+ * backend when the wanted one fails to load, and a comparison must not time the fallback under the
+ * wanted one's name.
+ */
+const switchTo = async (name: BackendName): Promise<string | undefined> => {
+  const choice = await Effect.runPromise(resolveBackend({ preferred: name }))
+  return choice.name === name ? undefined : (choice.notices[0] ?? `backend ${name} could not be activated`)
+}
+
+/** The backends compared when the user names none: the active one, then `wasm` (telos's fallback). */
+export const defaultComparedBackends = (active: BackendName): ReadonlyArray<BackendName> =>
+  active === "wasm" ? ["wasm"] : [active, "wasm"]
+
 /** Options of {@link makePerfSuite}. */
 export interface PerfSuiteOptions {
   /** The ids of the workloads to run, in this order; every workload of the catalog by default. */
@@ -120,6 +135,8 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
   )
   const timing = options.timing ?? defaultTimingProtocol
   const countKernels = options.countKernels ?? true
+  // Backends that could not be activated in the last run, reported by the checks.
+  const unavailable: Array<string> = []
   return {
     id: "perf",
     description:
@@ -143,25 +160,40 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
     },
     columns: [
       perfColumn("id", (row) => row.id),
+      perfColumn("backend", (row) => row.backend),
       perfColumn("median ms", (row) => milliseconds(row.msMedian)),
       perfColumn("min ms", (row) => milliseconds(row.msMin)),
-      perfColumn("runs", (row) => String(row.runs))
+      perfColumn("runs", (row) => String(row.runs)),
+      perfColumn("ops/run", (row) => (row.tensorOpsPerRun === null ? "-" : String(row.tensorOpsPerRun)))
     ],
     checks: (rows) => [
       {
         description: "no workload leaks tensors",
         passed: rows.every((row) => (row as PerfRow).leakedTensors === 0)
-      }
+      },
+      ...unavailable.map((notice) => ({
+        description: `every backend compared ran (${notice})`,
+        passed: false
+      }))
     ],
     run: async function* (context) {
-      for (const [index, workload] of selected.entries()) {
-        context.progress(workload.id, index / selected.length)
-        yield await measureWorkload(workload, {
-          seed: context.seed,
-          backend: context.backend,
-          timing,
-          countKernels
-        })
+      unavailable.length = 0
+      const backends = context.backends ?? defaultComparedBackends(context.backend)
+      const total = backends.length * selected.length
+      try {
+        for (const [backendIndex, backend] of backends.entries()) {
+          const problem = await switchTo(backend)
+          if (problem !== undefined) {
+            unavailable.push(problem)
+            continue
+          }
+          for (const [index, workload] of selected.entries()) {
+            context.progress(`${workload.id} on ${backend}`, (backendIndex * selected.length + index) / total)
+            yield await measureWorkload(workload, { seed: context.seed, backend, timing, countKernels })
+          }
+        }
+      } finally {
+        if (backends.some((backend) => backend !== context.backend)) await switchTo(context.backend)
       }
     }
   }
