@@ -9,6 +9,7 @@ import { envThroughputSuite } from "./suites/EnvThroughput.js"
 import { latentVariableSuite } from "./suites/LatentVariableSuite.js"
 import { perfSuite } from "./suites/Perf.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
+import { soakSuite } from "./suites/Soak.js"
 import { worldModelSuite } from "./suites/WorldModelSuite.js"
 
 /** Every built-in suite, in the order `--list` shows them. */
@@ -16,6 +17,7 @@ export const suites: ReadonlyArray<Suite> = [
   quickstartSuite,
   envThroughputSuite,
   perfSuite,
+  soakSuite,
   worldModelSuite,
   latentVariableSuite
 ]
