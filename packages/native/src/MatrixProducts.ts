@@ -6,8 +6,9 @@
  * with transposes folded in, so a transposed operand costs nothing, unlike in XNNPACK) on
  * three-dimensional views `[batch, rows, columns]`, then the bias and the activation of a fused
  * product. One session per combination of transposes, bias rank and activation serves every shape.
- * Products the graphs do not cover (other dtypes, empty operands, general batch broadcasting,
- * `prelu` and `relu6`) go to the WebAssembly kernel they replace.
+ * Products the graphs do not cover (other dtypes, general batch broadcasting, a bias or `prelu`
+ * slope that would not broadcast the same way over the three-dimensional view) go to the
+ * WebAssembly kernel they replace.
  *
  * @module
  */
@@ -17,28 +18,44 @@ import { encodeOnnxModel, microsoftDomain, type OnnxNode } from "./OnnxGraph.js"
 import type { NativeRuntime, NativeSession } from "./OnnxRuntime.js"
 
 /** The activations the native graphs apply after a fused product. */
-const nativeActivations = ["linear", "relu", "sigmoid", "elu", "leakyrelu"] as const
+const nativeActivations = ["linear", "relu", "relu6", "prelu", "sigmoid", "elu", "leakyrelu"] as const
 type NativeActivation = (typeof nativeActivations)[number]
 
 const isNativeActivation = (name: unknown): name is NativeActivation =>
   nativeActivations.includes(name as NativeActivation)
 
 /** What decides the graph of a product: everything but the sizes. */
-interface ProductGraphKey {
+export interface ProductGraphKey {
   readonly transposeA: boolean
   readonly transposeB: boolean
   /** `-1` without a bias. */
   readonly biasRank: number
+  /** The rank of `prelu`'s slopes; `-1` for the other activations. */
+  readonly slopeRank: number
   readonly activation: NativeActivation
   readonly leakyReluAlpha: number
+}
+
+const activationNodes = (key: ProductGraphKey, input: string): ReadonlyArray<OnnxNode> => {
+  const node = activationNode(key, input)
+  if (node !== undefined) return [node]
+  if (key.activation !== "relu6") return []
+  return [
+    { operator: "Relu", inputs: [input], outputs: ["Rectified"] },
+    { operator: "Constant", inputs: [], outputs: ["Six"], attributes: [{ name: "value_float", float: 6 }] },
+    { operator: "Min", inputs: ["Rectified", "Six"], outputs: ["Y"] }
+  ]
 }
 
 const activationNode = (key: ProductGraphKey, input: string): OnnxNode | undefined => {
   switch (key.activation) {
     case "linear":
+    case "relu6":
       return undefined
     case "relu":
       return { operator: "Relu", inputs: [input], outputs: ["Y"] }
+    case "prelu":
+      return { operator: "PRelu", inputs: [input, "S"], outputs: ["Y"] }
     case "sigmoid":
       return { operator: "Sigmoid", inputs: [input], outputs: ["Y"] }
     case "elu":
@@ -56,8 +73,9 @@ const activationNode = (key: ProductGraphKey, input: string): OnnxNode | undefin
 /** The ONNX model of one kind of product: `activation(op(A) op(B) + C)`. */
 export const productModel = (key: ProductGraphKey): Uint8Array => {
   const hasBias = key.biasRank >= 0
-  const activation = activationNode(key, hasBias ? "Biased" : "Product")
-  const productName = hasBias || activation !== undefined ? "Product" : "Y"
+  const activation = activationNodes(key, hasBias ? "Biased" : "Product")
+  const activated = activation.length > 0
+  const productName = hasBias || activated ? "Product" : "Y"
   const nodes: Array<OnnxNode> = [
     {
       operator: "FusedMatMul",
@@ -72,14 +90,15 @@ export const productModel = (key: ProductGraphKey): Uint8Array => {
     }
   ]
   if (hasBias)
-    nodes.push({ operator: "Add", inputs: ["Product", "C"], outputs: [activation ? "Biased" : "Y"] })
-  if (activation !== undefined) nodes.push(activation)
+    nodes.push({ operator: "Add", inputs: ["Product", "C"], outputs: [activated ? "Biased" : "Y"] })
+  nodes.push(...activation)
   return encodeOnnxModel({
     nodes,
     inputs: [
       { name: "A", rank: 3 },
       { name: "B", rank: 3 },
-      ...(hasBias ? [{ name: "C", rank: key.biasRank }] : [])
+      ...(hasBias ? [{ name: "C", rank: key.biasRank }] : []),
+      ...(key.slopeRank >= 0 ? [{ name: "S", rank: key.slopeRank }] : [])
     ],
     outputs: [{ name: "Y", rank: 3 }]
   })
@@ -117,8 +136,9 @@ const planProduct = (
   const m = transposeA ? columnsA : rowsA
   const inner = transposeA ? rowsA : columnsA
   const n = transposeB ? rowsB : columnsB
-  if ((transposeB ? columnsB : rowsB) !== inner || m === 0 || n === 0 || inner === 0) return undefined
-  if (batchA === 0 || batchB === 0) return undefined
+  if ((transposeB ? columnsB : rowsB) !== inner) return undefined
+  // An empty batch broadcasts only against another empty one or a single matrix.
+  if ((batchA === 0 || batchB === 0) && !(batchA === batchB || batchA === 1 || batchB === 1)) return undefined
   const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB)
   const batch = Math.max(batchA, batchB)
   return {
@@ -153,7 +173,8 @@ export const matrixProductKernels = (
 ): MatrixProductKernels => {
   const sessions = new Map<string, NativeSession>()
   const sessionFor = (key: ProductGraphKey): NativeSession => {
-    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.activation}/${key.leakyReluAlpha}`
+    // One session per distinct key, kept for the backend's lifetime: a program uses a handful.
+    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}`
     let session = sessions.get(name)
     if (session === undefined) {
       session = runtime.createSession(productModel(key))
@@ -164,40 +185,57 @@ export const matrixProductKernels = (
 
   const run = (
     backend: BackendWasm,
-    inputs: { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo | undefined },
+    inputs: {
+      a: tf.TensorInfo
+      b: tf.TensorInfo
+      bias?: tf.TensorInfo | undefined
+      slopes?: tf.TensorInfo | undefined
+    },
     key: ProductGraphKey
   ): tf.TensorInfo | undefined => {
     const plan = planProduct(inputs.a, inputs.b, key.transposeA, key.transposeB)
     if (plan === undefined) return undefined
-    const bias = inputs.bias
-    // A bias broadcasts against the three-dimensional view exactly as against the real output
-    // when it has at most two axes, or when the output has three.
-    const biasFits =
-      bias === undefined ||
-      (bias.dtype === "float32" &&
-        product(bias.shape) > 0 &&
-        (bias.shape.length <= 2 || (bias.shape.length === 3 && plan.output.length === 3)))
-    if (!biasFits) {
-      return undefined
-    }
+    const { bias, slopes } = inputs
+    // A bias (or slopes) broadcasts against the three-dimensional view exactly as against the
+    // real output when it has at most two axes, or when the output has three.
+    const fits = (operand: tf.TensorInfo | undefined) =>
+      operand === undefined ||
+      (operand.dtype === "float32" &&
+        product(operand.shape) > 0 &&
+        (operand.shape.length <= 2 || (operand.shape.length === 3 && plan.output.length === 3)))
+    if (!fits(bias) || !fits(slopes)) return undefined
     const output = backend.makeOutput(plan.output, "float32")
+    if (product(plan.output) === 0) return output
     // Views are taken after the last allocation: growing the heap would detach earlier ones.
     const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array
-    sessionFor(key).run(
-      {
-        A: { values: view(inputs.a), shape: plan.a },
-        B: { values: view(inputs.b), shape: plan.b },
-        ...(bias !== undefined ? { C: { values: view(bias), shape: bias.shape } } : {})
-      },
-      { values: view(output), shape: plan.output3d }
-    )
+    try {
+      sessionFor(key).run(
+        {
+          A: { values: view(inputs.a), shape: plan.a },
+          B: { values: view(inputs.b), shape: plan.b },
+          ...(bias !== undefined ? { C: { values: view(bias), shape: bias.shape } } : {}),
+          ...(slopes !== undefined ? { S: { values: view(slopes), shape: slopes.shape } } : {})
+        },
+        { values: view(output), shape: plan.output3d }
+      )
+    } catch (error) {
+      backend.disposeData(output.dataId)
+      throw error
+    }
     return output
   }
 
   const batchMatMul: tf.KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean }
-    const key = { transposeA, transposeB, biasRank: -1, activation: "linear", leakyReluAlpha: 0 } as const
+    const key = {
+      transposeA,
+      transposeB,
+      biasRank: -1,
+      slopeRank: -1,
+      activation: "linear",
+      leakyReluAlpha: 0
+    } as const
     return run(args.backend as BackendWasm, { a, b }, key) ?? fallback.batchMatMul(args)
   }
 
@@ -210,23 +248,21 @@ export const matrixProductKernels = (
       leakyreluAlpha?: number
     }
     const activation = attrs.activation ?? "linear"
-    if (
-      a === undefined ||
-      b === undefined ||
-      preluActivationWeights !== undefined ||
-      !isNativeActivation(activation)
-    ) {
+    const slopes = activation === "prelu" ? preluActivationWeights : undefined
+    const slopesAsExpected = (activation === "prelu") === (slopes !== undefined)
+    if (a === undefined || b === undefined || !isNativeActivation(activation) || !slopesAsExpected) {
       return fallback.fusedMatMul(args)
     }
     const key: ProductGraphKey = {
       transposeA: attrs.transposeA,
       transposeB: attrs.transposeB,
       biasRank: bias === undefined ? -1 : bias.shape.length,
+      slopeRank: slopes === undefined ? -1 : slopes.shape.length,
       activation,
       // TensorFlow.js's default slope for leakyrelu.
       leakyReluAlpha: activation === "leakyrelu" ? (attrs.leakyreluAlpha ?? 0.2) : 0
     }
-    return run(args.backend as BackendWasm, { a, b, bias }, key) ?? fallback.fusedMatMul(args)
+    return run(args.backend as BackendWasm, { a, b, bias, slopes }, key) ?? fallback.fusedMatMul(args)
   }
 
   const dispose = () => {

@@ -10,6 +10,8 @@
  * WebAssembly kernel under its own name, and replaces:
  *
  * - `BatchMatMul` and `_FusedMatMul` by ONNX Runtime products on the heap in place;
+ * - `Slice`, `SplitV` and `Unpack` by copies within the heap (WebAssembly's copy the whole input
+ *   out of the heap first, once per output);
  * - `Identity` by a shared reference (WebAssembly's copies the data, and TensorFlow.js calls it
  *   for every tensor it saves for a backward pass; tensors are immutable, so sharing is safe).
  *
@@ -18,6 +20,7 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { heapSliceKernels } from "./HeapSlices.js"
 import { matrixProductKernels } from "./MatrixProducts.js"
 import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
 
@@ -34,7 +37,7 @@ export interface NativeBackendRegistration {
 }
 
 const priority = 3
-let registration: NativeBackendRegistration | undefined
+let registration: Promise<NativeBackendRegistration> | undefined
 
 const threadsFromEnvironment = (): number | undefined => {
   const text = process.env.TELOS_NATIVE_THREADS
@@ -59,9 +62,17 @@ const registerKernels = (runtime: NativeRuntime): void => {
     batchMatMul: wasmKernel(tf.BatchMatMul),
     fusedMatMul: wasmKernel(tf._FusedMatMul)
   })
+  const slices = heapSliceKernels({
+    slice: wasmKernel(tf.Slice),
+    splitV: wasmKernel(tf.SplitV),
+    unpack: wasmKernel(tf.Unpack)
+  })
   const replaced: Record<string, tf.KernelFunc> = {
     [tf.BatchMatMul]: products.batchMatMul,
     [tf._FusedMatMul]: products.fusedMatMul,
+    [tf.Slice]: slices.slice,
+    [tf.SplitV]: slices.splitV,
+    [tf.Unpack]: slices.unpack,
     [tf.Identity]: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo }
       if (x.dtype === "string") return wasmKernel(tf.Identity)(args)
@@ -92,12 +103,20 @@ const registerKernels = (runtime: NativeRuntime): void => {
  * await tf.setBackend("native")
  * ```
  */
-export const registerNativeBackend = async (
+export const registerNativeBackend = (
   options: NativeRuntimeOptions = {}
 ): Promise<NativeBackendRegistration> => {
-  if (registration !== undefined) return registration
+  // The promise, not its result, is kept: two callers racing must not both initialise wasm.
+  registration ??= register(options).catch((error: unknown) => {
+    registration = undefined
+    throw error
+  })
+  return registration
+}
+
+const register = async (options: NativeRuntimeOptions): Promise<NativeBackendRegistration> => {
   const threads = options.threads ?? threadsFromEnvironment()
-  const spinning = options.spinning ?? (process.env.TELOS_NATIVE_SPINNING === "1" ? true : undefined)
+  const spinning = options.spinning
   const runtime = loadNativeRuntime({
     ...options,
     ...(threads !== undefined ? { threads } : {}),
@@ -111,6 +130,5 @@ export const registerNativeBackend = async (
   if (previous !== undefined && previous !== "wasm") await tf.setBackend(previous)
   registerKernels(runtime)
   tf.registerBackend(nativeBackendName, () => wasm, priority)
-  registration = { name: nativeBackendName, onnxRuntimeVersion: runtime.version, threads: runtime.threads }
-  return registration
+  return { name: nativeBackendName, onnxRuntimeVersion: runtime.version, threads: runtime.threads }
 }

@@ -22,12 +22,13 @@ class MessageWriter {
   readonly bytes: Array<number> = []
 
   varint(value: number): this {
-    let rest = value
-    while (rest >= 0x80) {
-      this.bytes.push((rest & 0x7f) | 0x80)
-      rest = Math.floor(rest / 128)
+    // Protocol buffers write a negative int64 as its 64-bit two's complement: ten bytes.
+    let rest = value < 0 ? BigInt.asUintN(64, BigInt(value)) : BigInt(value)
+    while (rest >= 0x80n) {
+      this.bytes.push(Number(rest & 0x7fn) | 0x80)
+      rest >>= 7n
     }
-    this.bytes.push(rest)
+    this.bytes.push(Number(rest))
     return this
   }
 

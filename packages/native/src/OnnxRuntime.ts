@@ -113,8 +113,11 @@ const loadModules = (): { binding: BindingModule; Tensor: TensorConstructor; ver
  * ```
  */
 export const loadNativeRuntime = (options: NativeRuntimeOptions = {}): NativeRuntime => {
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new RangeError(`threads: expected a whole number >= 1, received ${options.threads}`)
+  }
   const { binding, Tensor, version } = loadModules()
-  const threads = Math.max(1, Math.min(8, Math.floor(options.threads ?? availableParallelism())))
+  const threads = Math.min(8, options.threads ?? availableParallelism())
   const sessionOptions = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

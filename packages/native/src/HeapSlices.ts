@@ -1,0 +1,120 @@
+/**
+ * `Slice`, `SplitV` and `Unpack` reading the WebAssembly heap in place.
+ *
+ * The WebAssembly backend's slice first copies its whole input out of the heap (`readSync`), then
+ * copies the slice back in; `SplitV` and `Unpack` slice once per output, so splitting `[T, B, A]`
+ * actions into `T` steps copied the whole tensor `T` times. Planning and training split every
+ * step's actions and every concatenation's gradient this way. Here each slice copies only its own
+ * elements, block by contiguous block, within the heap.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+
+type Shape = ReadonlyArray<number>
+
+const sizeOf = (shape: Shape): number => shape.reduce((total, size) => total * size, 1)
+
+/**
+ * Copies the block `begin`/`size` of `x` into a new tensor, one `copyWithin` per contiguous run.
+ * Axes after the last partial one are whole, so each run spans them all.
+ */
+const sliceOnHeap = (backend: BackendWasm, x: tf.TensorInfo, begin: Shape, size: Shape): tf.TensorInfo => {
+  const output = backend.makeOutput([...size], x.dtype)
+  const total = sizeOf(size)
+  if (total === 0) return output
+  const rank = x.shape.length
+  const strides = tf.util.computeStrides(x.shape)
+  const elementBytes = tf.util.bytesPerElement(x.dtype)
+  // The last axis along which the slice is partial; every axis after it is copied whole.
+  let partial = rank - 1
+  while (partial > 0 && begin[partial] === 0 && size[partial] === x.shape[partial]) partial--
+  const run = (size[partial] as number) * (partial + 1 < rank ? (strides[partial] as number) : 1)
+  // Emscripten replaces HEAPU8 when the heap grows, so it is read after the last allocation.
+  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8
+  const sourceStart = backend.getMemoryOffset(x.dataId)
+  let target = backend.getMemoryOffset(output.dataId)
+  const index = new Array<number>(partial).fill(0)
+  for (let copied = 0; copied < total; copied += run) {
+    let offset = (begin[partial] as number) * (partial + 1 < rank ? (strides[partial] as number) : 1)
+    for (let axis = 0; axis < partial; axis++) {
+      offset += ((begin[axis] as number) + (index[axis] as number)) * (strides[axis] as number)
+    }
+    const from = sourceStart + offset * elementBytes
+    heap.copyWithin(target, from, from + run * elementBytes)
+    target += run * elementBytes
+    // The next multi-index over the axes before the partial one, last axis fastest.
+    for (let axis = partial - 1; axis >= 0; axis--) {
+      index[axis] = (index[axis] as number) + 1
+      if ((index[axis] as number) < (size[axis] as number)) break
+      index[axis] = 0
+    }
+  }
+  return output
+}
+
+/** The three kernels, falling back to WebAssembly's for strings. */
+export interface HeapSliceKernels {
+  readonly slice: tf.KernelFunc
+  readonly splitV: tf.KernelFunc
+  readonly unpack: tf.KernelFunc
+}
+
+/**
+ * `Slice`, `SplitV` and `Unpack` kernels for a backend whose tensors live on the WebAssembly heap;
+ * string tensors go to the given fallbacks.
+ *
+ * @example
+ * ```ts
+ * const kernels = heapSliceKernels({ slice: wasmSlice, splitV: wasmSplitV, unpack: wasmUnpack })
+ * ```
+ */
+export const heapSliceKernels = (fallback: HeapSliceKernels): HeapSliceKernels => ({
+  slice: (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    if (x.dtype === "string") return fallback.slice(args)
+    const { begin, size } = args.attrs as unknown as {
+      begin: number | Array<number>
+      size: number | Array<number>
+    }
+    const [parsedBegin, parsedSize] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [
+      Array<number>,
+      Array<number>
+    ]
+    return sliceOnHeap(args.backend as BackendWasm, x, parsedBegin, parsedSize)
+  },
+  splitV: (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    if (x.dtype === "string") return fallback.splitV(args)
+    const { numOrSizeSplits, axis } = args.attrs as unknown as {
+      numOrSizeSplits: number | Array<number>
+      axis: number
+    }
+    const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0] as number
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, parsedAxis)
+    const begin = new Array<number>(x.shape.length).fill(0)
+    return sizes.map((length) => {
+      const size = [...x.shape]
+      size[parsedAxis] = length
+      const part = sliceOnHeap(args.backend as BackendWasm, x, begin, size)
+      begin[parsedAxis] = (begin[parsedAxis] as number) + length
+      return part
+    })
+  },
+  unpack: (args) => {
+    const { value } = args.inputs as { value: tf.TensorInfo }
+    if (value.dtype === "string") return fallback.unpack(args)
+    const { axis } = args.attrs as unknown as { axis: number }
+    const parsedAxis = axis < 0 ? axis + value.shape.length : axis
+    const outputShape = value.shape.filter((_, index) => index !== parsedAxis)
+    const begin = new Array<number>(value.shape.length).fill(0)
+    const size = [...value.shape]
+    size[parsedAxis] = 1
+    return Array.from({ length: value.shape[parsedAxis] as number }, (_, position) => {
+      begin[parsedAxis] = position
+      const part = sliceOnHeap(args.backend as BackendWasm, value, begin, size)
+      return { ...part, shape: outputShape }
+    })
+  }
+})
