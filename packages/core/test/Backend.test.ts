@@ -204,7 +204,10 @@ describe("resolveBackend with simulated candidates", () => {
   })
 
   it("tries the candidates in order for any pattern of failures", async () => {
-    const kinds = fc.array(fc.constantFrom("missing", "broken", "working"), { minLength: 4, maxLength: 4 })
+    const kinds = fc.array(fc.constantFrom("missing", "broken", "working"), {
+      minLength: backendNames.length,
+      maxLength: backendNames.length
+    })
     await fc.assert(
       fc.asyncProperty(kinds, async (pattern) => {
         const loads: Array<string> = []
@@ -219,8 +222,8 @@ describe("resolveBackend with simulated candidates", () => {
         const firstWorking = pattern.indexOf("working")
         if (firstWorking === -1) {
           expect(choice.name).toBe("cpu")
-          expect(choice.notices).toHaveLength(5)
-          expect(choice.notices[4]).toBe(
+          expect(choice.notices).toHaveLength(6)
+          expect(choice.notices[5]).toBe(
             "telos: no backend could be activated; TensorFlow.js keeps its own default"
           )
           expect(loads).toEqual([...backendNames])
@@ -308,7 +311,7 @@ describe("resolveBackend with TELOS_BACKEND", () => {
           expect(error.source).toBe("environment")
           expect(error.issues).toHaveLength(1)
           expect(error.issues[0]!.field).toBe("TELOS_BACKEND")
-          expect(error.issues[0]!.expected).toContain("auto, node-gpu, node, wasm, cpu")
+          expect(error.issues[0]!.expected).toContain("auto, node-gpu, node, native, wasm, cpu")
           expect(error.issues[0]!.expected).toContain(JSON.stringify(name))
           expect(error.message).toContain("TELOS_BACKEND")
           expect(loads).toEqual([])
@@ -331,29 +334,37 @@ describe("resolveBackend with TELOS_BACKEND", () => {
 
 describe("resolveBackend with the default candidates", () => {
   it("lists the backends in order of preference", () => {
-    expect(defaultCandidates.map((candidate) => candidate.name)).toEqual(["node-gpu", "node", "wasm", "cpu"])
-    expect(backendNames).toEqual(["node-gpu", "node", "wasm", "cpu"])
+    expect(defaultCandidates.map((candidate) => candidate.name)).toEqual([
+      "node-gpu",
+      "node",
+      "native",
+      "wasm",
+      "cpu"
+    ])
+    expect(backendNames).toEqual(["node-gpu", "node", "native", "wasm", "cpu"])
   })
 
-  it("chooses wasm here, noting that the native backends are not installed", async () => {
+  // onnxruntime-node is installed here (an optional dependency of @telos/native), the TensorFlow
+  // bindings are not.
+  it("chooses native here, noting that the TensorFlow bindings are not installed", async () => {
     const choice = await Effect.runPromise(resolveBackend({ environment: {} }))
     expect(choice).toEqual({
-      name: "wasm",
+      name: "native",
       notices: [
         "telos: backend node-gpu skipped (not installed)",
         "telos: backend node skipped (not installed)"
       ]
     })
-    expect(tf.getBackend()).toBe("wasm")
+    expect(tf.getBackend()).toBe("native")
     // The backend computes.
     const sum = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).arraySync())
     expect(sum).toEqual([4, 6])
   })
 
-  it("reports a missing native backend requested by TELOS_BACKEND and falls through", async () => {
+  it("reports missing TensorFlow bindings requested by TELOS_BACKEND and falls through to native", async () => {
     const choice = await Effect.runPromise(resolveBackend({ environment: { TELOS_BACKEND: "node" } }))
     expect(choice).toEqual({
-      name: "wasm",
+      name: "native",
       notices: [
         "telos: backend node skipped (not installed)",
         "telos: backend node-gpu skipped (not installed)"

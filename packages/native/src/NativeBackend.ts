@@ -10,6 +10,8 @@
  * WebAssembly kernel under its own name, and replaces:
  *
  * - `BatchMatMul` and `_FusedMatMul` by ONNX Runtime products on the heap in place;
+ * - `Sum` over leading axes (a bias gradient's) by ONNX Runtime's `ReduceSum` (WebAssembly
+ *   transposes first);
  * - `Slice`, `SplitV` and `Unpack` by copies within the heap (WebAssembly's copy the whole input
  *   out of the heap first, once per output);
  * - `Identity` by a shared reference (WebAssembly's copies the data, and TensorFlow.js calls it
@@ -23,6 +25,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
 import { heapSliceKernels } from "./HeapSlices.js"
 import { matrixProductKernels } from "./MatrixProducts.js"
 import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
+import { reductionKernels } from "./Reductions.js"
 
 /** The name the backend registers under. */
 export const nativeBackendName = "native"
@@ -67,7 +70,9 @@ const registerKernels = (runtime: NativeRuntime): void => {
     splitV: wasmKernel(tf.SplitV),
     unpack: wasmKernel(tf.Unpack)
   })
+  const reductions = reductionKernels(runtime, wasmKernel(tf.Sum))
   const replaced: Record<string, tf.KernelFunc> = {
+    [tf.Sum]: reductions.sum,
     [tf.BatchMatMul]: products.batchMatMul,
     [tf._FusedMatMul]: products.fusedMatMul,
     [tf.Slice]: slices.slice,

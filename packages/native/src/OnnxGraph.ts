@@ -61,9 +61,10 @@ class MessageWriter {
   }
 }
 
-/** An attribute of a node: an integer or a float. */
+/** An attribute of a node: an integer, a list of integers or a float. */
 export type OnnxAttribute =
   | { readonly name: string; readonly integer: number }
+  | { readonly name: string; readonly integers: ReadonlyArray<number> }
   | { readonly name: string; readonly float: number }
 
 /** One operator of a graph. */
@@ -84,6 +85,11 @@ export interface OnnxValue {
 
 /** A graph: its nodes in execution order, its inputs and outputs. */
 export interface OnnxGraph {
+  /**
+   * The standard operator set it is written against; {@link standardOpsetVersion} by default.
+   * Older sets keep some operands as attributes (`ReduceSum`'s axes until 13).
+   */
+  readonly opset?: number
   readonly nodes: ReadonlyArray<OnnxNode>
   readonly inputs: ReadonlyArray<OnnxValue>
   readonly outputs: ReadonlyArray<OnnxValue>
@@ -91,6 +97,7 @@ export interface OnnxGraph {
 
 const attributeTypeFloat = 1
 const attributeTypeInteger = 2
+const attributeTypeIntegers = 7
 const elementTypeFloat32 = 1
 /** The standard operator set the graphs are written against, and Microsoft's contrib set. */
 export const standardOpsetVersion = 17
@@ -98,9 +105,13 @@ export const microsoftDomain = "com.microsoft"
 
 const encodeAttribute = (attribute: OnnxAttribute): MessageWriter => {
   const message = new MessageWriter().text(1, attribute.name)
-  return "integer" in attribute
-    ? message.integer(20, attributeTypeInteger).integer(3, attribute.integer)
-    : message.integer(20, attributeTypeFloat).float(2, attribute.float)
+  if ("integer" in attribute) return message.integer(20, attributeTypeInteger).integer(3, attribute.integer)
+  if ("integers" in attribute) {
+    message.integer(20, attributeTypeIntegers)
+    for (const value of attribute.integers) message.integer(8, value)
+    return message
+  }
+  return message.integer(20, attributeTypeFloat).float(2, attribute.float)
 }
 
 const encodeNode = (node: OnnxNode): MessageWriter => {
@@ -144,7 +155,7 @@ export const encodeOnnxModel = (graph: OnnxGraph): Uint8Array => {
   for (const output of graph.outputs) body.message(12, encodeValue(output))
   const model = new MessageWriter()
     .integer(1, 8)
-    .message(8, new MessageWriter().text(1, "").integer(2, standardOpsetVersion))
+    .message(8, new MessageWriter().text(1, "").integer(2, graph.opset ?? standardOpsetVersion))
     .message(8, new MessageWriter().text(1, microsoftDomain).integer(2, 1))
     .message(7, body)
   return Uint8Array.from(model.bytes)

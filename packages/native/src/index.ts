@@ -4,7 +4,9 @@
  *
  * @packageDocumentation
  */
+export * from "./HeapSlices.js"
 export * from "./MatrixProducts.js"
 export * from "./NativeBackend.js"
 export * from "./OnnxGraph.js"
 export * from "./OnnxRuntime.js"
+export * from "./Reductions.js"
