@@ -31,7 +31,11 @@ export type PositionReader = (latents: tf.Tensor2D) => tf.Tensor2D
 export const coordinatePosition =
   (first = 0, second = 1): PositionReader =>
   (latents) =>
-    tf.tidy(() => tf.stack([latents.gather(first, 1), latents.gather(second, 1)], 1) as tf.Tensor2D)
+    // Slices, not gather: gather's gradient (UnsortedSegmentSum) has no WebAssembly kernel.
+    tf.tidy(
+      () =>
+        tf.concat([latents.slice([0, first], [-1, 1]), latents.slice([0, second], [-1, 1])], 1) as tf.Tensor2D
+    )
 
 /**
  * A linear read-out `latent W + b` as the position, e.g. a linear probe fitted on a dataset
