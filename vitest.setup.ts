@@ -4,8 +4,9 @@
  * Files that pick a backend themselves (to compare two) still do.
  */
 // The root package depends on no workspace package, so core is imported by path.
-import { activateBestBackend } from "./packages/core/src/Backend.js"
+
 import { beforeAll } from "vitest"
+import { activateBestBackend } from "./packages/core/src/Backend.js"
 
 const wanted = process.env.TELOS_TEST_BACKEND
 
@@ -13,6 +14,8 @@ beforeAll(async () => {
   if (wanted === undefined || wanted === "") return
   const choice = await activateBestBackend({ preferred: wanted })
   if (choice.name !== wanted) {
-    throw new Error(`TELOS_TEST_BACKEND=${wanted}, but ${choice.name} was activated: ${choice.notices.join("; ")}`)
+    throw new Error(
+      `TELOS_TEST_BACKEND=${wanted}, but ${choice.name} was activated: ${choice.notices.join("; ")}`
+    )
   }
 })
