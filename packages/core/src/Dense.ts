@@ -35,35 +35,42 @@ const productWithTransposed = (
 
 let gradientRegistered = false
 
-/** `[1, rows, columns]` as `[rows, columns]`: the kernel works on batches, a dense layer is one. */
-const unbatched = (tensor: tf.Tensor): tf.Tensor2D => tensor.reshape(tensor.shape.slice(1)) as tf.Tensor2D
+/** `[1, rows, columns]` as `[rows, columns]`; a matrix as it is. */
+const asMatrix = (tensor: tf.Tensor): tf.Tensor2D =>
+  (tensor.rank === 3 ? tensor.reshape(tensor.shape.slice(1)) : tensor) as tf.Tensor2D
 
 const registerDenseGradient = (): void => {
   if (gradientRegistered) return
   gradientRegistered = true
   // TensorFlow.js's own fused product records a custom gradient instead, so this one is only ever
-  // reached through fusedDense's direct kernel call below: one batch, bias of rank 1.
+  // reached through fusedDense's direct kernel call below: one matrix (or a batch of one), bias of
+  // rank 1.
   tf.registerGradient({
     kernelName: tf._FusedMatMul,
     inputsToSave: ["a", "b"],
     outputsToSave: [true],
     gradFunc: (upstream, saved, attributes) => {
-      const [input, weights, output] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]
+      const [input, weights, output] = saved as [tf.Tensor, tf.Tensor, tf.Tensor]
       const { activation } = attributes as unknown as { activation: DenseActivation }
-      const dy = unbatched(upstream as tf.Tensor)
+      const dy = asMatrix(upstream as tf.Tensor)
       // relu passes the gradient where its output is positive, as TensorFlow.js's own relu does.
       const beforeActivation = (): tf.Tensor2D =>
-        activation === "relu" ? dy.mul(tf.step(unbatched(output))) : dy
+        activation === "relu" ? dy.mul(tf.step(asMatrix(output))) : dy
+      const shapedAs = (gradient: tf.Tensor, like: tf.Tensor) =>
+        like.rank === 3 ? gradient.reshape(like.shape) : gradient
       return {
-        a: () =>
-          productWithTransposed(beforeActivation(), unbatched(weights), false, true).reshape(input.shape),
-        b: () =>
-          productWithTransposed(unbatched(input), beforeActivation(), true, false).reshape(weights.shape),
+        a: () => shapedAs(productWithTransposed(beforeActivation(), asMatrix(weights), false, true), input),
+        b: () => shapedAs(productWithTransposed(asMatrix(input), beforeActivation(), true, false), weights),
         bias: () => beforeActivation().sum(0)
       }
     }
   })
 }
+
+// Backends whose fused-product kernel takes plain matrices; the others (WebAssembly's reads rank 3
+// only) get a batch of one. Each reshape is one more recorded op, and a planning run makes
+// thousands of dense calls.
+const takesMatrices = new Set(["native", "cpu"])
 
 /**
  * `activation(input W + b)` for `input` `[N, in]`, `weights` `[in, out]` and `bias` `[out]`, one
@@ -81,17 +88,18 @@ export const fusedDense = (
   activation: DenseActivation = "linear"
 ): tf.Tensor2D => {
   registerDenseGradient()
+  const attributes = { transposeA: false, transposeB: false, activation }
+  if (takesMatrices.has(tf.getBackend())) {
+    return tf.engine().runKernel(tf._FusedMatMul, { a: input, b: weights, bias }, attributes) as tf.Tensor2D
+  }
   return tf.tidy(() => {
-    // Every backend's kernel takes batches of matrices (the WebAssembly one reads rank 3 only).
-    const batchedInput = input.reshape([1, ...input.shape])
-    const batchedWeights = weights.reshape([1, ...weights.shape])
     const output = tf
       .engine()
       .runKernel(
         tf._FusedMatMul,
-        { a: batchedInput, b: batchedWeights, bias },
-        { transposeA: false, transposeB: false, activation }
-      ) as tf.Tensor3D
-    return unbatched(output)
+        { a: input.reshape([1, ...input.shape]), b: weights.reshape([1, ...weights.shape]), bias },
+        attributes
+      )
+    return asMatrix(output as tf.Tensor)
   })
 }

@@ -13,7 +13,7 @@
  * - `Sum` over leading axes (a bias gradient's) by ONNX Runtime's `ReduceSum` (WebAssembly
  *   transposes first);
  * - `Slice`, `SplitV` and `Unpack` by copies within the heap (WebAssembly's copy the whole input
- *   out of the heap first, once per output);
+ *   out of the heap first, once per output), and `Tile` by row copies;
  * - `Identity` by a shared reference (WebAssembly's copies the data, and TensorFlow.js calls it
  *   for every tensor it saves for a backward pass; tensors are immutable, so sharing is safe).
  *
@@ -22,7 +22,7 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
-import { heapSliceKernels } from "./HeapSlices.js"
+import { heapCopyKernels } from "./HeapCopies.js"
 import { matrixProductKernels } from "./MatrixProducts.js"
 import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
 import { reductionKernels } from "./Reductions.js"
@@ -65,19 +65,21 @@ const registerKernels = (runtime: NativeRuntime): void => {
     batchMatMul: wasmKernel(tf.BatchMatMul),
     fusedMatMul: wasmKernel(tf._FusedMatMul)
   })
-  const slices = heapSliceKernels({
+  const copies = heapCopyKernels({
     slice: wasmKernel(tf.Slice),
     splitV: wasmKernel(tf.SplitV),
-    unpack: wasmKernel(tf.Unpack)
+    unpack: wasmKernel(tf.Unpack),
+    tile: wasmKernel(tf.Tile)
   })
   const reductions = reductionKernels(runtime, wasmKernel(tf.Sum))
   const replaced: Record<string, tf.KernelFunc> = {
     [tf.Sum]: reductions.sum,
     [tf.BatchMatMul]: products.batchMatMul,
     [tf._FusedMatMul]: products.fusedMatMul,
-    [tf.Slice]: slices.slice,
-    [tf.SplitV]: slices.splitV,
-    [tf.Unpack]: slices.unpack,
+    [tf.Slice]: copies.slice,
+    [tf.SplitV]: copies.splitV,
+    [tf.Unpack]: copies.unpack,
+    [tf.Tile]: copies.tile,
     [tf.Identity]: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo }
       if (x.dtype === "string") return wasmKernel(tf.Identity)(args)

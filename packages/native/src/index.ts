@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export * from "./HeapSlices.js"
+export * from "./HeapCopies.js"
 export * from "./MatrixProducts.js"
 export * from "./NativeBackend.js"
 export * from "./OnnxGraph.js"

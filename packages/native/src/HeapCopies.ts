@@ -1,11 +1,13 @@
 /**
- * `Slice`, `SplitV` and `Unpack` reading the WebAssembly heap in place.
+ * `Slice`, `SplitV`, `Unpack` and `Tile` copying within the WebAssembly heap.
  *
  * The WebAssembly backend's slice first copies its whole input out of the heap (`readSync`), then
  * copies the slice back in; `SplitV` and `Unpack` slice once per output, so splitting `[T, B, A]`
  * actions into `T` steps copied the whole tensor `T` times. Planning and training split every
  * step's actions and every concatenation's gradient this way. Here each slice copies only its own
- * elements, block by contiguous block, within the heap.
+ * elements, block by contiguous block, within the heap. WebAssembly's `Tile` computes an index per
+ * element (0.7 ms to tile a start state to `[256, 64]`); here each output row is a copy of an input
+ * row.
  *
  * @module
  */
@@ -54,23 +56,70 @@ const sliceOnHeap = (backend: BackendWasm, x: tf.TensorInfo, begin: Shape, size:
   return output
 }
 
-/** The three kernels, falling back to WebAssembly's for strings. */
-export interface HeapSliceKernels {
+/** The copying kernels, falling back to WebAssembly's for strings. */
+export interface HeapCopyKernels {
   readonly slice: tf.KernelFunc
   readonly splitV: tf.KernelFunc
   readonly unpack: tf.KernelFunc
+  readonly tile: tf.KernelFunc
+}
+
+/** Rows shorter than this many bytes are too many small copies; WebAssembly tiles them. */
+const shortestTiledRowBytes = 32
+
+/** Tiles `x` by `reps`: each output row (last axis) is the matching input row, repeated. */
+const tileOnHeap = (backend: BackendWasm, x: tf.TensorInfo, reps: Shape): tf.TensorInfo => {
+  const rank = x.shape.length
+  const outputShape = x.shape.map((size, axis) => size * (reps[axis] as number))
+  const output = backend.makeOutput(outputShape, x.dtype)
+  if (sizeOf(outputShape) === 0) return output
+  const elementBytes = tf.util.bytesPerElement(x.dtype)
+  const rowBytes = (x.shape[rank - 1] as number) * elementBytes
+  const repeats = reps[rank - 1] as number
+  const inputStrides = tf.util.computeStrides(x.shape)
+  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8
+  const sourceStart = backend.getMemoryOffset(x.dataId)
+  let target = backend.getMemoryOffset(output.dataId)
+  const rows = sizeOf(outputShape.slice(0, -1))
+  const index = new Array<number>(rank - 1).fill(0)
+  for (let row = 0; row < rows; row++) {
+    let offset = 0
+    for (let axis = 0; axis < rank - 1; axis++) {
+      offset += ((index[axis] as number) % (x.shape[axis] as number)) * (inputStrides[axis] as number)
+    }
+    const from = sourceStart + offset * elementBytes
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      heap.copyWithin(target, from, from + rowBytes)
+      target += rowBytes
+    }
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      index[axis] = (index[axis] as number) + 1
+      if ((index[axis] as number) < (outputShape[axis] as number)) break
+      index[axis] = 0
+    }
+  }
+  return output
 }
 
 /**
- * `Slice`, `SplitV` and `Unpack` kernels for a backend whose tensors live on the WebAssembly heap;
- * string tensors go to the given fallbacks.
+ * `Slice`, `SplitV`, `Unpack` and `Tile` kernels for a backend whose tensors live on the
+ * WebAssembly heap; string tensors (and tiles of very short rows) go to the given fallbacks.
  *
  * @example
  * ```ts
- * const kernels = heapSliceKernels({ slice: wasmSlice, splitV: wasmSplitV, unpack: wasmUnpack })
+ * const kernels = heapCopyKernels({ slice: wasmSlice, splitV: wasmSplitV, unpack: wasmUnpack, tile: wasmTile })
  * ```
  */
-export const heapSliceKernels = (fallback: HeapSliceKernels): HeapSliceKernels => ({
+export const heapCopyKernels = (fallback: HeapCopyKernels): HeapCopyKernels => ({
+  tile: (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    const { reps } = args.attrs as unknown as { reps: Array<number> }
+    const rowBytes =
+      (x.shape[x.shape.length - 1] ?? 0) * (x.dtype === "string" ? 0 : tf.util.bytesPerElement(x.dtype))
+    if (x.dtype === "string" || x.shape.length === 0 || rowBytes < shortestTiledRowBytes)
+      return fallback.tile(args)
+    return tileOnHeap(args.backend as BackendWasm, x, reps)
+  },
   slice: (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo }
     if (x.dtype === "string") return fallback.slice(args)

@@ -41,7 +41,7 @@ const onBothBackends = async (compute: () => tf.Tensor | Array<tf.Tensor>, label
   expectAllClose(actual, expected, label, { relative: 0, absolute: 0 })
 }
 
-describe("slices on the WebAssembly heap", () => {
+describe("copies within the WebAssembly heap", () => {
   it("Slice copies exactly the cpu backend's block, for every dtype, rank and position", async () => {
     await fc.assert(
       fc.asyncProperty(sliced, dtypes, async ({ shape, begin, size }, dtype) => {
@@ -93,6 +93,25 @@ describe("slices on the WebAssembly heap", () => {
         await onBothBackends(() => tf.unstack(indexed(shape, dtype), axis), `unstack ${shape} axis ${axis}`)
       }),
       { numRuns: 100 }
+    )
+  })
+
+  it("Tile repeats along every axis as the cpu backend does", async () => {
+    const tiled = shapes.chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        reps: fc.tuple(...shape.map(() => fc.integer({ min: 0, max: 3 }))),
+        dtype: dtypes,
+        // Rows of 8 and more elements take the heap path; shorter ones WebAssembly's.
+        widen: fc.boolean()
+      })
+    )
+    await fc.assert(
+      fc.asyncProperty(tiled, async ({ shape, reps, dtype, widen }) => {
+        const wide = widen ? [...shape.slice(0, -1), (shape[shape.length - 1] as number) + 8] : shape
+        await onBothBackends(() => tf.tile(indexed(wide, dtype), reps), `tile ${wide} by ${reps}`)
+      }),
+      { numRuns: 120 }
     )
   })
 
