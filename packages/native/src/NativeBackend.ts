@@ -14,6 +14,8 @@
  *   transposes first);
  * - `Slice`, `SplitV` and `Unpack` by copies within the heap (WebAssembly's copy the whole input
  *   out of the heap first, once per output), and `Tile` by row copies;
+ * - `Conv2D` and `Conv2DBackpropInput` by ONNX Runtime's `Conv` and `ConvTranspose`, and adds the
+ *   filter gradient WebAssembly lacks (`Conv2DBackpropFilter`);
  * - `Identity` by a shared reference (WebAssembly's copies the data, and TensorFlow.js calls it
  *   for every tensor it saves for a backward pass; tensors are immutable, so sharing is safe).
  *
@@ -22,6 +24,7 @@
 import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { convolutionKernels } from "./Convolutions.js"
 import { heapCopyKernels } from "./HeapCopies.js"
 import { matrixProductKernels } from "./MatrixProducts.js"
 import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
@@ -72,7 +75,24 @@ const registerKernels = (runtime: NativeRuntime): void => {
     tile: wasmKernel(tf.Tile)
   })
   const reductions = reductionKernels(runtime, wasmKernel(tf.Sum))
+  const missing =
+    (name: string): tf.KernelFunc =>
+    () => {
+      throw new Error(
+        `Kernel '${name}' not registered for backend '${nativeBackendName}' for this convolution`
+      )
+    }
+  const wasmKernelOr = (name: string): tf.KernelFunc =>
+    wasmKernels.find((kernel) => kernel.kernelName === name)?.kernelFunc ?? missing(name)
+  const convolutions = convolutionKernels(runtime, {
+    conv2d: wasmKernel(tf.Conv2D),
+    backpropInput: wasmKernelOr(tf.Conv2DBackpropInput),
+    backpropFilter: wasmKernelOr(tf.Conv2DBackpropFilter)
+  })
   const replaced: Record<string, tf.KernelFunc> = {
+    [tf.Conv2D]: convolutions.conv2d,
+    [tf.Conv2DBackpropInput]: convolutions.backpropInput,
+    [tf.Conv2DBackpropFilter]: convolutions.backpropFilter,
     [tf.Sum]: reductions.sum,
     [tf.BatchMatMul]: products.batchMatMul,
     [tf._FusedMatMul]: products.fusedMatMul,
@@ -96,6 +116,12 @@ const registerKernels = (runtime: NativeRuntime): void => {
         : // The replacement needs no WebAssembly set-up of its own.
           { kernelName: kernel.kernelName, backendName: nativeBackendName, kernelFunc }
     )
+  }
+  // Kernels WebAssembly lacks altogether (the filter gradient) are native's own.
+  const registered = new Set(wasmKernels.map((kernel) => kernel.kernelName))
+  for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
+    if (!registered.has(kernelName))
+      tf.registerKernel({ kernelName, backendName: nativeBackendName, kernelFunc })
   }
 }
 
@@ -123,7 +149,7 @@ export const registerNativeBackend = (
 
 const register = async (options: NativeRuntimeOptions): Promise<NativeBackendRegistration> => {
   const threads = options.threads ?? threadsFromEnvironment()
-  const spinning = options.spinning
+  const spinning = options.spinning ?? (process.env.TELOS_NATIVE_SPINNING === "1" ? true : undefined)
   const runtime = loadNativeRuntime({
     ...options,
     ...(threads !== undefined ? { threads } : {}),

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from "./Convolutions.js"
 export * from "./HeapCopies.js"
 export * from "./MatrixProducts.js"
 export * from "./NativeBackend.js"

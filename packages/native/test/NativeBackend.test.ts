@@ -26,13 +26,13 @@ describe("registerNativeBackend", () => {
     expect(await registerNativeBackend({ threads: 1 })).toBe(registration)
   })
 
-  it("registers every wasm kernel under native", () => {
+  it("registers every wasm kernel under native, and the filter gradient wasm lacks", () => {
     const names = (backend: string) =>
       tf
         .getKernelsForBackend(backend)
         .map((kernel) => kernel.kernelName)
         .sort()
-    expect(names("native")).toEqual(names("wasm"))
+    expect(names("native")).toEqual([...names("wasm"), tf.Conv2DBackpropFilter].sort())
     expect(names("native")).toEqual(expect.arrayContaining([tf.BatchMatMul, tf._FusedMatMul, tf.Identity]))
   })
 
