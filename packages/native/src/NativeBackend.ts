@@ -149,7 +149,7 @@ export const registerNativeBackend = (
 
 const register = async (options: NativeRuntimeOptions): Promise<NativeBackendRegistration> => {
   const threads = options.threads ?? threadsFromEnvironment()
-  const spinning = options.spinning ?? (process.env.TELOS_NATIVE_SPINNING === "1" ? true : undefined)
+  const spinning = options.spinning
   const runtime = loadNativeRuntime({
     ...options,
     ...(threads !== undefined ? { threads } : {}),
