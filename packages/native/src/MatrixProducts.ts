@@ -112,6 +112,8 @@ interface ProductPlan {
   readonly b: ReadonlyArray<number>
   readonly output: Array<number>
   readonly output3d: ReadonlyArray<number>
+  /** The summed dimension. */
+  readonly inner: number
 }
 
 const planProduct = (
@@ -145,9 +147,21 @@ const planProduct = (
     a: [batchA, rowsA, columnsA],
     b: [batchB, rowsB, columnsB],
     output: [...outer, m, n],
-    output3d: [batch, m, n]
+    output3d: [batch, m, n],
+    inner
   }
 }
+
+/**
+ * Products of at least this many floating-point operations run on the runtime's threads; smaller
+ * ones on the calling thread alone. Measured on 2 cores: with 2 threads for every product, the
+ * planning workloads of 256-512 candidates (products of 9-34 MFLOP) were slower than with 1 in 16
+ * of 24 interleaved runs (CEM's fastest: 306-640 ms against 157-207 ms), while the 1024-candidate
+ * one (products up to 134 MFLOP) took 10.7 s with 2 and 18.5 s with 1. Waking a second thread
+ * costs more than it saves on a small product, and it competes with the main thread's
+ * WebAssembly work.
+ */
+export const parallelFlops = 64e6
 
 /** The two kernels, ready to register under the native backend's name. */
 export interface MatrixProductKernels {
@@ -172,12 +186,12 @@ export const matrixProductKernels = (
   fallback: { readonly batchMatMul: tf.KernelFunc; readonly fusedMatMul: tf.KernelFunc }
 ): MatrixProductKernels => {
   const sessions = new Map<string, NativeSession>()
-  const sessionFor = (key: ProductGraphKey): NativeSession => {
+  const sessionFor = (key: ProductGraphKey, parallel: boolean): NativeSession => {
     // One session per distinct key, kept for the backend's lifetime: a program uses a handful.
-    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}`
+    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}/${parallel}`
     let session = sessions.get(name)
     if (session === undefined) {
-      session = runtime.createSession(productModel(key))
+      session = runtime.createSession(productModel(key), "Y", parallel ? runtime.threads : 1)
       sessions.set(name, session)
     }
     return session
@@ -209,7 +223,7 @@ export const matrixProductKernels = (
     // Views are taken after the last allocation: growing the heap would detach earlier ones.
     const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array
     try {
-      sessionFor(key).run(
+      sessionFor(key, 2 * product(plan.output3d) * plan.inner >= parallelFlops).run(
         {
           A: { values: view(inputs.a), shape: plan.a },
           B: { values: view(inputs.b), shape: plan.b },

@@ -36,8 +36,8 @@ export interface NativeSession {
 /** How ONNX Runtime runs: threads per product and whether idle threads spin. */
 export interface NativeRuntimeOptions {
   /**
-   * Threads per product (the calling thread included); by default one fewer than the machine's
-   * cores (at least 1, at most 8), leaving a core to V8's compiler and garbage collector threads.
+   * Threads for large products (the calling thread included); the machine's cores by default, at
+   * most 8. Small products always run on the calling thread alone (see `MatrixProducts`).
    */
   readonly threads?: number | undefined
   /**
@@ -51,7 +51,8 @@ export interface NativeRuntimeOptions {
 export interface NativeRuntime {
   readonly version: string
   readonly threads: number
-  readonly createSession: (model: Uint8Array, outputName?: string) => NativeSession
+  /** Loads `model`, whose one output is `outputName` ("Y"), run on `threads` threads (the runtime's). */
+  readonly createSession: (model: Uint8Array, outputName?: string, threads?: number) => NativeSession
 }
 
 /** The `onnxruntime-node` version whose native binding this module was written against. */
@@ -120,22 +121,19 @@ export const loadNativeRuntime = (options: NativeRuntimeOptions = {}): NativeRun
     throw new RangeError(`threads: expected a whole number >= 1, received ${options.threads}`)
   }
   const { binding, Tensor, version } = loadModules()
-  // On 2 cores, 1 thread measured better than 2 in 16 of 24 interleaved runs of the perf
-  // workloads (CEM's fastest runs: 157-207 ms against 306-640 ms): the second thread competes with
-  // the main thread's WebAssembly work and V8's own threads rather than adding a core.
-  const threads = Math.min(8, options.threads ?? Math.max(1, availableParallelism() - 1))
-  const sessionOptions = {
-    intraOpNumThreads: threads,
+  const threads = Math.min(8, options.threads ?? availableParallelism())
+  const sessionOptions = (sessionThreads: number) => ({
+    intraOpNumThreads: sessionThreads,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     enableCpuMemArena: true,
     extra: { session: { intra_op: { allow_spinning: options.spinning === true ? "1" : "0" } } }
-  }
+  })
   const toTensor = (array: NativeArray): unknown => new Tensor("float32", array.values, array.shape)
-  const createSession = (model: Uint8Array, outputName = "Y"): NativeSession => {
+  const createSession = (model: Uint8Array, outputName = "Y", sessionThreads = threads): NativeSession => {
     const session = new binding.binding.InferenceSession()
-    session.loadModel(model.buffer, model.byteOffset, model.byteLength, sessionOptions)
+    session.loadModel(model.buffer, model.byteOffset, model.byteLength, sessionOptions(sessionThreads))
     const runOptions = {}
     return {
       run: (inputs, output) => {
