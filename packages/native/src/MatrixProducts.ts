@@ -32,6 +32,12 @@ export interface ProductGraphKey {
   readonly biasRank: number
   /** The rank of `prelu`'s slopes; `-1` for the other activations. */
   readonly slopeRank: number
+  /**
+   * Both operands single matrices: the product is ONNX's `Gemm`, whose bias and activation ONNX
+   * Runtime fuses into the product's own loop, instead of a batched product followed by separate
+   * passes for the bias and the activation.
+   */
+  readonly single?: boolean
   readonly activation: NativeActivation
   readonly leakyReluAlpha: number
 }
@@ -76,17 +82,37 @@ export const productModel = (key: ProductGraphKey): Uint8Array => {
   const activation = activationNodes(key, hasBias ? "Biased" : "Product")
   const activated = activation.length > 0
   const productName = hasBias || activated ? "Product" : "Y"
+  const transposes = [
+    { name: "transA", integer: key.transposeA ? 1 : 0 },
+    { name: "transB", integer: key.transposeB ? 1 : 0 }
+  ]
+  if (key.single === true) {
+    return encodeOnnxModel({
+      nodes: [
+        {
+          operator: "Gemm",
+          inputs: hasBias ? ["A", "B", "C"] : ["A", "B"],
+          outputs: [activated ? "Biased" : "Y"],
+          attributes: transposes
+        },
+        ...activationNodes(key, "Biased")
+      ],
+      inputs: [
+        { name: "A", rank: 2 },
+        { name: "B", rank: 2 },
+        ...(hasBias ? [{ name: "C", rank: key.biasRank }] : []),
+        ...(key.slopeRank >= 0 ? [{ name: "S", rank: key.slopeRank }] : [])
+      ],
+      outputs: [{ name: "Y", rank: 2 }]
+    })
+  }
   const nodes: Array<OnnxNode> = [
     {
       operator: "FusedMatMul",
       domain: microsoftDomain,
       inputs: ["A", "B"],
       outputs: [productName],
-      attributes: [
-        { name: "transA", integer: key.transposeA ? 1 : 0 },
-        { name: "transB", integer: key.transposeB ? 1 : 0 },
-        { name: "alpha", float: 1 }
-      ]
+      attributes: [...transposes, { name: "alpha", float: 1 }]
     }
   ]
   if (hasBias)
@@ -188,7 +214,7 @@ export const matrixProductKernels = (
   const sessions = new Map<string, NativeSession>()
   const sessionFor = (key: ProductGraphKey, parallel: boolean): NativeSession => {
     // One session per distinct key, kept for the backend's lifetime: a program uses a handful.
-    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}/${parallel}`
+    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}/${key.single === true}/${parallel}`
     let session = sessions.get(name)
     if (session === undefined) {
       session = runtime.createSession(productModel(key), "Y", parallel ? runtime.threads : 1)
@@ -220,17 +246,24 @@ export const matrixProductKernels = (
     if (!fits(bias) || !fits(slopes)) return undefined
     const output = backend.makeOutput(plan.output, "float32")
     if (product(plan.output) === 0) return output
+    const single =
+      plan.a[0] === 1 &&
+      plan.b[0] === 1 &&
+      (bias === undefined || bias.shape.length <= 2) &&
+      (slopes === undefined || slopes.shape.length <= 2)
+    // A single matrix is its 3-D view without the leading 1.
+    const shaped = (shape: ReadonlyArray<number>) => (single ? shape.slice(1) : shape)
     // Views are taken after the last allocation: growing the heap would detach earlier ones.
     const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array
     try {
-      sessionFor(key, 2 * product(plan.output3d) * plan.inner >= parallelFlops).run(
+      sessionFor({ ...key, single }, 2 * product(plan.output3d) * plan.inner >= parallelFlops).run(
         {
-          A: { values: view(inputs.a), shape: plan.a },
-          B: { values: view(inputs.b), shape: plan.b },
+          A: { values: view(inputs.a), shape: shaped(plan.a) },
+          B: { values: view(inputs.b), shape: shaped(plan.b) },
           ...(bias !== undefined ? { C: { values: view(bias), shape: bias.shape } } : {}),
           ...(slopes !== undefined ? { S: { values: view(slopes), shape: slopes.shape } } : {})
         },
-        { values: view(output), shape: plan.output3d }
+        { values: view(output), shape: shaped(plan.output3d) }
       )
     } catch (error) {
       backend.disposeData(output.dataId)
