@@ -570,7 +570,7 @@ describe("matrixProductKernels: what runs natively and what falls back", () => {
 })
 
 describe("productModel", () => {
-  it("loads for every combination of transposes, bias rank, activation and slope rank", () => {
+  it("loads for every combination of transposes, bias rank, activation, slope rank and form", () => {
     const runtime = loadNativeRuntime({ threads: 1 })
     const activations = ["linear", "relu", "relu6", "sigmoid", "elu", "leakyrelu"] as const
     const keys = [
@@ -581,15 +581,19 @@ describe("productModel", () => {
       for (const transposeB of [false, true]) {
         for (const biasRank of [-1, 0, 1, 2, 3]) {
           for (const { activation, slopeRank } of keys) {
-            const model = productModel({
-              transposeA,
-              transposeB,
-              biasRank,
-              slopeRank,
-              activation,
-              leakyReluAlpha: 0.1
-            })
-            runtime.createSession(model).dispose()
+            // Single matrices (Gemm) take a bias and slopes of rank 2 at most.
+            for (const single of biasRank <= 2 && slopeRank <= 2 ? [false, true] : [false]) {
+              const model = productModel({
+                transposeA,
+                transposeB,
+                biasRank,
+                slopeRank,
+                activation,
+                leakyReluAlpha: 0.1,
+                single
+              })
+              runtime.createSession(model).dispose()
+            }
           }
         }
       }
