@@ -3,10 +3,15 @@
  * command checks the planners and trainers on each backend: `TELOS_TEST_BACKEND=native vitest run`.
  * Files that pick a backend themselves (to compare two) still do.
  */
-// The root package depends on no workspace package, so core is imported by path.
 
+import fc from "fast-check"
 import { beforeAll } from "vitest"
+// The root package depends on no workspace package, so core is imported by path.
 import { activateBestBackend } from "./packages/core/src/Backend.js"
+
+// A synchronous property that fails keeps shrinking on the test's own thread, out of reach of
+// vitest's timeout; a run that long is reported as a failure (with its counterexample so far).
+fc.configureGlobal({ interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true })
 
 const wanted = process.env.TELOS_TEST_BACKEND
 
