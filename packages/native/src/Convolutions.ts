@@ -25,8 +25,9 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { heapFloats, sessionCache, writeOrFree } from "./HeapSessions.js"
 import { encodeOnnxModel, type OnnxNode } from "./OnnxGraph.js"
-import type { NativeRuntime, NativeSession } from "./OnnxRuntime.js"
+import type { NativeRuntime } from "./OnnxRuntime.js"
 
 type Padding = "valid" | "same" | number | tf.backend_util.ExplicitPadding
 
@@ -192,17 +193,7 @@ export const convolutionKernels = (
   runtime: NativeRuntime,
   fallback: Omit<ConvolutionKernels, "dispose">
 ): ConvolutionKernels => {
-  const sessions = new Map<string, NativeSession>()
-  const sessionFor = (key: string, build: () => Uint8Array): NativeSession => {
-    let session = sessions.get(key)
-    if (session === undefined) {
-      session = runtime.createSession(build())
-      sessions.set(key, session)
-    }
-    return session
-  }
-  const heapView = (backend: BackendWasm, info: tf.TensorInfo) =>
-    backend.typedArrayFromHeap(info) as Float32Array
+  const sessions = sessionCache(runtime)
   const usable = (info: tf.backend_util.Conv2DInfo | undefined, ...operands: ReadonlyArray<tf.TensorInfo>) =>
     info !== undefined &&
     operands.every((operand) => operand.dtype === "float32" && !isEmpty(operand.shape)) &&
@@ -213,17 +204,17 @@ export const convolutionKernels = (
   const widenedGradient = (backend: BackendWasm, dy: tf.TensorInfo, geometry: OnnxGeometry) => {
     const [images, rows, columns, channels] = dy.shape as [number, number, number, number]
     if (geometry.rows === rows && geometry.columns === columns)
-      return { values: heapView(backend, dy), shape: dy.shape }
+      return { values: heapFloats(backend, dy), shape: dy.shape }
     const shape = [images, geometry.rows, geometry.columns, channels]
     const values = new Float32Array(images * geometry.rows * geometry.columns * channels)
-    copyWindows(heapView(backend, dy), values, dy.shape, [geometry.rows, geometry.columns], true)
+    copyWindows(heapFloats(backend, dy), values, dy.shape, [geometry.rows, geometry.columns], true)
     return { values, shape }
   }
 
   /** A gradient with no window to flow through: zeros. */
   const zeros = (backend: BackendWasm, shape: ReadonlyArray<number>): tf.TensorInfo => {
     const output = backend.makeOutput([...shape], "float32")
-    heapView(backend, output).fill(0)
+    heapFloats(backend, output).fill(0)
     return output
   }
   const noWindows = (shape: ReadonlyArray<number>) => shape.some((size) => size === 0)
@@ -236,7 +227,7 @@ export const convolutionKernels = (
     }
     if (info === undefined || !usable(info, x, filter)) return fallback.conv2d(args)
     const geometry = onnxGeometry(info)
-    const session = sessionFor(`conv/${geometry.pads}/${geometry.strides}/${geometry.dilations}`, () =>
+    const session = sessions.get(`conv/${geometry.pads}/${geometry.strides}/${geometry.dilations}`, () =>
       model(
         [
           transpose("X", "Xc", channelsLastToFirst),
@@ -252,20 +243,17 @@ export const convolutionKernels = (
     const wideShape = [info.batchSize, geometry.rows, geometry.columns, info.outChannels]
     const wide = cropped ? new Float32Array(wideShape.reduce((total, size) => total * size, 1)) : undefined
     const output = backend.makeOutput(info.outShape, "float32")
-    try {
+    writeOrFree(backend, output, () =>
       session.run(
         {
-          X: { values: heapView(backend, x), shape: x.shape },
-          W: { values: heapView(backend, filter), shape: filter.shape }
+          X: { values: heapFloats(backend, x), shape: x.shape },
+          W: { values: heapFloats(backend, filter), shape: filter.shape }
         },
-        { values: wide ?? heapView(backend, output), shape: wideShape }
+        { values: wide ?? heapFloats(backend, output), shape: wideShape }
       )
-    } catch (error) {
-      backend.disposeData(output.dataId)
-      throw error
-    }
+    )
     if (wide !== undefined) {
-      copyWindows(heapView(backend, output), wide, info.outShape, [geometry.rows, geometry.columns], false)
+      copyWindows(heapFloats(backend, output), wide, info.outShape, [geometry.rows, geometry.columns], false)
     }
     return output
   }
@@ -299,7 +287,7 @@ export const convolutionKernels = (
         padding < Math.max(geometry.strides[axis] as number, geometry.dilations[axis] as number)
     )
     if (!representable) return fallback.backpropInput(args)
-    const session = sessionFor(
+    const session = sessions.get(
       `input/${geometry.pads}/${geometry.strides}/${geometry.dilations}/${outputPadding}`,
       () =>
         model(
@@ -322,19 +310,15 @@ export const convolutionKernels = (
     )
     const backend = args.backend as BackendWasm
     const output = backend.makeOutput(info.inShape, "float32")
-    try {
+    return writeOrFree(backend, output, () =>
       session.run(
         {
           D: widenedGradient(backend, dy, geometry),
-          W: { values: heapView(backend, filter), shape: filter.shape }
+          W: { values: heapFloats(backend, filter), shape: filter.shape }
         },
-        { values: heapView(backend, output), shape: info.inShape }
+        { values: heapFloats(backend, output), shape: info.inShape }
       )
-    } catch (error) {
-      backend.disposeData(output.dataId)
-      throw error
-    }
-    return output
+    )
   }
 
   const backpropFilter: tf.KernelFunc = (args) => {
@@ -348,7 +332,7 @@ export const convolutionKernels = (
     // TensorFlow.js differentiates undilated convolutions only.
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback.backpropFilter(args)
     const geometry = onnxGeometry(info)
-    const session = sessionFor(`filter/${geometry.pads}/${geometry.strides}`, () =>
+    const session = sessions.get(`filter/${geometry.pads}/${geometry.strides}`, () =>
       model(
         [
           transpose("X", "Xt", channelsToBatch),
@@ -375,11 +359,11 @@ export const convolutionKernels = (
     const backend = args.backend as BackendWasm
     const gradient = new Float32Array(inChannels * outChannels * rows * columns)
     session.run(
-      { X: { values: heapView(backend, x), shape: x.shape }, D: widenedGradient(backend, dy, geometry) },
+      { X: { values: heapFloats(backend, x), shape: x.shape }, D: widenedGradient(backend, dy, geometry) },
       { values: gradient, shape: [inChannels, outChannels, rows, columns] }
     )
     const output = backend.makeOutput(info.filterShape, "float32")
-    const values = heapView(backend, output)
+    const values = heapFloats(backend, output)
     let at = 0
     for (let row = 0; row < filterHeight; row++) {
       for (let column = 0; column < filterWidth; column++) {
@@ -395,9 +379,5 @@ export const convolutionKernels = (
     return output
   }
 
-  const dispose = () => {
-    for (const session of sessions.values()) session.dispose()
-    sessions.clear()
-  }
-  return { conv2d, backpropInput, backpropFilter, dispose }
+  return { conv2d, backpropInput, backpropFilter, dispose: sessions.dispose }
 }

@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { heapFloats, sessionCache, writeOrFree } from "./HeapSessions.js"
 import { encodeOnnxModel, microsoftDomain, type OnnxNode } from "./OnnxGraph.js"
 import type { NativeRuntime, NativeSession } from "./OnnxRuntime.js"
 
@@ -211,17 +212,14 @@ export const matrixProductKernels = (
   runtime: NativeRuntime,
   fallback: { readonly batchMatMul: tf.KernelFunc; readonly fusedMatMul: tf.KernelFunc }
 ): MatrixProductKernels => {
-  const sessions = new Map<string, NativeSession>()
-  const sessionFor = (key: ProductGraphKey, parallel: boolean): NativeSession => {
-    // One session per distinct key, kept for the backend's lifetime: a program uses a handful.
-    const name = `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}/${key.single === true}/${parallel}`
-    let session = sessions.get(name)
-    if (session === undefined) {
-      session = runtime.createSession(productModel(key), "Y", parallel ? runtime.threads : 1)
-      sessions.set(name, session)
-    }
-    return session
-  }
+  // One session per distinct key, kept for the backend's lifetime: a program uses a handful.
+  const sessions = sessionCache(runtime)
+  const sessionFor = (key: ProductGraphKey, parallel: boolean): NativeSession =>
+    sessions.get(
+      `${key.transposeA}/${key.transposeB}/${key.biasRank}/${key.slopeRank}/${key.activation}/${key.leakyReluAlpha}/${key.single === true}/${parallel}`,
+      () => productModel(key),
+      parallel ? runtime.threads : 1
+    )
 
   const run = (
     backend: BackendWasm,
@@ -253,9 +251,8 @@ export const matrixProductKernels = (
       (slopes === undefined || slopes.shape.length <= 2)
     // A single matrix is its 3-D view without the leading 1.
     const shaped = (shape: ReadonlyArray<number>) => (single ? shape.slice(1) : shape)
-    // Views are taken after the last allocation: growing the heap would detach earlier ones.
-    const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array
-    try {
+    const view = (info: tf.TensorInfo) => heapFloats(backend, info)
+    return writeOrFree(backend, output, () =>
       sessionFor({ ...key, single }, 2 * product(plan.output3d) * plan.inner >= parallelFlops).run(
         {
           A: { values: view(inputs.a), shape: shaped(plan.a) },
@@ -265,11 +262,7 @@ export const matrixProductKernels = (
         },
         { values: view(output), shape: shaped(plan.output3d) }
       )
-    } catch (error) {
-      backend.disposeData(output.dataId)
-      throw error
-    }
-    return output
+    )
   }
 
   const batchMatMul: tf.KernelFunc = (args) => {
@@ -312,9 +305,5 @@ export const matrixProductKernels = (
     return run(args.backend as BackendWasm, { a, b, bias, slopes }, key) ?? fallback.fusedMatMul(args)
   }
 
-  const dispose = () => {
-    for (const session of sessions.values()) session.dispose()
-    sessions.clear()
-  }
-  return { batchMatMul, fusedMatMul, dispose }
+  return { batchMatMul, fusedMatMul, dispose: sessions.dispose }
 }

@@ -12,8 +12,9 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { heapFloats, sessionCache, writeOrFree } from "./HeapSessions.js"
 import { encodeOnnxModel } from "./OnnxGraph.js"
-import type { NativeRuntime, NativeSession } from "./OnnxRuntime.js"
+import type { NativeRuntime } from "./OnnxRuntime.js"
 
 /** `Y[q] = sum_p X[p, q]`, written against operator set 11, where the axes are an attribute. */
 export const leadingSumModel = (): Uint8Array =>
@@ -50,7 +51,7 @@ export interface ReductionKernels {
  * ```
  */
 export const reductionKernels = (runtime: NativeRuntime, fallback: tf.KernelFunc): ReductionKernels => {
-  let session: NativeSession | undefined
+  const sessions = sessionCache(runtime)
   const sum: tf.KernelFunc = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo }
     const { axis, keepDims } = args.attrs as unknown as { axis: number | Array<number>; keepDims: boolean }
@@ -65,17 +66,14 @@ export const reductionKernels = (runtime: NativeRuntime, fallback: tf.KernelFunc
     if (rows === 0 || columns === 0) return fallback(args)
     const backend = args.backend as BackendWasm
     const output = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, "float32")
-    session ??= runtime.createSession(leadingSumModel())
-    try {
-      session.run(
-        { X: { values: backend.typedArrayFromHeap(x) as Float32Array, shape: [rows, columns] } },
-        { values: backend.typedArrayFromHeap(output) as Float32Array, shape: [columns] }
-      )
-    } catch (error) {
-      backend.disposeData(output.dataId)
-      throw error
-    }
-    return output
+    return writeOrFree(backend, output, () =>
+      sessions
+        .get("leading-sum", leadingSumModel)
+        .run(
+          { X: { values: heapFloats(backend, x), shape: [rows, columns] } },
+          { values: heapFloats(backend, output), shape: [columns] }
+        )
+    )
   }
-  return { sum, dispose: () => session?.dispose() }
+  return { sum, dispose: sessions.dispose }
 }
