@@ -14,7 +14,7 @@ import { Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { runGradientWorkload } from "../perf/GradientWorkload.js"
 import { makeMlpPlanningProblem } from "../perf/MlpWorldModel.js"
-import { type GradientWorkload, perfWorkloads } from "../perf/Workloads.js"
+import { findPerfWorkload, type GradientWorkload, perfWorkloads } from "../perf/Workloads.js"
 import type { Suite, SuiteRow, SummaryColumn } from "../Suite.js"
 
 /** One memory sample of the `soak` suite. */
@@ -49,18 +49,8 @@ export interface SoakOptions {
 export const defaultSoakOptions: SoakOptions = {
   plans: 500,
   plansPerSample: 25,
-  workload: {
-    id: "gd-64x16",
-    planner: "gradient",
-    candidates: 64,
-    horizon: 16,
-    iterations: 20,
-    optimizer: "adam",
-    lr: 0.05,
-    init: "N(0, 0.1^2) clipped to bounds",
-    projection: "clip to bounds after every step",
-    result: "best candidate's action sequence read back to host memory"
-  },
+  // The perf suite's gd-256x16 at a quarter of its candidates.
+  workload: { ...(findPerfWorkload("gd-256x16") as GradientWorkload), id: "gd-64x16", candidates: 64 },
   rssToleranceMiB: 32
 }
 
