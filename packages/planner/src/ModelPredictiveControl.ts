@@ -10,6 +10,7 @@ import type { Cost, Env, Info, Plan, Planner, Random, WorldModel } from "@telos/
 import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { shiftPlan } from "./StartingPlan.js"
+import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
 /** What the controller needs to act in an environment. */
 export interface ControlTask {
@@ -32,6 +33,12 @@ export interface ControlTask {
    * taken.
    */
   readonly replanInterval?: number
+  /**
+   * Where each plan aims when not straight at the goal: before every plan, the director's tracker
+   * turns the agents' latents into targets, and the cost is built for those targets instead of the
+   * goals. Needs `goalOf`.
+   */
+  readonly subgoals?: SubgoalDirector
 }
 
 /** How one episode went. */
@@ -164,13 +171,27 @@ export const runEpisodes = (
   let planMilliseconds = 0
   let previous: Plan | undefined
   const planningTraces: Array<ReadonlyArray<number>> = []
+  if (task.subgoals !== undefined && goals === undefined) {
+    throw new InvalidValueError({
+      field: "task.subgoals",
+      expected: "a task with goalOf",
+      received: "no goalOf"
+    })
+  }
+  const tracker: SubgoalTracker | undefined =
+    goals === undefined ? undefined : task.subgoals?.start(goals.dataSync() as Float32Array)
   try {
-    const cost = task.cost(goals)
+    const fixedCost = tracker === undefined ? task.cost(goals) : undefined
     for (let step = 0; running.some(Boolean); step++) {
       const offset = step % interval
       if (offset === 0) {
         const startedAt = performance.now()
         const initialStates = encodeRows(task.model, observations, "observations")
+        const targets =
+          tracker === undefined
+            ? undefined
+            : tf.tensor2d(tracker.next(initialStates.dataSync() as Float32Array), initialStates.shape)
+        const cost = fixedCost ?? task.cost(targets)
         try {
           // Planners shift a warm start by one step; the other interval - 1 are shifted here.
           const warmStart = previous === undefined ? undefined : shiftPlan(previous, interval - 1)
@@ -180,6 +201,7 @@ export const runEpisodes = (
           )
         } finally {
           initialStates.dispose()
+          targets?.dispose()
         }
         planMilliseconds += performance.now() - startedAt
         planCalls++

@@ -1,0 +1,314 @@
+/**
+ * A memory of where the agent has been: landmarks in latent space, joined where recorded experience
+ * went from one to the other. A cost on latent distance cannot see that a wall stands between the
+ * agent and its goal; the graph can, because no recorded transition crosses the wall. Shortest
+ * paths over it give a route around obstacles that a short-horizon planner then follows, landmark
+ * by landmark (the idea of search on the replay buffer, Eysenbach et al. 2019).
+ *
+ * Landmarks are k-means centroids of recorded latents; an edge `a -> b` exists where at least
+ * `minimumTransitions` recorded steps went from a latent nearest `a` to one nearest `b`, and its
+ * length is the latent distance between the two centroids.
+ *
+ * @module
+ */
+import { InvalidValueError, type Random } from "@telos/core"
+
+/** Recorded latents, episode after episode. */
+export interface LatentTrajectories {
+  readonly latentSize: number
+  /** `[S, D]`: every step's latent, the episodes one after another. */
+  readonly latents: Float32Array
+  /** How many latents each episode holds (they sum to `S`). */
+  readonly episodeLengths: ReadonlyArray<number>
+}
+
+/** Options of {@link buildLandmarkGraph}. */
+export interface LandmarkGraphOptions {
+  /** How many landmarks (k-means centroids); default 256. */
+  readonly landmarks?: number
+  /** Lloyd iterations of k-means; default 12. */
+  readonly iterations?: number
+  /**
+   * Recorded steps needed before an edge is believed (default 2): one step that lands just across
+   * a thin wall in the other landmark's region must not open a passage through it.
+   */
+  readonly minimumTransitions?: number
+  /** At most this many latents, drawn evenly, are clustered (default 20 000); all of them make edges. */
+  readonly clusteringSample?: number
+}
+
+/** One directed edge of the graph. */
+export interface LandmarkEdge {
+  readonly to: number
+  readonly length: number
+  /** Recorded steps along it. */
+  readonly transitions: number
+}
+
+/** Landmarks and the recorded passages between them. */
+export interface LandmarkGraph {
+  readonly latentSize: number
+  /** `[K, D]` */
+  readonly landmarks: Float32Array
+  readonly count: number
+  /** Outgoing edges of each landmark. */
+  readonly edges: ReadonlyArray<ReadonlyArray<LandmarkEdge>>
+}
+
+const positiveInteger = (value: number, field: string): number => {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidValueError({ field, expected: "a positive integer", received: String(value) })
+  }
+  return value
+}
+
+const checkTrajectories = (trajectories: LatentTrajectories): number => {
+  const size = positiveInteger(trajectories.latentSize, "trajectories.latentSize")
+  const steps = trajectories.episodeLengths.reduce((sum, length) => {
+    positiveInteger(length, "trajectories.episodeLengths")
+    return sum + length
+  }, 0)
+  if (steps * size !== trajectories.latents.length) {
+    throw new InvalidValueError({
+      field: "trajectories.latents",
+      expected: `${steps} latents of size ${size} (${steps * size} numbers, as episodeLengths say)`,
+      received: `${trajectories.latents.length} numbers`
+    })
+  }
+  if (!trajectories.latents.every(Number.isFinite)) {
+    throw new InvalidValueError({
+      field: "trajectories.latents",
+      expected: "finite numbers",
+      received: "NaN or Infinity"
+    })
+  }
+  return steps
+}
+
+const squaredDistance = (
+  a: ArrayLike<number>,
+  aOffset: number,
+  b: ArrayLike<number>,
+  bOffset: number,
+  size: number
+) => {
+  let sum = 0
+  for (let index = 0; index < size; index++) {
+    const difference = (a[aOffset + index] as number) - (b[bOffset + index] as number)
+    sum += difference * difference
+  }
+  return sum
+}
+
+/** The landmark nearest `latents[row]`, among `candidates` when given. */
+const nearestOf = (
+  landmarks: Float32Array,
+  count: number,
+  size: number,
+  latents: ArrayLike<number>,
+  row: number,
+  candidates?: Iterable<number>
+): { readonly index: number; readonly squared: number } => {
+  let best = -1
+  let bestSquared = Number.POSITIVE_INFINITY
+  const consider = (index: number) => {
+    const squared = squaredDistance(landmarks, index * size, latents, row * size, size)
+    if (squared < bestSquared) {
+      bestSquared = squared
+      best = index
+    }
+  }
+  if (candidates === undefined) for (let index = 0; index < count; index++) consider(index)
+  else for (const index of candidates) consider(index)
+  return { index: best, squared: bestSquared }
+}
+
+/** k-means++ seeding, then Lloyd iterations; empty clusters are re-seeded at the worst-served point. */
+const kMeans = (
+  points: Float32Array,
+  size: number,
+  count: number,
+  iterations: number,
+  rng: Random
+): Float32Array => {
+  const total = points.length / size
+  const centroids = new Float32Array(count * size)
+  const nearestSquared = new Float64Array(total).fill(Number.POSITIVE_INFINITY)
+  const updateNearest = (centroid: number) => {
+    for (let point = 0; point < total; point++) {
+      const squared = squaredDistance(points, point * size, centroids, centroid * size, size)
+      if (squared < (nearestSquared[point] as number)) nearestSquared[point] = squared
+    }
+  }
+  const first = rng.integer(total)
+  centroids.set(points.subarray(first * size, first * size + size), 0)
+  updateNearest(0)
+  for (let centroid = 1; centroid < count; centroid++) {
+    const sum = nearestSquared.reduce((accumulated, value) => accumulated + value, 0)
+    let threshold = rng.uniform() * sum
+    let chosen = total - 1
+    for (let point = 0; point < total; point++) {
+      threshold -= nearestSquared[point] as number
+      if (threshold <= 0) {
+        chosen = point
+        break
+      }
+    }
+    centroids.set(points.subarray(chosen * size, chosen * size + size), centroid * size)
+    updateNearest(centroid)
+  }
+  const assignment = new Int32Array(total)
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    const sums = new Float64Array(count * size)
+    const members = new Int32Array(count)
+    let worstPoint = 0
+    let worstSquared = -1
+    for (let point = 0; point < total; point++) {
+      const { index, squared } = nearestOf(centroids, count, size, points, point)
+      assignment[point] = index
+      members[index] = (members[index] as number) + 1
+      for (let dimension = 0; dimension < size; dimension++) {
+        sums[index * size + dimension] =
+          (sums[index * size + dimension] as number) + (points[point * size + dimension] as number)
+      }
+      if (squared > worstSquared) {
+        worstSquared = squared
+        worstPoint = point
+      }
+    }
+    for (let centroid = 0; centroid < count; centroid++) {
+      const memberCount = members[centroid] as number
+      if (memberCount === 0) {
+        centroids.set(points.subarray(worstPoint * size, worstPoint * size + size), centroid * size)
+        continue
+      }
+      for (let dimension = 0; dimension < size; dimension++) {
+        centroids[centroid * size + dimension] = (sums[centroid * size + dimension] as number) / memberCount
+      }
+    }
+  }
+  return centroids
+}
+
+/**
+ * Builds the graph from recorded latent trajectories.
+ *
+ * @example
+ * ```ts
+ * const graph = buildLandmarkGraph({ latentSize: 2, latents, episodeLengths }, { landmarks: 200 }, Random.fromSeed(0))
+ * graph.edges[0] // [{ to: 17, length: 2.1, transitions: 9 }, ...]
+ * ```
+ */
+export const buildLandmarkGraph = (
+  trajectories: LatentTrajectories,
+  options: LandmarkGraphOptions,
+  rng: Random
+): LandmarkGraph => {
+  const steps = checkTrajectories(trajectories)
+  const size = trajectories.latentSize
+  const count = positiveInteger(options.landmarks ?? 256, "landmarks")
+  const iterations = positiveInteger(options.iterations ?? 12, "iterations")
+  const minimumTransitions = positiveInteger(options.minimumTransitions ?? 2, "minimumTransitions")
+  const sampleSize = Math.min(steps, positiveInteger(options.clusteringSample ?? 20_000, "clusteringSample"))
+  if (count > sampleSize) {
+    throw new InvalidValueError({
+      field: "landmarks",
+      expected: `at most the ${sampleSize} latents clustered`,
+      received: String(count)
+    })
+  }
+  const sample = new Float32Array(sampleSize * size)
+  for (let row = 0; row < sampleSize; row++) {
+    const source = Math.floor((row * steps) / sampleSize)
+    sample.set(trajectories.latents.subarray(source * size, source * size + size), row * size)
+  }
+  const landmarks = kMeans(sample, size, count, iterations, rng)
+  const nearest = new Int32Array(steps)
+  for (let step = 0; step < steps; step++) {
+    nearest[step] = nearestOf(landmarks, count, size, trajectories.latents, step).index
+  }
+  const transitions = Array.from({ length: count }, () => new Map<number, number>())
+  let episodeStart = 0
+  for (const length of trajectories.episodeLengths) {
+    for (let step = episodeStart; step < episodeStart + length - 1; step++) {
+      const from = nearest[step] as number
+      const to = nearest[step + 1] as number
+      if (from !== to) transitions[from]?.set(to, (transitions[from]?.get(to) ?? 0) + 1)
+    }
+    episodeStart += length
+  }
+  const edges = transitions.map((targets, from) =>
+    [...targets]
+      .filter(([, recorded]) => recorded >= minimumTransitions)
+      .map(([to, recorded]) => ({
+        to,
+        length: Math.sqrt(squaredDistance(landmarks, from * size, landmarks, to * size, size)),
+        transitions: recorded
+      }))
+  )
+  return { latentSize: size, landmarks, count, edges }
+}
+
+/**
+ * The landmark nearest a latent (optionally among some candidates only).
+ *
+ * @example
+ * ```ts
+ * nearestLandmark(graph, [20, 30]) // 42
+ * ```
+ */
+export const nearestLandmark = (
+  graph: LandmarkGraph,
+  latent: ArrayLike<number>,
+  candidates?: Iterable<number>
+): number => {
+  if (latent.length !== graph.latentSize) {
+    throw new InvalidValueError({
+      field: "latent",
+      expected: `length ${graph.latentSize}`,
+      received: `length ${latent.length}`
+    })
+  }
+  return nearestOf(graph.landmarks, graph.count, graph.latentSize, latent, 0, candidates).index
+}
+
+/**
+ * Shortest-path length from every landmark to `target` along the graph's edges (Dijkstra over the
+ * reversed edges); `Infinity` where no recorded route leads there.
+ *
+ * @example
+ * ```ts
+ * const toGoal = distancesTo(graph, nearestLandmark(graph, goal))
+ * ```
+ */
+export const distancesTo = (graph: LandmarkGraph, target: number): Float64Array => {
+  if (!Number.isInteger(target) || target < 0 || target >= graph.count) {
+    throw new InvalidValueError({
+      field: "target",
+      expected: `a landmark index from 0 to ${graph.count - 1}`,
+      received: String(target)
+    })
+  }
+  const incoming = Array.from({ length: graph.count }, () => [] as Array<{ from: number; length: number }>)
+  graph.edges.forEach((outgoing, from) => {
+    for (const edge of outgoing) incoming[edge.to]?.push({ from, length: edge.length })
+  })
+  const distances = new Float64Array(graph.count).fill(Number.POSITIVE_INFINITY)
+  const settled = new Uint8Array(graph.count)
+  distances[target] = 0
+  // K is a few hundred: a linear scan for the closest unsettled landmark is simpler than a heap and fast enough.
+  for (;;) {
+    let current = -1
+    for (let index = 0; index < graph.count; index++) {
+      if (settled[index] === 0 && (distances[index] as number) < Number.POSITIVE_INFINITY) {
+        if (current === -1 || (distances[index] as number) < (distances[current] as number)) current = index
+      }
+    }
+    if (current === -1) return distances
+    settled[current] = 1
+    for (const { from, length } of incoming[current] ?? []) {
+      const through = (distances[current] as number) + length
+      if (through < (distances[from] as number)) distances[from] = through
+    }
+  }
+}

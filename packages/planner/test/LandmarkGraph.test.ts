@@ -1,0 +1,125 @@
+import { InvalidValueError, Random } from "@telos/core"
+import { buildLandmarkGraph, distancesTo, nearestLandmark } from "@telos/planner"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { walledWalks } from "./walledWorld.js"
+
+describe("buildLandmarkGraph", () => {
+  const walks = walledWalks(40, 150, 1)
+  const graph = buildLandmarkGraph(walks, { landmarks: 60 }, Random.fromSeed(0))
+
+  it("places the landmarks on recorded latents, and joins only what was recorded as passable", () => {
+    expect(graph.count).toBe(60)
+    expect(graph.landmarks).toHaveLength(120)
+    for (let index = 0; index < graph.count; index++) {
+      const x = graph.landmarks[index * 2] as number
+      const y = graph.landmarks[index * 2 + 1] as number
+      expect(x >= 0 && x <= 22 && y >= 0 && y <= 10).toBe(true)
+    }
+    // No edge jumps the wall below its door: every crossing is high up.
+    graph.edges.forEach((outgoing, from) => {
+      for (const edge of outgoing) {
+        const fromX = graph.landmarks[from * 2] as number
+        const toX = graph.landmarks[edge.to * 2] as number
+        if (fromX < 11 !== toX < 11) {
+          expect(
+            Math.min(graph.landmarks[from * 2 + 1] as number, graph.landmarks[edge.to * 2 + 1] as number)
+          ).toBeGreaterThan(5)
+        }
+        expect(edge.transitions).toBeGreaterThanOrEqual(2)
+      }
+    })
+  })
+
+  it("measures routes around the wall: from low in one room to low in the other is much longer than the straight line", () => {
+    const from = nearestLandmark(graph, [5, 1])
+    const to = nearestLandmark(graph, [17, 1])
+    const route = distancesTo(graph, to)[from] as number
+    expect(route).toBeGreaterThan(2 * 12)
+    expect(distancesTo(graph, to)[to]).toBe(0)
+  })
+
+  it("is the same for the same seed", () => {
+    const again = buildLandmarkGraph(walks, { landmarks: 60 }, Random.fromSeed(0))
+    expect(again.landmarks).toEqual(graph.landmarks)
+    expect(again.edges).toEqual(graph.edges)
+  })
+
+  it("never finds a route shorter than the straight line, and none between disconnected regions", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 4, max: 24 }), (seed, landmarks) => {
+        const rng = Random.fromSeed(seed)
+        // Two separate strips, far apart: walks never leave their strip.
+        const lengths = [30, 30, 30, 30]
+        const latents = new Float32Array(120 * 2)
+        lengths.forEach((length, episode) => {
+          let x = rng.uniformIn(0, 10)
+          const baseY = episode % 2 === 0 ? 0 : 100
+          for (let step = 0; step < length; step++) {
+            x = Math.min(10, Math.max(0, x + rng.uniformIn(-1, 1)))
+            latents.set([x, baseY + rng.uniformIn(0, 1)], (episode * length + step) * 2)
+          }
+        })
+        const strips = buildLandmarkGraph(
+          { latentSize: 2, latents, episodeLengths: lengths },
+          { landmarks, minimumTransitions: 1 },
+          rng
+        )
+        for (let target = 0; target < strips.count; target++) {
+          const distances = distancesTo(strips, target)
+          for (let from = 0; from < strips.count; from++) {
+            const straight = Math.hypot(
+              (strips.landmarks[from * 2] as number) - (strips.landmarks[target * 2] as number),
+              (strips.landmarks[from * 2 + 1] as number) - (strips.landmarks[target * 2 + 1] as number)
+            )
+            const route = distances[from] as number
+            expect(route + 1e-3).toBeGreaterThanOrEqual(straight)
+            if (straight > 50) expect(route).toBe(Number.POSITIVE_INFINITY)
+          }
+        }
+      }),
+      { numRuns: 25 }
+    )
+  })
+
+  it("rejects bad input with an error naming the field", () => {
+    const latents = new Float32Array(10)
+    const expectField = (run: () => unknown, field: string) => {
+      try {
+        run()
+        expect.unreachable()
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidValueError)
+        expect((error as InvalidValueError).field).toBe(field)
+      }
+    }
+    const rng = Random.fromSeed(0)
+    expectField(
+      () => buildLandmarkGraph({ latentSize: 2, latents, episodeLengths: [4] }, {}, rng),
+      "trajectories.latents"
+    )
+    expectField(
+      () =>
+        buildLandmarkGraph(
+          { latentSize: 2, latents: Float32Array.from([0, 0, Number.NaN, 1]), episodeLengths: [2] },
+          { landmarks: 1 },
+          rng
+        ),
+      "trajectories.latents"
+    )
+    expectField(
+      () => buildLandmarkGraph({ latentSize: 2, latents, episodeLengths: [5] }, { landmarks: 6 }, rng),
+      "landmarks"
+    )
+    expectField(
+      () => buildLandmarkGraph({ latentSize: 2, latents, episodeLengths: [5] }, { landmarks: 1.5 }, rng),
+      "landmarks"
+    )
+    expectField(
+      () => buildLandmarkGraph({ latentSize: 0, latents, episodeLengths: [5] }, {}, rng),
+      "trajectories.latentSize"
+    )
+    expectField(() => distancesTo(graph, graph.count), "target")
+    expectField(() => nearestLandmark(graph, [1, 2, 3]), "latent")
+  })
+})
