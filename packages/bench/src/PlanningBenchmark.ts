@@ -5,7 +5,7 @@
  * @module
  */
 import type { Env, Info, Planner, Random, WorldModel } from "@telos/core"
-import type { ControlTask } from "@telos/planner"
+import type { ControlTask, SubgoalDirector } from "@telos/planner"
 import { runEpisodes } from "@telos/planner"
 import type { PlanningRow } from "./Suite.js"
 
@@ -19,7 +19,13 @@ export interface PlanningBenchmark {
   readonly cost: ControlTask["cost"]
   readonly goalOf?: (info: Info) => ArrayLike<number>
   readonly isSuccess?: (info: Info) => boolean
+  /** Where plans aim on the way to the goal (see `ControlTask.subgoals`). */
+  readonly subgoals?: SubgoalDirector
+  /** Whether a step broke a guardrail (see `ControlTask.violates`); the row then counts violations. */
+  readonly violates?: (info: Info) => boolean
   readonly episodes: number
+  /** The episodes' seeds, when not `seed, seed + 1, ...` (e.g. only seeds whose start suits a guardrail). */
+  readonly seeds?: ReadonlyArray<number>
   readonly seed: number
   /** Extra fields for the row (the planner's settings, say). */
   readonly details?: Readonly<Record<string, unknown>>
@@ -43,14 +49,16 @@ export const runPlanningBenchmark = (
   onStep: (step: number, running: number) => void
 ): PlanningRow => {
   const envs = Array.from({ length: benchmark.episodes }, () => benchmark.makeEnv())
-  const seeds = envs.map((_, index) => benchmark.seed + index)
+  const seeds = benchmark.seeds ?? envs.map((_, index) => benchmark.seed + index)
   const task: ControlTask = {
     model: benchmark.model,
     planner: benchmark.planner,
     horizon: benchmark.horizon,
     cost: benchmark.cost,
     ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
-    ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess })
+    ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
+    ...(benchmark.subgoals === undefined ? {} : { subgoals: benchmark.subgoals }),
+    ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates })
   }
   const run = runEpisodes(envs, seeds, task, rng, { onStep })
   const returns = run.episodes.map((episode) => episode.totalReward)
@@ -76,6 +84,9 @@ export const runPlanningBenchmark = (
     planCalls: run.planCalls,
     returns,
     meanPlannedCost,
+    ...(benchmark.violates === undefined
+      ? {}
+      : { violations: run.episodes.reduce((total, episode) => total + episode.violations, 0) }),
     ...benchmark.details
   }
 }

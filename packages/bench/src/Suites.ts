@@ -10,6 +10,7 @@ import { latentVariableSuite } from "./suites/LatentVariableSuite.js"
 import { perfSuite } from "./suites/Perf.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
 import { soakSuite } from "./suites/Soak.js"
+import { twoRoomsSuite } from "./suites/TwoRoomsSuite.js"
 import { worldModelSuite } from "./suites/WorldModelSuite.js"
 
 /** Every built-in suite, in the order `--list` shows them. */
@@ -19,7 +20,8 @@ export const suites: ReadonlyArray<Suite> = [
   perfSuite,
   soakSuite,
   worldModelSuite,
-  latentVariableSuite
+  latentVariableSuite,
+  twoRoomsSuite
 ]
 
 /** The suite called `id`, or an error listing the known ones. */

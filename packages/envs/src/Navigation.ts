@@ -232,8 +232,9 @@ const drawWind = (winds: ReadonlyArray<Wind>, rng: Random, options: ResetOptionV
  * `[-2.45, 2.45]^2`, plus the episode's wind, moved under {@link moveWithWalls}. Reward: minus the
  * distance to the goal after the move. Success (termination): squared distance below
  * `successSquaredDistance`. Reset options: `{ start?: [x, y], goal?: [x, y] }` (points outside
- * every wall) and, with winds, `{ wind?: name }`. Info: `{ goal: Float64Array [gx, gy], success,
- * distance }`, plus `goalImage` (the goal's `uint8` image) for pixel observations and `wind`
+ * every wall) and, with winds, `{ wind?: name }`. Info: `{ goal: Float64Array [gx, gy], position:
+ * Float64Array [x, y], success, distance }` (the position is for evaluation, e.g. of guardrails: a
+ * pixel agent sees only its image), plus `goalImage` (the goal's `uint8` image) for pixel observations and `wind`
  * (`Float64Array [wx, wy]`) for windy worlds, which is there for evaluation only: an agent that
  * reads it is told what it should infer.
  *
@@ -314,6 +315,7 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
     const squared = (state.x - state.goalX) ** 2 + (state.y - state.goalY) ** 2
     return {
       goal: Float64Array.of(state.goalX, state.goalY),
+      position: Float64Array.of(state.x, state.y),
       success: squared < successSquaredDistance,
       distance: Math.sqrt(squared),
       ...(pixels ? { goalImage: image.render({ x: state.goalX, y: state.goalY }) } : {}),

@@ -312,3 +312,43 @@ export const distancesTo = (graph: LandmarkGraph, target: number): Float64Array 
     }
   }
 }
+
+/**
+ * The graph without the landmarks `keep` rejects, and without every edge to or from them: routes
+ * then avoid those regions, e.g. landmarks whose probed position lies in a keep-out zone, so that
+ * no subgoal is handed out where a guardrail forbids the agent to go.
+ *
+ * @example
+ * ```ts
+ * const guarded = keepLandmarks(graph, (latent) => !insideZone(probe(latent)))
+ * ```
+ */
+export const keepLandmarks = (
+  graph: LandmarkGraph,
+  keep: (latent: Float32Array, index: number) => boolean
+): LandmarkGraph => {
+  const size = graph.latentSize
+  const renumbered = new Int32Array(graph.count).fill(-1)
+  let count = 0
+  for (let index = 0; index < graph.count; index++) {
+    if (keep(graph.landmarks.slice(index * size, index * size + size), index)) renumbered[index] = count++
+  }
+  if (count === 0) {
+    throw new InvalidValueError({
+      field: "keep",
+      expected: "to keep at least one landmark",
+      received: "none kept"
+    })
+  }
+  const landmarks = new Float32Array(count * size)
+  const edges: Array<ReadonlyArray<LandmarkEdge>> = []
+  graph.edges.forEach((outgoing, from) => {
+    const kept = renumbered[from] as number
+    if (kept === -1) return
+    landmarks.set(graph.landmarks.subarray(from * size, from * size + size), kept * size)
+    edges[kept] = outgoing.flatMap((edge) =>
+      renumbered[edge.to] === -1 ? [] : [{ ...edge, to: renumbered[edge.to] as number }]
+    )
+  })
+  return { latentSize: size, landmarks, count, edges }
+}

@@ -39,6 +39,11 @@ export interface ControlTask {
    * goals. Needs `goalOf`.
    */
   readonly subgoals?: SubgoalDirector
+  /**
+   * Whether a step broke a guardrail, judged on the environment's info after it (e.g. the agent's
+   * true position inside a keep-out zone); such steps are counted per episode.
+   */
+  readonly violates?: (info: Info) => boolean
 }
 
 /** How one episode went. */
@@ -49,6 +54,8 @@ export interface EpisodeOutcome {
   readonly success: boolean
   /** The plan's predicted cost at each step (best candidate), for reports. */
   readonly plannedCosts: ReadonlyArray<number>
+  /** Steps after which `violates` held (0 without it). */
+  readonly violations: number
 }
 
 /** The outcome of a batch of episodes planned together. */
@@ -146,6 +153,7 @@ export const runEpisodes = (
   const observations: Array<ArrayLike<number>> = resets.map((reset) => reset.observation)
   const totals = envs.map(() => 0)
   const steps = envs.map(() => 0)
+  const violations = envs.map(() => 0)
   const successes = envs.map(() => false)
   const running = envs.map(() => true)
   const plannedCosts: Array<Array<number>> = envs.map(() => [])
@@ -213,6 +221,7 @@ export const runEpisodes = (
         observations[index] = outcome.observation
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1
+        if (task.violates?.(outcome.info) === true) violations[index] = (violations[index] as number) + 1
         plannedCosts[index]?.push((previous as Plan).cost[index] as number)
         if (outcome.terminated || outcome.truncated) {
           running[index] = false
@@ -230,7 +239,8 @@ export const runEpisodes = (
       totalReward: totals[index] as number,
       steps: steps[index] as number,
       success: successes[index] as boolean,
-      plannedCosts: plannedCosts[index] as Array<number>
+      plannedCosts: plannedCosts[index] as Array<number>,
+      violations: violations[index] as number
     })),
     planCalls,
     planMillisecondsPerCall: planCalls === 0 ? 0 : planMilliseconds / planCalls,

@@ -14,7 +14,15 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type EnvRegistry, envRegistry } from "@telos/envs"
-import { createJepa, type EvaluationOptions, openDataset, saveCheckpoint, trainJepa } from "@telos/worldmodel"
+import {
+  createJepa,
+  type Dataset,
+  type EvaluationOptions,
+  type JepaModel,
+  openDataset,
+  saveCheckpoint,
+  trainJepa
+} from "@telos/worldmodel"
 import { Effect } from "effect"
 import { runCollection } from "../Collection.js"
 import type { Suite, SuiteCheck, SuiteContext, SuiteRow, SummaryColumn } from "../Suite.js"
@@ -133,14 +141,31 @@ const worldModelColumn = (title: string, cell: (row: WorldModelRow) => string): 
 const horizonFigure = (errors: Readonly<Record<string, number>>, horizon: number): number | null =>
   errors[String(horizon)] ?? null
 
-/** Collects, trains and evaluates one model in `directory`. */
-const modelRow = async (
+/** A model trained by {@link trainSuiteModel}, with its data; the caller disposes the model. */
+export interface TrainedSuiteModel {
+  readonly row: WorldModelRow
+  readonly model: JepaModel
+  readonly dataset: Dataset
+}
+
+/**
+ * Collects random-walk data in Two-Rooms, trains one JEPA on it and evaluates it, in
+ * `options.directory` (`data/<obs>/`, `models/<obs>/`). The model stays alive for the caller (a
+ * planning suite plans with it) and must be disposed.
+ *
+ * @example
+ * ```ts
+ * const { row, model, dataset } = await trainSuiteModel("pixels", settings, { transitions: 20_000, directory }, context, { index: 0, count: 1 })
+ * model.dispose()
+ * ```
+ */
+export const trainSuiteModel = async (
   observations: ObservationKind,
   settings: TrainingSettings,
   options: WorldModelSuiteOptions & { readonly transitions: number; readonly directory: string },
   context: SuiteContext,
   position: { readonly index: number; readonly count: number }
-): Promise<WorldModelRow> => {
+): Promise<TrainedSuiteModel> => {
   const registry = options.registry ?? envRegistry
   const spec = registry.get(worldModelSuiteEnv)
   const dataDirectory = join(options.directory, "data", observations)
@@ -199,7 +224,7 @@ const modelRow = async (
     })
     const last = history[history.length - 1] as EpochSummary
     const optimisationSeconds = history.reduce((total, epoch) => total + epoch.seconds, 0)
-    return {
+    const row: WorldModelRow = {
       env: worldModelSuiteEnv,
       obs: observations,
       seed: context.seed,
@@ -224,8 +249,10 @@ const modelRow = async (
       checkpoint,
       history
     }
-  } finally {
+    return { row, model, dataset }
+  } catch (error) {
     model.dispose()
+    throw error
   }
 }
 
@@ -306,13 +333,15 @@ export const makeWorldModelSuite = (options: WorldModelSuiteOptions = {}): Suite
       const directory = context.directory ?? (scratch as string)
       try {
         for (const [index, observations] of kinds.entries()) {
-          yield await modelRow(
+          const trained = await trainSuiteModel(
             observations,
             { ...planOf(observations), seed: context.seed },
             { ...options, transitions, directory },
             context,
             { index, count: kinds.length }
           )
+          trained.model.dispose()
+          yield trained.row
         }
       } finally {
         if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })

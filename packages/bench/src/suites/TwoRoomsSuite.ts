@@ -1,0 +1,560 @@
+/**
+ * The `two-rooms` suite: Two-Rooms solved end to end, over PLDM's protocol (100 episodes, fixed
+ * seeds, at most 200 steps, success within sqrt(2) px of the goal; start and goal in opposite
+ * rooms). Every planner runs
+ *
+ * - on point-mass and on Two-Rooms with ground-truth models (the planners' own ceiling);
+ * - with JEPA world models trained here on random-walk data, from the state and from 64x64 pixels;
+ * - with a keep-out guardrail as a hard constraint, counting the steps the agent's true position
+ *   spends inside a zone.
+ *
+ * A planner that only sees the distance to the goal stalls against the middle wall whenever the
+ * goal lies behind it (a row without memory shows how often). The agent therefore also keeps a
+ * memory of landmarks in its latent space, joined where the recorded data moved between them; plans
+ * aim at the landmark a few hops ahead on the shortest recorded route, and at the goal once it is
+ * near. The landmarks come from the same data the world model learned from: no map is given.
+ *
+ * @module
+ */
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Env, Info, Planner, WorldModel } from "@telos/core"
+import { Random } from "@telos/core"
+import { envRegistry, pointMass, twoRoomsModel } from "@telos/envs"
+import {
+  actionMagnitudeCost,
+  addCosts,
+  buildLandmarkGraph,
+  type Constraint,
+  cemPlanner,
+  constrainedPlanner,
+  coordinatePosition,
+  goalCost,
+  gradientPlanner,
+  hybridPlanner,
+  keepLandmarks,
+  keepOutZone,
+  type LandmarkGraph,
+  type LatentTrajectories,
+  landmarkSubgoals,
+  linearPosition,
+  mppiPlanner,
+  type PositionReader,
+  pldmMppi,
+  randomShootingPlanner,
+  scaleCost
+} from "@telos/planner"
+import { type Dataset, type JepaModel, linearProbe } from "@telos/worldmodel"
+import * as tf from "@tensorflow/tfjs"
+import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
+import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
+import type { ObservationKind, TrainingSettings } from "../WorldModelTraining.js"
+import { quickstartSettings } from "./Quickstart.js"
+import { trainSuiteModel, worldModelSuitePlans } from "./WorldModelSuite.js"
+
+/** A circular zone the agent must never enter. */
+export interface KeepOutZone {
+  readonly center: readonly [number, number]
+  readonly radius: number
+}
+
+/**
+ * The suite's settings. Planners are sized to run 100 episodes as one batch on two cores.
+ *
+ * @example
+ * ```ts
+ * twoRoomsSuiteSettings.horizon // 16, as PLDM
+ * ```
+ */
+export const twoRoomsSuiteSettings = {
+  episodes: 100,
+  horizon: 16,
+  transitions: 20_000,
+  landmarks: 256,
+  lookahead: 2,
+  /** One zone in each room, across the middle of its height. */
+  keepOut: {
+    zones: [
+      { center: [18, 32], radius: 5 },
+      { center: [46, 32], radius: 5 }
+    ] as ReadonlyArray<KeepOutZone>,
+    /** The planner keeps this much further away than the zone's edge: its model is not exact. */
+    margin: 2
+  }
+} as const
+
+/** The planners every section runs, by name. */
+export const twoRoomsPlanners = (): ReadonlyArray<Planner> => [
+  gradientPlanner({ iterations: 20, warmStartIterations: 10, restarts: 8, learningRate: 0.1 }),
+  cemPlanner({ samples: 256, elites: 32, iterations: 6, warmStartIterations: 3 }),
+  mppiPlanner({ ...pldmMppi, warmStartIterations: 3 }),
+  hybridPlanner(
+    cemPlanner({ samples: 128, elites: 16, iterations: 2, warmStartIterations: 1 }),
+    gradientPlanner({ iterations: 6, restarts: 1, learningRate: 0.1 })
+  ),
+  randomShootingPlanner({ samples: 256 })
+]
+
+/** Which parts of the suite run (all by default; tests pick few). */
+export type TwoRoomsSection = "point-mass" | "ground-truth" | "state" | "pixels" | "guardrail"
+
+/** Options of {@link makeTwoRoomsSuite}: they shrink the suite for tests. */
+export interface TwoRoomsSuiteOptions {
+  readonly sections?: ReadonlyArray<TwoRoomsSection>
+  /** Transitions collected per dataset (default 20 000). */
+  readonly transitions?: number
+  /** Training steps per epoch, replacing the worldmodel suite's plans (tests). */
+  readonly stepsPerEpoch?: number
+  readonly epochs?: number
+  readonly landmarks?: number
+  /** Only planners whose names are listed (default all). */
+  readonly planners?: ReadonlyArray<string>
+}
+
+/** What a row of the suite adds to a planning row. */
+export interface TwoRoomsRowFields {
+  /** `ground-truth`, `jepa-state` or `jepa-pixels`. */
+  readonly model: string
+  /** Landmarks in the memory that directs subgoals; 0 for none. */
+  readonly landmarks: number
+  readonly guardrail: "none" | "keep-out (hard)"
+  /** Steps spent inside a keep-out zone, all episodes together (guardrail rows). */
+  readonly violations?: number
+  /** Transitions the world model and the memory were built from (0 for point-mass). */
+  readonly transitions: number
+}
+
+/** One row: a planner on one model, with or without memory and guardrail. */
+export interface TwoRoomsRow extends PlanningRow, TwoRoomsRowFields {}
+
+const twoRoomsColumn = (title: string, cell: (row: TwoRoomsRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as TwoRoomsRow)
+})
+
+const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
+  if (goals === undefined) throw new Error("Two-Rooms and point-mass episodes always carry a goal")
+  return goals
+}
+
+const reachCost = (targets: tf.Tensor2D | undefined) =>
+  goalCost({ goal: requireGoals(targets), mode: "running" })
+
+/** The latents of every recorded step, episode by episode, as a model encodes them. */
+const recordedLatents = (model: WorldModel, dataset: Dataset, pixels: boolean): LatentTrajectories => {
+  const steps = dataset.observations.length / dataset.observationSize
+  const latents = new Float32Array(steps * model.latentSize)
+  const batch = 500
+  for (let start = 0; start < steps; start += batch) {
+    const count = Math.min(batch, steps - start)
+    const encoded = tf.tidy(() => {
+      if (pixels && dataset.images !== undefined && dataset.imageShape !== undefined) {
+        const [channels, height, width] = dataset.imageShape
+        const size = channels * height * width
+        const images = dataset.images.subarray(start * size, (start + count) * size)
+        return model.encode(tf.tensor(images, [count, channels, height, width], "int32").toFloat().div(255))
+      }
+      const rows = dataset.observations.subarray(
+        start * dataset.observationSize,
+        (start + count) * dataset.observationSize
+      )
+      return model.encode(tf.tensor2d(rows, [count, dataset.observationSize]))
+    })
+    latents.set(encoded.dataSync(), start * model.latentSize)
+    encoded.dispose()
+  }
+  return {
+    latentSize: model.latentSize,
+    latents,
+    episodeLengths: Array.from(dataset.episodeLengths, (transitions) => transitions + 1)
+  }
+}
+
+const insideAnyZone = (x: number, y: number, extra: number): boolean =>
+  twoRoomsSuiteSettings.keepOut.zones.some(
+    (zone) => Math.hypot(x - zone.center[0], y - zone.center[1]) < zone.radius + extra
+  )
+
+/**
+ * The first `count` seeds from `first` whose start and goal both lie clear of every keep-out zone
+ * (its margin and the success radius included): an episode that starts inside a zone, or must end
+ * in one, would break the guardrail before any plan.
+ */
+export const guardedSeeds = (makeEnv: () => Env, first: number, count: number): ReadonlyArray<number> => {
+  const env = makeEnv()
+  const seeds: Array<number> = []
+  const clearance = twoRoomsSuiteSettings.keepOut.margin + Math.SQRT2
+  for (let seed = first; seeds.length < count; seed++) {
+    const { info } = env.reset({ seed })
+    const position = info.position as Float64Array
+    const goal = info.goal as Float64Array
+    const clear =
+      !insideAnyZone(position[0] as number, position[1] as number, clearance) &&
+      !insideAnyZone(goal[0] as number, goal[1] as number, clearance)
+    if (clear) seeds.push(seed)
+  }
+  return seeds
+}
+
+/** Whether the agent's true position, after a step, is inside a zone. */
+export const insideKeepOut = (info: Info): boolean => {
+  const position = info.position as Float64Array
+  return insideAnyZone(position[0] as number, position[1] as number, 0)
+}
+
+const zoneConstraints = (position: PositionReader): ReadonlyArray<Constraint> =>
+  twoRoomsSuiteSettings.keepOut.zones.map((zone) =>
+    keepOutZone({ center: zone.center, radius: zone.radius + twoRoomsSuiteSettings.keepOut.margin, position })
+  )
+
+/** A model to plan with, how to read positions from its latents, and its memory. */
+interface PlanningModel {
+  readonly name: string
+  readonly model: WorldModel
+  readonly makeEnv: () => Env
+  readonly goalOf: (info: Info) => ArrayLike<number>
+  readonly graph: LandmarkGraph
+  /** Reads positions `[x, y]` from host latents (for pruning the memory). */
+  readonly positionOf: (latent: Float32Array) => readonly [number, number]
+  /** The same on the backend, for the guardrail. */
+  readonly position: PositionReader
+  readonly transitions: number
+}
+
+/** A linear probe from a model's recorded latents to the recorded positions. */
+const probePositions = (
+  trajectories: LatentTrajectories,
+  dataset: Dataset,
+  seed: number
+): Pick<PlanningModel, "positionOf" | "position"> => {
+  const size = trajectories.latentSize
+  const probe = linearProbe({
+    inputs: trajectories.latents,
+    inputSize: size,
+    targets: dataset.observations,
+    targetSize: 2,
+    count: trajectories.latents.length / size,
+    rng: Random.fromSeed(seed)
+  })
+  return {
+    positionOf: (latent) => {
+      const coordinate = (axis: number) => {
+        let value = probe.bias[axis] as number
+        for (let index = 0; index < size; index++) {
+          value += (latent[index] as number) * (probe.weights[index * 2 + axis] as number)
+        }
+        return value
+      }
+      return [coordinate(0), coordinate(1)]
+    },
+    position: linearPosition(probe.weights, probe.bias, size)
+  }
+}
+
+const twoRoomsGoal = (pixels: boolean) => (info: Info) =>
+  pixels
+    ? Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
+    : (info.goal as Float64Array)
+
+/**
+ * Builds the `two-rooms` suite.
+ *
+ * @example
+ * ```ts
+ * const tiny = makeTwoRoomsSuite({ sections: ["ground-truth"], transitions: 2000, planners: ["mppi"] })
+ * ```
+ */
+export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => {
+  const sections = new Set(options.sections ?? ["point-mass", "ground-truth", "state", "pixels", "guardrail"])
+  const settings = twoRoomsSuiteSettings
+  const transitions = options.transitions ?? settings.transitions
+  const landmarks = options.landmarks ?? settings.landmarks
+  const planners = () =>
+    twoRoomsPlanners().filter(
+      (planner) => options.planners === undefined || options.planners.includes(planner.name)
+    )
+  // The guardrail pair and the row without memory use PLDM's planner (or the one planner a test keeps).
+  const referencePlanner = (): Planner => {
+    const chosen = planners()
+    return chosen.find((planner) => planner.name === "pldm-mppi") ?? (chosen[0] as Planner)
+  }
+  const trainingOf = (observations: ObservationKind, seed: number): TrainingSettings => ({
+    ...worldModelSuitePlans[observations],
+    ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+    ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+    seed
+  })
+
+  const runRow = (
+    context: SuiteContext,
+    rng: Random,
+    benchmark: Omit<PlanningBenchmark, "episodes" | "seed">,
+    extra: TwoRoomsRowFields
+  ): TwoRoomsRow => {
+    const episodes = benchmark.seeds?.length ?? context.episodes ?? settings.episodes
+    const row = runPlanningBenchmark(
+      { ...benchmark, episodes, seed: benchmark.seeds?.[0] ?? context.seed },
+      rng.split(),
+      (step) =>
+        context.progress(
+          `${benchmark.env} ${extra.model} ${benchmark.planner.name}${extra.guardrail === "none" ? "" : " guarded"}`,
+          step / 200
+        )
+    )
+    return { ...row, ...extra }
+  }
+
+  function* plannerRows(
+    context: SuiteContext,
+    rng: Random,
+    planning: PlanningModel,
+    chosen: ReadonlyArray<Planner>
+  ): Generator<TwoRoomsRow> {
+    for (const planner of chosen) {
+      yield runRow(
+        context,
+        rng,
+        {
+          env: "two-rooms",
+          makeEnv: planning.makeEnv,
+          model: planning.model,
+          planner,
+          horizon: settings.horizon,
+          cost: reachCost,
+          goalOf: planning.goalOf,
+          subgoals: landmarkSubgoals(planning.graph, { lookahead: settings.lookahead })
+        },
+        {
+          model: planning.name,
+          landmarks: planning.graph.count,
+          guardrail: "none",
+          transitions: planning.transitions
+        }
+      )
+    }
+  }
+
+  function* guardrailRows(
+    context: SuiteContext,
+    rng: Random,
+    planning: PlanningModel
+  ): Generator<TwoRoomsRow> {
+    const episodes = context.episodes ?? settings.episodes
+    const seeds = guardedSeeds(planning.makeEnv, context.seed, episodes)
+    const clearance = settings.keepOut.margin
+    const guardedGraph = keepLandmarks(planning.graph, (latent) => {
+      const [x, y] = planning.positionOf(latent)
+      return !insideAnyZone(x, y, clearance)
+    })
+    const best = referencePlanner()
+    for (const [planner, graph, guardrail] of [
+      [best, planning.graph, "none"],
+      [
+        constrainedPlanner(best, zoneConstraints(planning.position), { outerIterations: 3 }),
+        guardedGraph,
+        "keep-out (hard)"
+      ]
+    ] as const) {
+      yield runRow(
+        context,
+        rng,
+        {
+          env: "two-rooms",
+          makeEnv: planning.makeEnv,
+          model: planning.model,
+          planner,
+          horizon: settings.horizon,
+          cost: reachCost,
+          goalOf: planning.goalOf,
+          subgoals: landmarkSubgoals(graph, { lookahead: settings.lookahead }),
+          violates: insideKeepOut,
+          seeds
+        },
+        { model: planning.name, landmarks: graph.count, guardrail, transitions: planning.transitions }
+      )
+    }
+  }
+
+  return {
+    id: "two-rooms",
+    description:
+      "Two-Rooms end to end (PLDM protocol): every planner with ground-truth, state-JEPA and pixel-JEPA models, landmark memory, keep-out guardrail",
+    protocol: {
+      env: "two-rooms (PLDM geometry): 64x64, door at y = 10, actions in [-2.45, 2.45]^2, start and goal in opposite rooms",
+      episodes: `${settings.episodes} per row unless --episodes, seeds from --seed; at most 200 steps; success: squared distance to the goal < 2 (sqrt(2) px)`,
+      control: `model-predictive control, horizon ${settings.horizon}, replanning every step, all episodes of a row planned as one batch; cost: mean squared latent distance to the target over the horizon`,
+      memory: `${landmarks} landmarks (k-means of the recorded latents), joined where at least two recorded steps moved between them; the target is the landmark ${settings.lookahead} hops ahead on the shortest route, or the goal once within that`,
+      data: `${transitions} transitions of random walks (PLDM's policy), the same data for the model and the memory`,
+      models:
+        "ground truth: the exact dynamics over [x, y]; JEPA: the worldmodel suite's architectures and training plans",
+      planners:
+        "gradient (Adam, 8 restarts, 20 steps, 10 when warm), cem (256 samples, 32 elites, 6 refits, 3 when warm), pldm-mppi (500 samples, 6 updates, 3 when warm), hybrid (cem 128 x 2 refits, then 6 gradient steps), random-shooting (256)",
+      guardrail: `keep-out circles ${settings.keepOut.zones.map((zone) => `(${zone.center.join(", ")}) r ${zone.radius}`).join(" and ")}; the planner keeps ${settings.keepOut.margin} px further away (augmented Lagrangian, 3 outer iterations) and its memory drops the landmarks there; episodes: the first seeds whose start and goal are clear of the zones; violations: steps whose true position is inside a zone`,
+      "point-mass":
+        "ground truth, the quickstart's cost (position and a little velocity), success within 0.05"
+    },
+    columns: [
+      twoRoomsColumn("env", (row) => row.env),
+      twoRoomsColumn("model", (row) => row.model),
+      twoRoomsColumn("planner", (row) => row.planner),
+      twoRoomsColumn("memory", (row) => (row.landmarks === 0 ? "none" : `${row.landmarks} landmarks`)),
+      twoRoomsColumn("guardrail", (row) => row.guardrail),
+      twoRoomsColumn("episodes", (row) => String(row.episodes)),
+      twoRoomsColumn("success", (row) => row.successRate.toFixed(2)),
+      twoRoomsColumn("mean steps", (row) => row.meanSteps.toFixed(1)),
+      twoRoomsColumn("plan ms/step", (row) => row.planMsPerStep.toFixed(0)),
+      twoRoomsColumn("violations", (row) => (row.violations === undefined ? "" : String(row.violations))),
+      twoRoomsColumn("transitions", (row) => String(row.transitions))
+    ],
+    run: async function* (context) {
+      const rng = Random.fromSeed(context.seed)
+      const registry = envRegistry
+      if (sections.has("point-mass")) {
+        const mass = quickstartSettings["point-mass"]
+        for (const planner of planners()) {
+          yield runRow(
+            context,
+            rng,
+            {
+              env: "point-mass",
+              makeEnv: () => pointMass.make(),
+              model: pointMass.groundTruthModel(),
+              planner,
+              horizon: mass.horizon,
+              goalOf: (info) => info.goal as Float64Array,
+              cost: (goals) =>
+                addCosts(
+                  goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
+                  scaleCost(mass.actionWeight, actionMagnitudeCost())
+                )
+            },
+            { model: "ground-truth", landmarks: 0, guardrail: "none", transitions: 0 }
+          )
+        }
+      }
+      const learned = (["state", "pixels"] as const).filter((kind) => sections.has(kind))
+      const needsState = sections.has("ground-truth") || sections.has("state") || sections.has("guardrail")
+      const kinds: ReadonlyArray<ObservationKind> = needsState
+        ? ["state", ...learned.filter((kind) => kind !== "state")]
+        : learned
+      const scratch =
+        context.directory === undefined ? await mkdtemp(join(tmpdir(), "telos-two-rooms-")) : undefined
+      const directory = context.directory ?? (scratch as string)
+      try {
+        for (const [index, observations] of kinds.entries()) {
+          const pixels = observations === "pixels"
+          const trained = await trainSuiteModel(
+            observations,
+            trainingOf(observations, context.seed),
+            { transitions, directory },
+            context,
+            { index, count: kinds.length }
+          )
+          try {
+            const makeEnv = () => registry.get(pixels ? "two-rooms-pixels" : "two-rooms").make()
+            const common = { makeEnv, goalOf: twoRoomsGoal(pixels), transitions: trained.row.transitions }
+            if (!pixels && (sections.has("ground-truth") || sections.has("guardrail"))) {
+              const positions: LatentTrajectories = {
+                latentSize: 2,
+                latents: trained.dataset.observations,
+                episodeLengths: Array.from(trained.dataset.episodeLengths, (count) => count + 1)
+              }
+              const truth: PlanningModel = {
+                ...common,
+                name: "ground-truth",
+                model: twoRoomsModel(),
+                graph: buildLandmarkGraph(positions, { landmarks }, rng.split()),
+                positionOf: (latent) => [latent[0] as number, latent[1] as number],
+                position: coordinatePosition()
+              }
+              if (sections.has("ground-truth")) {
+                yield* plannerRows(context, rng, truth, planners())
+                // Without memory, for comparison: the distance to the goal alone.
+                const plain = referencePlanner()
+                yield runRow(
+                  context,
+                  rng,
+                  {
+                    env: "two-rooms",
+                    makeEnv,
+                    model: truth.model,
+                    planner: plain,
+                    horizon: settings.horizon,
+                    cost: reachCost,
+                    goalOf: truth.goalOf
+                  },
+                  { model: "ground-truth", landmarks: 0, guardrail: "none", transitions: 0 }
+                )
+              }
+              if (sections.has("guardrail")) yield* guardrailRows(context, rng, truth)
+            }
+            if (sections.has(observations)) {
+              const recorded = recordedLatents(trained.model.worldModel, trained.dataset, pixels)
+              const jepa: PlanningModel = {
+                ...common,
+                name: `jepa-${observations}`,
+                model: trained.model.worldModel,
+                graph: buildLandmarkGraph(recorded, { landmarks }, rng.split()),
+                ...probePositions(recorded, trained.dataset, context.seed)
+              }
+              yield* plannerRows(context, rng, jepa, planners())
+              if (pixels && sections.has("guardrail")) yield* guardrailRows(context, rng, jepa)
+            }
+          } finally {
+            disposeModel(trained.model)
+          }
+        }
+      } finally {
+        if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })
+      }
+    },
+    checks: twoRoomsChecks
+  }
+}
+
+const disposeModel = (model: JepaModel): void => model.dispose()
+
+/**
+ * The suite's checks: ground truth >= 0.95 for every planner (point-mass and Two-Rooms), the best
+ * planner from pixels >= 0.9, and zero violations with the hard guardrail.
+ *
+ * @example
+ * ```ts
+ * twoRoomsChecks(rows).every((check) => check.passed)
+ * ```
+ */
+export const twoRoomsChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck> => {
+  const typed = rows as ReadonlyArray<TwoRoomsRow>
+  const checks: Array<SuiteCheck> = []
+  for (const row of typed) {
+    if (
+      row.model === "ground-truth" &&
+      row.guardrail === "none" &&
+      (row.env === "point-mass" || row.landmarks > 0)
+    ) {
+      checks.push({
+        description: `${row.env} ground truth, ${row.planner}: success >= 0.95 (${row.successRate.toFixed(2)})`,
+        passed: row.successRate >= 0.95
+      })
+    }
+  }
+  const pixelRows = typed.filter((row) => row.model === "jepa-pixels" && row.guardrail === "none")
+  if (pixelRows.length > 0) {
+    const best = pixelRows.reduce((a, b) => (b.successRate > a.successRate ? b : a))
+    checks.push({
+      description: `two-rooms from pixels, best planner (${best.planner}, ${best.transitions} transitions): success >= 0.9 (${best.successRate.toFixed(2)})`,
+      passed: best.successRate >= 0.9
+    })
+  }
+  for (const row of typed.filter((candidate) => candidate.guardrail === "keep-out (hard)")) {
+    checks.push({
+      description: `${row.model} keep-out as a hard constraint: zero violations (${row.violations ?? 0}), success ${row.successRate.toFixed(2)}`,
+      passed: row.violations === 0
+    })
+  }
+  return checks
+}
+
+/** The `two-rooms` suite at its full size. */
+export const twoRoomsSuite: Suite = makeTwoRoomsSuite()
