@@ -9,7 +9,7 @@
 import type { Cost, Env, Info, Plan, Planner, Random, WorldModel } from "@telos/core"
 import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { shiftPlan } from "./StartingPlan.js"
+import { selectProblems, shiftPlan } from "./StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
 /** What the controller needs to act in an environment. */
@@ -178,6 +178,8 @@ export const runEpisodes = (
   let planCalls = 0
   let planMilliseconds = 0
   let previous: Plan | undefined
+  // The plan's row of each episode (-1: not in it). Episodes that have ended are not planned for.
+  const planRow = new Int32Array(envs.length).fill(-1)
   const planningTraces: Array<ReadonlyArray<number>> = []
   if (task.subgoals !== undefined && goals === undefined) {
     throw new InvalidValueError({
@@ -194,35 +196,58 @@ export const runEpisodes = (
       const offset = step % interval
       if (offset === 0) {
         const startedAt = performance.now()
-        const initialStates = encodeRows(task.model, observations, "observations")
+        const active = running.flatMap((isRunning, index) => (isRunning ? [index] : []))
+        const encoded = encodeRows(task.model, observations, "observations")
         const targets =
           tracker === undefined
             ? undefined
-            : tf.tensor2d(tracker.next(initialStates.dataSync() as Float32Array), initialStates.shape)
-        const cost = fixedCost ?? task.cost(targets)
+            : tf.tensor2d(tracker.next(encoded.dataSync() as Float32Array), encoded.shape)
+        const everyone = active.length === envs.length
+        const initialStates = everyone ? encoded : tf.tidy(() => tf.gather(encoded, active))
+        // Costs match goals to problems row by row: the goals of the episodes planned for.
+        const planGoals = targets ?? goals
+        const activeGoals =
+          everyone || planGoals === undefined ? planGoals : tf.tidy(() => tf.gather(planGoals, active))
+        const cost = everyone && fixedCost !== undefined ? fixedCost : task.cost(activeGoals)
         try {
           // Planners shift a warm start by one step; the other interval - 1 are shifted here.
-          const warmStart = previous === undefined ? undefined : shiftPlan(previous, interval - 1)
+          const warmStart =
+            previous === undefined
+              ? undefined
+              : shiftPlan(
+                  selectProblems(
+                    previous,
+                    active.map((index) => planRow[index] as number)
+                  ),
+                  interval - 1
+                )
           previous = task.planner.plan(
             { model: task.model, initialStates, cost, horizon: task.horizon, warmStart },
             rng
           )
         } finally {
-          initialStates.dispose()
-          targets?.dispose()
+          // Some of these are the same tensor; each is disposed once. The goals stay for the run.
+          const temporary = new Set([encoded, initialStates, targets, activeGoals])
+          temporary.delete(goals)
+          for (const tensor of temporary) tensor?.dispose()
         }
+        planRow.fill(-1)
+        active.forEach((index, row) => {
+          planRow[index] = row
+        })
         planMilliseconds += performance.now() - startedAt
         planCalls++
         planningTraces.push(previous.trace)
       }
       envs.forEach((env, index) => {
         if (!running[index]) return
-        const outcome = env.step(toEnvironmentAction(actionAt(previous as Plan, index, offset), env))
+        const row = planRow[index] as number
+        const outcome = env.step(toEnvironmentAction(actionAt(previous as Plan, row, offset), env))
         observations[index] = outcome.observation
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1
         if (task.violates?.(outcome.info) === true) violations[index] = (violations[index] as number) + 1
-        plannedCosts[index]?.push((previous as Plan).cost[index] as number)
+        plannedCosts[index]?.push((previous as Plan).cost[row] as number)
         if (outcome.terminated || outcome.truncated) {
           running[index] = false
           successes[index] = isSuccess(outcome.info)

@@ -45,3 +45,30 @@ export const startingActions = (problem: PlanningProblem): Float32Array | undefi
   if (problem.warmStart !== undefined) return shiftPlan(problem.warmStart, 1).actions
   return undefined
 }
+
+/**
+ * The plan of some of its problems only, in the order given: when episodes end, the next plan
+ * warm-starts the ones still running from their own rows.
+ *
+ * @example
+ * ```ts
+ * selectProblems(plan, [0, 2]).problems // 2
+ * ```
+ */
+export const selectProblems = (plan: Plan, problems: ReadonlyArray<number>): Plan => {
+  const pick = (values: Float32Array, width: number): Float32Array => {
+    const picked = new Float32Array(problems.length * width)
+    problems.forEach((problem, row) => {
+      picked.set(values.subarray(problem * width, problem * width + width), row * width)
+    })
+    return picked
+  }
+  return {
+    ...plan,
+    problems: problems.length,
+    actions: pick(plan.actions, plan.horizon * plan.actionSize),
+    predictedStates: pick(plan.predictedStates, (plan.horizon + 1) * plan.latentSize),
+    cost: pick(plan.cost, 1),
+    initialCost: pick(plan.initialCost, 1)
+  }
+}

@@ -1,5 +1,5 @@
 import { Box, Random } from "@telos/core"
-import { goalCost, gradientPlanner, runEpisodes, shiftPlan, toEnvironmentAction } from "@telos/planner"
+import { goalCost, gradientPlanner, runEpisodes, selectProblems, shiftPlan, toEnvironmentAction } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { shiftEnv, shiftModel } from "./fixtures.js"
@@ -42,6 +42,31 @@ describe("runEpisodes", () => {
 
   it("requires one seed per environment", () => {
     expect(() => runEpisodes([shiftEnv(2)], [1, 2], task(), Random.fromSeed(0))).toThrow(/seeds/)
+  })
+})
+
+describe("runEpisodes once some episodes have ended", () => {
+  it("plans only for the episodes still running, each warm-started from its own row", () => {
+    const planner = gradientPlanner({ iterations: 2, restarts: 1 })
+    const sizes: Array<number> = []
+    const warmRows: Array<number | undefined> = []
+    const spy = {
+      name: "spy",
+      plan: (problem: Parameters<typeof planner.plan>[0], rng: Random) => {
+        sizes.push(problem.initialStates.shape[0])
+        warmRows.push(problem.warmStart?.problems)
+        return planner.plan(problem, rng)
+      }
+    }
+    const run = runEpisodes(
+      [shiftEnv(2, 0.001, 2), shiftEnv(2, 0.001, 5), shiftEnv(2, 0.001, 3)],
+      [1, 2, 3],
+      { ...task(), planner: spy },
+      Random.fromSeed(0)
+    )
+    expect(run.episodes.map((episode) => episode.steps)).toEqual([2, 5, 3])
+    expect(sizes).toEqual([3, 3, 2, 1, 1])
+    expect(warmRows).toEqual([undefined, 3, 2, 1, 1])
   })
 })
 
@@ -88,6 +113,28 @@ describe("shiftPlan", () => {
     expect(Array.from(shiftPlan(plan, 1).actions)).toEqual([2, 3, 3, 5, 6, 6])
     expect(Array.from(shiftPlan(plan, 2).actions)).toEqual([3, 3, 3, 6, 6, 6])
     expect(shiftPlan(plan, 0)).toBe(plan)
+  })
+})
+
+describe("selectProblems", () => {
+  it("keeps the rows of the problems asked for, in that order", () => {
+    const plan = {
+      problems: 3,
+      horizon: 1,
+      actionSize: 1,
+      latentSize: 1,
+      actions: Float32Array.from([1, 2, 3]),
+      predictedStates: Float32Array.from([10, 11, 20, 21, 30, 31]),
+      cost: Float32Array.from([0.1, 0.2, 0.3]),
+      initialCost: Float32Array.from([1, 2, 3]),
+      trace: [0]
+    }
+    const picked = selectProblems(plan, [2, 0])
+    expect(picked.problems).toBe(2)
+    expect(Array.from(picked.actions)).toEqual([3, 1])
+    expect(Array.from(picked.predictedStates)).toEqual([30, 31, 10, 11])
+    expect(Array.from(picked.cost)).toEqual([Math.fround(0.3), Math.fround(0.1)])
+    expect(Array.from(picked.initialCost)).toEqual([3, 1])
   })
 })
 
