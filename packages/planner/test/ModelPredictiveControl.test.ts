@@ -1,5 +1,12 @@
 import { Box, Random } from "@telos/core"
-import { goalCost, gradientPlanner, runEpisodes, selectProblems, shiftPlan, toEnvironmentAction } from "@telos/planner"
+import {
+  goalCost,
+  gradientPlanner,
+  runEpisodes,
+  selectProblems,
+  shiftPlan,
+  toEnvironmentAction
+} from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
 import { shiftEnv, shiftModel } from "./fixtures.js"
