@@ -21,9 +21,17 @@ export interface GoalCostOptions {
   readonly goal: tf.Tensor2D | ReadonlyArray<ArrayLike<number>>
   /** `"terminal"` scores the last predicted state; `"running"` the mean over states 1..T. */
   readonly mode?: GoalCostMode
-  /** Per-dimension weights of the squared distance (all 1 by default). */
+  /** Per-dimension weights of the squared distance (all 1 by default; not with `"cosine"`). */
   readonly weights?: ArrayLike<number>
+  /**
+   * `"squared"` (default): the squared Euclidean distance. `"cosine"`: one minus the cosine
+   * similarity, for latents whose direction carries the meaning (normalised embeddings).
+   */
+  readonly metric?: GoalMetric
 }
+
+/** How a goal cost measures the distance between a predicted latent and the goal. */
+export type GoalMetric = "squared" | "cosine"
 
 const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
   if (goal instanceof tf.Tensor) return goal
@@ -41,6 +49,21 @@ const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
  */
 export const goalCost = (options: GoalCostOptions): Cost => {
   const mode = options.mode ?? "terminal"
+  const metric = options.metric ?? "squared"
+  if (metric !== "squared" && metric !== "cosine") {
+    throw new InvalidValueError({
+      field: "goalCost.metric",
+      expected: '"squared" or "cosine"',
+      received: String(metric)
+    })
+  }
+  if (metric === "cosine" && options.weights !== undefined) {
+    throw new InvalidValueError({
+      field: "goalCost.weights",
+      expected: "no weights with the cosine metric",
+      received: "weights"
+    })
+  }
   const weights = options.weights === undefined ? undefined : Array.from(options.weights)
   if (weights?.some((weight) => !Number.isFinite(weight) || weight < 0)) {
     throw new InvalidValueError({
@@ -50,7 +73,7 @@ export const goalCost = (options: GoalCostOptions): Cost => {
     })
   }
   return {
-    name: `goal (${mode})`,
+    name: metric === "squared" ? `goal (${mode})` : `goal (${mode}, cosine)`,
     evaluate: (states) =>
       tf.tidy(() => {
         const goal = goalTensor(options.goal)
@@ -68,7 +91,19 @@ export const goalCost = (options: GoalCostOptions): Cost => {
             ? states.slice([steps - 1, 0, 0], [1, -1, -1])
             : states.slice([1, 0, 0], [-1, -1, -1])
         const grouped = scored.reshape([scored.shape[0], problems, candidates / problems, size])
-        let squared = grouped.sub(goal.reshape([1, problems, 1, size])).square()
+        const target = goal.reshape([1, problems, 1, size])
+        if (metric === "cosine") {
+          // A small floor keeps the gradient finite at the zero latent.
+          const norms = grouped
+            .square()
+            .sum(3)
+            .add(1e-12)
+            .sqrt()
+            .mul(target.square().sum(3).add(1e-12).sqrt())
+          const similarity = grouped.mul(target).sum(3).div(norms)
+          return tf.scalar(1).sub(similarity).mean(0).reshape([candidates]) as tf.Tensor1D
+        }
+        let squared = grouped.sub(target).square()
         if (weights !== undefined) squared = squared.mul(tf.tensor1d(weights))
         return squared.sum(3).mean(0).reshape([candidates]) as tf.Tensor1D
       })

@@ -1,5 +1,6 @@
 import { actionMagnitudeCost, addCosts, goalCost, scaleCost } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
+import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
 // Two problems, two candidates each (B = 4), horizon 2, latent size 2, action size 1.
@@ -62,6 +63,60 @@ describe("goalCost", () => {
     expect(values[0]).toBeCloseTo(0.25)
     // candidate 3: t1 (2,2) -> 1 + 0.5, t2 (3,1) -> 4: mean 2.75
     expect(values[3]).toBeCloseTo(2.75)
+  })
+
+  it("measures one minus the cosine similarity with the cosine metric", () => {
+    const cost = goalCost({
+      goal: [
+        [1, 1],
+        [1, 1]
+      ],
+      metric: "cosine"
+    })
+    const values = tf.tidy(() => cost.evaluate(states(), actions()).arraySync())
+    expect(values[0]).toBeCloseTo(0)
+    expect(values[1]).toBeCloseTo(1)
+    expect(values[2]).toBeCloseTo(0)
+    expect(values[3]).toBeCloseTo(1 - 4 / Math.sqrt(20))
+    expect(cost.name).toContain("cosine")
+  })
+
+  it("is blind to the scale of the latents with the cosine metric, and stays in [0, 2]", () => {
+    const vector = fc.tuple(
+      fc.float({ min: -5, max: 5, noNaN: true }),
+      fc.float({ min: -5, max: 5, noNaN: true })
+    )
+    fc.assert(
+      fc.property(
+        vector,
+        vector,
+        fc.float({ min: Math.fround(0.1), max: 10, noNaN: true }),
+        (latent, goal, scale) => {
+          fc.pre(Math.hypot(...latent) > 0.1 && Math.hypot(...goal) > 0.1)
+          const cost = goalCost({ goal: [goal], metric: "cosine" })
+          const [plain, scaled] = tf.tidy(() => [
+            cost
+              .evaluate(tf.tensor3d([[latent]], [1, 1, 2]), tf.zeros([0, 1, 1]) as tf.Tensor3D)
+              .arraySync()[0] as number,
+            cost
+              .evaluate(
+                tf.tensor3d([[latent.map((value) => value * scale)]], [1, 1, 2]),
+                tf.zeros([0, 1, 1]) as tf.Tensor3D
+              )
+              .arraySync()[0] as number
+          ])
+          expect(scaled).toBeCloseTo(plain, 4)
+          expect(plain).toBeGreaterThanOrEqual(-1e-6)
+          expect(plain).toBeLessThanOrEqual(2 + 1e-6)
+        }
+      ),
+      { numRuns: 50 }
+    )
+  })
+
+  it("rejects an unknown metric, and weights with the cosine one", () => {
+    expect(() => goalCost({ goal: [[1, 1]], metric: "manhattan" as "cosine" })).toThrow(/goalCost.metric/)
+    expect(() => goalCost({ goal: [[1, 1]], metric: "cosine", weights: [1, 2] })).toThrow(/goalCost.weights/)
   })
 
   it("rejects a goal whose size does not match the latent", () => {

@@ -88,7 +88,8 @@ export const twoRoomsSuiteSettings = {
 export const twoRoomsPlanners = (): ReadonlyArray<Planner> => [
   gradientPlanner({ iterations: 20, warmStartIterations: 10, restarts: 8, learningRate: 0.1 }),
   cemPlanner({ samples: 256, elites: 32, iterations: 6, warmStartIterations: 3 }),
-  mppiPlanner({ ...pldmMppi, warmStartIterations: 3 }),
+  // PLDM updates its MPPI plan once per step, from the previous plan.
+  mppiPlanner({ ...pldmMppi, warmStartIterations: 1 }),
   hybridPlanner(
     cemPlanner({ samples: 128, elites: 16, iterations: 2, warmStartIterations: 1 }),
     gradientPlanner({ iterations: 6, restarts: 1, learningRate: 0.1 })
@@ -389,7 +390,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       models:
         "ground truth: the exact dynamics over [x, y]; JEPA: the worldmodel suite's architectures and training plans",
       planners:
-        "gradient (Adam, 8 restarts, 20 steps, 10 when warm), cem (256 samples, 32 elites, 6 refits, 3 when warm), pldm-mppi (500 samples, 6 updates, 3 when warm), hybrid (cem 128 x 2 refits, then 6 gradient steps), random-shooting (256)",
+        "gradient (Adam, 8 restarts, 20 steps, 10 when warm), cem (256 samples, 32 elites, 6 refits, 3 when warm), pldm-mppi (500 samples, 6 updates, 1 when warm, as PLDM), hybrid (cem 128 x 2 refits, then 6 gradient steps), random-shooting (256)",
       guardrail: `keep-out circles ${settings.keepOut.zones.map((zone) => `(${zone.center.join(", ")}) r ${zone.radius}`).join(" and ")}; the planner keeps ${settings.keepOut.margin} px further away (augmented Lagrangian, 3 outer iterations) and its memory drops the landmarks there; episodes: the first seeds whose start and goal are clear of the zones; violations: steps whose true position is inside a zone`,
       "point-mass":
         "ground truth, the quickstart's cost (position and a little velocity), success within 0.05"
