@@ -5,7 +5,8 @@
  * paths over it give a route around obstacles that a short-horizon planner then follows, landmark
  * by landmark (the idea of search on the replay buffer, Eysenbach et al. 2019).
  *
- * Landmarks are k-means centroids of recorded latents; an edge `a -> b` exists where at least
+ * Landmarks are k-means centroids of recorded latents, each split where its members fall apart
+ * into groups no chain of nearby latents joins (the two sides of a wall); an edge `a -> b` exists where at least
  * `minimumTransitions` recorded steps went from a latent nearest `a` to one nearest `b`, and its
  * length is the latent distance between the two centroids.
  *
@@ -35,6 +36,13 @@ export interface LandmarkGraphOptions {
   readonly minimumTransitions?: number
   /** At most this many latents, drawn evenly, are clustered (default 20 000); all of them make edges. */
   readonly clusteringSample?: number
+  /**
+   * Latents closer than this fraction of the median recorded step are neighbours (default 1). A
+   * cluster whose members fall apart into groups that no chain of neighbours joins, such as the two
+   * sides of a thin wall, is split into one landmark per group: a centroid between them would sit
+   * in the wall and join the rooms through it.
+   */
+  readonly linkFraction?: number
 }
 
 /** One directed edge of the graph. */
@@ -190,6 +198,89 @@ const kMeans = (
   return centroids
 }
 
+/** The median latent distance between consecutive recorded steps (at most 20 000 of them). */
+const medianStepLength = (trajectories: LatentTrajectories): number => {
+  const size = trajectories.latentSize
+  const lengths: Array<number> = []
+  let episodeStart = 0
+  for (const length of trajectories.episodeLengths) {
+    for (let step = episodeStart; step < episodeStart + length - 1 && lengths.length < 20_000; step++) {
+      lengths.push(
+        Math.sqrt(
+          squaredDistance(trajectories.latents, step * size, trajectories.latents, (step + 1) * size, size)
+        )
+      )
+    }
+    episodeStart += length
+  }
+  lengths.sort((a, b) => a - b)
+  return lengths[Math.floor(lengths.length / 2)] ?? 0
+}
+
+/** The root of `index` in a union-find forest, compressing the path on the way. */
+const rootOf = (parents: Int32Array, index: number): number => {
+  let root = index
+  while (parents[root] !== root) root = parents[root] as number
+  let current = index
+  while (parents[current] !== root) {
+    const next = parents[current] as number
+    parents[current] = root
+    current = next
+  }
+  return root
+}
+
+/**
+ * One landmark per group of each cluster's members that chains of neighbours (closer than
+ * `linkRadius`) join; groups of fewer than three members are noise and dropped. Returns the new
+ * centroids `[K', D]`.
+ */
+const splitDisconnected = (
+  points: Float32Array,
+  size: number,
+  centroids: Float32Array,
+  count: number,
+  linkRadius: number
+): Float32Array => {
+  const total = points.length / size
+  const members = Array.from({ length: count }, () => [] as Array<number>)
+  for (let point = 0; point < total; point++) {
+    members[nearestOf(centroids, count, size, points, point).index]?.push(point)
+  }
+  const limit = linkRadius * linkRadius
+  const parents = Int32Array.from({ length: total }, (_, index) => index)
+  const split: Array<number> = []
+  for (const cluster of members) {
+    if (cluster.length === 0) continue
+    for (let first = 0; first < cluster.length; first++) {
+      for (let second = first + 1; second < cluster.length; second++) {
+        const a = cluster[first] as number
+        const b = cluster[second] as number
+        if (squaredDistance(points, a * size, points, b * size, size) < limit) {
+          parents[rootOf(parents, a)] = rootOf(parents, b)
+        }
+      }
+    }
+    const groups = new Map<number, Array<number>>()
+    for (const point of cluster) {
+      const root = rootOf(parents, point)
+      const group = groups.get(root)
+      if (group === undefined) groups.set(root, [point])
+      else group.push(point)
+    }
+    const kept = [...groups.values()].filter((group) => group.length >= 3)
+    // A cluster with no group of three (too sparse to judge) keeps its centroid.
+    for (const group of kept.length === 0 ? [cluster] : kept) {
+      for (let dimension = 0; dimension < size; dimension++) {
+        let sum = 0
+        for (const point of group) sum += points[point * size + dimension] as number
+        split.push(sum / group.length)
+      }
+    }
+  }
+  return Float32Array.from(split)
+}
+
 /**
  * Builds the graph from recorded latent trajectories.
  *
@@ -206,7 +297,7 @@ export const buildLandmarkGraph = (
 ): LandmarkGraph => {
   const steps = checkTrajectories(trajectories)
   const size = trajectories.latentSize
-  const count = positiveInteger(options.landmarks ?? 256, "landmarks")
+  let count = positiveInteger(options.landmarks ?? 256, "landmarks")
   const iterations = positiveInteger(options.iterations ?? 12, "iterations")
   const minimumTransitions = positiveInteger(options.minimumTransitions ?? 2, "minimumTransitions")
   const sampleSize = Math.min(steps, positiveInteger(options.clusteringSample ?? 20_000, "clusteringSample"))
@@ -222,7 +313,10 @@ export const buildLandmarkGraph = (
     const source = Math.floor((row * steps) / sampleSize)
     sample.set(trajectories.latents.subarray(source * size, source * size + size), row * size)
   }
-  const landmarks = kMeans(sample, size, count, iterations, rng)
+  const centroids = kMeans(sample, size, count, iterations, rng)
+  const linkRadius = (options.linkFraction ?? 1) * medianStepLength(trajectories)
+  const landmarks = splitDisconnected(sample, size, centroids, count, linkRadius)
+  count = landmarks.length / size
   const nearest = new Int32Array(steps)
   for (let step = 0; step < steps; step++) {
     nearest[step] = nearestOf(landmarks, count, size, trajectories.latents, step).index
