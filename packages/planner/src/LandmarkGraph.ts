@@ -231,12 +231,14 @@ const rootOf = (parents: Int32Array, index: number): number => {
 }
 
 /**
- * One landmark per group of each cluster's members that chains of neighbours (closer than
- * `linkRadius`) join; groups of fewer than three members are noise and dropped. Returns the new
- * centroids `[K', D]`.
+ * One landmark per group of each cluster's members that chains of links join: two members are
+ * linked when they are closer than `linkRadius` or when one is the recorded step right after the
+ * other (`follows[p]`: point `p + 1` came next), which never crosses a wall. Groups of fewer than
+ * three members are noise and dropped. Returns the new centroids `[K', D]`.
  */
 const splitDisconnected = (
   points: Float32Array,
+  follows: Uint8Array,
   size: number,
   centroids: Float32Array,
   count: number,
@@ -249,6 +251,15 @@ const splitDisconnected = (
   }
   const limit = linkRadius * linkRadius
   const parents = Int32Array.from({ length: total }, (_, index) => index)
+  const clusterOf = new Int32Array(total)
+  members.forEach((cluster, index) => {
+    for (const point of cluster) clusterOf[point] = index
+  })
+  for (let point = 0; point + 1 < total; point++) {
+    if (follows[point] === 1 && clusterOf[point] === clusterOf[point + 1]) {
+      parents[rootOf(parents, point)] = rootOf(parents, point + 1)
+    }
+  }
   const split: Array<number> = []
   for (const cluster of members) {
     if (cluster.length === 0) continue
@@ -309,13 +320,28 @@ export const buildLandmarkGraph = (
     })
   }
   const sample = new Float32Array(sampleSize * size)
+  const sources = new Int32Array(sampleSize)
   for (let row = 0; row < sampleSize; row++) {
     const source = Math.floor((row * steps) / sampleSize)
+    sources[row] = source
     sample.set(trajectories.latents.subarray(source * size, source * size + size), row * size)
   }
+  // Whether sample row r + 1 is the recorded step right after row r (same episode, next step).
+  const episodeOf = new Int32Array(steps)
+  let firstStep = 0
+  trajectories.episodeLengths.forEach((length, episode) => {
+    episodeOf.fill(episode, firstStep, firstStep + length)
+    firstStep += length
+  })
+  const sampleFollows = Uint8Array.from({ length: sampleSize }, (_, row) => {
+    if (row + 1 >= sampleSize) return 0
+    const here = sources[row] as number
+    const next = sources[row + 1] as number
+    return next === here + 1 && episodeOf[next] === episodeOf[here] ? 1 : 0
+  })
   const centroids = kMeans(sample, size, count, iterations, rng)
   const linkRadius = (options.linkFraction ?? 1) * medianStepLength(trajectories)
-  const landmarks = splitDisconnected(sample, size, centroids, count, linkRadius)
+  const landmarks = splitDisconnected(sample, sampleFollows, size, centroids, count, linkRadius)
   count = landmarks.length / size
   const nearest = new Int32Array(steps)
   for (let step = 0; step < steps; step++) {

@@ -385,7 +385,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       env: "two-rooms (PLDM geometry): 64x64, door at y = 10, actions in [-2.45, 2.45]^2, start and goal in opposite rooms",
       episodes: `${settings.episodes} per row unless --episodes, seeds from --seed; at most 200 steps; success: squared distance to the goal < 2 (sqrt(2) px)`,
       control: `model-predictive control, horizon ${settings.horizon}, replanning every step, all episodes of a row planned as one batch; cost: mean squared latent distance to the target over the horizon`,
-      memory: `${landmarks} k-means clusters of the recorded latents, each split where its members fall apart into groups no chain of latents closer than the median recorded step joins (the sides of a wall), joined where at least two recorded steps moved between them; the target is the landmark ${settings.lookahead} hops ahead on the shortest route, or the goal once within that`,
+      memory: `${landmarks} k-means clusters of the recorded latents, each split where its members fall apart into groups that no chain of links joins (a link: two latents closer than the median recorded step, or consecutive recorded steps), as on the two sides of a wall, joined where at least two recorded steps moved between them; the target is the landmark ${settings.lookahead} hops ahead on the shortest route, or the goal once within that`,
       data: `${transitions} transitions of random walks (PLDM's policy), the same data for the model and the memory`,
       models:
         "ground truth: the exact dynamics over [x, y]; JEPA: the worldmodel suite's architectures and training plans",
