@@ -53,6 +53,7 @@ describe("the two-rooms suite", () => {
       row({ env: "point-mass", landmarks: 0, successRate: 0.9 }),
       row({ model: "jepa-pixels", planner: "cem", successRate: 0.85 }),
       row({ model: "jepa-pixels", planner: "pldm-mppi", successRate: 0.93 }),
+      row({ model: "ground-truth", planner: "pldm-mppi", successRate: 0.9, violations: 12 }),
       row({ model: "jepa-pixels", guardrail: "keep-out (hard)", violations: 0 }),
       row({ model: "ground-truth", guardrail: "keep-out (hard)", violations: 2 })
     ])

@@ -79,8 +79,12 @@ export const twoRoomsSuiteSettings = {
       { center: [18, 32], radius: 5 },
       { center: [46, 32], radius: 5 }
     ] as ReadonlyArray<KeepOutZone>,
-    /** The planner keeps this much further away than the zone's edge: its model is not exact. */
-    margin: 2
+    /**
+     * The planner keeps this much further away than the zone's edge: its model is not exact, and a
+     * learned model's position is read by a linear probe (about 2 px of error from pixels; with a
+     * 2 px margin, one step in about 3,800 still ended inside a zone).
+     */
+    margin: 3
   }
 } as const
 
@@ -532,6 +536,8 @@ export const twoRoomsChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<
     if (
       row.model === "ground-truth" &&
       row.guardrail === "none" &&
+      // Guardrail rows (they count violations) are checked below, on their own seeds.
+      row.violations === undefined &&
       (row.env === "point-mass" || row.landmarks > 0)
     ) {
       checks.push({
