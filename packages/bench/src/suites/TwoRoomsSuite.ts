@@ -45,7 +45,7 @@ import {
   randomShootingPlanner,
   scaleCost
 } from "@telos/planner"
-import { type Dataset, type JepaModel, linearProbe } from "@telos/worldmodel"
+import { type Dataset, linearProbe } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
@@ -507,7 +507,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
               if (pixels && sections.has("guardrail")) yield* guardrailRows(context, rng, jepa)
             }
           } finally {
-            disposeModel(trained.model)
+            trained.model.dispose()
           }
         }
       } finally {
@@ -517,8 +517,6 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
     checks: twoRoomsChecks
   }
 }
-
-const disposeModel = (model: JepaModel): void => model.dispose()
 
 /**
  * The suite's checks: ground truth >= 0.95 for every planner (point-mass and Two-Rooms), the best
