@@ -115,3 +115,94 @@ export const penaltyCost = (constraint: Constraint, weight: number): Cost => {
       tf.tidy(() => constraint.violation(states, actions).mul(weight) as tf.Tensor1D)
   }
 }
+
+/** Size of {@link quadraticFeatures}' rows for latents of size `latentSize`. */
+export const quadraticFeatureSize = (latentSize: number): number =>
+  latentSize + (latentSize * (latentSize + 1)) / 2
+
+/**
+ * The features of a quadratic probe, on the host: each latent `z` followed by the products
+ * `z_i z_j` for `i <= j` (`[M, D + D (D + 1) / 2]`). Fit a linear probe on them (e.g.
+ * `linearProbe` of `@telos/worldmodel`) and read positions with {@link quadraticPosition}: a
+ * learned latent often holds the position curved, where a linear probe is off by pixels.
+ *
+ * @example
+ * ```ts
+ * const features = quadraticFeatures(latents, 16) // rows of 16 + 136
+ * ```
+ */
+export const quadraticFeatures = (latents: ArrayLike<number>, latentSize: number): Float32Array => {
+  if (latents.length % latentSize !== 0) {
+    throw new InvalidValueError({
+      field: "quadraticFeatures.latents",
+      expected: `rows of ${latentSize}`,
+      received: `${latents.length} numbers`
+    })
+  }
+  const rows = latents.length / latentSize
+  const width = quadraticFeatureSize(latentSize)
+  const features = new Float32Array(rows * width)
+  for (let row = 0; row < rows; row++) {
+    let column = row * width
+    for (let first = 0; first < latentSize; first++)
+      features[column++] = latents[row * latentSize + first] as number
+    for (let first = 0; first < latentSize; first++) {
+      for (let second = first; second < latentSize; second++) {
+        features[column++] =
+          (latents[row * latentSize + first] as number) * (latents[row * latentSize + second] as number)
+      }
+    }
+  }
+  return features
+}
+
+/**
+ * A quadratic read-out of the position, differentiable: `features(z) W + b` with the features of
+ * {@link quadraticFeatures} (`weights` `[F, 2]` row-major, `bias` `[2]`). On the backend the
+ * products come from the full outer product `z z^T`, whose entries below the diagonal get zero
+ * weight (slices and products only, so every backend can differentiate it).
+ *
+ * @example
+ * ```ts
+ * const probe = linearProbe({ inputs: quadraticFeatures(latents, 16), inputSize: quadraticFeatureSize(16), targets, targetSize: 2, count, rng })
+ * const position = quadraticPosition(probe.weights, probe.bias, 16)
+ * ```
+ */
+export const quadraticPosition = (
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  latentSize: number
+): PositionReader => {
+  const width = quadraticFeatureSize(latentSize)
+  if (weights.length !== width * 2 || bias.length !== 2) {
+    throw new InvalidValueError({
+      field: "quadraticPosition",
+      expected: `weights of length ${width * 2} and a bias of length 2`,
+      received: `weights ${weights.length}, bias ${bias.length}`
+    })
+  }
+  const linear = Float32Array.from({ length: latentSize * 2 }, (_, index) => weights[index] as number)
+  const products = new Float32Array(latentSize * latentSize * 2)
+  let feature = latentSize
+  for (let first = 0; first < latentSize; first++) {
+    for (let second = first; second < latentSize; second++) {
+      for (let axis = 0; axis < 2; axis++) {
+        products[(first * latentSize + second) * 2 + axis] = weights[feature * 2 + axis] as number
+      }
+      feature++
+    }
+  }
+  const offset = Float32Array.from(bias)
+  return (latents) =>
+    tf.tidy(() => {
+      const count = latents.shape[0]
+      const outer = latents
+        .reshape([count, latentSize, 1])
+        .mul(latents.reshape([count, 1, latentSize]))
+        .reshape([count, latentSize * latentSize]) as tf.Tensor2D
+      return latents
+        .matMul(tf.tensor2d(linear, [latentSize, 2]))
+        .add(outer.matMul(tf.tensor2d(products, [latentSize * latentSize, 2])))
+        .add(tf.tensor1d(offset)) as tf.Tensor2D
+    })
+}

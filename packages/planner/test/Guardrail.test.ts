@@ -6,7 +6,10 @@ import {
   gradientPlanner,
   keepOutZone,
   linearPosition,
-  penaltyCost
+  penaltyCost,
+  quadraticFeatureSize,
+  quadraticFeatures,
+  quadraticPosition
 } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
@@ -121,5 +124,51 @@ describe("a keep-out zone as a penalty", () => {
     expect(violation).toBeLessThan(0.05)
     const end = plan.predictedStates.slice(20, 22)
     expect(Math.hypot((end[0] as number) - 1, end[1] as number)).toBeLessThan(0.3)
+  })
+})
+
+describe("quadratic probes", () => {
+  it("lays out each latent, then its products z_i z_j for i <= j", () => {
+    expect(Array.from(quadraticFeatures([2, 3], 2))).toEqual([2, 3, 4, 6, 9])
+    expect(quadraticFeatureSize(16)).toBe(16 + 136)
+    expect(() => quadraticFeatures([1, 2, 3], 2)).toThrow(/quadraticFeatures.latents/)
+  })
+
+  it("reads on the backend what the features and weights give on the host, with finite gradients", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -2, max: 2, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 18, maxLength: 18 }),
+        (latent, weights) => {
+          const size = 3
+          const read = quadraticPosition(weights, [0.5, -0.5], size)
+          const features = quadraticFeatures(latent, size)
+          const width = quadraticFeatureSize(size)
+          const before = tf.memory().numTensors
+          const [values, gradient] = tf.tidy(() => {
+            const latents = tf.tensor2d(latent, [3, size])
+            const positions = read(latents)
+            const slope = tf.grad((input: tf.Tensor) => read(input as tf.Tensor2D).sum())(latents)
+            return [positions.arraySync() as Array<Array<number>>, Array.from(slope.dataSync())]
+          })
+          expect(tf.memory().numTensors).toBe(before)
+          for (let row = 0; row < 3; row++) {
+            for (let axis = 0; axis < 2; axis++) {
+              let expected = axis === 0 ? 0.5 : -0.5
+              for (let index = 0; index < width; index++) {
+                expected += (features[row * width + index] as number) * (weights[index * 2 + axis] as number)
+              }
+              expect(values[row]?.[axis]).toBeCloseTo(expected, 3)
+            }
+          }
+          expect(gradient.every(Number.isFinite)).toBe(true)
+        }
+      ),
+      { numRuns: 20 }
+    )
+  })
+
+  it("rejects weights of the wrong size, naming it", () => {
+    expect(() => quadraticPosition(new Float32Array(4), [0, 0], 2)).toThrow(/quadraticPosition/)
   })
 })
