@@ -370,6 +370,29 @@ export const buildLandmarkGraph = (
 }
 
 /**
+ * The landmark nearest a latent (optionally among some candidates only), and its squared distance.
+ *
+ * @example
+ * ```ts
+ * closestLandmark(graph, [20, 30]) // { index: 42, squared: 1.3 }
+ * ```
+ */
+export const closestLandmark = (
+  graph: LandmarkGraph,
+  latent: ArrayLike<number>,
+  candidates?: Iterable<number>
+): { readonly index: number; readonly squared: number } => {
+  if (latent.length !== graph.latentSize) {
+    throw new InvalidValueError({
+      field: "latent",
+      expected: `length ${graph.latentSize}`,
+      received: `length ${latent.length}`
+    })
+  }
+  return nearestOf(graph.landmarks, graph.count, graph.latentSize, latent, 0, candidates)
+}
+
+/**
  * The landmark nearest a latent (optionally among some candidates only).
  *
  * @example
@@ -381,16 +404,7 @@ export const nearestLandmark = (
   graph: LandmarkGraph,
   latent: ArrayLike<number>,
   candidates?: Iterable<number>
-): number => {
-  if (latent.length !== graph.latentSize) {
-    throw new InvalidValueError({
-      field: "latent",
-      expected: `length ${graph.latentSize}`,
-      received: `length ${latent.length}`
-    })
-  }
-  return nearestOf(graph.landmarks, graph.count, graph.latentSize, latent, 0, candidates).index
-}
+): number => closestLandmark(graph, latent, candidates).index
 
 /**
  * Shortest-path length from every landmark to `target` along the graph's edges (Dijkstra over the

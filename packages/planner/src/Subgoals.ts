@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidValueError } from "@telos/core"
-import { distancesTo, type LandmarkGraph, nearestLandmark } from "./LandmarkGraph.js"
+import { closestLandmark, distancesTo, type LandmarkGraph, nearestLandmark } from "./LandmarkGraph.js"
 
 /** The targets of one run of episodes, kept up to date as the agents move. */
 export interface SubgoalTracker {
@@ -116,21 +116,13 @@ export const landmarkSubgoals = (
     routes.set(goal, route)
     return route
   }
-  const squaredTo = (landmark: number, state: Float32Array) => {
-    let sum = 0
-    for (let index = 0; index < size; index++) {
-      const difference = (graph.landmarks[landmark * size + index] as number) - (state[index] as number)
-      sum += difference * difference
-    }
-    return sum
-  }
   // Tracked from the previous landmark; an agent found far from every tracked landmark (it was
   // moved, or the tracking went astray) is located afresh.
   const locate = (state: Float32Array, previous: number): number => {
-    const nearest = nearestLandmark(graph, state)
-    if (previous === -1) return nearest
-    const tracked = nearestLandmark(graph, state, neighbourhood(adjacency, previous, trackingHops))
-    return squaredTo(nearest, state) < relocationRatio * squaredTo(tracked, state) ? nearest : tracked
+    const nearest = closestLandmark(graph, state)
+    if (previous === -1) return nearest.index
+    const tracked = closestLandmark(graph, state, neighbourhood(adjacency, previous, trackingHops))
+    return nearest.squared < relocationRatio * tracked.squared ? nearest.index : tracked.index
   }
   return {
     name: `landmark subgoals (${graph.count} landmarks, lookahead ${lookahead})`,

@@ -1,5 +1,5 @@
 import { InvalidValueError, Random } from "@telos/core"
-import { buildLandmarkGraph, distancesTo, nearestLandmark } from "@telos/planner"
+import { buildLandmarkGraph, closestLandmark, distancesTo, nearestLandmark } from "@telos/planner"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { walledWalks } from "./walledWorld.js"
@@ -69,6 +69,16 @@ describe("buildLandmarkGraph", () => {
         expect((strips.landmarks[from * 2] as number) < 5).toBe((strips.landmarks[edge.to * 2] as number) < 5)
       }
     })
+  })
+
+  it("tells the nearest landmark's squared distance, among candidates when given", () => {
+    const { index, squared } = closestLandmark(graph, [5, 1])
+    expect(index).toBe(nearestLandmark(graph, [5, 1]))
+    const x = (graph.landmarks[index * 2] as number) - 5
+    const y = (graph.landmarks[index * 2 + 1] as number) - 1
+    expect(squared).toBeCloseTo(x * x + y * y, 4)
+    const other = (index + 1) % graph.count
+    expect(closestLandmark(graph, [5, 1], [other]).index).toBe(other)
   })
 
   it("is the same for the same seed", () => {
