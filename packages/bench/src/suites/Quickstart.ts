@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Random } from "@telos/core"
+import { type Planner, Random } from "@telos/core"
 import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
 import {
   actionMagnitudeCost,
@@ -16,7 +16,7 @@ import {
   scaleCost
 } from "@telos/planner"
 import type * as tf from "@tensorflow/tfjs"
-import { runPlanningBenchmark } from "../PlanningBenchmark.js"
+import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck } from "../Suite.js"
 
 /** Planner settings per environment: small enough to run on two cores in a few minutes. */
@@ -50,6 +50,32 @@ const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
   return goals
 }
 
+/**
+ * Point-mass reaching with its ground-truth model and the quickstart's cost (the goal's position
+ * and a little of its velocity, and a little action magnitude), for any planner.
+ *
+ * @example
+ * ```ts
+ * runPlanningBenchmark({ ...pointMassReaching(cemPlanner()), episodes: 20, seed: 0 }, rng, onStep)
+ * ```
+ */
+export const pointMassReaching = (planner: Planner): Omit<PlanningBenchmark, "episodes" | "seed"> => {
+  const mass = quickstartSettings["point-mass"]
+  return {
+    env: "point-mass",
+    makeEnv: () => pointMass.make(),
+    model: pointMass.groundTruthModel(),
+    planner,
+    horizon: mass.horizon,
+    goalOf: (info) => info.goal as Float64Array,
+    cost: (goals) =>
+      addCosts(
+        goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
+        scaleCost(mass.actionWeight, actionMagnitudeCost())
+      )
+  }
+}
+
 /** The quickstart suite. */
 export const quickstartSuite: Suite = {
   id: "quickstart",
@@ -77,17 +103,7 @@ export const quickstartSuite: Suite = {
     ] as const) {
       yield runPlanningBenchmark(
         {
-          env: "point-mass",
-          makeEnv: () => pointMass.make(),
-          model: pointMass.groundTruthModel(),
-          planner,
-          horizon: mass.horizon,
-          goalOf: (info) => info.goal as Float64Array,
-          cost: (goals) =>
-            addCosts(
-              goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
-              scaleCost(mass.actionWeight, actionMagnitudeCost())
-            ),
+          ...pointMassReaching(planner),
           episodes: context.episodes ?? mass.episodes,
           seed: context.seed,
           details

@@ -21,10 +21,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Env, Info, Planner, WorldModel } from "@telos/core"
 import { Random } from "@telos/core"
-import { envRegistry, pointMass, twoRoomsModel } from "@telos/envs"
+import { envRegistry, twoRoomsModel } from "@telos/envs"
 import {
-  actionMagnitudeCost,
-  addCosts,
   buildLandmarkGraph,
   type Constraint,
   cemPlanner,
@@ -44,15 +42,14 @@ import {
   quadraticFeatureSize,
   quadraticFeatures,
   quadraticPosition,
-  randomShootingPlanner,
-  scaleCost
+  randomShootingPlanner
 } from "@telos/planner"
 import { type Dataset, linearProbe } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
 import type { ObservationKind, TrainingSettings } from "../WorldModelTraining.js"
-import { quickstartSettings } from "./Quickstart.js"
+import { pointMassReaching } from "./Quickstart.js"
 import { trainSuiteModel, worldModelSuitePlans } from "./WorldModelSuite.js"
 
 /** A circular zone the agent must never enter. */
@@ -319,35 +316,42 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
     return { ...row, ...extra }
   }
 
-  function* plannerRows(
+  /**
+   * A Two-Rooms row: `graph` directs subgoals (none: plain distance to the goal); `guarded` runs
+   * the guardrail's seeds and counts violations.
+   */
+  const twoRoomsRow = (
     context: SuiteContext,
     rng: Random,
     planning: PlanningModel,
-    chosen: ReadonlyArray<Planner>
-  ): Generator<TwoRoomsRow> {
-    for (const planner of chosen) {
-      yield runRow(
-        context,
-        rng,
-        {
-          env: "two-rooms",
-          makeEnv: planning.makeEnv,
-          model: planning.model,
-          planner,
-          horizon: settings.horizon,
-          cost: reachCost,
-          goalOf: planning.goalOf,
-          subgoals: landmarkSubgoals(planning.graph, { lookahead: settings.lookahead })
-        },
-        {
-          model: planning.name,
-          landmarks: planning.graph.count,
-          guardrail: "none",
-          transitions: planning.transitions
-        }
-      )
-    }
-  }
+    planner: Planner,
+    memory: { readonly graph: LandmarkGraph | undefined; readonly guardedSeeds?: ReadonlyArray<number> },
+    guardrail: TwoRoomsRowFields["guardrail"] = "none"
+  ): TwoRoomsRow =>
+    runRow(
+      context,
+      rng,
+      {
+        env: "two-rooms",
+        makeEnv: planning.makeEnv,
+        model: planning.model,
+        planner,
+        horizon: settings.horizon,
+        cost: reachCost,
+        goalOf: planning.goalOf,
+        ...(memory.graph === undefined
+          ? {}
+          : { subgoals: landmarkSubgoals(memory.graph, { lookahead: settings.lookahead }) }),
+        ...(memory.guardedSeeds === undefined ? {} : { violates: insideKeepOut, seeds: memory.guardedSeeds })
+      },
+      {
+        model: planning.name,
+        landmarks: memory.graph?.count ?? 0,
+        guardrail,
+        // The data builds the memory; without one, the row uses none.
+        transitions: memory.graph === undefined ? 0 : planning.transitions
+      }
+    )
 
   function* guardrailRows(
     context: SuiteContext,
@@ -362,32 +366,16 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       return !insideAnyZone(x, y, clearance)
     })
     const best = referencePlanner()
-    for (const [planner, graph, guardrail] of [
-      [best, planning.graph, "none"],
-      [
-        constrainedPlanner(best, zoneConstraints(planning.position), { outerIterations: 3 }),
-        guardedGraph,
-        "keep-out (hard)"
-      ]
-    ] as const) {
-      yield runRow(
-        context,
-        rng,
-        {
-          env: "two-rooms",
-          makeEnv: planning.makeEnv,
-          model: planning.model,
-          planner,
-          horizon: settings.horizon,
-          cost: reachCost,
-          goalOf: planning.goalOf,
-          subgoals: landmarkSubgoals(graph, { lookahead: settings.lookahead }),
-          violates: insideKeepOut,
-          seeds
-        },
-        { model: planning.name, landmarks: graph.count, guardrail, transitions: planning.transitions }
-      )
-    }
+    yield twoRoomsRow(context, rng, planning, best, { graph: planning.graph, guardedSeeds: seeds })
+    const constrained = constrainedPlanner(best, zoneConstraints(planning.position), { outerIterations: 3 })
+    yield twoRoomsRow(
+      context,
+      rng,
+      planning,
+      constrained,
+      { graph: guardedGraph, guardedSeeds: seeds },
+      "keep-out (hard)"
+    )
   }
 
   return {
@@ -425,26 +413,13 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       const rng = Random.fromSeed(context.seed)
       const registry = envRegistry
       if (sections.has("point-mass")) {
-        const mass = quickstartSettings["point-mass"]
         for (const planner of planners()) {
-          yield runRow(
-            context,
-            rng,
-            {
-              env: "point-mass",
-              makeEnv: () => pointMass.make(),
-              model: pointMass.groundTruthModel(),
-              planner,
-              horizon: mass.horizon,
-              goalOf: (info) => info.goal as Float64Array,
-              cost: (goals) =>
-                addCosts(
-                  goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
-                  scaleCost(mass.actionWeight, actionMagnitudeCost())
-                )
-            },
-            { model: "ground-truth", landmarks: 0, guardrail: "none", transitions: 0 }
-          )
+          yield runRow(context, rng, pointMassReaching(planner), {
+            model: "ground-truth",
+            landmarks: 0,
+            guardrail: "none",
+            transitions: 0
+          })
         }
       }
       const learned = (["state", "pixels"] as const).filter((kind) => sections.has(kind))
@@ -483,23 +458,11 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
                 position: coordinatePosition()
               }
               if (sections.has("ground-truth")) {
-                yield* plannerRows(context, rng, truth, planners())
+                for (const planner of planners()) {
+                  yield twoRoomsRow(context, rng, truth, planner, { graph: truth.graph })
+                }
                 // Without memory, for comparison: the distance to the goal alone.
-                const plain = referencePlanner()
-                yield runRow(
-                  context,
-                  rng,
-                  {
-                    env: "two-rooms",
-                    makeEnv,
-                    model: truth.model,
-                    planner: plain,
-                    horizon: settings.horizon,
-                    cost: reachCost,
-                    goalOf: truth.goalOf
-                  },
-                  { model: "ground-truth", landmarks: 0, guardrail: "none", transitions: 0 }
-                )
+                yield twoRoomsRow(context, rng, truth, referencePlanner(), { graph: undefined })
               }
               if (sections.has("guardrail")) yield* guardrailRows(context, rng, truth)
             }
@@ -512,7 +475,9 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
                 graph: buildLandmarkGraph(recorded, { landmarks }, rng.split()),
                 ...probePositions(recorded, trained.dataset, context.seed)
               }
-              yield* plannerRows(context, rng, jepa, planners())
+              for (const planner of planners()) {
+                yield twoRoomsRow(context, rng, jepa, planner, { graph: jepa.graph })
+              }
               if (pixels && sections.has("guardrail")) yield* guardrailRows(context, rng, jepa)
             }
           } finally {
