@@ -26,6 +26,34 @@ export class InvalidValueError extends Data.TaggedError("InvalidValueError")<{
   }
 }
 
+/**
+ * A level of a hierarchy is configured inconsistently with the level below it (a stride that is not
+ * a larger multiple of the one below, a macro-action or latent size that does not match). `level`
+ * counts from 0, the primitive level; `field` names the setting, e.g. `levels[2].stride`.
+ *
+ * @example
+ * ```ts
+ * new LevelConfigError({ level: 2, field: "levels[2].stride", expected: "a multiple of level 1's stride 10, above it", received: "15" })
+ * ```
+ */
+export class LevelConfigError extends InvalidValueError {
+  readonly level: number
+
+  constructor(details: {
+    readonly level: number
+    readonly field: string
+    readonly expected: string
+    readonly received: string
+  }) {
+    super({
+      field: details.field,
+      expected: `level ${details.level}: ${details.expected}`,
+      received: details.received
+    })
+    this.level = details.level
+  }
+}
+
 /** A configuration failed to decode; `issues` lists every field at fault with what it expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{
   readonly source: string

@@ -201,7 +201,7 @@ export const runEpisodes = (
         const targets =
           tracker === undefined
             ? undefined
-            : tf.tensor2d(tracker.next(encoded.dataSync() as Float32Array), encoded.shape)
+            : tf.tensor2d(tracker.next(encoded.dataSync() as Float32Array, [...running]), encoded.shape)
         const everyone = active.length === envs.length
         const initialStates = everyone ? encoded : tf.tidy(() => tf.gather(encoded, active))
         // Costs match goals to problems row by row: the goals of the episodes planned for.

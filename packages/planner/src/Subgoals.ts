@@ -13,9 +13,10 @@ import { closestLandmark, distancesTo, type LandmarkGraph, nearestLandmark } fro
 export interface SubgoalTracker {
   /**
    * The latent each episode should aim at now, `[N, D]`, given where each is, `[N, D]` (both
-   * row-major).
+   * row-major), and which episodes are still running (all when absent); the rows of episodes that
+   * have ended are not read by the controller.
    */
-  next(states: Float32Array): Float32Array
+  next(states: Float32Array, running?: ReadonlyArray<boolean>): Float32Array
 }
 
 /** Starts a {@link SubgoalTracker} for a batch of episodes with the given goal latents. */

@@ -106,13 +106,30 @@ interface BatchTensors {
   readonly actions: tf.Tensor3D
 }
 
-/** What the model reads from a dataset: images scaled to [0, 1] for image models, else observations. */
-export const batchTensors = (model: JepaModel, batch: SubsequenceBatch, dataset: Dataset): BatchTensors =>
+/**
+ * The frames of a batch the model reads, time-major `[S * B, ...]`: images scaled to [0, 1] for
+ * image models, else observations. With `every` > 1 only the steps `0, every, 2 * every, ...` are
+ * read (`S = length / every + 1`), e.g. the chunk boundaries a level above predicts.
+ */
+export const batchFrames = (
+  model: JepaModel,
+  batch: SubsequenceBatch,
+  dataset: Dataset,
+  every = 1
+): tf.Tensor =>
   tf.tidy(() => {
     const { batchSize, length } = batch
     const steps = length + 1
+    const kept = Math.floor(length / every) + 1
     const observation = model.config.observation
-    let frames: tf.Tensor
+    const pick = (all: tf.Tensor): tf.Tensor =>
+      every === 1
+        ? all
+        : tf.gather(
+            all,
+            Array.from({ length: kept }, (_, index) => index * every),
+            1
+          )
     if (observation.kind === "image") {
       if (batch.images === undefined || dataset.imageShape === undefined) {
         throw new InvalidValueError({
@@ -122,20 +139,23 @@ export const batchTensors = (model: JepaModel, batch: SubsequenceBatch, dataset:
         })
       }
       const [channels, height, width] = dataset.imageShape
-      frames = tf
-        .tensor(batch.images, [batchSize, steps, channels, height, width], "int32")
+      return pick(tf.tensor(batch.images, [batchSize, steps, channels, height, width], "int32"))
         .toFloat()
         .div(255)
         .transpose([1, 0, 2, 3, 4])
-        .reshape([steps * batchSize, channels, height, width])
-    } else {
-      frames = tf
-        .tensor3d(batch.observations, [batchSize, steps, dataset.observationSize])
-        .transpose([1, 0, 2])
-        .reshape([steps * batchSize, dataset.observationSize])
+        .reshape([kept * batchSize, channels, height, width])
     }
+    return pick(tf.tensor3d(batch.observations, [batchSize, steps, dataset.observationSize]))
+      .transpose([1, 0, 2])
+      .reshape([kept * batchSize, dataset.observationSize])
+  })
+
+/** What the model reads from a dataset: its frames (see {@link batchFrames}) and actions `[T, B, A]`. */
+export const batchTensors = (model: JepaModel, batch: SubsequenceBatch, dataset: Dataset): BatchTensors =>
+  tf.tidy(() => {
+    const frames = batchFrames(model, batch, dataset)
     const actions = tf
-      .tensor3d(batch.actions, [batchSize, length, dataset.actionSize])
+      .tensor3d(batch.actions, [batch.batchSize, batch.length, dataset.actionSize])
       .transpose([1, 0, 2]) as tf.Tensor3D
     return { frames, actions }
   })

@@ -131,6 +131,8 @@ export interface WorldModelSuiteOptions {
   /** The models to train, in order (default state, then pixels). */
   readonly observations?: ReadonlyArray<ObservationKind>
   readonly registry?: EnvRegistry
+  /** The environment to collect in and model (default {@link worldModelSuiteEnv}). */
+  readonly env?: string
 }
 
 const worldModelColumn = (title: string, cell: (row: WorldModelRow) => string): SummaryColumn => ({
@@ -167,7 +169,8 @@ export const trainSuiteModel = async (
   position: { readonly index: number; readonly count: number }
 ): Promise<TrainedSuiteModel> => {
   const registry = options.registry ?? envRegistry
-  const spec = registry.get(worldModelSuiteEnv)
+  const env = options.env ?? worldModelSuiteEnv
+  const spec = registry.get(env)
   const dataDirectory = join(options.directory, "data", observations)
   // Collection is about a tenth of a row's time; the bar gives it that share.
   const report = (label: string, fraction: number) =>
@@ -177,7 +180,7 @@ export const trainSuiteModel = async (
     runCollection(
       {
         kind: "collect",
-        env: worldModelSuiteEnv,
+        env,
         transitions: options.transitions,
         out: dataDirectory,
         observations,
@@ -225,7 +228,7 @@ export const trainSuiteModel = async (
     const last = history[history.length - 1] as EpochSummary
     const optimisationSeconds = history.reduce((total, epoch) => total + epoch.seconds, 0)
     const row: WorldModelRow = {
-      env: worldModelSuiteEnv,
+      env,
       obs: observations,
       seed: context.seed,
       transitions: dataset.counts.transitions,

@@ -1,0 +1,396 @@
+/**
+ * Hierarchical planning. A hierarchy is a list of levels, level 0 acting in the environment's
+ * action space and each level above in its world model's latent macro-action box, `stride`
+ * primitive steps per step. The top level plans towards the goal; the latent it predicts after its
+ * first step becomes the target of the level below, which plans to reach it, and so on down to
+ * level 0, whose plan the agent executes. Each level replans at its own cadence (and whenever the
+ * level above hands it a new target) and warm-starts from its previous plan. Every level has its
+ * own planner and cost, so guardrails apply at every level.
+ *
+ * The levels above 0 act as the control loop's subgoal director (`ControlTask.subgoals`), so a
+ * hierarchy runs through the same `runEpisodes` as a flat planner, and a hierarchy of one level is
+ * the flat planner.
+ *
+ * @module
+ */
+import {
+  type Cost,
+  checkLevelStrides,
+  describeValue,
+  LevelConfigError,
+  type Plan,
+  type Planner,
+  type Random,
+  type WorldModel
+} from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import { goalCost } from "./Cost.js"
+import type { ControlTask } from "./ModelPredictiveControl.js"
+import { selectProblems } from "./StartingPlan.js"
+import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
+
+/** One level of a hierarchy. */
+export interface PlanningLevel {
+  /** The level's world model; its `stride` is the primitive steps per step of this level. */
+  readonly model: WorldModel
+  readonly planner: Planner
+  /** Steps of this level planned ahead. */
+  readonly horizon: number
+  /**
+   * Primitive steps between this level's plans (default: level 0 every step, the levels above once
+   * per step of the level below). A level also replans whenever the level above replans.
+   */
+  readonly replanInterval?: number
+  /**
+   * The cost of a batch of this level's plans given the targets `[N, D]` (the goals for the top
+   * level, the subgoals handed down below it); add a guardrail here to apply it at this level.
+   * Default: the squared distance to the target summed over the predicted steps (`running`).
+   */
+  readonly cost?: (targets: tf.Tensor2D) => Cost
+}
+
+/** What a hierarchical task needs beyond its levels: the control-loop fields that are not per level. */
+export type HierarchyTaskFields = Omit<
+  ControlTask,
+  "model" | "planner" | "horizon" | "cost" | "replanInterval" | "subgoals"
+>
+
+// A running cost: with a terminal one and a horizon longer than the way to the target needs, the
+// first step (the one handed down) is free to wander.
+const defaultCost = (targets: tf.Tensor2D): Cost => goalCost({ goal: targets, mode: "running" })
+
+/**
+ * Checks a hierarchy, level 0 first: at least one level; strides 1, then each a larger multiple of
+ * the one below (the models' `stride`); one latent size throughout; positive integer horizons and
+ * replan intervals. A level at fault is a `LevelConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * checkHierarchy([{ model: primitive, planner, horizon: 16 }, { model: level1, planner: cem, horizon: 8 }])
+ * ```
+ */
+export const checkHierarchy = (levels: ReadonlyArray<PlanningLevel>): void => {
+  if (!Array.isArray(levels) || levels.length === 0) {
+    throw new LevelConfigError({
+      level: 0,
+      field: "levels",
+      expected: "at least one level",
+      received: describeValue(levels)
+    })
+  }
+  checkLevelStrides(
+    levels.map((level) => level.model.stride),
+    (level) => `levels[${level}].model.stride`
+  )
+  const latentSize = (levels[0] as PlanningLevel).model.latentSize
+  levels.forEach((level, index) => {
+    if (level.model.latentSize !== latentSize) {
+      throw new LevelConfigError({
+        level: index,
+        field: `levels[${index}].model.latentSize`,
+        expected: `level 0's latent size ${latentSize} (levels hand latents down)`,
+        received: String(level.model.latentSize)
+      })
+    }
+    for (const field of ["horizon", "replanInterval"] as const) {
+      const value = level[field]
+      if (value === undefined && field === "replanInterval") continue
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+        throw new LevelConfigError({
+          level: index,
+          field: `levels[${index}].${field}`,
+          expected: "a positive integer",
+          received: describeValue(value)
+        })
+      }
+    }
+  })
+}
+
+/** Counts of one hierarchy run, for reports. */
+export interface HierarchyStatistics {
+  /** Plans made by each level above 0 (index 0 is level 1). */
+  readonly plans: ReadonlyArray<number>
+}
+
+/** A director whose counts can be read after a run. */
+export interface HierarchyDirector extends SubgoalDirector {
+  statistics(): HierarchyStatistics
+}
+
+interface LevelState {
+  previous: Plan | undefined
+  /** The previous plan's row of each episode (-1: not in it). */
+  readonly planRow: Int32Array
+  /** Primitive steps since each episode's last plan at this level. */
+  readonly since: Int32Array
+  /** The target this level hands down, `[N, D]`. */
+  readonly subgoals: Float32Array
+}
+
+/**
+ * The levels above 0 as a subgoal director: before each plan of level 0, every level that is due
+ * replans (top first) for the episodes still running, and level 1's predicted first step becomes
+ * level 0's target. `primitiveStepsPerCall` is level 0's replan interval (the primitive steps
+ * between two calls).
+ *
+ * @example
+ * ```ts
+ * const director = hierarchySubgoals([level1, level2], 1, rng)
+ * ```
+ */
+export const hierarchySubgoals = (
+  upperLevels: ReadonlyArray<PlanningLevel>,
+  primitiveStepsPerCall: number,
+  rng: Random,
+  memory?: SubgoalDirector
+): HierarchyDirector => {
+  const plans = upperLevels.map(() => 0)
+  return {
+    name: `hierarchy of ${upperLevels.length + 1} levels${memory === undefined ? "" : ` under ${memory.name}`}`,
+    statistics: () => ({ plans: [...plans] }),
+    start: (goals) => {
+      let states: Array<LevelState> | undefined
+      let calls = 0
+      const memoryTracker = memory?.start(goals)
+      let topTargets = goals
+      const tracker: SubgoalTracker = {
+        next: (latents, running) => {
+          const latentSize = (upperLevels[0] as PlanningLevel).model.latentSize
+          const count = latents.length / latentSize
+          const levels =
+            states ??
+            upperLevels.map(() => ({
+              previous: undefined,
+              planRow: new Int32Array(count).fill(-1),
+              since: new Int32Array(count),
+              subgoals: new Float32Array(count * latentSize)
+            }))
+          states = levels
+          const active = Array.from({ length: count }, (_, index) => index).filter(
+            (index) => running?.[index] ?? true
+          )
+          const elapsed = calls === 0 ? 0 : primitiveStepsPerCall
+          calls++
+          let aboveReplanned = false
+          if (memoryTracker !== undefined) {
+            // The memory's targets move on as the agent passes landmarks: a new one is a new task for the top level.
+            const next = memoryTracker.next(latents, running)
+            const size = (upperLevels[0] as PlanningLevel).model.latentSize
+            aboveReplanned = active.some((episode) => {
+              for (let index = episode * size; index < episode * size + size; index++) {
+                if (next[index] !== topTargets[index]) return true
+              }
+              return false
+            })
+            topTargets = next
+          }
+          for (let index = upperLevels.length - 1; index >= 0; index--) {
+            const level = upperLevels[index] as PlanningLevel
+            const state = levels[index] as LevelState
+            for (const episode of active) state.since[episode] = (state.since[episode] as number) + elapsed
+            const interval =
+              level.replanInterval ??
+              (index === 0 ? 1 : (upperLevels[index - 1] as PlanningLevel).model.stride)
+            const due =
+              aboveReplanned ||
+              state.previous === undefined ||
+              active.some(
+                (episode) =>
+                  (state.planRow[episode] as number) < 0 || (state.since[episode] as number) >= interval
+              )
+            if (!due || active.length === 0) continue
+            const targets =
+              index === upperLevels.length - 1 ? topTargets : (levels[index + 1] as LevelState).subgoals
+            planLevel(level, state, latents, targets, active, rng)
+            plans[index] = (plans[index] as number) + 1
+            aboveReplanned = true
+          }
+          return Float32Array.from((levels[0] as LevelState).subgoals)
+        }
+      }
+      return tracker
+    }
+  }
+}
+
+const rowsOf = (values: Float32Array, rows: ReadonlyArray<number>, width: number): Float32Array => {
+  const picked = new Float32Array(rows.length * width)
+  rows.forEach((row, index) => picked.set(values.subarray(row * width, row * width + width), index * width))
+  return picked
+}
+
+/**
+ * The level's own target is handed down unchanged when its plan's first step already ends at it:
+ * closer to it than a quarter of the step's length. A predicted latent is only as exact as the
+ * search that chose it, and the last stretch to a goal needs the goal itself.
+ */
+const reachRatio = 0.25
+
+const squaredDistance = (a: Float32Array, b: Float32Array): number => {
+  let sum = 0
+  for (let index = 0; index < a.length; index++) sum += ((a[index] as number) - (b[index] as number)) ** 2
+  return sum
+}
+
+const withinReach = (state: Float32Array, firstStep: Float32Array, target: Float32Array): boolean =>
+  squaredDistance(firstStep, target) <= reachRatio ** 2 * squaredDistance(state, firstStep)
+
+/**
+ * Plans one level for the active episodes and stores the state each plan predicts after its first
+ * step as the target for the level below. The previous plan warm-starts it: shifted by one step
+ * once a whole step of this level has passed, as it is before.
+ */
+const planLevel = (
+  level: PlanningLevel,
+  state: LevelState,
+  latents: Float32Array,
+  targets: Float32Array,
+  active: ReadonlyArray<number>,
+  rng: Random
+): void => {
+  const latentSize = level.model.latentSize
+  const stride = level.model.stride
+  const previous = state.previous
+  const reusable =
+    previous !== undefined && active.every((episode) => (state.planRow[episode] as number) >= 0)
+  const startingPlan = reusable
+    ? selectProblems(
+        previous,
+        active.map((episode) => state.planRow[episode] as number)
+      )
+    : undefined
+  const shift =
+    startingPlan !== undefined && active.every((episode) => (state.since[episode] as number) >= stride)
+  const initialStates = tf.tensor2d(rowsOf(latents, active, latentSize), [active.length, latentSize])
+  const targetTensor = tf.tensor2d(rowsOf(targets, active, latentSize), [active.length, latentSize])
+  let plan: Plan
+  try {
+    const cost = (level.cost ?? defaultCost)(targetTensor)
+    plan = level.planner.plan(
+      {
+        model: level.model,
+        initialStates,
+        cost,
+        horizon: level.horizon,
+        ...(startingPlan === undefined
+          ? {}
+          : shift
+            ? { warmStart: startingPlan }
+            : { initialGuess: startingPlan })
+      },
+      rng
+    )
+  } finally {
+    tf.dispose([initialStates, targetTensor])
+  }
+  state.previous = plan
+  state.planRow.fill(-1)
+  active.forEach((episode, row) => {
+    state.planRow[episode] = row
+    state.since[episode] = 0
+    const start = row * (plan.horizon + 1) * latentSize
+    const first = plan.predictedStates.subarray(start + latentSize, start + 2 * latentSize)
+    const target = targets.subarray(episode * latentSize, episode * latentSize + latentSize)
+    state.subgoals.set(
+      withinReach(latents.subarray(episode * latentSize, episode * latentSize + latentSize), first, target)
+        ? target
+        : first,
+      episode * latentSize
+    )
+  })
+}
+
+/** Options of {@link hierarchicalTask}. */
+export interface HierarchyOptions {
+  /**
+   * A director above the top level, e.g. `landmarkSubgoals` over a memory of recorded latents: the
+   * top level then plans towards its targets (landmarks along a recorded route) instead of straight
+   * towards the goal.
+   */
+  readonly memory?: SubgoalDirector
+}
+
+/**
+ * A control task that plans with a hierarchy, level 0 first: level 0 is the task's model, planner,
+ * horizon, cost and replan interval; the levels above direct its targets. With one level it is
+ * exactly the flat task (same model, planner, cost, horizon; no director).
+ *
+ * @example
+ * ```ts
+ * const { task, director } = hierarchicalTask(
+ *   [{ model: primitive, planner: gradientPlanner(), horizon: 16 }, { model: level1, planner: cemPlanner(), horizon: 8 }],
+ *   { goalOf: (info) => info.goalImage as Float32Array },
+ *   Random.fromSeed(0)
+ * )
+ * runEpisodes(envs, seeds, task, Random.fromSeed(1))
+ * ```
+ */
+export const hierarchicalTask = (
+  levels: ReadonlyArray<PlanningLevel>,
+  fields: HierarchyTaskFields,
+  rng: Random,
+  options: HierarchyOptions = {}
+): { readonly task: ControlTask; readonly director: SubgoalDirector | undefined } => {
+  checkHierarchy(levels)
+  const bottom = levels[0] as PlanningLevel
+  const bottomCost = bottom.cost ?? defaultCost
+  const base: ControlTask = {
+    ...fields,
+    model: bottom.model,
+    planner: bottom.planner,
+    horizon: bottom.horizon,
+    ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
+    cost: (targets) => {
+      if (targets === undefined) {
+        throw new LevelConfigError({
+          level: 0,
+          field: "goalOf",
+          expected: "a task with goals",
+          received: "no goals"
+        })
+      }
+      return bottomCost(targets)
+    }
+  }
+  if (levels.length === 1) {
+    return options.memory === undefined
+      ? { task: base, director: undefined }
+      : { task: { ...base, subgoals: options.memory }, director: options.memory }
+  }
+  const director = hierarchySubgoals(levels.slice(1), bottom.replanInterval ?? 1, rng, options.memory)
+  return { task: { ...base, subgoals: director }, director }
+}
+
+/** A world model that counts its predictions (rows passed to `step`), forward passes only. */
+export interface CountingWorldModel {
+  readonly model: WorldModel
+  /** Predictions made so far. */
+  evaluations(): number
+}
+
+/**
+ * Wraps a world model to count its predictions, so planners can be compared at equal compute: a
+ * gradient iteration counts its forward rollout (its backward pass costs about twice that again).
+ *
+ * @example
+ * ```ts
+ * const counted = countingWorldModel(model)
+ * runEpisodes(envs, seeds, { ...task, model: counted.model }, rng)
+ * counted.evaluations() / totalSteps // predictions per environment step
+ * ```
+ */
+export const countingWorldModel = (model: WorldModel): CountingWorldModel => {
+  let evaluations = 0
+  return {
+    model: {
+      ...model,
+      encode: (observations) => model.encode(observations),
+      step: (states, actions, latentVariable) => {
+        evaluations += states.shape[0]
+        return model.step(states, actions, latentVariable)
+      }
+    },
+    evaluations: () => evaluations
+  }
+}

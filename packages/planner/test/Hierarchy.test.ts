@@ -1,0 +1,202 @@
+import { Box, LevelConfigError, Random, type WorldModel } from "@telos/core"
+import {
+  addCosts,
+  cemPlanner,
+  checkHierarchy,
+  coordinatePosition,
+  countingWorldModel,
+  goalCost,
+  gradientPlanner,
+  hierarchicalTask,
+  hierarchySubgoals,
+  keepOutZone,
+  type PlanningLevel,
+  penaltyCost,
+  runEpisodes,
+  type SubgoalDirector
+} from "@telos/planner"
+import * as tf from "@tensorflow/tfjs"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { shiftEnv, shiftModel } from "./fixtures.js"
+
+/**
+ * The shift world seen `stride` primitive steps at a time: a macro-action `m` in [-1, 1]^2 stands
+ * for `stride` primitive actions equal to `m`, so the level moves `0.1 * stride * m`.
+ */
+const macroModel = (stride: number): WorldModel => ({
+  ...shiftModel(2, 1, 0.1 * stride),
+  name: `shift x${stride}`,
+  stride
+})
+
+const goalOf = (info: Readonly<Record<string, unknown>>) => info.goal as Float64Array
+
+const primitive = (): PlanningLevel => ({
+  model: shiftModel(2),
+  planner: gradientPlanner({ iterations: 10, restarts: 2, learningRate: 0.3 }),
+  horizon: 8,
+  cost: (targets) => goalCost({ goal: targets, mode: "running" })
+})
+
+const upper = (stride: number, horizon = 4): PlanningLevel => ({
+  model: macroModel(stride),
+  planner: cemPlanner({ samples: 64, iterations: 4 }),
+  horizon
+})
+
+describe("hierarchicalTask", () => {
+  it("with one level is exactly the flat planner", () => {
+    const level = primitive()
+    const flat = runEpisodes(
+      [shiftEnv(2), shiftEnv(2)],
+      [3, 4],
+      {
+        model: level.model,
+        planner: level.planner,
+        horizon: level.horizon,
+        goalOf,
+        cost: (goals) => goalCost({ goal: goals as tf.Tensor2D, mode: "running" })
+      },
+      Random.fromSeed(7)
+    )
+    const { task, director } = hierarchicalTask([level], { goalOf }, Random.fromSeed(1))
+    expect(director).toBeUndefined()
+    const single = runEpisodes([shiftEnv(2), shiftEnv(2)], [3, 4], task, Random.fromSeed(7))
+    expect(single.episodes).toEqual(flat.episodes)
+    expect(single.planningTraces).toEqual(flat.planningTraces)
+  })
+
+  it("reaches goals through two and three levels, leaving the tensor count where it was", () => {
+    for (const levels of [
+      [primitive(), upper(5)],
+      [primitive(), upper(5), upper(20, 3)]
+    ]) {
+      const { task } = hierarchicalTask(levels, { goalOf }, Random.fromSeed(1))
+      const before = tf.memory().numTensors
+      const run = runEpisodes([shiftEnv(2), shiftEnv(2), shiftEnv(2)], [1, 2, 3], task, Random.fromSeed(0))
+      expect(tf.memory().numTensors).toBe(before)
+      expect(run.episodes.map((episode) => episode.success)).toEqual([true, true, true])
+    }
+  })
+
+  it("replans each level at its own cadence", () => {
+    const levels = [primitive(), { ...upper(5), replanInterval: 5 }, { ...upper(20, 3), replanInterval: 20 }]
+    const { task, director } = hierarchicalTask(levels, { goalOf }, Random.fromSeed(1))
+    const run = runEpisodes(
+      [shiftEnv(2, 0.01, 41)],
+      [9],
+      { ...task, isSuccess: () => false },
+      Random.fromSeed(0)
+    )
+    const steps = run.episodes[0]?.steps ?? 0
+    const plans = (director as ReturnType<typeof hierarchySubgoals>).statistics().plans
+    expect(plans[1]).toBe(Math.ceil(steps / 20))
+    // Level 1 replans every 5 steps, and also whenever level 2 has handed it a new target.
+    expect(plans[0]).toBeGreaterThanOrEqual(Math.ceil(steps / 5))
+    expect(plans[0]).toBeLessThanOrEqual(Math.ceil(steps / 5) + Math.ceil(steps / 20))
+  })
+
+  it("plans towards a memory's targets above the top level", () => {
+    const memory: SubgoalDirector = {
+      name: "fixed",
+      start: (goals) => ({ next: () => Float32Array.from(goals, (_, index) => (index % 2 === 0 ? -2 : 0)) })
+    }
+    const director = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), memory)
+    const subgoal = director.start(Float32Array.from([2, 0])).next(Float32Array.from([0, 0]))
+    // The memory says "go left" although the goal lies right: the subgoal follows the memory.
+    expect(subgoal[0]).toBeLessThan(-0.3)
+  })
+
+  it("applies a guardrail at an upper level: its subgoals keep out of the zone", () => {
+    const zone = keepOutZone({ center: [0.4, 0], radius: 0.3, position: coordinatePosition() })
+    const guarded: PlanningLevel = {
+      ...upper(5, 6),
+      planner: cemPlanner({ samples: 128, iterations: 6 }),
+      cost: (targets) => addCosts(goalCost({ goal: targets, mode: "running" }), penaltyCost(zone, 100))
+    }
+    // Following the subgoals from (0, 0) towards (1.2, 0): the straight way runs through the zone.
+    const closestApproach = (level: PlanningLevel): number => {
+      const tracker = hierarchySubgoals([level], 1, Random.fromSeed(0)).start(Float32Array.from([1.2, 0]))
+      let position: Float32Array = Float32Array.from([0, 0])
+      let closest = Number.POSITIVE_INFINITY
+      for (let step = 0; step < 6; step++) {
+        position = tracker.next(position)
+        closest = Math.min(closest, Math.hypot((position[0] as number) - 0.4, position[1] as number))
+      }
+      return closest
+    }
+    expect(
+      closestApproach({ ...guarded, cost: (targets) => goalCost({ goal: targets, mode: "running" }) })
+    ).toBeLessThan(0.25)
+    expect(closestApproach(guarded)).toBeGreaterThan(0.25)
+  })
+})
+
+describe("subgoals handed down", () => {
+  it("are latents the level below reaches within a step of the level above: its planning cost falls", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.float({ min: -1, max: 1, noNaN: true }), fc.float({ min: -1, max: 1, noNaN: true })),
+        fc.tuple(fc.float({ min: -3, max: 3, noNaN: true }), fc.float({ min: -3, max: 3, noNaN: true })),
+        (start, goal) => {
+          const tracker = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0)).start(Float32Array.from(goal))
+          const subgoal = tracker.next(Float32Array.from(start))
+          const initialStates = tf.tensor2d([start])
+          const target = tf.tensor2d([Array.from(subgoal)])
+          try {
+            const plan = gradientPlanner({ iterations: 40, restarts: 2, learningRate: 0.3 }).plan(
+              { model: shiftModel(2), initialStates, cost: goalCost({ goal: target }), horizon: 5 },
+              Random.fromSeed(1)
+            )
+            expect(plan.cost[0]).toBeLessThanOrEqual(plan.initialCost[0] as number)
+            expect(plan.cost[0]).toBeLessThan(1e-3)
+          } finally {
+            tf.dispose([initialStates, target])
+          }
+        }
+      ),
+      { numRuns: 12 }
+    )
+  })
+})
+
+describe("checkHierarchy", () => {
+  const error = (levels: ReadonlyArray<PlanningLevel>): LevelConfigError => {
+    try {
+      checkHierarchy(levels)
+    } catch (caught) {
+      return caught as LevelConfigError
+    }
+    throw new Error("accepted")
+  }
+
+  it("rejects inconsistent strides and latent sizes, naming the level", () => {
+    const strides = error([primitive(), upper(10), upper(15)])
+    expect(strides).toBeInstanceOf(LevelConfigError)
+    expect([strides.level, strides.field]).toEqual([2, "levels[2].model.stride"])
+    const bottom = error([upper(5)])
+    expect(bottom.level).toBe(0)
+    const latent = error([primitive(), { ...upper(5), model: { ...macroModel(5), latentSize: 3 } }])
+    expect([latent.level, latent.field]).toEqual([1, "levels[1].model.latentSize"])
+    const horizon = error([primitive(), { ...upper(5), horizon: 0 }])
+    expect(horizon.field).toBe("levels[1].horizon")
+    expect(error([]).field).toBe("levels")
+  })
+})
+
+describe("countingWorldModel", () => {
+  it("counts the predictions a planner makes", () => {
+    const counted = countingWorldModel(shiftModel(2))
+    const initialStates = tf.tensor2d([[0, 0]])
+    gradientPlanner({ iterations: 3, restarts: 2 }).plan(
+      { model: counted.model, initialStates, cost: goalCost({ goal: [[1, 1]] }), horizon: 4 },
+      Random.fromSeed(0)
+    )
+    initialStates.dispose()
+    // Two restarts over four steps: the first scoring, three gradient iterations and the final
+    // scoring (5 x 8), then the chosen plan's read-out (one problem over four steps).
+    expect(counted.evaluations()).toBe(5 * 8 + 4)
+    expect(new Box({ low: -1, high: 1, shape: [2] }).size).toBe(counted.model.actionSpace.size)
+  })
+})
