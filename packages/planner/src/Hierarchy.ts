@@ -216,7 +216,9 @@ export const hierarchySubgoals = (
 
 const rowsOf = (values: Float32Array, rows: ReadonlyArray<number>, width: number): Float32Array => {
   const picked = new Float32Array(rows.length * width)
-  rows.forEach((row, index) => picked.set(values.subarray(row * width, row * width + width), index * width))
+  rows.forEach((row, index) => {
+    picked.set(values.subarray(row * width, row * width + width), index * width)
+  })
   return picked
 }
 

@@ -111,7 +111,9 @@ const requireWidths = (value: ReadonlyArray<number> | undefined, level: number, 
       received: describeValue(value)
     })
   }
-  value.forEach((width, index) => requireSize(width, level, `${field}[${index}]`))
+  value.forEach((width, index) => {
+    requireSize(width, level, `${field}[${index}]`)
+  })
 }
 
 const checkActionBox = (config: LevelStackConfig): void => {
