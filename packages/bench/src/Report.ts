@@ -51,6 +51,33 @@ const formatValue = (value: unknown): string =>
     ? value
     : JSON.stringify(value, (_key, item) => (typeof item === "number" ? Number(item.toPrecision(6)) : item))
 
+/** A picture a row refers to: a file in the run directory (e.g. an SVG) and what it shows. */
+export interface RowFigure {
+  /** Relative to the run directory (where the reports are). */
+  readonly path: string
+  readonly caption: string
+}
+
+/**
+ * The figures of a row (its `figures` field), or none; entries that are not `{ path, caption }`
+ * strings are skipped.
+ *
+ * @example
+ * ```ts
+ * rowFigures({ figures: [{ path: "figures/medium.svg", caption: "maze-medium, seed 0" }] }).length // 1
+ * ```
+ */
+export const rowFigures = (row: SuiteRow): ReadonlyArray<RowFigure> =>
+  Array.isArray(row.figures)
+    ? (row.figures as ReadonlyArray<unknown>).filter(
+        (figure): figure is RowFigure =>
+          typeof figure === "object" &&
+          figure !== null &&
+          typeof (figure as RowFigure).path === "string" &&
+          typeof (figure as RowFigure).caption === "string"
+      )
+    : []
+
 /** `report.md`. */
 export const renderMarkdown = (
   results: SuiteResults,
@@ -67,6 +94,9 @@ export const renderMarkdown = (
   const protocol = Object.entries(results.protocol).map(
     ([key, value]) => `- **${key}**: ${formatValue(value)}`
   )
+  const figures = results.rows.flatMap((row) =>
+    rowFigures(row).map((figure) => `![${figure.caption}](${figure.path})`)
+  )
   return [
     `# telos bench: ${results.suite}`,
     "",
@@ -79,6 +109,7 @@ export const renderMarkdown = (
     rule,
     ...lines,
     ...(checks.length === 0 ? [] : ["", "## Targets", "", ...checks]),
+    ...(figures.length === 0 ? [] : ["", "## Figures", "", ...figures]),
     "",
     "## Protocol",
     "",
@@ -143,6 +174,14 @@ export const renderHtml = (
         : `<figure>${chart}<figcaption>${escapeHtml(String(row.env))}: mean planned cost per step</figcaption></figure>`
     })
     .join("\n")
+  const figures = results.rows
+    .flatMap((row) =>
+      rowFigures(row).map(
+        (figure) =>
+          `<figure><img src="${escapeHtml(figure.path)}" alt="${escapeHtml(figure.caption)}"><figcaption>${escapeHtml(figure.caption)}</figcaption></figure>`
+      )
+    )
+    .join("\n")
   const protocol = Object.entries(results.protocol)
     .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(formatValue(value))}</dd>`)
     .join("\n")
@@ -169,6 +208,7 @@ ${body}
 </tbody></table>
 ${checks === "" ? "" : `<h2>Targets</h2><ul>${checks}</ul>`}
 ${charts === "" ? "" : `<h2>Planned cost</h2>${charts}`}
+${figures === "" ? "" : `<h2>Figures</h2>${figures}`}
 <h2>Protocol</h2>
 <dl>${protocol}</dl>
 </body>

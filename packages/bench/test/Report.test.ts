@@ -3,6 +3,7 @@ import {
   plannedCostChart,
   renderHtml,
   renderMarkdown,
+  rowFigures,
   type SuiteResults,
   serializeResults,
   summaryColumns,
@@ -266,5 +267,33 @@ describe("renderMarkdown cells", () => {
     const row = markdown.split("\n").find((line) => line.includes("left"))
     expect(row).toContain("left\\|right")
     expect(row?.split(/(?<!\\)\|/).length).toBe(10)
+  })
+})
+
+describe("row figures", () => {
+  const results = makeResults({
+    rows: [
+      makeRow({
+        env: "maze-medium",
+        figures: [{ path: "figures/medium.svg", caption: "maze-medium <2 levels>" }]
+      }),
+      makeRow({ env: "plain", figures: [{ path: 3 }, "nothing"] })
+    ]
+  })
+
+  it("are listed as images in the Markdown report and as figures in the HTML one, malformed ones skipped", () => {
+    const markdown = renderMarkdown(results)
+    expect(markdown).toContain("## Figures")
+    expect(markdown).toContain("![maze-medium <2 levels>](figures/medium.svg)")
+    expect(markdown.match(/!\[/g)).toHaveLength(1)
+    const html = renderHtml(results)
+    expect(html).toContain('<img src="figures/medium.svg" alt="maze-medium &#60;2 levels&#62;">')
+    expect(rowFigures(results.rows[1] ?? {})).toEqual([])
+  })
+
+  it("leave the reports without a figures section when no row has any", () => {
+    const plain = makeResults({ rows: [makeRow({ env: "alpha" })] })
+    expect(renderMarkdown(plain)).not.toContain("## Figures")
+    expect(renderHtml(plain)).not.toContain("<h2>Figures</h2>")
   })
 })

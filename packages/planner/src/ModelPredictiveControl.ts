@@ -73,6 +73,8 @@ export interface ControlRun {
 export interface ControlOptions {
   /** Called after every step of the batch: steps taken so far, episodes still running. */
   readonly onStep?: (step: number, running: number) => void
+  /** Called after each episode's step with the environment's info (e.g. to record trajectories). */
+  readonly onTransition?: (episode: number, info: Info) => void
 }
 
 /**
@@ -247,6 +249,7 @@ export const runEpisodes = (
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1
         if (task.violates?.(outcome.info) === true) violations[index] = (violations[index] as number) + 1
+        options.onTransition?.(index, outcome.info)
         plannedCosts[index]?.push((previous as Plan).cost[row] as number)
         if (outcome.terminated || outcome.truncated) {
           running[index] = false

@@ -23,9 +23,15 @@ describe("runEpisodes", () => {
   it("reaches the goal in every episode, replanning every step", () => {
     const envs = [shiftEnv(2), shiftEnv(2), shiftEnv(2)]
     const steps: Array<number> = []
+    const transitions = [0, 0, 0]
     const run = runEpisodes(envs, [1, 2, 3], task(), Random.fromSeed(0), {
-      onStep: (step) => steps.push(step)
+      onStep: (step) => steps.push(step),
+      onTransition: (episode, info) => {
+        expect(info.goal).toBeDefined()
+        transitions[episode] = (transitions[episode] as number) + 1
+      }
     })
+    expect(transitions).toEqual(run.episodes.map((episode) => episode.steps))
     expect(run.episodes.map((episode) => episode.success)).toEqual([true, true, true])
     expect(run.planCalls).toBe(Math.max(...run.episodes.map((episode) => episode.steps)))
     expect(steps.at(-1)).toBe(run.planCalls)
