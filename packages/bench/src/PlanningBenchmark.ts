@@ -27,6 +27,12 @@ export interface PlanningBenchmark {
   /** The episodes' seeds, when not `seed, seed + 1, ...` (e.g. only seeds whose start suits a guardrail). */
   readonly seeds?: ReadonlyArray<number>
   readonly seed: number
+  /** Levels of the planning hierarchy the task stands for (default 1: flat). */
+  readonly levels?: number
+  /** Environment steps between plans (see `ControlTask.replanInterval`). */
+  readonly replanInterval?: number
+  /** Called after each episode's step with its info (see `ControlOptions.onTransition`). */
+  readonly onTransition?: (episode: number, info: Info) => void
   /** Extra fields for the row (the planner's settings, say). */
   readonly details?: Readonly<Record<string, unknown>>
 }
@@ -58,9 +64,13 @@ export const runPlanningBenchmark = (
     ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
     ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
     ...(benchmark.subgoals === undefined ? {} : { subgoals: benchmark.subgoals }),
-    ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates })
+    ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates }),
+    ...(benchmark.replanInterval === undefined ? {} : { replanInterval: benchmark.replanInterval })
   }
-  const run = runEpisodes(envs, seeds, task, rng, { onStep })
+  const run = runEpisodes(envs, seeds, task, rng, {
+    onStep,
+    ...(benchmark.onTransition === undefined ? {} : { onTransition: benchmark.onTransition })
+  })
   const returns = run.episodes.map((episode) => episode.totalReward)
   const longest = Math.max(...run.episodes.map((episode) => episode.plannedCosts.length))
   const meanPlannedCost = Array.from({ length: longest }, (_, step) =>
@@ -73,7 +83,7 @@ export const runPlanningBenchmark = (
   return {
     env: benchmark.env,
     planner: benchmark.planner.name,
-    levels: 1,
+    levels: benchmark.levels ?? 1,
     seed: benchmark.seed,
     episodes: benchmark.episodes,
     successRate: mean(run.episodes.map((episode) => (episode.success ? 1 : 0))),

@@ -7,6 +7,7 @@ import { UnknownNameError } from "@telos/core"
 import type { Suite } from "./Suite.js"
 import { envThroughputSuite } from "./suites/EnvThroughput.js"
 import { latentVariableSuite } from "./suites/LatentVariableSuite.js"
+import { mazeHierarchySuite } from "./suites/MazeHierarchySuite.js"
 import { perfSuite } from "./suites/Perf.js"
 import { quickstartSuite } from "./suites/Quickstart.js"
 import { soakSuite } from "./suites/Soak.js"
@@ -21,7 +22,8 @@ export const suites: ReadonlyArray<Suite> = [
   soakSuite,
   worldModelSuite,
   latentVariableSuite,
-  twoRoomsSuite
+  twoRoomsSuite,
+  mazeHierarchySuite
 ]
 
 /** The suite called `id`, or an error listing the known ones. */

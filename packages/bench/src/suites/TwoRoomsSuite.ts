@@ -39,16 +39,13 @@ import {
   mppiPlanner,
   type PositionReader,
   pldmMppi,
-  quadraticFeatureSize,
-  quadraticFeatures,
-  quadraticPosition,
   randomShootingPlanner
 } from "@telos/planner"
-import { type Dataset, linearProbe } from "@telos/worldmodel"
-import * as tf from "@tensorflow/tfjs"
+import type * as tf from "@tensorflow/tfjs"
 import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
 import type { ObservationKind, TrainingSettings } from "../WorldModelTraining.js"
+import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
 import { pointMassReaching } from "./Quickstart.js"
 import { trainSuiteModel, worldModelSuitePlans } from "./WorldModelSuite.js"
 
@@ -145,36 +142,6 @@ const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
 const reachCost = (targets: tf.Tensor2D | undefined) =>
   goalCost({ goal: requireGoals(targets), mode: "running" })
 
-/** The latents of every recorded step, episode by episode, as a model encodes them. */
-const recordedLatents = (model: WorldModel, dataset: Dataset, pixels: boolean): LatentTrajectories => {
-  const steps = dataset.observations.length / dataset.observationSize
-  const latents = new Float32Array(steps * model.latentSize)
-  const batch = 500
-  for (let start = 0; start < steps; start += batch) {
-    const count = Math.min(batch, steps - start)
-    const encoded = tf.tidy(() => {
-      if (pixels && dataset.images !== undefined && dataset.imageShape !== undefined) {
-        const [channels, height, width] = dataset.imageShape
-        const size = channels * height * width
-        const images = dataset.images.subarray(start * size, (start + count) * size)
-        return model.encode(tf.tensor(images, [count, channels, height, width], "int32").toFloat().div(255))
-      }
-      const rows = dataset.observations.subarray(
-        start * dataset.observationSize,
-        (start + count) * dataset.observationSize
-      )
-      return model.encode(tf.tensor2d(rows, [count, dataset.observationSize]))
-    })
-    latents.set(encoded.dataSync(), start * model.latentSize)
-    encoded.dispose()
-  }
-  return {
-    latentSize: model.latentSize,
-    latents,
-    episodeLengths: Array.from(dataset.episodeLengths, (transitions) => transitions + 1)
-  }
-}
-
 const insideAnyZone = (x: number, y: number, extra: number): boolean =>
   twoRoomsSuiteSettings.keepOut.zones.some(
     (zone) => Math.hypot(x - zone.center[0], y - zone.center[1]) < zone.radius + extra
@@ -219,48 +186,10 @@ interface PlanningModel {
   readonly makeEnv: () => Env
   readonly goalOf: (info: Info) => ArrayLike<number>
   readonly graph: LandmarkGraph
-  /** Reads positions `[x, y]` from host latents (for pruning the memory). */
-  readonly positionOf: (latent: Float32Array) => readonly [number, number]
-  /** The same on the backend, for the guardrail. */
-  readonly position: PositionReader
+  /** Reads positions from latents: on the host for pruning the memory, on the backend for the guardrail. */
+  readonly positionOf: PositionProbe["positionOf"]
+  readonly position: PositionProbe["position"]
   readonly transitions: number
-}
-
-/**
- * A quadratic probe from a model's recorded latents to the recorded positions. A linear one was off
- * by up to 6.7 px near the zones from pixels (median 2.7), too much for any sensible margin; the
- * quadratic one by at most 2.5 px there.
- */
-const probePositions = (
-  trajectories: LatentTrajectories,
-  dataset: Dataset,
-  seed: number
-): Pick<PlanningModel, "positionOf" | "position"> => {
-  const size = trajectories.latentSize
-  const width = quadraticFeatureSize(size)
-  const probe = linearProbe({
-    inputs: quadraticFeatures(trajectories.latents, size),
-    inputSize: width,
-    targets: dataset.observations,
-    targetSize: 2,
-    count: trajectories.latents.length / size,
-    ridge: 1e-3,
-    rng: Random.fromSeed(seed)
-  })
-  return {
-    positionOf: (latent) => {
-      const features = quadraticFeatures(latent, size)
-      const coordinate = (axis: number) => {
-        let value = probe.bias[axis] as number
-        for (let index = 0; index < width; index++) {
-          value += (features[index] as number) * (probe.weights[index * 2 + axis] as number)
-        }
-        return value
-      }
-      return [coordinate(0), coordinate(1)]
-    },
-    position: quadraticPosition(probe.weights, probe.bias, size)
-  }
 }
 
 const twoRoomsGoal = (pixels: boolean) => (info: Info) =>

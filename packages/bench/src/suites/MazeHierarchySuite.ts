@@ -1,0 +1,591 @@
+/**
+ * The `maze-hier` suite: on each built-in maze, learned from 64x64 pixels, flat planning against
+ * 2-level and 3-level hierarchies at equal planning compute. Per maze: random-walk data, a JEPA
+ * (the primitive level), level models with latent macro-actions over it (strides 10 and 40, 8-dim
+ * macro-actions, as HWM), and a landmark memory of the recorded latents. Each hierarchy is run
+ * without and with the memory above its top level; the flat gradient planner gets as many
+ * restarts as it takes to make as many world-model predictions per step as the 2-level hierarchy.
+ * The report draws sample episodes with the subgoals handed to the primitive level on the map.
+ *
+ * @module
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Info, Random, type WorldModel, writeFileAtomic } from "@telos/core"
+import {
+  type LayoutPoint,
+  layoutSvg,
+  type MazeLayoutName,
+  makeMaze,
+  mazeLayouts,
+  prepareMaze
+} from "@telos/envs"
+import {
+  buildLandmarkGraph,
+  cemPlanner,
+  countingWorldModel,
+  goalCost,
+  gradientPlanner,
+  hierarchicalTask,
+  type LandmarkGraph,
+  landmarkSubgoals,
+  type PlanningLevel,
+  type SubgoalDirector
+} from "@telos/planner"
+import {
+  createJepa,
+  createLevelStack,
+  createTrainer,
+  type Dataset,
+  evaluateLevels,
+  type JepaModel,
+  type LevelEvaluation,
+  type LevelStack,
+  trainLevels
+} from "@telos/worldmodel"
+import type * as tf from "@tensorflow/tfjs"
+import { Effect } from "effect"
+import { runPlanningBenchmark } from "../PlanningBenchmark.js"
+import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
+import { worldModelConfig } from "../WorldModelTraining.js"
+import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
+import { trainSuiteModel } from "./WorldModelSuite.js"
+
+/**
+ * The suite's protocol in numbers.
+ *
+ * @example
+ * ```ts
+ * mazeHierarchySettings.levels.map((level) => level.stride) // [10, 40]
+ * ```
+ */
+export const mazeHierarchySettings = {
+  mazes: ["u", "four-rooms", "medium", "large"] as ReadonlyArray<MazeLayoutName>,
+  transitions: 30_000,
+  episodes: 100,
+  jepa: { epochs: 8, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 },
+  /** Levels 1 and 2 (level 0 is the JEPA's primitive step). */
+  levels: [
+    { stride: 10, macroActionSize: 8 },
+    { stride: 40, macroActionSize: 8 }
+  ],
+  levelTraining: { steps: 600, batchSize: 32, topSteps: 2, learningRate: 1e-3 },
+  /** Level 0: the gradient planner, also the flat planner (with more restarts). */
+  primitive: { iterations: 20, warmStartIterations: 10, restarts: 8, horizon: 16 },
+  /** Levels 1 and 2: CEM over macro-actions. */
+  upper: [
+    { samples: 128, iterations: 6, warmStartIterations: 3, horizon: 8, replanInterval: 5 },
+    { samples: 128, iterations: 6, warmStartIterations: 3, horizon: 6, replanInterval: 20 }
+  ],
+  memory: { landmarks: 256, lookahead: 3 },
+  /** Episodes drawn per row in the report. */
+  drawnEpisodes: 2
+}
+
+/** Options of {@link makeMazeHierarchySuite}, for shrinking it (tests) or choosing mazes. */
+export interface MazeHierarchySuiteOptions {
+  readonly mazes?: ReadonlyArray<MazeLayoutName>
+  readonly transitions?: number
+  /** JEPA optimisation steps (epochs x steps per epoch of the settings otherwise). */
+  readonly jepaEpochs?: number
+  readonly jepaStepsPerEpoch?: number
+  readonly levelSteps?: number
+  readonly landmarks?: number
+  /** Also train a JEPA jointly with its levels on these mazes, and run the 2-level hierarchy on it. */
+  readonly jointMazes?: ReadonlyArray<MazeLayoutName>
+  /** Which hierarchies to run (default 1, 2 and 3 levels). */
+  readonly levelCounts?: ReadonlyArray<1 | 2 | 3>
+  /** Whether to run rows without and/or with the memory (default both). */
+  readonly memories?: ReadonlyArray<boolean>
+}
+
+/** One row: a planner (flat or hierarchical) on one maze. */
+export interface MazeHierarchyRow extends PlanningRow {
+  /** Landmarks in the memory above the top level; 0 for none. */
+  readonly landmarks: number
+  /** Whether the levels were trained on a frozen JEPA encoder or jointly with it. */
+  readonly encoder: "frozen" | "joint"
+  /** World-model predictions per environment step, all levels together. */
+  readonly evaluationsPerStep: number
+  /** The same per level, level 0 first. */
+  readonly evaluationsPerLevel: ReadonlyArray<number>
+  /** Each level's relative prediction error (levels above 0). */
+  readonly levelErrors: ReadonlyArray<LevelEvaluation>
+  readonly transitions: number
+  readonly figures: ReadonlyArray<{ readonly path: string; readonly caption: string }>
+}
+
+const mazeColumn = (title: string, cell: (row: MazeHierarchyRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as MazeHierarchyRow)
+})
+
+const goalImageOf = (info: Info): Float32Array =>
+  Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
+
+const primitiveCost = (targets: tf.Tensor2D) => goalCost({ goal: targets, mode: "running" })
+
+/** A maze's trained models and what is derived from them; disposed after its rows. */
+interface MazeModels {
+  readonly name: MazeLayoutName
+  readonly jepa: JepaModel
+  readonly stack: LevelStack
+  readonly dataset: Dataset
+  readonly graph: LandmarkGraph
+  readonly probe: PositionProbe
+  readonly levelErrors: ReadonlyArray<LevelEvaluation>
+  readonly encoder: "frozen" | "joint"
+}
+
+/** The sample episodes' executed positions and the subgoals handed to level 0, for drawing. */
+interface EpisodeDrawing {
+  readonly positions: Array<LayoutPoint>
+  readonly subgoals: Array<LayoutPoint>
+  goal: LayoutPoint | undefined
+}
+
+/** Wraps a director so the targets it hands to the first episodes are recorded as map positions. */
+const recordingDirector = (
+  director: SubgoalDirector,
+  drawings: ReadonlyArray<EpisodeDrawing>,
+  probe: PositionProbe
+): SubgoalDirector => ({
+  name: director.name,
+  start: (goals) => {
+    const tracker = director.start(goals)
+    return {
+      next: (states, running) => {
+        const targets = tracker.next(states, running)
+        const latentSize = states.length / (running?.length ?? 1)
+        drawings.forEach((drawing, episode) => {
+          if (running !== undefined && running[episode] !== true) return
+          const point = probe.positionOf(targets.subarray(episode * latentSize, (episode + 1) * latentSize))
+          const last = drawing.subgoals.at(-1)
+          // A subgoal that moved by less than a pixel is the same subgoal for the eye.
+          if (last === undefined || Math.hypot(point[0] - last[0], point[1] - last[1]) >= 1)
+            drawing.subgoals.push(point)
+        })
+        return targets
+      }
+    }
+  }
+})
+
+/**
+ * Restarts that make the flat gradient planner's predictions per step match `evaluations`: a
+ * warm-started plan scores the start, each iteration and the end for every restart over the
+ * horizon, then reads the chosen plan out once.
+ *
+ * @example
+ * ```ts
+ * matchedRestarts(3088) // 16 with 10 warm iterations and horizon 16
+ * ```
+ */
+export const matchedRestarts = (evaluations: number): number => {
+  const { warmStartIterations, horizon } = mazeHierarchySettings.primitive
+  return Math.max(1, Math.round((evaluations - horizon) / ((warmStartIterations + 2) * horizon)))
+}
+
+const trainLevelStack = (
+  jepa: JepaModel,
+  dataset: Dataset,
+  steps: number,
+  seed: number,
+  encoder: "frozen" | "joint",
+  onStep: (done: number, total: number) => void
+): LevelStack => {
+  const settings = mazeHierarchySettings
+  const stack = createLevelStack(
+    {
+      latentSize: jepa.config.latentSize,
+      actionLow: jepa.config.actionLow,
+      actionHigh: jepa.config.actionHigh,
+      levels: settings.levels
+    },
+    seed
+  )
+  const jepaTrainer =
+    encoder === "joint"
+      ? createTrainer(jepa, {
+          batchSize: settings.jepa.batchSize,
+          rolloutSteps: settings.jepa.rolloutSteps,
+          learningRate: settings.jepa.learningRate
+        })
+      : undefined
+  try {
+    trainLevels(
+      stack,
+      jepa,
+      dataset,
+      steps,
+      {
+        batchSize: settings.levelTraining.batchSize,
+        topSteps: settings.levelTraining.topSteps,
+        learningRate: settings.levelTraining.learningRate,
+        encoder
+      },
+      Random.fromSeed(seed + 1),
+      { ...(jepaTrainer === undefined ? {} : { jepaTrainer }), onStep }
+    )
+  } catch (error) {
+    stack.dispose()
+    throw error
+  } finally {
+    jepaTrainer?.dispose()
+  }
+  return stack
+}
+
+/**
+ * Builds the `maze-hier` suite.
+ *
+ * @example
+ * ```ts
+ * const small = makeMazeHierarchySuite({ mazes: ["medium"], levelCounts: [1, 2] })
+ * ```
+ */
+export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}): Suite => {
+  const settings = mazeHierarchySettings
+  const mazes = options.mazes ?? settings.mazes
+  const levelCounts = options.levelCounts ?? [1, 2, 3]
+  const memories = options.memories ?? [false, true]
+  const jointMazes = new Set(options.jointMazes ?? ["medium"])
+  const transitions = options.transitions ?? settings.transitions
+  const levelSteps = options.levelSteps ?? settings.levelTraining.steps
+  const jepaPlan = {
+    ...settings.jepa,
+    ...(options.jepaEpochs === undefined ? {} : { epochs: options.jepaEpochs }),
+    ...(options.jepaStepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.jepaStepsPerEpoch })
+  }
+
+  /** Plans `levels` levels (1: flat) on a maze, with or without memory, and returns the row. */
+  const planRow = async (
+    context: SuiteContext,
+    rng: Random,
+    models: MazeModels,
+    levels: number,
+    memory: boolean,
+    flatRestarts: number,
+    directory: string
+  ): Promise<MazeHierarchyRow> => {
+    const worldModels = models.stack.worldModels(models.jepa.worldModel).slice(0, levels)
+    const counted = worldModels.map((model: WorldModel) => countingWorldModel(model))
+    const primitive = settings.primitive
+    const planningLevels: Array<PlanningLevel> = [
+      {
+        model: (counted[0] as ReturnType<typeof countingWorldModel>).model,
+        planner: gradientPlanner({
+          iterations: primitive.iterations,
+          warmStartIterations: primitive.warmStartIterations,
+          restarts: levels === 1 ? flatRestarts : primitive.restarts
+        }),
+        horizon: primitive.horizon,
+        cost: primitiveCost
+      },
+      ...counted.slice(1).map((model, index): PlanningLevel => {
+        const upper = settings.upper[index] as (typeof settings.upper)[number]
+        return {
+          model: model.model,
+          planner: cemPlanner({
+            samples: upper.samples,
+            iterations: upper.iterations,
+            warmStartIterations: upper.warmStartIterations
+          }),
+          horizon: upper.horizon,
+          replanInterval: upper.replanInterval
+        }
+      })
+    ]
+    const director = memory
+      ? landmarkSubgoals(models.graph, { lookahead: settings.memory.lookahead })
+      : undefined
+    const { task } = hierarchicalTask(
+      planningLevels,
+      { goalOf: goalImageOf },
+      rng.split(),
+      director === undefined ? {} : { memory: director }
+    )
+    const drawings: Array<EpisodeDrawing> = Array.from({ length: settings.drawnEpisodes }, () => ({
+      positions: [],
+      subgoals: [],
+      goal: undefined
+    }))
+    const episodes = context.episodes ?? settings.episodes
+    const env = `maze-${models.name}-pixels`
+    const label = `${env} ${levels === 1 ? "flat" : `${levels} levels`}${memory ? " + memory" : ""}`
+    const row = runPlanningBenchmark(
+      {
+        env,
+        makeEnv: () => makeMaze(models.name, { observation: "pixels" }).make(),
+        model: task.model,
+        planner: task.planner,
+        horizon: task.horizon,
+        cost: task.cost,
+        goalOf: goalImageOf,
+        ...(task.subgoals === undefined
+          ? {}
+          : { subgoals: recordingDirector(task.subgoals, drawings, models.probe) }),
+        levels,
+        episodes,
+        seed: context.seed,
+        onTransition: (episode, info) => {
+          const drawing = drawings[episode]
+          if (drawing === undefined) return
+          const position = info.position as Float64Array
+          drawing.positions.push([position[0] as number, position[1] as number])
+          const goal = info.goal as Float64Array
+          drawing.goal = [goal[0] as number, goal[1] as number]
+        }
+      },
+      rng.split(),
+      (step) => context.progress(label, step / prepareMaze(mazeLayouts[models.name]).maxEpisodeSteps)
+    )
+    const totalSteps = row.meanSteps * row.episodes
+    const evaluationsPerLevel = counted.map((model) => model.evaluations() / totalSteps)
+    const figures = await drawEpisodes(models, levels, memory, drawings, directory)
+    return {
+      ...row,
+      planner:
+        levels === 1 ? `gradient (${flatRestarts} restarts)` : `hierarchy: gradient < ${levels - 1} x cem`,
+      landmarks: memory ? models.graph.count : 0,
+      encoder: models.encoder,
+      evaluationsPerStep: evaluationsPerLevel.reduce((sum, value) => sum + value, 0),
+      evaluationsPerLevel,
+      levelErrors: models.levelErrors,
+      transitions: models.dataset.counts.transitions,
+      figures
+    }
+  }
+
+  const drawEpisodes = async (
+    models: MazeModels,
+    levels: number,
+    memory: boolean,
+    drawings: ReadonlyArray<EpisodeDrawing>,
+    directory: string
+  ): Promise<MazeHierarchyRow["figures"]> => {
+    const layout = prepareMaze(mazeLayouts[models.name]).layout
+    const key = `${models.name}-${levels}-level${memory ? "-memory" : ""}${models.encoder === "joint" ? "-joint" : ""}`
+    await mkdir(join(directory, "figures"), { recursive: true })
+    const figures: Array<{ path: string; caption: string }> = []
+    for (const [index, drawing] of drawings.entries()) {
+      if (drawing.positions.length === 0) continue
+      const path = join("figures", `${key}-episode${index}.svg`)
+      const caption =
+        `maze-${models.name}, ${levels === 1 ? "flat" : `${levels} levels`}${memory ? " + memory" : ""}` +
+        `${models.encoder === "joint" ? " (joint encoder)" : ""}, episode ${index}: executed path and the subgoals handed to level 0`
+      const svg = layoutSvg(layout, {
+        title: caption.split(":")[0] as string,
+        start: drawing.positions[0] as LayoutPoint,
+        ...(drawing.goal === undefined ? {} : { goal: drawing.goal }),
+        subgoals: drawing.subgoals,
+        trajectories: [{ points: drawing.positions, label: "executed" }]
+      })
+      await Effect.runPromise(writeFileAtomic(join(directory, path), svg))
+      figures.push({ path, caption })
+    }
+    return figures
+  }
+
+  const prepareModels = async (
+    context: SuiteContext,
+    name: MazeLayoutName,
+    directory: string,
+    position: { readonly index: number; readonly count: number }
+  ): Promise<{ readonly frozen: MazeModels; readonly joint: MazeModels | undefined }> => {
+    const trained = await trainSuiteModel(
+      "pixels",
+      { ...jepaPlan, seed: context.seed },
+      { env: `maze-${name}`, transitions, directory: join(directory, name) },
+      context,
+      position
+    )
+    const derive = (jepa: JepaModel, stack: LevelStack, encoder: "frozen" | "joint"): MazeModels => {
+      const recorded = recordedLatents(jepa.worldModel, trained.dataset, true)
+      return {
+        name,
+        jepa,
+        stack,
+        dataset: trained.dataset,
+        graph: buildLandmarkGraph(
+          recorded,
+          { landmarks: options.landmarks ?? settings.memory.landmarks },
+          Random.fromSeed(context.seed)
+        ),
+        probe: probePositions(recorded, trained.dataset, context.seed),
+        levelErrors: evaluateLevels(
+          stack,
+          jepa,
+          trained.dataset,
+          { samples: 128 },
+          Random.fromSeed(context.seed + 7)
+        ),
+        encoder
+      }
+    }
+    const report = (label: string) => (done: number, total: number) =>
+      context.progress(`maze-${name}: ${label}`, done / total)
+    const frozenStack = trainLevelStack(
+      trained.model,
+      trained.dataset,
+      levelSteps,
+      context.seed,
+      "frozen",
+      report("levels")
+    )
+    const frozen = derive(trained.model, frozenStack, "frozen")
+    if (!jointMazes.has(name)) return { frozen, joint: undefined }
+    // Joint: a fresh JEPA trained from scratch together with its levels, a level-0 step before each level step.
+    const jointJepa = createJepa(
+      worldModelConfig({
+        observations: "pixels",
+        dataset: trained.dataset,
+        actionSpace: makeMaze(name).definition.actionSpace
+      }),
+      context.seed
+    )
+    const jointSteps = Math.max(levelSteps, jepaPlan.epochs * jepaPlan.stepsPerEpoch)
+    const jointStack = trainLevelStack(
+      jointJepa,
+      trained.dataset,
+      jointSteps,
+      context.seed,
+      "joint",
+      report("joint levels")
+    )
+    return { frozen, joint: derive(jointJepa, jointStack, "joint") }
+  }
+
+  return {
+    id: "maze-hier",
+    description:
+      "Mazes from 64x64 pixels: flat gradient planning against 2- and 3-level hierarchies of learned latent macro-actions, at equal planning compute, without and with a landmark memory",
+    protocol: {
+      mazes: mazes.join(", "),
+      episodesPerRow: settings.episodes,
+      data: `${transitions} random-walk transitions per maze (64x64 images)`,
+      jepa: `${jepaPlan.epochs * jepaPlan.stepsPerEpoch} steps, batch ${jepaPlan.batchSize}, rollout ${jepaPlan.rolloutSteps}`,
+      levels: settings.levels
+        .map(
+          (level, index) =>
+            `level ${index + 1}: stride ${level.stride}, ${level.macroActionSize}-dim macro-actions in [-1, 1]`
+        )
+        .join("; "),
+      levelTraining: `${levelSteps} steps, batch ${settings.levelTraining.batchSize}, sequences of ${settings.levelTraining.topSteps} top-level steps; encoder frozen (joint also, on ${[...jointMazes].join(", ")})`,
+      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent, or the target itself once that step reaches it`,
+      compute:
+        "flat: the gradient planner with as many restarts as match the 2-level hierarchy's predictions per step (measured in the same run); evaluationsPerStep counts forward predictions of every level",
+      memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls), targets ${settings.memory.lookahead} hops ahead, above the top level`,
+      success: "within half a cell of the goal; budget as maxEpisodeSteps of the maze"
+    },
+    columns: [
+      mazeColumn("env", (row) => row.env),
+      mazeColumn("levels", (row) => String(row.levels)),
+      mazeColumn("planner", (row) => row.planner),
+      mazeColumn("memory", (row) => (row.landmarks === 0 ? "none" : `${row.landmarks} landmarks`)),
+      mazeColumn("encoder", (row) => row.encoder),
+      mazeColumn("episodes", (row) => String(row.episodes)),
+      mazeColumn("success", (row) => row.successRate.toFixed(2)),
+      mazeColumn("mean steps", (row) => row.meanSteps.toFixed(1)),
+      mazeColumn("plan ms/step", (row) => row.planMsPerStep.toFixed(0)),
+      mazeColumn("predictions/step", (row) => row.evaluationsPerStep.toFixed(0))
+    ],
+    run: async function* (context) {
+      const rng = Random.fromSeed(context.seed)
+      const scratch =
+        context.directory === undefined ? await mkdtemp(join(tmpdir(), "telos-maze-hier-")) : undefined
+      const directory = context.directory ?? (scratch as string)
+      try {
+        for (const [index, name] of mazes.entries()) {
+          const { frozen, joint } = await prepareModels(context, name, directory, {
+            index,
+            count: mazes.length
+          })
+          try {
+            for (const memory of memories) {
+              const hierarchies = levelCounts.filter((count) => count > 1)
+              let matched = settings.primitive.restarts
+              for (const levels of hierarchies) {
+                const row = await planRow(context, rng, frozen, levels, memory, matched, directory)
+                if (levels === 2 || hierarchies.length === 1)
+                  matched = matchedRestarts(row.evaluationsPerStep)
+                yield row
+              }
+              if (levelCounts.includes(1))
+                yield await planRow(context, rng, frozen, 1, memory, matched, directory)
+            }
+            if (joint !== undefined && levelCounts.includes(2)) {
+              yield await planRow(
+                context,
+                rng,
+                joint,
+                2,
+                memories.includes(true),
+                settings.primitive.restarts,
+                directory
+              )
+            }
+          } finally {
+            frozen.stack.dispose()
+            frozen.jepa.dispose()
+            joint?.stack.dispose()
+            joint?.jepa.dispose()
+          }
+        }
+      } finally {
+        if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })
+      }
+    },
+    checks: mazeHierarchyChecks
+  }
+}
+
+const findRow = (
+  rows: ReadonlyArray<MazeHierarchyRow>,
+  env: string,
+  levels: number,
+  memory: boolean
+): MazeHierarchyRow | undefined =>
+  rows.find(
+    (row) =>
+      row.env === env && row.levels === levels && row.landmarks > 0 === memory && row.encoder === "frozen"
+  )
+
+/**
+ * The suite's checks: on the medium maze the 2-level hierarchy reaches 0.9 where the flat planner
+ * at the same compute stays at least 0.1 below (with the memory, and reported without); on the
+ * large maze, whether 3 levels beat 2.
+ *
+ * @example
+ * ```ts
+ * mazeHierarchyChecks(rows).map((check) => check.passed)
+ * ```
+ */
+export const mazeHierarchyChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck> => {
+  const mazeRows = rows as ReadonlyArray<MazeHierarchyRow>
+  const checks: Array<SuiteCheck> = []
+  for (const memory of [true, false]) {
+    const hierarchy = findRow(mazeRows, "maze-medium-pixels", 2, memory)
+    const flat = findRow(mazeRows, "maze-medium-pixels", 1, memory)
+    if (hierarchy === undefined || flat === undefined) continue
+    const suffix = memory ? "with memory" : "without memory"
+    checks.push({
+      description: `maze-medium ${suffix}: 2 levels >= 0.9 (${hierarchy.successRate.toFixed(2)}) and flat at equal compute at least 0.1 below (${flat.successRate.toFixed(2)})`,
+      passed: hierarchy.successRate >= 0.9 && flat.successRate <= hierarchy.successRate - 0.1
+    })
+  }
+  for (const memory of [true, false]) {
+    const three = findRow(mazeRows, "maze-large-pixels", 3, memory)
+    const two = findRow(mazeRows, "maze-large-pixels", 2, memory)
+    if (three === undefined || two === undefined) continue
+    checks.push({
+      description: `maze-large ${memory ? "with" : "without"} memory: 3 levels beat 2 (${three.successRate.toFixed(2)} vs ${two.successRate.toFixed(2)})`,
+      passed: three.successRate > two.successRate
+    })
+  }
+  return checks
+}
+
+/** The `maze-hier` suite with its default protocol. */
+export const mazeHierarchySuite: Suite = makeMazeHierarchySuite()
