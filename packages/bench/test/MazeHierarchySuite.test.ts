@@ -23,6 +23,7 @@ const row = (fields: Partial<MazeHierarchyRow>): MazeHierarchyRow => ({
   meanSteps: 90,
   planMsPerStep: 100,
   landmarks: 300,
+  lookahead: 3,
   encoder: "frozen",
   evaluationsPerStep: 3000,
   evaluationsPerLevel: [3000],
@@ -56,13 +57,13 @@ describe("the maze-hier suite", () => {
     const checks = mazeHierarchyChecks([
       row({ levels: 2, successRate: 0.92 }),
       row({ levels: 1, successRate: 0.6 }),
-      row({ levels: 2, successRate: 0.3, landmarks: 0 }),
-      row({ levels: 1, successRate: 0.25, landmarks: 0 }),
+      row({ levels: 2, successRate: 0.3, landmarks: 0, lookahead: 0 }),
+      row({ levels: 1, successRate: 0.25, landmarks: 0, lookahead: 0 }),
       row({ env: "maze-large-pixels", levels: 3, successRate: 0.7 }),
       row({ env: "maze-large-pixels", levels: 2, successRate: 0.6 })
     ])
-    expect(checks.map((check) => check.passed)).toEqual([true, false, true])
-    expect(checks[0]?.description).toMatch(/maze-medium with memory: 2 levels >= 0.9 \(0.92\)/)
+    expect(checks.map((check) => check.passed)).toEqual([false, true, true])
+    expect(checks[1]?.description).toMatch(/maze-medium, memory 3 hops: 2 levels >= 0.9 \(0.92\)/)
     // A flat planner within 0.1 of the hierarchy is not "clearly below".
     expect(
       mazeHierarchyChecks([row({ levels: 2, successRate: 0.95 }), row({ levels: 1, successRate: 0.9 })])[0]
@@ -83,7 +84,7 @@ describe("the maze-hier suite", () => {
         levelSteps: 2,
         landmarks: 16,
         levelCounts: [1, 2],
-        memories: [true],
+        lookaheads: [3],
         jointMazes: ["u"]
       })
       const terminal = fakeTerminal({ TELOS_BACKEND: "wasm" })
@@ -96,10 +97,10 @@ describe("the maze-hier suite", () => {
     })
 
     it("runs the hierarchy, the flat planner at its compute, and the jointly trained hierarchy", () => {
-      expect(rows.map((entry) => [entry.levels, entry.encoder, entry.landmarks > 0])).toEqual([
-        [2, "frozen", true],
-        [1, "frozen", true],
-        [2, "joint", true]
+      expect(rows.map((entry) => [entry.levels, entry.encoder, entry.lookahead])).toEqual([
+        [2, "frozen", 3],
+        [1, "frozen", 3],
+        [2, "joint", 3]
       ])
       const [hierarchy, flat] = rows as [MazeHierarchyRow, MazeHierarchyRow]
       expect(hierarchy.evaluationsPerLevel).toHaveLength(2)

@@ -64,7 +64,7 @@ export const mazeHierarchySettings = {
   mazes: ["u", "four-rooms", "medium", "large"] as ReadonlyArray<MazeLayoutName>,
   transitions: 30_000,
   episodes: 100,
-  jepa: { epochs: 8, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 },
+  jepa: { epochs: 16, stepsPerEpoch: 125, batchSize: 32, rolloutSteps: 4, learningRate: 1e-3 },
   /** Levels 1 and 2 (level 0 is the JEPA's primitive step). */
   levels: [
     { stride: 10, macroActionSize: 8 },
@@ -78,7 +78,13 @@ export const mazeHierarchySettings = {
     { samples: 128, iterations: 6, warmStartIterations: 3, horizon: 8, replanInterval: 5 },
     { samples: 128, iterations: 6, warmStartIterations: 3, horizon: 6, replanInterval: 20 }
   ],
-  memory: { landmarks: 256, lookahead: 3 },
+  /**
+   * The landmark memory: k-means landmarks, split less eagerly than in Two-Rooms (`linkFraction`
+   * 3: with 1, a maze's 256 clusters split into 618 landmarks, too few recorded steps joined them,
+   * and the goal's landmark was cut off from most of the maze); rows without memory and with
+   * targets 3 and 8 hops ahead.
+   */
+  memory: { landmarks: 256, linkFraction: 3, lookaheads: [0, 3, 8] as ReadonlyArray<number> },
   /** Episodes drawn per row in the report. */
   drawnEpisodes: 2
 }
@@ -96,14 +102,16 @@ export interface MazeHierarchySuiteOptions {
   readonly jointMazes?: ReadonlyArray<MazeLayoutName>
   /** Which hierarchies to run (default 1, 2 and 3 levels). */
   readonly levelCounts?: ReadonlyArray<1 | 2 | 3>
-  /** Whether to run rows without and/or with the memory (default both). */
-  readonly memories?: ReadonlyArray<boolean>
+  /** The memory's lookaheads to run, 0 for no memory (default 0, 3 and 8 hops). */
+  readonly lookaheads?: ReadonlyArray<number>
 }
 
 /** One row: a planner (flat or hierarchical) on one maze. */
 export interface MazeHierarchyRow extends PlanningRow {
   /** Landmarks in the memory above the top level; 0 for none. */
   readonly landmarks: number
+  /** Hops along the memory's route between the agent and the target it hands the top level; 0 without memory. */
+  readonly lookahead: number
   /** Whether the levels were trained on a frozen JEPA encoder or jointly with it. */
   readonly encoder: "frozen" | "joint"
   /** World-model predictions per environment step, all levels together. */
@@ -249,7 +257,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
   const settings = mazeHierarchySettings
   const mazes = options.mazes ?? settings.mazes
   const levelCounts = options.levelCounts ?? [1, 2, 3]
-  const memories = options.memories ?? [false, true]
+  const lookaheads = options.lookaheads ?? settings.memory.lookaheads
   const jointMazes = new Set(options.jointMazes ?? ["medium"])
   const transitions = options.transitions ?? settings.transitions
   const levelSteps = options.levelSteps ?? settings.levelTraining.steps
@@ -265,10 +273,11 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     rng: Random,
     models: MazeModels,
     levels: number,
-    memory: boolean,
+    lookahead: number,
     flatRestarts: number,
     directory: string
   ): Promise<MazeHierarchyRow> => {
+    const memory = lookahead > 0
     const worldModels = models.stack.worldModels(models.jepa.worldModel).slice(0, levels)
     const counted = worldModels.map((model: WorldModel) => countingWorldModel(model))
     const primitive = settings.primitive
@@ -297,9 +306,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         }
       })
     ]
-    const director = memory
-      ? landmarkSubgoals(models.graph, { lookahead: settings.memory.lookahead })
-      : undefined
+    const director = memory ? landmarkSubgoals(models.graph, { lookahead }) : undefined
     const { task } = hierarchicalTask(
       planningLevels,
       { goalOf: goalImageOf },
@@ -313,7 +320,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     }))
     const episodes = context.episodes ?? settings.episodes
     const env = `maze-${models.name}-pixels`
-    const label = `${env} ${levels === 1 ? "flat" : `${levels} levels`}${memory ? " + memory" : ""}`
+    const label = `${env} ${levels === 1 ? "flat" : `${levels} levels`}${memory ? ` + memory (${lookahead} hops)` : ""}`
     const row = runPlanningBenchmark(
       {
         env,
@@ -343,12 +350,13 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     )
     const totalSteps = row.meanSteps * row.episodes
     const evaluationsPerLevel = counted.map((model) => model.evaluations() / totalSteps)
-    const figures = await drawEpisodes(models, levels, memory, drawings, directory)
+    const figures = await drawEpisodes(models, levels, lookahead, drawings, directory)
     return {
       ...row,
       planner:
         levels === 1 ? `gradient (${flatRestarts} restarts)` : `hierarchy: gradient < ${levels - 1} x cem`,
       landmarks: memory ? models.graph.count : 0,
+      lookahead,
       encoder: models.encoder,
       evaluationsPerStep: evaluationsPerLevel.reduce((sum, value) => sum + value, 0),
       evaluationsPerLevel,
@@ -361,19 +369,20 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
   const drawEpisodes = async (
     models: MazeModels,
     levels: number,
-    memory: boolean,
+    lookahead: number,
     drawings: ReadonlyArray<EpisodeDrawing>,
     directory: string
   ): Promise<MazeHierarchyRow["figures"]> => {
     const layout = prepareMaze(mazeLayouts[models.name]).layout
-    const key = `${models.name}-${levels}-level${memory ? "-memory" : ""}${models.encoder === "joint" ? "-joint" : ""}`
+    const memory = lookahead > 0 ? ` + memory (${lookahead} hops)` : ""
+    const key = `${models.name}-${levels}-level${lookahead > 0 ? `-memory${lookahead}` : ""}${models.encoder === "joint" ? "-joint" : ""}`
     await mkdir(join(directory, "figures"), { recursive: true })
     const figures: Array<{ path: string; caption: string }> = []
     for (const [index, drawing] of drawings.entries()) {
       if (drawing.positions.length === 0) continue
       const path = join("figures", `${key}-episode${index}.svg`)
       const caption =
-        `maze-${models.name}, ${levels === 1 ? "flat" : `${levels} levels`}${memory ? " + memory" : ""}` +
+        `maze-${models.name}, ${levels === 1 ? "flat" : `${levels} levels`}${memory}` +
         `${models.encoder === "joint" ? " (joint encoder)" : ""}, episode ${index}: executed path and the subgoals handed to level 0`
       const svg = layoutSvg(layout, {
         title: caption.split(":")[0] as string,
@@ -410,7 +419,10 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         dataset: trained.dataset,
         graph: buildLandmarkGraph(
           recorded,
-          { landmarks: options.landmarks ?? settings.memory.landmarks },
+          {
+            landmarks: options.landmarks ?? settings.memory.landmarks,
+            linkFraction: settings.memory.linkFraction
+          },
           Random.fromSeed(context.seed)
         ),
         probe: probePositions(recorded, trained.dataset, context.seed),
@@ -476,14 +488,16 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
       planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent, or the target itself once that step reaches it`,
       compute:
         "flat: the gradient planner with as many restarts as match the 2-level hierarchy's predictions per step (measured in the same run); evaluationsPerStep counts forward predictions of every level",
-      memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls), targets ${settings.memory.lookahead} hops ahead, above the top level`,
+      memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls, link fraction ${settings.memory.linkFraction}), above the top level, targets ${lookaheads.filter((hops) => hops > 0).join(" or ")} hops ahead; rows without memory too`,
       success: "within half a cell of the goal; budget as maxEpisodeSteps of the maze"
     },
     columns: [
       mazeColumn("env", (row) => row.env),
       mazeColumn("levels", (row) => String(row.levels)),
       mazeColumn("planner", (row) => row.planner),
-      mazeColumn("memory", (row) => (row.landmarks === 0 ? "none" : `${row.landmarks} landmarks`)),
+      mazeColumn("memory", (row) =>
+        row.landmarks === 0 ? "none" : `${row.landmarks} landmarks, ${row.lookahead} hops`
+      ),
       mazeColumn("encoder", (row) => row.encoder),
       mazeColumn("episodes", (row) => String(row.episodes)),
       mazeColumn("success", (row) => row.successRate.toFixed(2)),
@@ -503,17 +517,17 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
             count: mazes.length
           })
           try {
-            for (const memory of memories) {
+            for (const lookahead of lookaheads) {
               const hierarchies = levelCounts.filter((count) => count > 1)
               let matched = settings.primitive.restarts
               for (const levels of hierarchies) {
-                const row = await planRow(context, rng, frozen, levels, memory, matched, directory)
+                const row = await planRow(context, rng, frozen, levels, lookahead, matched, directory)
                 if (levels === 2 || hierarchies.length === 1)
                   matched = matchedRestarts(row.evaluationsPerStep)
                 yield row
               }
               if (levelCounts.includes(1))
-                yield await planRow(context, rng, frozen, 1, memory, matched, directory)
+                yield await planRow(context, rng, frozen, 1, lookahead, matched, directory)
             }
             if (joint !== undefined && levelCounts.includes(2)) {
               yield await planRow(
@@ -521,7 +535,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
                 rng,
                 joint,
                 2,
-                memories.includes(true),
+                lookaheads.find((hops) => hops > 0) ?? 0,
                 settings.primitive.restarts,
                 directory
               )
@@ -545,17 +559,20 @@ const findRow = (
   rows: ReadonlyArray<MazeHierarchyRow>,
   env: string,
   levels: number,
-  memory: boolean
+  lookahead: number
 ): MazeHierarchyRow | undefined =>
   rows.find(
     (row) =>
-      row.env === env && row.levels === levels && row.landmarks > 0 === memory && row.encoder === "frozen"
+      row.env === env && row.levels === levels && row.lookahead === lookahead && row.encoder === "frozen"
   )
 
+const memoryName = (lookahead: number): string =>
+  lookahead === 0 ? "without memory" : `memory ${lookahead} hops`
+
 /**
- * The suite's checks: on the medium maze the 2-level hierarchy reaches 0.9 where the flat planner
- * at the same compute stays at least 0.1 below (with the memory, and reported without); on the
- * large maze, whether 3 levels beat 2.
+ * The suite's checks, for each memory setting run: on the medium maze, the 2-level hierarchy
+ * reaches 0.9 where the flat planner at the same compute stays at least 0.1 below; on the large
+ * maze, whether 3 levels beat 2.
  *
  * @example
  * ```ts
@@ -564,23 +581,23 @@ const findRow = (
  */
 export const mazeHierarchyChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck> => {
   const mazeRows = rows as ReadonlyArray<MazeHierarchyRow>
+  const lookaheads = [...new Set(mazeRows.map((row) => row.lookahead))].sort((a, b) => a - b)
   const checks: Array<SuiteCheck> = []
-  for (const memory of [true, false]) {
-    const hierarchy = findRow(mazeRows, "maze-medium-pixels", 2, memory)
-    const flat = findRow(mazeRows, "maze-medium-pixels", 1, memory)
+  for (const lookahead of lookaheads) {
+    const hierarchy = findRow(mazeRows, "maze-medium-pixels", 2, lookahead)
+    const flat = findRow(mazeRows, "maze-medium-pixels", 1, lookahead)
     if (hierarchy === undefined || flat === undefined) continue
-    const suffix = memory ? "with memory" : "without memory"
     checks.push({
-      description: `maze-medium ${suffix}: 2 levels >= 0.9 (${hierarchy.successRate.toFixed(2)}) and flat at equal compute at least 0.1 below (${flat.successRate.toFixed(2)})`,
+      description: `maze-medium, ${memoryName(lookahead)}: 2 levels >= 0.9 (${hierarchy.successRate.toFixed(2)}) and flat at equal compute at least 0.1 below (${flat.successRate.toFixed(2)})`,
       passed: hierarchy.successRate >= 0.9 && flat.successRate <= hierarchy.successRate - 0.1
     })
   }
-  for (const memory of [true, false]) {
-    const three = findRow(mazeRows, "maze-large-pixels", 3, memory)
-    const two = findRow(mazeRows, "maze-large-pixels", 2, memory)
+  for (const lookahead of lookaheads) {
+    const three = findRow(mazeRows, "maze-large-pixels", 3, lookahead)
+    const two = findRow(mazeRows, "maze-large-pixels", 2, lookahead)
     if (three === undefined || two === undefined) continue
     checks.push({
-      description: `maze-large ${memory ? "with" : "without"} memory: 3 levels beat 2 (${three.successRate.toFixed(2)} vs ${two.successRate.toFixed(2)})`,
+      description: `maze-large, ${memoryName(lookahead)}: 3 levels beat 2 (${three.successRate.toFixed(2)} vs ${two.successRate.toFixed(2)})`,
       passed: three.successRate > two.successRate
     })
   }
