@@ -19,7 +19,7 @@ import type { Dataset } from "./Dataset.js"
 import type { JepaModel } from "./Jepa.js"
 import type { LevelStack } from "./LevelModels.js"
 import { covarianceLoss, varianceLoss } from "./Losses.js"
-import { batchFrames, type Trainer, TrainingDivergedError } from "./Training.js"
+import { batchFrames, minimizeWithTerms, type Trainer, TrainingDivergedError } from "./Training.js"
 
 const count = Schema.Int.check(Schema.isGreaterThan(0))
 const nonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
@@ -219,43 +219,39 @@ export const createLevelTrainer = (
       requireLongEpisodes(dataset, length)
       const batch = sampleLevelBatch(stack, jepa, dataset, config.batchSize, length, rng)
       const boundaries = length / (stack.levels[0]?.stride ?? 1)
-      let termsTensor: tf.Tensor1D | undefined
+      // The boundary latents are encoded outside the optimiser's tape: targets carry no gradient.
+      let targets: tf.Tensor3D
       try {
-        const targets = tf.tidy(
+        targets = tf.tidy(
           () =>
             jepa.encoder
               .encode(batch.frames)
               .reshape([boundaries + 1, config.batchSize, latentSize]) as tf.Tensor3D
         )
-        try {
-          optimizer.minimize(
-            () => {
-              const start = joint
-                ? jepa.encoder.encode(batch.frames.slice(0, config.batchSize))
-                : (targets
-                    .slice([0, 0, 0], [1, config.batchSize, latentSize])
-                    .reshape([config.batchSize, latentSize]) as tf.Tensor2D)
-              const { errors, macroSquare } = levelErrors(stack, start, targets, batch.chunks)
-              const parts = [...errors, macroSquare.mul(config.macroActionWeight) as tf.Scalar]
-              if (joint) {
-                parts.push(varianceLoss(start).mul(config.varianceWeight) as tf.Scalar)
-                parts.push(covarianceLoss(start).mul(config.covarianceWeight) as tf.Scalar)
-              }
-              const total = tf.addN(parts) as tf.Scalar
-              termsTensor = tf.keep(tf.stack([total, macroSquare, ...errors]) as tf.Tensor1D)
-              return total
-            },
-            false,
-            variables
-          )
-        } finally {
-          targets.dispose()
-        }
-      } finally {
+      } catch (error) {
         tf.dispose([batch.frames, batch.chunks])
+        throw error
       }
-      const values = (termsTensor as tf.Tensor1D).dataSync()
-      ;(termsTensor as tf.Tensor1D).dispose()
+      const values = minimizeWithTerms(
+        optimizer,
+        variables,
+        () => {
+          const start = joint
+            ? jepa.encoder.encode(batch.frames.slice(0, config.batchSize))
+            : (targets
+                .slice([0, 0, 0], [1, config.batchSize, latentSize])
+                .reshape([config.batchSize, latentSize]) as tf.Tensor2D)
+          const { errors, macroSquare } = levelErrors(stack, start, targets, batch.chunks)
+          const parts = [...errors, macroSquare.mul(config.macroActionWeight) as tf.Scalar]
+          if (joint) {
+            parts.push(varianceLoss(start).mul(config.varianceWeight) as tf.Scalar)
+            parts.push(covarianceLoss(start).mul(config.covarianceWeight) as tf.Scalar)
+          }
+          const total = tf.addN(parts) as tf.Scalar
+          return { total, terms: tf.stack([total, macroSquare, ...errors]) as tf.Tensor1D }
+        },
+        () => tf.dispose([batch.frames, batch.chunks, targets])
+      )
       stepCount++
       const total = values[0] as number
       if (!Number.isFinite(total)) throw new TrainingDivergedError({ epoch: 1, step: stepCount, loss: total })

@@ -246,6 +246,36 @@ const copyVariable = (source: tf.Variable): tf.Variable => {
   return copy
 }
 
+/**
+ * One optimiser step: `loss` returns the scalar to minimise and a vector of terms to log; the terms
+ * come back on the host. `release` frees the step's own tensors (batch, targets) whatever happens.
+ * Stop-gradient targets must be computed before, outside `loss`.
+ */
+export const minimizeWithTerms = (
+  optimizer: tf.Optimizer,
+  variables: ReadonlyArray<tf.Variable>,
+  loss: () => { readonly total: tf.Scalar; readonly terms: tf.Tensor1D },
+  release: () => void
+): Float32Array => {
+  let termsTensor: tf.Tensor1D | undefined
+  try {
+    optimizer.minimize(
+      () => {
+        const { total, terms } = loss()
+        termsTensor = tf.keep(terms)
+        return total
+      },
+      false,
+      [...variables]
+    )
+  } finally {
+    release()
+  }
+  const values = (termsTensor as tf.Tensor1D).dataSync() as Float32Array
+  ;(termsTensor as tf.Tensor1D).dispose()
+  return values
+}
+
 /** A trainer bound to one model: keeps the optimiser (and EMA target encoder) between calls. */
 export interface Trainer {
   readonly config: TrainingConfig
@@ -297,27 +327,20 @@ export const createTrainer = (model: JepaModel, options: typeof TrainingOptions.
     step: (dataset, rng) => {
       const sample = dataset.sampleSubsequences(config.batchSize, config.rolloutSteps, rng)
       const batch = batchTensors(model, sample, dataset)
-      let termsTensor: tf.Tensor1D | undefined
+      // Targets are encoded outside the optimiser's tape: no gradient flows through them.
+      let targets: tf.Tensor3D
       try {
-        const targets = encodeTargets(batch.frames, config.rolloutSteps + 1, config.batchSize)
-        try {
-          optimizer.minimize(
-            () => {
-              const { total, terms } = lossTerms(model, config, batch, targets)
-              termsTensor = tf.keep(terms)
-              return total
-            },
-            false,
-            variables
-          )
-        } finally {
-          targets.dispose()
-        }
-      } finally {
+        targets = encodeTargets(batch.frames, config.rolloutSteps + 1, config.batchSize)
+      } catch (error) {
         tf.dispose([batch.frames, batch.actions])
+        throw error
       }
-      const values = (termsTensor as tf.Tensor1D).dataSync()
-      ;(termsTensor as tf.Tensor1D).dispose()
+      const values = minimizeWithTerms(
+        optimizer,
+        variables,
+        () => lossTerms(model, config, batch, targets),
+        () => tf.dispose([batch.frames, batch.actions, targets])
+      )
       stepCount++
       if (targetCopies !== undefined) {
         tf.tidy(() => {
