@@ -26,6 +26,7 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { goalCost } from "./Cost.js"
 import type { ControlTask } from "./ModelPredictiveControl.js"
+import { pickRows, squaredDistance } from "./Rows.js"
 import { selectProblems } from "./StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
@@ -214,14 +215,6 @@ export const hierarchySubgoals = (
   }
 }
 
-const rowsOf = (values: Float32Array, rows: ReadonlyArray<number>, width: number): Float32Array => {
-  const picked = new Float32Array(rows.length * width)
-  rows.forEach((row, index) => {
-    picked.set(values.subarray(row * width, row * width + width), index * width)
-  })
-  return picked
-}
-
 /**
  * The level's own target is handed down unchanged when its plan's first step already ends at it:
  * closer to it than a quarter of the step's length. A predicted latent is only as exact as the
@@ -229,14 +222,9 @@ const rowsOf = (values: Float32Array, rows: ReadonlyArray<number>, width: number
  */
 const reachRatio = 0.25
 
-const squaredDistance = (a: Float32Array, b: Float32Array): number => {
-  let sum = 0
-  for (let index = 0; index < a.length; index++) sum += ((a[index] as number) - (b[index] as number)) ** 2
-  return sum
-}
-
 const withinReach = (state: Float32Array, firstStep: Float32Array, target: Float32Array): boolean =>
-  squaredDistance(firstStep, target) <= reachRatio ** 2 * squaredDistance(state, firstStep)
+  squaredDistance(firstStep, 0, target, 0, target.length) <=
+  reachRatio ** 2 * squaredDistance(state, 0, firstStep, 0, firstStep.length)
 
 /**
  * Plans one level for the active episodes and stores the state each plan predicts after its first
@@ -264,8 +252,8 @@ const planLevel = (
     : undefined
   const shift =
     startingPlan !== undefined && active.every((episode) => (state.since[episode] as number) >= stride)
-  const initialStates = tf.tensor2d(rowsOf(latents, active, latentSize), [active.length, latentSize])
-  const targetTensor = tf.tensor2d(rowsOf(targets, active, latentSize), [active.length, latentSize])
+  const initialStates = tf.tensor2d(pickRows(latents, active, latentSize), [active.length, latentSize])
+  const targetTensor = tf.tensor2d(pickRows(targets, active, latentSize), [active.length, latentSize])
   let plan: Plan
   try {
     const cost = (level.cost ?? defaultCost)(targetTensor)

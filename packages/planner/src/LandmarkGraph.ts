@@ -13,6 +13,7 @@
  * @module
  */
 import { InvalidValueError, type Random } from "@telos/core"
+import { squaredDistance } from "./Rows.js"
 
 /** Recorded latents, episode after episode. */
 export interface LatentTrajectories {
@@ -91,21 +92,6 @@ const checkTrajectories = (trajectories: LatentTrajectories): number => {
     })
   }
   return steps
-}
-
-const squaredDistance = (
-  a: ArrayLike<number>,
-  aOffset: number,
-  b: ArrayLike<number>,
-  bOffset: number,
-  size: number
-) => {
-  let sum = 0
-  for (let index = 0; index < size; index++) {
-    const difference = (a[aOffset + index] as number) - (b[bOffset + index] as number)
-    sum += difference * difference
-  }
-  return sum
 }
 
 /** The landmark nearest `latents[row]`, among `candidates` when given. */

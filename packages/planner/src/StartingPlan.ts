@@ -6,6 +6,7 @@
  * @module
  */
 import type { Plan, PlanningProblem } from "@telos/core"
+import { pickRows } from "./Rows.js"
 
 /**
  * A plan advanced by `steps` steps: each problem's actions move `steps` earlier and the last one
@@ -56,13 +57,7 @@ export const startingActions = (problem: PlanningProblem): Float32Array | undefi
  * ```
  */
 export const selectProblems = (plan: Plan, problems: ReadonlyArray<number>): Plan => {
-  const pick = (values: Float32Array, width: number): Float32Array => {
-    const picked = new Float32Array(problems.length * width)
-    problems.forEach((problem, row) => {
-      picked.set(values.subarray(problem * width, problem * width + width), row * width)
-    })
-    return picked
-  }
+  const pick = (values: Float32Array, width: number): Float32Array => pickRows(values, problems, width)
   return {
     ...plan,
     problems: problems.length,
