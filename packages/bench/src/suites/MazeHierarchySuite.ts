@@ -159,7 +159,8 @@ interface EpisodeDrawing {
 const recordingDirector = (
   director: SubgoalDirector,
   drawings: ReadonlyArray<EpisodeDrawing>,
-  probe: PositionProbe
+  probe: PositionProbe,
+  latentSize: number
 ): SubgoalDirector => ({
   name: director.name,
   start: (goals) => {
@@ -167,7 +168,6 @@ const recordingDirector = (
     return {
       next: (states, running) => {
         const targets = tracker.next(states, running)
-        const latentSize = states.length / (running?.length ?? 1)
         drawings.forEach((drawing, episode) => {
           if (running !== undefined && running[episode] !== true) return
           const point = probe.positionOf(targets.subarray(episode * latentSize, (episode + 1) * latentSize))
@@ -334,7 +334,14 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         goalOf: goalImageOf,
         ...(task.subgoals === undefined
           ? {}
-          : { subgoals: recordingDirector(task.subgoals, drawings, models.probe) }),
+          : {
+              subgoals: recordingDirector(
+                task.subgoals,
+                drawings,
+                models.probe,
+                models.jepa.config.latentSize
+              )
+            }),
         levels,
         episodes,
         seed: context.seed,
