@@ -134,7 +134,9 @@ describe("hierarchicalTask", () => {
 })
 
 describe("subgoals handed down", () => {
-  it("are latents the level below reaches within a step of the level above: its planning cost falls", () => {
+  // A level hands down its own target when its first step ends within a quarter step of it, so the
+  // level below may need a step and a quarter of primitive steps: 7 for a stride of 5.
+  it("are latents the level below reaches within a step and a quarter of the level above: its planning cost falls", () => {
     fc.assert(
       fc.property(
         fc.tuple(fc.float({ min: -1, max: 1, noNaN: true }), fc.float({ min: -1, max: 1, noNaN: true })),
@@ -146,7 +148,7 @@ describe("subgoals handed down", () => {
           const target = tf.tensor2d([Array.from(subgoal)])
           try {
             const plan = gradientPlanner({ iterations: 40, restarts: 2, learningRate: 0.3 }).plan(
-              { model: shiftModel(2), initialStates, cost: goalCost({ goal: target }), horizon: 5 },
+              { model: shiftModel(2), initialStates, cost: goalCost({ goal: target }), horizon: 7 },
               Random.fromSeed(1)
             )
             expect(plan.cost[0]).toBeLessThanOrEqual(plan.initialCost[0] as number)
@@ -156,7 +158,15 @@ describe("subgoals handed down", () => {
           }
         }
       ),
-      { numRuns: 12 }
+      {
+        numRuns: 12,
+        examples: [
+          [
+            [0.895, 0],
+            [0.3, 0]
+          ]
+        ]
+      }
     )
   })
 })
