@@ -19,7 +19,6 @@ import {
   runMppiWorkload,
   type SuiteRow,
   sequenceCosts,
-  stopGradient,
   suites,
   summaryText,
   vicregTerms
@@ -183,13 +182,6 @@ describe("every workload", () => {
 })
 
 describe("the building blocks", () => {
-  it("stopGradient passes values and blocks gradients", () => {
-    const x = tf.tensor1d([1, -2, 3])
-    const [gradient] = tf.grads((value: tf.Tensor) => stopGradient(value).mul(value).sum())([x])
-    expect(Array.from(stopGradient(x).dataSync())).toEqual([1, -2, 3])
-    expect(Array.from(gradient?.dataSync() ?? [])).toEqual([1, -2, 3])
-  })
-
   it("VICReg's terms: full variance penalty on a collapse, covariance on correlated dimensions", () => {
     tf.tidy(() => {
       const offDiagonal = tf.tensor2d([0, 1, 1, 0], [2, 2])

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { decodeConfigSync, InvalidValueError, type Random, withDefaults } from "@telos/core"
+import { decodeConfigSync, InvalidValueError, type Random, stopGradient, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { Dataset } from "./Dataset.js"
@@ -30,9 +30,21 @@ export const LevelTrainingOptions = Schema.Struct({
   /** Steps of the top level per training sequence (sequences are `topSteps * topStride` long). */
   topSteps: Schema.optional(count),
   learningRate: Schema.optional(Schema.Number.check(Schema.isGreaterThan(0))),
+  /**
+   * Steps each level predicts from its own predictions before restarting from the encoded latent:
+   * long rollouts weigh the far steps' large errors over the first step's, which is the one a
+   * hierarchy hands down.
+   */
+  rolloutSteps: Schema.optional(count),
   macroActionWeight: Schema.optional(nonNegative),
   /** Whether the levels' losses also train the encoder below them. */
   encoder: Schema.optional(Schema.Literals(["frozen", "joint"])),
+  /**
+   * Whether each level learns from its own prediction error only: a level then reads the macro-
+   * actions of the level below as given, and its error does not reshape the lower level's
+   * macro-action encoder.
+   */
+  separateLevels: Schema.optional(Schema.Boolean),
   /** VICReg weights on the encodings, in joint training only. */
   varianceWeight: Schema.optional(nonNegative),
   covarianceWeight: Schema.optional(nonNegative)
@@ -43,8 +55,10 @@ export interface LevelTrainingConfig {
   readonly batchSize: number
   readonly topSteps: number
   readonly learningRate: number
+  readonly rolloutSteps: number
   readonly macroActionWeight: number
   readonly encoder: "frozen" | "joint"
+  readonly separateLevels: boolean
   readonly varianceWeight: number
   readonly covarianceWeight: number
 }
@@ -54,8 +68,10 @@ export const defaultLevelTrainingConfig: LevelTrainingConfig = {
   batchSize: 32,
   topSteps: 2,
   learningRate: 1e-3,
+  rolloutSteps: 3,
   macroActionWeight: 0.01,
   encoder: "frozen",
+  separateLevels: true,
   varianceWeight: 1,
   covarianceWeight: 0.04
 }
@@ -114,13 +130,15 @@ const sampleLevelBatch = (
 /**
  * Each level's predictions over a batch, from `start` `[B, D]`: returns per level the summed
  * squared error against the boundary latents `targets` `[n1 + 1, B, D]` averaged over its steps,
- * and the mean `|m|^2` over all macro-actions.
+ * and the mean `|m|^2` over all macro-actions. A level restarts from the boundary latent every
+ * `rolloutSteps` steps (evaluation passes `Infinity`: one open-loop rollout).
  */
 const levelErrors = (
   stack: LevelStack,
   start: tf.Tensor2D,
   targets: tf.Tensor3D,
-  chunks: tf.Tensor2D
+  chunks: tf.Tensor2D,
+  rollout: { readonly rolloutSteps: number; readonly separateLevels: boolean }
 ): {
   readonly errors: ReadonlyArray<tf.Scalar>
   readonly firstErrors: ReadonlyArray<tf.Scalar>
@@ -134,22 +152,23 @@ const levelErrors = (
   const firstErrors: Array<tf.Scalar> = []
   const squares: Array<tf.Scalar> = []
   let lowerActions: tf.Tensor2D = chunks
+  const boundary = (index: number): tf.Tensor2D =>
+    targets.slice([index, 0, 0], [1, batchSize, latentSize]).reshape([batchSize, latentSize])
   for (const level of stack.levels) {
     const ratio = level.stride / firstStride
     const steps = boundaries / ratio
     const macro = level.encodeMacroActions(lowerActions)
     squares.push(macro.square().mean() as tf.Scalar)
     const perStep = macro.reshape([batchSize, steps, level.macroActionSize])
-    let state = start
+    let state: tf.Tensor2D = start
     const stepErrors: Array<tf.Scalar> = []
     for (let step = 0; step < steps; step++) {
       const action = perStep
         .slice([0, step, 0], [batchSize, 1, level.macroActionSize])
         .reshape([batchSize, level.macroActionSize]) as tf.Tensor2D
+      if (step > 0 && step % rollout.rolloutSteps === 0) state = boundary(step * ratio)
       state = level.step(state, action)
-      const target = targets
-        .slice([(step + 1) * ratio, 0, 0], [1, batchSize, latentSize])
-        .reshape([batchSize, latentSize])
+      const target = boundary((step + 1) * ratio)
       stepErrors.push(state.sub(target).square().sum(1).mean() as tf.Scalar)
     }
     firstErrors.push(stepErrors[0] as tf.Scalar)
@@ -157,7 +176,7 @@ const levelErrors = (
     // The level above reads this level's macro-actions, `span` of them per chunk of its own.
     const next = stack.levels[level.level]
     if (next !== undefined)
-      lowerActions = macro.reshape([
+      lowerActions = (rollout.separateLevels ? stopGradient(macro) : macro).reshape([
         (batchSize * steps) / next.span,
         next.span * level.macroActionSize
       ]) as tf.Tensor2D
@@ -241,7 +260,7 @@ export const createLevelTrainer = (
             : (targets
                 .slice([0, 0, 0], [1, config.batchSize, latentSize])
                 .reshape([config.batchSize, latentSize]) as tf.Tensor2D)
-          const { errors, macroSquare } = levelErrors(stack, start, targets, batch.chunks)
+          const { errors, macroSquare } = levelErrors(stack, start, targets, batch.chunks, config)
           const parts = [...errors, macroSquare.mul(config.macroActionWeight) as tf.Scalar]
           if (joint) {
             parts.push(varianceLoss(start).mul(config.varianceWeight) as tf.Scalar)
@@ -299,7 +318,10 @@ export const evaluateLevels = (
       .slice([0, 0, 0], [1, samples, stack.config.latentSize])
       .reshape([samples, stack.config.latentSize]) as tf.Tensor2D
     const spread = tf.moments(latents, 0).variance.sum()
-    const { errors, firstErrors } = levelErrors(stack, start, targets, batch.chunks)
+    const { errors, firstErrors } = levelErrors(stack, start, targets, batch.chunks, {
+      rolloutSteps: Number.POSITIVE_INFINITY,
+      separateLevels: true
+    })
     return tf.stack([spread, ...firstErrors, ...errors]).dataSync()
   })
   tf.dispose([batch.frames, batch.chunks])

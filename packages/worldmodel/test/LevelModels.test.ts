@@ -27,6 +27,10 @@ const twoLevels = stackConfig([
   { stride: 4, macroActionSize: 3, predictorHidden: [32], macroEncoderHidden: [16] }
 ])
 
+const oneLevel = stackConfig([
+  { stride: 2, macroActionSize: 3, predictorHidden: [32], macroEncoderHidden: [16] }
+])
+
 let data: Dataset
 let images: Dataset
 
@@ -165,6 +169,47 @@ describe("level training", () => {
     jepaTrainer.dispose()
     stack.dispose()
     jepa.dispose()
+  })
+
+  it("keeps each level's error to itself when separate: level 2 does not move level 1", () => {
+    // Two stacks alike but for level 2's weights: level 1's update depends on level 2 only when
+    // level 2's error flows back into level 1's macro-action encoder.
+    const levelOneAfterStep = (separateLevels: boolean, levelTwoSeed: number): Float32Array => {
+      const jepa = createJepa(pointModelConfig(), 0)
+      const stack = createLevelStack(twoLevels, 0)
+      const other = createLevelStack(twoLevels, levelTwoSeed)
+      for (const [name, variable] of stack.parameters) {
+        if (name.startsWith("level2/")) variable.assign(other.parameters.get(name) as tf.Variable)
+      }
+      trainLevels(stack, jepa, data, 1, { batchSize: 8, separateLevels }, Random.fromSeed(4))
+      const kernel = stack.parameters.get("level1/macroEncoder/layer0/kernel")?.dataSync() as Float32Array
+      for (const owner of [other, stack, jepa]) owner.dispose()
+      return kernel
+    }
+    expect(levelOneAfterStep(true, 1)).toEqual(levelOneAfterStep(true, 2))
+    expect(levelOneAfterStep(false, 1)).not.toEqual(levelOneAfterStep(false, 2))
+  })
+
+  it("restarts each level from the encoded latent every rolloutSteps steps", () => {
+    // With a predictor that outputs zero the level predicts "no change": its error grows with the
+    // steps since the last restart, so restarting every step errs least.
+    const predictionTerm = (rolloutSteps: number): number => {
+      const jepa = createJepa(pointModelConfig(), 0)
+      const stack = createLevelStack(oneLevel, 0)
+      for (const [name, variable] of stack.parameters) {
+        if (name.startsWith("level1/predictor/")) variable.assign(tf.zerosLike(variable))
+      }
+      const trainer = createLevelTrainer(stack, jepa, { batchSize: 16, topSteps: 4, rolloutSteps })
+      const terms = trainer.step(data, Random.fromSeed(5))
+      trainer.dispose()
+      stack.dispose()
+      jepa.dispose()
+      return terms.prediction[0] as number
+    }
+    const openLoop = predictionTerm(4)
+    expect(predictionTerm(100)).toBe(openLoop)
+    expect(predictionTerm(2)).toBeLessThan(openLoop)
+    expect(predictionTerm(1)).toBeLessThan(predictionTerm(2))
   })
 
   it("reads image frames at the chunk boundaries for an image JEPA", () => {

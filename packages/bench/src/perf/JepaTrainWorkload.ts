@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { fusedDense, type Random } from "@telos/core"
+import { fusedDense, type Random, stopGradient } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import {
   glorotUniform,
@@ -51,20 +51,6 @@ export const encodeObservations = (weights: JepaEncoderWeights, observations: tf
     const second = fusedDense(first, weights.w2, weights.b2, "relu")
     return fusedDense(second, weights.w3, weights.b3)
   })
-
-/**
- * The identity with a zero gradient (TensorFlow.js has no `stopGradient`): what passes through it
- * is a fixed target for whatever is differentiated.
- *
- * @example
- * ```ts
- * const target = stopGradient(latents)
- * ```
- */
-export const stopGradient: <T extends tf.Tensor>(tensor: T) => T = tf.customGrad((tensor, _save) => ({
-  value: (tensor as tf.Tensor).clone(),
-  gradFunc: (upstream: tf.Tensor) => tf.zerosLike(upstream)
-})) as <T extends tf.Tensor>(tensor: T) => T
 
 /**
  * VICReg's regularisers on embeddings `[N, D]`: the variance term (mean hinge of each dimension's
