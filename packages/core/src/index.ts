@@ -11,6 +11,7 @@
  *
  * @module
  */
+export * from "./Adam.js"
 export * from "./Backend.js"
 export * from "./CheckpointError.js"
 export * from "./Config.js"

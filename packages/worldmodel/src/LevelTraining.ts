@@ -12,7 +12,14 @@
  *
  * @module
  */
-import { decodeConfigSync, InvalidValueError, type Random, stopGradient, withDefaults } from "@telos/core"
+import {
+  adamOptimizer,
+  decodeConfigSync,
+  InvalidValueError,
+  type Random,
+  stopGradient,
+  withDefaults
+} from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { Dataset } from "./Dataset.js"
@@ -228,7 +235,7 @@ export const createLevelTrainer = (
           .map(([, variable]) => variable)
       : [])
   ]
-  const optimizer = tf.train.adam(config.learningRate)
+  const optimizer = adamOptimizer({ learningRate: config.learningRate })
   const length = sequenceLength(stack, config)
   const latentSize = stack.config.latentSize
   let stepCount = 0

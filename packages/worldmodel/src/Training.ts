@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { decodeConfigSync, InvalidValueError, Random, withDefaults } from "@telos/core"
+import { adamOptimizer, decodeConfigSync, InvalidValueError, Random, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Data, Schema } from "effect"
 import type { Dataset, SubsequenceBatch } from "./Dataset.js"
@@ -296,7 +296,7 @@ export interface Trainer {
  */
 export const createTrainer = (model: JepaModel, options: typeof TrainingOptions.Encoded = {}): Trainer => {
   const config = trainingConfig(options)
-  const optimizer = tf.train.adam(config.learningRate)
+  const optimizer = adamOptimizer({ learningRate: config.learningRate })
   const variables = [...model.parameters.values()]
   const encoderNames = [...model.parameters.keys()].filter((name) => name.startsWith("encoder/"))
   // The EMA target encoder: copies of the encoder's variables, swapped in to compute targets.

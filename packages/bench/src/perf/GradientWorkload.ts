@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Random } from "@telos/core"
+import { adamOptimizer, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import { type GradientWorkload, gradientInitialStd } from "./Workloads.js"
@@ -42,7 +42,7 @@ export const runGradientWorkload = (
   ) as tf.Tensor3D
   const actions = tf.variable(initial)
   initial.dispose()
-  const optimizer = tf.train.adam(lr, beta1, beta2, epsilon)
+  const optimizer = adamOptimizer({ learningRate: lr, beta1, beta2, epsilon })
   const totalCost = (): tf.Scalar => sequenceCosts(problem, actions).sum()
   try {
     for (let step = 0; step < iterations; step++) {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { fusedDense, type Random, stopGradient } from "@telos/core"
+import { adamOptimizer, fusedDense, type Random, stopGradient } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import {
   glorotUniform,
@@ -139,7 +139,7 @@ export const makeJepaTrainer = (
     tf.randomNormal([rolloutSteps, batch, actionDim], 0, 1, "float32", rng.seed()).clipByValue(...bounds)
   ) as tf.Tensor3D
   const offDiagonal = tf.tidy(() => tf.ones([stateDim, stateDim]).sub(tf.eye(stateDim))) as tf.Tensor2D
-  const optimizer = tf.train.adam(jepaLearningRate, 0.9, 0.999, 1e-8)
+  const optimizer = adamOptimizer({ learningRate: jepaLearningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 })
 
   const loss = (): tf.Scalar => {
     // Observations are stored flat, time-major, so one encoder call embeds the whole batch.

@@ -1,0 +1,146 @@
+/**
+ * Adam (Kingma & Ba, 2015) as one pass over each parameter in host memory, for backends whose
+ * tensors live in host memory.
+ *
+ * TensorFlow.js's Adam runs about thirteen element-wise kernels per parameter and step (the two
+ * moments, their bias corrections, the update), each a pass over the parameter and, on the
+ * WebAssembly-based backends, a kernel call with its own bookkeeping. A training step of a small
+ * model has a dozen parameters: some 160 kernel calls per step that one loop per parameter does in
+ * a single pass. On a GPU backend the read-back to the host would cost more than it saves, so
+ * {@link adamOptimizer} picks TensorFlow.js's Adam there.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+
+/** Adam's settings; the defaults are Kingma & Ba's (and PyTorch's). */
+export interface AdamSettings {
+  readonly learningRate: number
+  readonly beta1?: number
+  readonly beta2?: number
+  readonly epsilon?: number
+}
+
+/** The first and second moments of one parameter. */
+interface Moments {
+  readonly first: Float32Array
+  readonly second: Float32Array
+}
+
+/**
+ * Adam with its moments in host memory, updating each parameter in one loop. Same update as
+ * `tf.train.adam` (bias-corrected moments, `epsilon` added to the corrected second moment's root),
+ * to float32 rounding.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new HostAdamOptimizer({ learningRate: 1e-3 })
+ * optimizer.minimize(() => loss(), false, parameters)
+ * optimizer.dispose()
+ * ```
+ */
+export class HostAdamOptimizer extends tf.Optimizer {
+  /** The class name TensorFlow.js's serialisation registry uses. */
+  static get className(): string {
+    return "HostAdam"
+  }
+
+  readonly learningRate: number
+  readonly beta1: number
+  readonly beta2: number
+  readonly epsilon: number
+  private readonly moments = new Map<string, Moments>()
+  private steps = 0
+
+  constructor(settings: AdamSettings) {
+    super()
+    this.learningRate = settings.learningRate
+    this.beta1 = settings.beta1 ?? 0.9
+    this.beta2 = settings.beta2 ?? 0.999
+    this.epsilon = settings.epsilon ?? 1e-8
+  }
+
+  override applyGradients(
+    gradients: tf.NamedTensorMap | Array<{ readonly name: string; readonly tensor: tf.Tensor }>
+  ): void {
+    const named: Array<readonly [string, tf.Tensor | undefined]> = Array.isArray(gradients)
+      ? gradients.map(({ name, tensor }) => [name, tensor] as const)
+      : Object.entries(gradients)
+    this.steps++
+    const firstCorrection = 1 / (1 - this.beta1 ** this.steps)
+    const secondCorrection = 1 / (1 - this.beta2 ** this.steps)
+    for (const [name, gradient] of named) {
+      if (gradient === undefined || gradient === null) continue
+      const variable = tf.engine().registeredVariables[name]
+      if (variable === undefined) continue
+      const moments = this.momentsOf(name, variable.size)
+      const values = new Float32Array(variable.dataSync() as Float32Array)
+      this.update(values, gradient.dataSync() as Float32Array, moments, firstCorrection, secondCorrection)
+      const updated = tf.tensor(values, variable.shape, "float32")
+      variable.assign(updated)
+      updated.dispose()
+    }
+    this.incrementIterations()
+  }
+
+  private momentsOf(name: string, size: number): Moments {
+    const existing = this.moments.get(name)
+    if (existing !== undefined && existing.first.length === size) return existing
+    const created = { first: new Float32Array(size), second: new Float32Array(size) }
+    this.moments.set(name, created)
+    return created
+  }
+
+  private update(
+    values: Float32Array,
+    gradient: Float32Array,
+    moments: Moments,
+    firstCorrection: number,
+    secondCorrection: number
+  ): void {
+    const { first, second } = moments
+    const { beta1, beta2, epsilon, learningRate } = this
+    const keep1 = 1 - beta1
+    const keep2 = 1 - beta2
+    for (let index = 0; index < values.length; index++) {
+      const g = gradient[index] as number
+      const m = beta1 * (first[index] as number) + keep1 * g
+      const v = beta2 * (second[index] as number) + keep2 * g * g
+      first[index] = m
+      second[index] = v
+      values[index] =
+        (values[index] as number) -
+        (learningRate * m * firstCorrection) / (Math.sqrt(v * secondCorrection) + epsilon)
+    }
+  }
+
+  override dispose(): void {
+    this.moments.clear()
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }
+  }
+}
+
+/** Backends whose tensors live in host memory, where reading a gradient back is a copy. */
+const hostBackends = new Set(["cpu", "wasm", "native"])
+
+/**
+ * An Adam optimiser for the active backend: {@link HostAdamOptimizer} on backends that keep
+ * tensors in host memory, TensorFlow.js's own elsewhere (GPU backends).
+ *
+ * @example
+ * ```ts
+ * const optimizer = adamOptimizer({ learningRate: 1e-3 })
+ * ```
+ */
+export const adamOptimizer = (settings: AdamSettings): tf.Optimizer =>
+  hostBackends.has(tf.getBackend())
+    ? new HostAdamOptimizer(settings)
+    : tf.train.adam(
+        settings.learningRate,
+        settings.beta1 ?? 0.9,
+        settings.beta2 ?? 0.999,
+        settings.epsilon ?? 1e-8
+      )
