@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from "./AllocatorSettings.js"
 export * from "./Convolutions.js"
 export * from "./HeapCopies.js"
 export * from "./MatrixProducts.js"
