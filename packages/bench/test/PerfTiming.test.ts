@@ -1,4 +1,4 @@
-import { defaultTimingProtocol, median, timeRuns } from "@telos/bench"
+import { defaultTimingProtocol, median, timeRuns, warmUp } from "@telos/bench"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
@@ -57,5 +57,27 @@ describe("timeRuns", () => {
   it("always times at least one run", () => {
     const { clock, run } = scriptedRuns([1])
     expect(timeRuns(run, { minRuns: 0, maxRuns: 0, budgetSeconds: 0 }, clock).milliseconds).toHaveLength(1)
+  })
+})
+
+describe("warmUp", () => {
+  /** Makes the caller's first run, then the warm-up; returns the runs added. */
+  const warmUpAfterFirst = (duration: number, protocol = defaultTimingProtocol): number => {
+    const { clock, run } = scriptedRuns([duration])
+    const started = clock()
+    run()
+    return warmUp(run, protocol, started, clock)
+  }
+
+  it("adds runs until a second has passed, ten runs in all at most", () => {
+    expect(warmUpAfterFirst(50)).toBe(9)
+    expect(warmUpAfterFirst(300)).toBe(3)
+    expect(warmUpAfterFirst(1)).toBe(9)
+  })
+
+  it("adds none to a workload whose first run took the whole warm-up time", () => {
+    expect(warmUpAfterFirst(5_000)).toBe(0)
+    expect(warmUpAfterFirst(50, { ...defaultTimingProtocol, warmUpSeconds: 0 })).toBe(0)
+    expect(warmUpAfterFirst(50, { ...defaultTimingProtocol, maxWarmUpRuns: 1 })).toBe(0)
   })
 })

@@ -10,7 +10,7 @@ import { type BackendName, resolveBackend } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { prepareWorkload } from "../perf/PreparedWorkload.js"
-import { defaultTimingProtocol, type TimingProtocol, timeRuns } from "../perf/Timing.js"
+import { defaultTimingProtocol, type TimingProtocol, timeRuns, warmUp } from "../perf/Timing.js"
 import { findPerfWorkload, type PerfWorkload, perfWorkloads } from "../perf/Workloads.js"
 import type { Suite, SuiteRow, SummaryColumn } from "../Suite.js"
 
@@ -24,6 +24,8 @@ export interface PerfRow extends SuiteRow {
   readonly msMedian: number
   readonly msMin: number
   readonly msMax: number
+  /** Untimed warm-up runs before them (the first counted the kernels). */
+  readonly warmUpRuns: number
   /** Timed runs behind the figures (the warm-up is not one of them). */
   readonly runs: number
   /** Kernels one run launches (forward, gradient and optimiser), counted on the warm-up; `null` when not counted. */
@@ -54,10 +56,13 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
   const tensorsAtStart = tf.memory().numTensors
   const prepared = prepareWorkload(workload, options.seed)
   let tensorOpsPerRun: number | null = null
+  let warmUpRuns = 0
   let timings: ReturnType<typeof timeRuns>
   try {
     // The warm-up lets the backend compile, allocate and cache what the runs reuse; profiling it
     // counts the kernels without slowing any timed run.
+    const protocol = options.timing ?? defaultTimingProtocol
+    const warmUpStarted = performance.now()
     if (options.countKernels ?? true) {
       const profile = await tf.profile(() => {
         prepared.run()
@@ -71,7 +76,8 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
     } else {
       prepared.run()
     }
-    timings = timeRuns(prepared.run, options.timing ?? defaultTimingProtocol)
+    warmUpRuns = 1 + warmUp(prepared.run, protocol, warmUpStarted)
+    timings = timeRuns(prepared.run, protocol)
   } finally {
     prepared.dispose()
   }
@@ -83,6 +89,7 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
     msMin: timings.min,
     msMax: timings.max,
     runs: timings.milliseconds.length,
+    warmUpRuns,
     tensorOpsPerRun,
     leakedTensors: tf.memory().numTensors - tensorsAtStart
   }
@@ -149,7 +156,7 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
       workloads: selected,
       timedRegion:
         "one whole run of the workload, from its first random sample to its result read back to host memory",
-      untimed: "building the model, start, goal, batch and optimiser; one warm-up run",
+      untimed: `building the model, start, goal, batch and optimiser; warm-up runs: the first, then more for ${timing.warmUpSeconds ?? 1} s, at most ${timing.maxWarmUpRuns ?? 10} in all`,
       timing: `at least ${timing.minRuns} runs, more while under ${timing.budgetSeconds} s of timed runs, at most ${timing.maxRuns}; msMedian is their median (the PyTorch reference's rule)`,
       ...timing,
       tensorOpsPerRun: countKernels
