@@ -21,6 +21,22 @@ export interface AdamSettings {
   readonly epsilon?: number
 }
 
+/**
+ * What the WebAssembly-based backends (`wasm`, `native`) offer: views of a tensor's values on
+ * their heap, and how many tensors share those values.
+ */
+interface HeapBackend {
+  refCount(dataId: object): number
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array
+}
+
+const heapBackend = (): HeapBackend | undefined => {
+  const backend = tf.backend() as unknown as Partial<HeapBackend>
+  return typeof backend.typedArrayFromHeap === "function" && typeof backend.refCount === "function"
+    ? (backend as HeapBackend)
+    : undefined
+}
+
 /** The first and second moments of one parameter. */
 interface Moments {
   readonly first: Float32Array
@@ -69,11 +85,26 @@ export class HostAdamOptimizer extends tf.Optimizer {
     this.steps++
     const firstCorrection = 1 / (1 - this.beta1 ** this.steps)
     const secondCorrection = 1 / (1 - this.beta2 ** this.steps)
+    const heap = heapBackend()
     for (const [name, gradient] of named) {
       if (gradient === undefined || gradient === null) continue
       const variable = tf.engine().registeredVariables[name]
       if (variable === undefined) continue
       const moments = this.momentsOf(name, variable.size)
+      // On the heap backends the update runs on the variable's own values, unless another tensor
+      // shares them (a clone would change with it); nothing is allocated between taking the views
+      // and the last write, so the heap cannot grow and detach them.
+      if (heap !== undefined && variable.dtype === "float32" && heap.refCount(variable.dataId) === 1) {
+        const gradientValues = heap.typedArrayFromHeap(gradient)
+        this.update(
+          heap.typedArrayFromHeap(variable),
+          gradientValues,
+          moments,
+          firstCorrection,
+          secondCorrection
+        )
+        continue
+      }
       const values = new Float32Array(variable.dataSync() as Float32Array)
       this.update(values, gradient.dataSync() as Float32Array, moments, firstCorrection, secondCorrection)
       const updated = tf.tensor(values, variable.shape, "float32")
@@ -99,18 +130,20 @@ export class HostAdamOptimizer extends tf.Optimizer {
     secondCorrection: number
   ): void {
     const { first, second } = moments
-    const { beta1, beta2, epsilon, learningRate } = this
+    const { beta1, beta2, epsilon } = this
     const keep1 = 1 - beta1
     const keep2 = 1 - beta2
-    for (let index = 0; index < values.length; index++) {
+    // lr * (m c1) / (sqrt(v c2) + eps) with the corrections folded in: one root and one division.
+    const stepSize = this.learningRate * firstCorrection
+    const rootCorrection = Math.sqrt(secondCorrection)
+    const size = values.length
+    for (let index = 0; index < size; index++) {
       const g = gradient[index] as number
       const m = beta1 * (first[index] as number) + keep1 * g
       const v = beta2 * (second[index] as number) + keep2 * g * g
       first[index] = m
       second[index] = v
-      values[index] =
-        (values[index] as number) -
-        (learningRate * m * firstCorrection) / (Math.sqrt(v * secondCorrection) + epsilon)
+      values[index] = (values[index] as number) - (stepSize * m) / (Math.sqrt(v) * rootCorrection + epsilon)
     }
   }
 

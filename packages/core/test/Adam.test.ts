@@ -1,7 +1,15 @@
 import { adamOptimizer, HostAdamOptimizer } from "@telos/core"
+import { registerNativeBackend } from "@telos/native"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
-import { describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { restoreBackendAfterAll } from "./support.js"
+
+restoreBackendAfterAll()
+
+beforeAll(async () => {
+  await registerNativeBackend()
+})
 
 /**
  * Trains one parameter for `steps` steps on `sum(w * pull + 0.01 w^2)`. The pull keeps every
@@ -39,23 +47,53 @@ const pulls = (size: number) =>
     .map(([sizes, negative]) => sizes.map((value, index) => (negative[index] ? -value : value)))
 
 describe("HostAdamOptimizer", () => {
-  it("takes the same steps as TensorFlow.js's Adam, to float32 rounding", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 40 }).chain((size) => fc.tuple(floats(size, -4), pulls(size))),
-        fc.constantFrom(1e-3, 1e-2, 0.1),
-        fc.constantFrom(0.9, 0.5),
-        fc.integer({ min: 1, max: 12 }),
-        ([start, pull], learningRate, beta1, steps) => {
-          const expected = train(tf.train.adam(learningRate, beta1, 0.999, 1e-8), start, pull, steps)
-          const actual = train(new HostAdamOptimizer({ learningRate, beta1 }), start, pull, steps)
-          for (const [index, value] of expected.entries()) {
-            expect(actual[index]).toBeCloseTo(value, 4)
+  // On wasm and native the update runs in place on the heap; on cpu on a copy.
+  it.each(["cpu", "wasm", "native"])(
+    "takes the same steps as TensorFlow.js's Adam on %s, to float32 rounding",
+    async (backend) => {
+      await tf.setBackend("cpu")
+      const reference = (
+        start: Float32Array,
+        pull: Float32Array,
+        steps: number,
+        learningRate: number,
+        beta1: number
+      ) => train(tf.train.adam(learningRate, beta1, 0.999, 1e-8), start, pull, steps)
+      const references: Array<Float32Array> = []
+      const cases: Array<readonly [Float32Array, Float32Array, number, number, number]> = []
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }).chain((size) => fc.tuple(floats(size, -4), pulls(size))),
+          fc.constantFrom(1e-3, 1e-2, 0.1),
+          fc.constantFrom(0.9, 0.5),
+          fc.integer({ min: 1, max: 12 }),
+          ([start, pull], learningRate, beta1, steps) => {
+            cases.push([start, pull, steps, learningRate, beta1])
+            references.push(reference(start, pull, steps, learningRate, beta1))
           }
+        ),
+        { numRuns: 30 }
+      )
+      await tf.setBackend(backend)
+      for (const [index, [start, pull, steps, learningRate, beta1]] of cases.entries()) {
+        const actual = train(new HostAdamOptimizer({ learningRate, beta1 }), start, pull, steps)
+        for (const [entry, value] of (references[index] as Float32Array).entries()) {
+          expect(actual[entry]).toBeCloseTo(value, 4)
         }
-      ),
-      { numRuns: 40 }
-    )
+      }
+    }
+  )
+
+  it("leaves a clone of a parameter as it was: shared values are not updated in place", async () => {
+    await tf.setBackend("native")
+    const parameter = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, 3])))
+    const snapshot = parameter.clone()
+    const optimizer = new HostAdamOptimizer({ learningRate: 0.1 })
+    optimizer.minimize(() => parameter.sum() as tf.Scalar, false, [parameter])
+    expect(Array.from(snapshot.dataSync())).toEqual([1, 2, 3])
+    expect(Array.from(parameter.dataSync())).toEqual([1, 2, 3].map((value) => Math.fround(value - 0.1)))
+    optimizer.dispose()
+    tf.dispose([parameter, snapshot])
   })
 
   it("keeps its moments per parameter and leaves the tensor count where it was", () => {
