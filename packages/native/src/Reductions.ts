@@ -4,7 +4,9 @@
  * A dense layer's bias gradient sums the batch away: `[N, features] -> [features]`, the leading
  * axis. TensorFlow.js reduces innermost axes only, so the WebAssembly backend first transposes the
  * whole input, then sums (0.4 ms for `[2304, 256]` in a JEPA training step, more than one of its
- * matrix products). ONNX Runtime sums the leading axis of the heap view directly. Other
+ * matrix products). ONNX Runtime sums the leading axis of the heap view directly, as the product
+ * of a row of ones with the matrix: its `ReduceSum` took 72 µs for `[256, 256]` (a predictor's
+ * bias gradient) where the product takes 16 µs, and 60 µs against 46 µs for `[2304, 256]`. Other
  * reductions (innermost axes, which WebAssembly does without a transpose; axes in the middle;
  * integers) stay in WebAssembly.
  *
@@ -16,23 +18,15 @@ import { heapFloats, sessionCache, writeOrFree } from "./HeapSessions.js"
 import { encodeOnnxModel } from "./OnnxGraph.js"
 import type { NativeRuntime } from "./OnnxRuntime.js"
 
-/** `Y[q] = sum_p X[p, q]`, written against operator set 11, where the axes are an attribute. */
+/** `Y[0, q] = sum_p O[0, p] X[p, q]`: with `O` a row of ones, the sums of `X`'s columns. */
 export const leadingSumModel = (): Uint8Array =>
   encodeOnnxModel({
-    opset: 11,
-    nodes: [
-      {
-        operator: "ReduceSum",
-        inputs: ["X"],
-        outputs: ["Y"],
-        attributes: [
-          { name: "axes", integers: [0] },
-          { name: "keepdims", integer: 0 }
-        ]
-      }
+    nodes: [{ operator: "MatMul", inputs: ["O", "X"], outputs: ["Y"] }],
+    inputs: [
+      { name: "O", rank: 2 },
+      { name: "X", rank: 2 }
     ],
-    inputs: [{ name: "X", rank: 2 }],
-    outputs: [{ name: "Y", rank: 1 }]
+    outputs: [{ name: "Y", rank: 2 }]
   })
 
 /** The `Sum` kernel and a way to release its session. */
@@ -52,6 +46,12 @@ export interface ReductionKernels {
  */
 export const reductionKernels = (runtime: NativeRuntime, fallback: tf.KernelFunc): ReductionKernels => {
   const sessions = sessionCache(runtime)
+  // The row of ones, in host memory, grown to the longest sum yet.
+  let ones = new Float32Array(0)
+  const onesFor = (rows: number): Float32Array => {
+    if (ones.length < rows) ones = new Float32Array(Math.max(rows, 2 * ones.length)).fill(1)
+    return ones.subarray(0, rows)
+  }
   const sum: tf.KernelFunc = (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo }
     const { axis, keepDims } = args.attrs as unknown as { axis: number | Array<number>; keepDims: boolean }
@@ -67,12 +67,13 @@ export const reductionKernels = (runtime: NativeRuntime, fallback: tf.KernelFunc
     const backend = args.backend as BackendWasm
     const output = backend.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, "float32")
     return writeOrFree(backend, output, () =>
-      sessions
-        .get("leading-sum", leadingSumModel)
-        .run(
-          { X: { values: heapFloats(backend, x), shape: [rows, columns] } },
-          { values: heapFloats(backend, output), shape: [columns] }
-        )
+      sessions.get("leading-sum", leadingSumModel).run(
+        {
+          O: { values: onesFor(rows), shape: [1, rows] },
+          X: { values: heapFloats(backend, x), shape: [rows, columns] }
+        },
+        { values: heapFloats(backend, output), shape: [1, columns] }
+      )
     )
   }
   return { sum, dispose: sessions.dispose }
