@@ -23,18 +23,15 @@ export interface AdamSettings {
 
 /**
  * What the WebAssembly-based backends (`wasm`, `native`) offer: views of a tensor's values on
- * their heap, and how many tensors share those values.
+ * their heap, read here without a copy.
  */
 interface HeapBackend {
-  refCount(dataId: object): number
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
 }
 
 const heapBackend = (): HeapBackend | undefined => {
   const backend = tf.backend() as unknown as Partial<HeapBackend>
-  return typeof backend.typedArrayFromHeap === "function" && typeof backend.refCount === "function"
-    ? (backend as HeapBackend)
-    : undefined
+  return typeof backend.typedArrayFromHeap === "function" ? (backend as HeapBackend) : undefined
 }
 
 /** The first and second moments of one parameter. */
@@ -91,22 +88,16 @@ export class HostAdamOptimizer extends tf.Optimizer {
       const variable = tf.engine().registeredVariables[name]
       if (variable === undefined) continue
       const moments = this.momentsOf(name, variable.size)
-      // On the heap backends the update runs on the variable's own values, unless another tensor
-      // shares them (a clone would change with it); nothing is allocated between taking the views
-      // and the last write, so the heap cannot grow and detach them.
-      if (heap !== undefined && variable.dtype === "float32" && heap.refCount(variable.dataId) === 1) {
-        const gradientValues = heap.typedArrayFromHeap(gradient)
-        this.update(
-          heap.typedArrayFromHeap(variable),
-          gradientValues,
-          moments,
-          firstCorrection,
-          secondCorrection
-        )
-        continue
-      }
-      const values = new Float32Array(variable.dataSync() as Float32Array)
-      this.update(values, gradient.dataSync() as Float32Array, moments, firstCorrection, secondCorrection)
+      // The new values go into a new tensor: the backends assume a tensor's values never change
+      // (WebAssembly's products cache their packed weights by the tensor's data), so the update
+      // must not write into the variable's own memory. Reading it needs no copy.
+      const values = new Float32Array(variable.size)
+      const readable = heap !== undefined && variable.dtype === "float32" && gradient.dtype === "float32"
+      values.set(readable ? heap.typedArrayFromHeap(variable) : (variable.dataSync() as Float32Array))
+      const gradientValues = readable
+        ? heap.typedArrayFromHeap(gradient)
+        : (gradient.dataSync() as Float32Array)
+      this.update(values, gradientValues, moments, firstCorrection, secondCorrection)
       const updated = tf.tensor(values, variable.shape, "float32")
       variable.assign(updated)
       updated.dispose()

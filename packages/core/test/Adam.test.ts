@@ -1,4 +1,4 @@
-import { adamOptimizer, HostAdamOptimizer } from "@telos/core"
+import { adamOptimizer, fusedDense, HostAdamOptimizer } from "@telos/core"
 import { registerNativeBackend } from "@telos/native"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
@@ -81,6 +81,34 @@ describe("HostAdamOptimizer", () => {
           expect(actual[entry]).toBeCloseTo(value, 4)
         }
       }
+    }
+  )
+
+  // WebAssembly's products cache their packed weights by the tensor's data: an update written into
+  // a weight's own memory would be invisible to the next forward pass.
+  it.each(["cpu", "wasm", "native"])(
+    "hands each step's update to the next forward pass on %s",
+    async (backend) => {
+      await tf.setBackend(backend)
+      const weights = tf.tidy(() =>
+        tf.variable(tf.tensor2d([0.5, -0.3, 0.2, 0.8, -0.6, 0.1, 0.4, 0.7, -0.2], [3, 3]))
+      )
+      const bias = tf.tidy(() => tf.variable(tf.zeros([3]) as tf.Tensor1D))
+      const input = tf.tensor2d([1, 2, 3, -1, 0.5, 2], [2, 3])
+      const optimizer = new HostAdamOptimizer({ learningRate: 0.05 })
+      const costs = Array.from({ length: 4 }, () => {
+        const cost = optimizer.minimize(
+          () => fusedDense(input, weights, bias, "relu").square().mean() as tf.Scalar,
+          true,
+          [weights, bias]
+        )
+        const value = cost?.dataSync()[0] as number
+        cost?.dispose()
+        return value
+      })
+      for (const [step, cost] of costs.slice(1).entries()) expect(cost).toBeLessThan(costs[step] as number)
+      optimizer.dispose()
+      tf.dispose([weights, bias, input])
     }
   )
 
