@@ -1,4 +1,4 @@
-import { defaultTimingProtocol, median, timeRuns, warmUp } from "@telos/bench"
+import { defaultTimingProtocol, median, timeRuns, warmUp, warmUpRule } from "@telos/bench"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
@@ -73,6 +73,14 @@ describe("warmUp", () => {
     expect(warmUpAfterFirst(50)).toBe(9)
     expect(warmUpAfterFirst(300)).toBe(3)
     expect(warmUpAfterFirst(1)).toBe(9)
+  })
+
+  it("takes the default protocol's rule where a protocol has none of its own", () => {
+    expect(warmUpRule({ minRuns: 3, maxRuns: 3, budgetSeconds: 0 })).toEqual({ seconds: 1, maxRuns: 10 })
+    expect(warmUpRule({ minRuns: 3, maxRuns: 3, budgetSeconds: 0, maxWarmUpRuns: 2 })).toEqual({
+      seconds: 1,
+      maxRuns: 2
+    })
   })
 
   it("adds none to a workload whose first run took the whole warm-up time", () => {

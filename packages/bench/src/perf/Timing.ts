@@ -45,8 +45,23 @@ export const defaultTimingProtocol: TimingProtocol = {
 }
 
 /**
- * Runs `run` untimed under `protocol`'s warm-up rule after a first run the caller made (`first`
- * milliseconds ago started); returns how many runs it added.
+ * The warm-up rule of `protocol`: its own settings, the default protocol's where it has none.
+ *
+ * @example
+ * ```ts
+ * warmUpRule({ minRuns: 3, maxRuns: 3, budgetSeconds: 0 }) // { seconds: 1, maxRuns: 10 }
+ * ```
+ */
+export const warmUpRule = (
+  protocol: TimingProtocol
+): { readonly seconds: number; readonly maxRuns: number } => ({
+  seconds: protocol.warmUpSeconds ?? (defaultTimingProtocol.warmUpSeconds as number),
+  maxRuns: protocol.maxWarmUpRuns ?? (defaultTimingProtocol.maxWarmUpRuns as number)
+})
+
+/**
+ * Runs `run` untimed under `protocol`'s warm-up rule after a first run that the caller started at
+ * `started` (a `clock` reading); returns how many runs it added.
  *
  * @example
  * ```ts
@@ -61,10 +76,9 @@ export const warmUp = (
   started: number,
   clock: () => number = () => performance.now()
 ): number => {
-  const seconds = protocol.warmUpSeconds ?? 1
-  const most = (protocol.maxWarmUpRuns ?? 10) - 1
+  const { seconds, maxRuns } = warmUpRule(protocol)
   let runs = 0
-  while (runs < most && clock() - started < seconds * 1000) {
+  while (runs < maxRuns - 1 && clock() - started < seconds * 1000) {
     run()
     runs++
   }

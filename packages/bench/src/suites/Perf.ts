@@ -10,7 +10,7 @@ import { type BackendName, resolveBackend } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { prepareWorkload } from "../perf/PreparedWorkload.js"
-import { defaultTimingProtocol, type TimingProtocol, timeRuns, warmUp } from "../perf/Timing.js"
+import { defaultTimingProtocol, type TimingProtocol, timeRuns, warmUp, warmUpRule } from "../perf/Timing.js"
 import { findPerfWorkload, type PerfWorkload, perfWorkloads } from "../perf/Workloads.js"
 import type { Suite, SuiteRow, SummaryColumn } from "../Suite.js"
 
@@ -156,7 +156,7 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
       workloads: selected,
       timedRegion:
         "one whole run of the workload, from its first random sample to its result read back to host memory",
-      untimed: `building the model, start, goal, batch and optimiser; warm-up runs: the first, then more for ${timing.warmUpSeconds ?? 1} s, at most ${timing.maxWarmUpRuns ?? 10} in all`,
+      untimed: `building the model, start, goal, batch and optimiser; warm-up runs: the first, then more for ${warmUpRule(timing).seconds} s, at most ${warmUpRule(timing).maxRuns} in all`,
       timing: `at least ${timing.minRuns} runs, more while under ${timing.budgetSeconds} s of timed runs, at most ${timing.maxRuns}; msMedian is their median (the PyTorch reference's rule)`,
       ...timing,
       tensorOpsPerRun: countKernels
