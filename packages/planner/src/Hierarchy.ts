@@ -17,6 +17,7 @@ import {
   type Cost,
   checkLevelStrides,
   describeValue,
+  InvalidValueError,
   LevelConfigError,
   type Plan,
   type Planner,
@@ -129,6 +130,59 @@ interface LevelState {
   readonly subgoals: Float32Array
 }
 
+/** Options of {@link hierarchicalTask} and {@link hierarchySubgoals}. */
+export interface HierarchyOptions {
+  /**
+   * A director above the top level, e.g. `landmarkSubgoals` over a memory of recorded latents: the
+   * top level then plans towards its targets (landmarks along a recorded route) instead of straight
+   * towards the goal.
+   */
+  readonly memory?: SubgoalDirector
+  /**
+   * Latents the agent has been at, `[K, D]` row-major (e.g. a landmark graph's `landmarks`): each
+   * latent a level predicts and hands down is replaced by the nearest of them. A predicted latent
+   * can lie where no observation ever encoded to, such as past a wall corner that the models
+   * leak through; the level below, aiming at it, pushes into the wall. The nearest recorded latent
+   * is a state the level below has seen and its model knows. Targets handed down unchanged (the
+   * goal, the memory's landmarks) are not moved.
+   */
+  readonly subgoalAnchors?: Float32Array
+}
+
+/** The anchors as a checked `[K, D]` table. */
+const checkAnchors = (anchors: Float32Array, latentSize: number): Float32Array => {
+  if (anchors.length === 0 || anchors.length % latentSize !== 0) {
+    throw new InvalidValueError({
+      field: "subgoalAnchors",
+      expected: `one or more rows of ${latentSize} numbers (the latent size)`,
+      received: `${anchors.length} numbers`
+    })
+  }
+  if (!anchors.every(Number.isFinite)) {
+    throw new InvalidValueError({
+      field: "subgoalAnchors",
+      expected: "finite numbers",
+      received: "NaN or Infinity"
+    })
+  }
+  return anchors
+}
+
+/** The row of `anchors` nearest `latent`. */
+const nearestAnchor = (anchors: Float32Array, latent: Float32Array): Float32Array => {
+  const size = latent.length
+  let best = 0
+  let bestSquared = Number.POSITIVE_INFINITY
+  for (let row = 0; row * size < anchors.length; row++) {
+    const squared = squaredDistance(anchors, row * size, latent, 0, size)
+    if (squared < bestSquared) {
+      bestSquared = squared
+      best = row
+    }
+  }
+  return anchors.subarray(best * size, best * size + size)
+}
+
 /**
  * The levels above 0 as a subgoal director: before each plan of level 0, every level that is due
  * replans (top first) for the episodes still running, and level 1's predicted first step becomes
@@ -137,15 +191,20 @@ interface LevelState {
  *
  * @example
  * ```ts
- * const director = hierarchySubgoals([level1, level2], 1, rng)
+ * const director = hierarchySubgoals([level1, level2], 1, rng, { subgoalAnchors: graph.landmarks })
  * ```
  */
 export const hierarchySubgoals = (
   upperLevels: ReadonlyArray<PlanningLevel>,
   primitiveStepsPerCall: number,
   rng: Random,
-  memory?: SubgoalDirector
+  options: HierarchyOptions = {}
 ): HierarchyDirector => {
+  const memory = options.memory
+  const anchors =
+    options.subgoalAnchors === undefined || upperLevels[0] === undefined
+      ? undefined
+      : checkAnchors(options.subgoalAnchors, upperLevels[0].model.latentSize)
   const plans = upperLevels.map(() => 0)
   return {
     name: `hierarchy of ${upperLevels.length + 1} levels${memory === undefined ? "" : ` under ${memory.name}`}`,
@@ -203,7 +262,7 @@ export const hierarchySubgoals = (
             if (!due || active.length === 0) continue
             const targets =
               index === upperLevels.length - 1 ? topTargets : (levels[index + 1] as LevelState).subgoals
-            planLevel(level, state, latents, targets, active, rng)
+            planLevel(level, state, latents, targets, active, rng, anchors)
             plans[index] = (plans[index] as number) + 1
             aboveReplanned = true
           }
@@ -237,7 +296,8 @@ const planLevel = (
   latents: Float32Array,
   targets: Float32Array,
   active: ReadonlyArray<number>,
-  rng: Random
+  rng: Random,
+  anchors: Float32Array | undefined
 ): void => {
   const latentSize = level.model.latentSize
   const stride = level.model.stride
@@ -282,23 +342,17 @@ const planLevel = (
     const start = row * (plan.horizon + 1) * latentSize
     const first = plan.predictedStates.subarray(start + latentSize, start + 2 * latentSize)
     const target = targets.subarray(episode * latentSize, episode * latentSize + latentSize)
-    state.subgoals.set(
-      withinReach(latents.subarray(episode * latentSize, episode * latentSize + latentSize), first, target)
-        ? target
-        : first,
-      episode * latentSize
+    const handedDown = withinReach(
+      latents.subarray(episode * latentSize, episode * latentSize + latentSize),
+      first,
+      target
     )
+      ? target
+      : anchors === undefined
+        ? first
+        : nearestAnchor(anchors, first)
+    state.subgoals.set(handedDown, episode * latentSize)
   })
-}
-
-/** Options of {@link hierarchicalTask}. */
-export interface HierarchyOptions {
-  /**
-   * A director above the top level, e.g. `landmarkSubgoals` over a memory of recorded latents: the
-   * top level then plans towards its targets (landmarks along a recorded route) instead of straight
-   * towards the goal.
-   */
-  readonly memory?: SubgoalDirector
 }
 
 /**
@@ -348,7 +402,7 @@ export const hierarchicalTask = (
       ? { task: base, director: undefined }
       : { task: { ...base, subgoals: options.memory }, director: options.memory }
   }
-  const director = hierarchySubgoals(levels.slice(1), bottom.replanInterval ?? 1, rng, options.memory)
+  const director = hierarchySubgoals(levels.slice(1), bottom.replanInterval ?? 1, rng, options)
   return { task: { ...base, subgoals: director }, director }
 }
 

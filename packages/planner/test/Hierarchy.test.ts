@@ -1,4 +1,4 @@
-import { Box, LevelConfigError, Random, type WorldModel } from "@telos/core"
+import { Box, InvalidValueError, LevelConfigError, Random, type WorldModel } from "@telos/core"
 import {
   addCosts,
   cemPlanner,
@@ -102,7 +102,7 @@ describe("hierarchicalTask", () => {
       name: "fixed",
       start: (goals) => ({ next: () => Float32Array.from(goals, (_, index) => (index % 2 === 0 ? -2 : 0)) })
     }
-    const director = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), memory)
+    const director = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { memory })
     const subgoal = director.start(Float32Array.from([2, 0])).next(Float32Array.from([0, 0]))
     // The memory says "go left" although the goal lies right: the subgoal follows the memory.
     expect(subgoal[0]).toBeLessThan(-0.3)
@@ -168,6 +168,69 @@ describe("subgoals handed down", () => {
         ]
       }
     )
+  })
+})
+
+describe("subgoal anchors", () => {
+  const anchors = Float32Array.from([-1, 0, 0.3, 0.2, 0.5, -0.4, 1, 1, 2, 0])
+  const anchorRows = Array.from({ length: anchors.length / 2 }, (_, row) => [
+    anchors[2 * row] as number,
+    anchors[2 * row + 1] as number
+  ])
+  const nearestRow = (latent: ArrayLike<number>): Array<number> =>
+    anchorRows.reduce((best, row) =>
+      Math.hypot((row[0] as number) - (latent[0] as number), (row[1] as number) - (latent[1] as number)) <
+      Math.hypot((best[0] as number) - (latent[0] as number), (best[1] as number) - (latent[1] as number))
+        ? row
+        : best
+    )
+
+  it("replace each predicted subgoal by the nearest anchor, and hand the target itself down unmoved", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.float({ min: -1, max: 1, noNaN: true }), fc.float({ min: -1, max: 1, noNaN: true })),
+        fc.tuple(fc.float({ min: -3, max: 3, noNaN: true }), fc.float({ min: -3, max: 3, noNaN: true })),
+        (start, goal) => {
+          const free = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0))
+            .start(Float32Array.from(goal))
+            .next(Float32Array.from(start))
+          const anchored = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors: anchors })
+            .start(Float32Array.from(goal))
+            .next(Float32Array.from(start))
+          const handsDownGoal = free[0] === Math.fround(goal[0]) && free[1] === Math.fround(goal[1])
+          expect(Array.from(anchored)).toEqual(handsDownGoal ? Array.from(free) : nearestRow(free))
+        }
+      ),
+      {
+        numRuns: 30,
+        examples: [
+          [
+            [0.9, 0],
+            [0.95, 0]
+          ]
+        ]
+      }
+    )
+  })
+
+  it("are refused when their rows do not match the latent size, or hold NaN", () => {
+    const refused = (subgoalAnchors: Float32Array) => {
+      try {
+        hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors })
+      } catch (caught) {
+        return caught as InvalidValueError
+      }
+      throw new Error("accepted")
+    }
+    for (const bad of [
+      Float32Array.from([1, 2, 3]),
+      new Float32Array(0),
+      Float32Array.from([0, Number.NaN])
+    ]) {
+      const error = refused(bad)
+      expect(error).toBeInstanceOf(InvalidValueError)
+      expect(error.field).toBe("subgoalAnchors")
+    }
   })
 })
 

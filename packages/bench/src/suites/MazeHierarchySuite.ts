@@ -87,6 +87,15 @@ export const mazeHierarchySettings = {
    * dense memory leaves no long way for a hierarchy to plan.)
    */
   memory: { landmarks: 256, linkFraction: 3, lookaheads: [0, 6] as ReadonlyArray<number> },
+  /**
+   * Each subgoal a level predicts is moved to the nearest landmark of the memory (a recorded
+   * latent) before it is handed down, with or without the memory as director. Without it, the
+   * 2-level hierarchy reached 0.81 on the medium maze with waypoints 6 hops apart, against 0.95
+   * with it: the level-1 model's predicted latents past wall corners lie where no observation
+   * encodes to (1.0-1.4 from the nearest recorded latent, whose steps are 0.3 long), and level 0
+   * pushed into the wall towards them.
+   */
+  anchorSubgoals: true,
   /** Episodes drawn per row in the report. */
   drawnEpisodes: 2
 }
@@ -313,7 +322,10 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
       planningLevels,
       { goalOf: goalImageOf },
       rng.split(),
-      director === undefined ? {} : { memory: director }
+      {
+        ...(director === undefined ? {} : { memory: director }),
+        ...(settings.anchorSubgoals ? { subgoalAnchors: models.graph.landmarks } : {})
+      }
     )
     const drawings: Array<EpisodeDrawing> = Array.from({ length: settings.drawnEpisodes }, () => ({
       positions: [],
@@ -494,7 +506,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         )
         .join("; "),
       levelTraining: `${levelSteps} steps, batch ${settings.levelTraining.batchSize}, sequences of ${settings.levelTraining.topSteps} top-level steps; encoder frozen (joint also, on ${[...jointMazes].join(", ")})`,
-      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent, or the target itself once that step reaches it`,
+      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent${settings.anchorSubgoals ? " moved to the nearest landmark" : ""}, or the target itself once that step reaches it`,
       compute:
         "flat: the gradient planner with as many restarts as match the 2-level hierarchy's predictions per step (measured in the same run); evaluationsPerStep counts forward predictions of every level",
       memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls, link fraction ${settings.memory.linkFraction}), above the top level, targets ${lookaheads.filter((hops) => hops > 0).join(" or ")} hops ahead; rows without memory too`,
