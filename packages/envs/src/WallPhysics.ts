@@ -151,9 +151,9 @@ export const insideCompiledWall = (walls: CompiledWalls, x: number, y: number): 
  * A move that enters no wall ends at `(x + dx, y + dy)` exactly. Otherwise the agent stops at the
  * first point where the segment touches a wall (both coordinates stop there: it does not slide
  * along the wall) and is pushed back off that wall along its normal by an offset drawn from `rng`
- * (see {@link wallPushback}); `rng` is drawn from only on contact. In the rare case that the pushed
- * point would lie inside another wall (free gaps narrower than the offset) the agent stays where
- * it started, so it never ends inside a wall.
+ * (see {@link wallPushback}); `rng` is drawn from only on contact. In the rare cases that the pushed
+ * point would lie inside another wall (free gaps narrower than the offset), or that the end point
+ * rounds onto a wall's face, the agent stays where it started, so it never ends inside a wall.
  *
  * @example
  * ```ts
@@ -238,8 +238,11 @@ export const moveWithWalls = (
     }
   }
   if (contactWall < 0) {
-    target[0] = endX
-    target[1] = endY
+    // The sum can round onto a wall's face that the slab times put just past the move's end (from
+    // 56.55, a move of 2.45 ends at 59 exactly, the face of a wall there); the agent stays put.
+    const roundedIntoWall = insideCompiledWall(walls, endX, endY)
+    target[0] = roundedIntoWall ? x : endX
+    target[1] = roundedIntoWall ? y : endY
     return target
   }
   const offset = rng.uniformIn(wallPushback.minimum, wallPushback.maximum)

@@ -113,7 +113,22 @@ describe("two-rooms episodes", () => {
           }
         }
       ),
-      { numRuns: 150 }
+      {
+        numRuns: 150,
+        // A move that rounded onto the bottom wall's face (y = 59) once ended inside it.
+        examples: [
+          [
+            0,
+            [5, 58.99999999997629],
+            [
+              [2.45, -2.4499999999762947],
+              [3e-323, -1.0544776707170904e-186],
+              [7.4e-323, 2.45],
+              [0, -2.45]
+            ]
+          ]
+        ]
+      }
     )
   })
 

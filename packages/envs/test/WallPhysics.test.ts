@@ -108,6 +108,14 @@ describe("moveWithWalls", () => {
     }
   })
 
+  it("stays put when the end point rounds onto a wall's face", () => {
+    // 56.55 + 2.45 is 59 exactly in floating point, the bottom wall's face, although the slab
+    // times put the face just past the move's end (found by the two-rooms property test).
+    const [endX, endY] = move(twoRoomsWalls, 7.45, 56.55, 7.4e-323, 2.45)
+    expect(insideWall(twoRoomsLayout, endX, endY)).toBe(false)
+    expect([endX, endY]).toEqual([7.45, 56.55])
+  })
+
   it("keeps the agent inside an arena without border walls", () => {
     const open = compileWalls({ width: 20, height: 10, walls: [] })
     fc.assert(
