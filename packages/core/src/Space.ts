@@ -145,11 +145,17 @@ export class Box {
     return Result.succeed(checked)
   }
 
-  /** Clips every component of a finite vector into the bounds (NaN is left as it is). */
+  /**
+   * Clips every component of a finite vector into the bounds; a component already inside is kept
+   * exactly (-0 stays -0, which `Math.max(0, -0)` would not), and NaN is left as it is.
+   */
   clip(value: ArrayLike<number>): Float64Array {
     const clipped = new Float64Array(this.size)
     for (let i = 0; i < this.size; i++) {
-      clipped[i] = Math.min(this.high[i] as number, Math.max(this.low[i] as number, value[i] as number))
+      const component = value[i] as number
+      const low = this.low[i] as number
+      const high = this.high[i] as number
+      clipped[i] = component < low ? low : component > high ? high : component
     }
     return clipped
   }

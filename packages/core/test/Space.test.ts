@@ -285,6 +285,8 @@ describe("Box", () => {
     expect(Array.from(space.clip([-5, 7]))).toEqual([-1, 2])
     expect(Array.from(space.clip([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]))).toEqual([-1, 2])
     expect(Number.isNaN(space.clip([Number.NaN, 1])[0])).toBe(true)
+    // Inside the bounds a component is kept exactly, the sign of zero too (found by the property above).
+    expect(Object.is(new Box({ low: [0], high: [0] }).clip([-0])[0], -0)).toBe(true)
   })
 
   it("rejects low above high, naming the component", () => {
