@@ -27,7 +27,7 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { goalCost } from "./Cost.js"
 import type { ControlTask } from "./ModelPredictiveControl.js"
-import { pickRows, squaredDistance } from "./Rows.js"
+import { nearestRow, pickRows, squaredDistance } from "./Rows.js"
 import { selectProblems } from "./StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
@@ -171,16 +171,8 @@ const checkAnchors = (anchors: Float32Array, latentSize: number): Float32Array =
 /** The row of `anchors` nearest `latent`. */
 const nearestAnchor = (anchors: Float32Array, latent: Float32Array): Float32Array => {
   const size = latent.length
-  let best = 0
-  let bestSquared = Number.POSITIVE_INFINITY
-  for (let row = 0; row * size < anchors.length; row++) {
-    const squared = squaredDistance(anchors, row * size, latent, 0, size)
-    if (squared < bestSquared) {
-      bestSquared = squared
-      best = row
-    }
-  }
-  return anchors.subarray(best * size, best * size + size)
+  const { index } = nearestRow(anchors, size, latent, 0)
+  return anchors.subarray(index * size, index * size + size)
 }
 
 /**

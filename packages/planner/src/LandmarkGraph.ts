@@ -13,7 +13,7 @@
  * @module
  */
 import { InvalidValueError, type Random } from "@telos/core"
-import { squaredDistance } from "./Rows.js"
+import { nearestRow, squaredDistance } from "./Rows.js"
 
 /** Recorded latents, episode after episode. */
 export interface LatentTrajectories {
@@ -94,29 +94,6 @@ const checkTrajectories = (trajectories: LatentTrajectories): number => {
   return steps
 }
 
-/** The landmark nearest `latents[row]`, among `candidates` when given. */
-const nearestOf = (
-  landmarks: Float32Array,
-  count: number,
-  size: number,
-  latents: ArrayLike<number>,
-  row: number,
-  candidates?: Iterable<number>
-): { readonly index: number; readonly squared: number } => {
-  let best = -1
-  let bestSquared = Number.POSITIVE_INFINITY
-  const consider = (index: number) => {
-    const squared = squaredDistance(landmarks, index * size, latents, row * size, size)
-    if (squared < bestSquared) {
-      bestSquared = squared
-      best = index
-    }
-  }
-  if (candidates === undefined) for (let index = 0; index < count; index++) consider(index)
-  else for (const index of candidates) consider(index)
-  return { index: best, squared: bestSquared }
-}
-
 /** k-means++ seeding, then Lloyd iterations; empty clusters are re-seeded at the worst-served point. */
 const kMeans = (
   points: Float32Array,
@@ -158,7 +135,7 @@ const kMeans = (
     let worstPoint = 0
     let worstSquared = -1
     for (let point = 0; point < total; point++) {
-      const { index, squared } = nearestOf(centroids, count, size, points, point)
+      const { index, squared } = nearestRow(centroids, size, points, point)
       assignment[point] = index
       members[index] = (members[index] as number) + 1
       for (let dimension = 0; dimension < size; dimension++) {
@@ -233,7 +210,7 @@ const splitDisconnected = (
   const total = points.length / size
   const members = Array.from({ length: count }, () => [] as Array<number>)
   for (let point = 0; point < total; point++) {
-    members[nearestOf(centroids, count, size, points, point).index]?.push(point)
+    members[nearestRow(centroids, size, points, point).index]?.push(point)
   }
   const limit = linkRadius * linkRadius
   const parents = Int32Array.from({ length: total }, (_, index) => index)
@@ -331,7 +308,7 @@ export const buildLandmarkGraph = (
   count = landmarks.length / size
   const nearest = new Int32Array(steps)
   for (let step = 0; step < steps; step++) {
-    nearest[step] = nearestOf(landmarks, count, size, trajectories.latents, step).index
+    nearest[step] = nearestRow(landmarks, size, trajectories.latents, step).index
   }
   const transitions = Array.from({ length: count }, () => new Map<number, number>())
   let episodeStart = 0
@@ -375,7 +352,7 @@ export const closestLandmark = (
       received: `length ${latent.length}`
     })
   }
-  return nearestOf(graph.landmarks, graph.count, graph.latentSize, latent, 0, candidates)
+  return nearestRow(graph.landmarks, graph.latentSize, latent, 0, candidates)
 }
 
 /**

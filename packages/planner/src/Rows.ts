@@ -1,6 +1,6 @@
 /**
- * Row-major arrays of equal-width rows, as plans and latents are kept on the host: picking rows and
- * measuring between them. Internal to the planner package.
+ * Row-major arrays of equal-width rows, as plans and latents are kept on the host: picking rows,
+ * measuring between them and finding the nearest. Internal to the planner package.
  *
  * @module
  */
@@ -28,4 +28,29 @@ export const squaredDistance = (
     sum += difference * difference
   }
   return sum
+}
+
+/**
+ * The row of `table` (rows of `size` numbers) nearest `rows[row]`, among `candidates` when given,
+ * and its squared distance; index -1 when there is none.
+ */
+export const nearestRow = (
+  table: Float32Array,
+  size: number,
+  rows: ArrayLike<number>,
+  row: number,
+  candidates?: Iterable<number>
+): { readonly index: number; readonly squared: number } => {
+  let best = -1
+  let bestSquared = Number.POSITIVE_INFINITY
+  const consider = (index: number) => {
+    const squared = squaredDistance(table, index * size, rows, row * size, size)
+    if (squared < bestSquared) {
+      bestSquared = squared
+      best = index
+    }
+  }
+  if (candidates === undefined) for (let index = 0; index * size < table.length; index++) consider(index)
+  else for (const index of candidates) consider(index)
+  return { index: best, squared: bestSquared }
 }

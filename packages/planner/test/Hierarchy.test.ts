@@ -30,6 +30,13 @@ const macroModel = (stride: number): WorldModel => ({
   stride
 })
 
+/** Points of the plane in `[-bound, bound]^2`. */
+const point = (bound: number) =>
+  fc.tuple(
+    fc.float({ min: -bound, max: bound, noNaN: true }),
+    fc.float({ min: -bound, max: bound, noNaN: true })
+  )
+
 const goalOf = (info: Readonly<Record<string, unknown>>) => info.goal as Float64Array
 
 const primitive = (): PlanningLevel => ({
@@ -138,26 +145,22 @@ describe("subgoals handed down", () => {
   // level below may need a step and a quarter of primitive steps: 7 for a stride of 5.
   it("are latents the level below reaches within a step and a quarter of the level above: its planning cost falls", () => {
     fc.assert(
-      fc.property(
-        fc.tuple(fc.float({ min: -1, max: 1, noNaN: true }), fc.float({ min: -1, max: 1, noNaN: true })),
-        fc.tuple(fc.float({ min: -3, max: 3, noNaN: true }), fc.float({ min: -3, max: 3, noNaN: true })),
-        (start, goal) => {
-          const tracker = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0)).start(Float32Array.from(goal))
-          const subgoal = tracker.next(Float32Array.from(start))
-          const initialStates = tf.tensor2d([start])
-          const target = tf.tensor2d([Array.from(subgoal)])
-          try {
-            const plan = gradientPlanner({ iterations: 40, restarts: 2, learningRate: 0.3 }).plan(
-              { model: shiftModel(2), initialStates, cost: goalCost({ goal: target }), horizon: 7 },
-              Random.fromSeed(1)
-            )
-            expect(plan.cost[0]).toBeLessThanOrEqual(plan.initialCost[0] as number)
-            expect(plan.cost[0]).toBeLessThan(1e-3)
-          } finally {
-            tf.dispose([initialStates, target])
-          }
+      fc.property(point(1), point(3), (start, goal) => {
+        const tracker = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0)).start(Float32Array.from(goal))
+        const subgoal = tracker.next(Float32Array.from(start))
+        const initialStates = tf.tensor2d([start])
+        const target = tf.tensor2d([Array.from(subgoal)])
+        try {
+          const plan = gradientPlanner({ iterations: 40, restarts: 2, learningRate: 0.3 }).plan(
+            { model: shiftModel(2), initialStates, cost: goalCost({ goal: target }), horizon: 7 },
+            Random.fromSeed(1)
+          )
+          expect(plan.cost[0]).toBeLessThanOrEqual(plan.initialCost[0] as number)
+          expect(plan.cost[0]).toBeLessThan(1e-3)
+        } finally {
+          tf.dispose([initialStates, target])
         }
-      ),
+      }),
       {
         numRuns: 12,
         examples: [
@@ -187,20 +190,16 @@ describe("subgoal anchors", () => {
 
   it("replace each predicted subgoal by the nearest anchor, and hand the target itself down unmoved", () => {
     fc.assert(
-      fc.property(
-        fc.tuple(fc.float({ min: -1, max: 1, noNaN: true }), fc.float({ min: -1, max: 1, noNaN: true })),
-        fc.tuple(fc.float({ min: -3, max: 3, noNaN: true }), fc.float({ min: -3, max: 3, noNaN: true })),
-        (start, goal) => {
-          const free = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0))
-            .start(Float32Array.from(goal))
-            .next(Float32Array.from(start))
-          const anchored = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors: anchors })
-            .start(Float32Array.from(goal))
-            .next(Float32Array.from(start))
-          const handsDownGoal = free[0] === Math.fround(goal[0]) && free[1] === Math.fround(goal[1])
-          expect(Array.from(anchored)).toEqual(handsDownGoal ? Array.from(free) : nearestRow(free))
-        }
-      ),
+      fc.property(point(1), point(3), (start, goal) => {
+        const free = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0))
+          .start(Float32Array.from(goal))
+          .next(Float32Array.from(start))
+        const anchored = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors: anchors })
+          .start(Float32Array.from(goal))
+          .next(Float32Array.from(start))
+        const handsDownGoal = free[0] === Math.fround(goal[0]) && free[1] === Math.fround(goal[1])
+        expect(Array.from(anchored)).toEqual(handsDownGoal ? Array.from(free) : nearestRow(free))
+      }),
       {
         numRuns: 30,
         examples: [

@@ -141,6 +141,7 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
     findPerfWorkload(id, catalog)
   )
   const timing = options.timing ?? defaultTimingProtocol
+  const warmUpSettings = warmUpRule(timing)
   const countKernels = options.countKernels ?? true
   // Backends that could not be activated in the last run, reported by the checks.
   const unavailable: Array<string> = []
@@ -156,7 +157,7 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
       workloads: selected,
       timedRegion:
         "one whole run of the workload, from its first random sample to its result read back to host memory",
-      untimed: `building the model, start, goal, batch and optimiser; warm-up runs: the first, then more for ${warmUpRule(timing).seconds} s, at most ${warmUpRule(timing).maxRuns} in all`,
+      untimed: `building the model, start, goal, batch and optimiser; warm-up runs: the first, then more for ${warmUpSettings.seconds} s, at most ${warmUpSettings.maxRuns} in all`,
       timing: `at least ${timing.minRuns} runs, more while under ${timing.budgetSeconds} s of timed runs, at most ${timing.maxRuns}; msMedian is their median (the PyTorch reference's rule)`,
       ...timing,
       tensorOpsPerRun: countKernels
