@@ -6,14 +6,18 @@
  * by landmark (the idea of search on the replay buffer, Eysenbach et al. 2019).
  *
  * Landmarks are k-means centroids of recorded latents, each split where its members fall apart
- * into groups no chain of nearby latents joins (the two sides of a wall); an edge `a -> b` exists where at least
+ * into groups no chain of nearby latents joins (the two sides of a wall), and again where recorded
+ * visits to it come from and go to separate places that no visit passes between (the two cells
+ * diagonal to each other at a wall corner, see `LandmarkPassages`); an edge `a -> b` exists where at least
  * `minimumTransitions` recorded steps went from a latent nearest `a` to one nearest `b`, and its
  * length is the latent distance between the two centroids.
  *
  * @module
  */
 import { InvalidValueError, type Random } from "@telos/core"
+import { separatePassages } from "./LandmarkPassages.js"
 import { nearestRow, squaredDistance } from "./Rows.js"
+import { disjointSets, join, rootOf } from "./UnionFind.js"
 
 /** Recorded latents, episode after episode. */
 export interface LatentTrajectories {
@@ -180,19 +184,6 @@ const medianStepLength = (trajectories: LatentTrajectories): number => {
   return lengths[Math.floor(lengths.length / 2)] ?? 0
 }
 
-/** The root of `index` in a union-find forest, compressing the path on the way. */
-const rootOf = (parents: Int32Array, index: number): number => {
-  let root = index
-  while (parents[root] !== root) root = parents[root] as number
-  let current = index
-  while (parents[current] !== root) {
-    const next = parents[current] as number
-    parents[current] = root
-    current = next
-  }
-  return root
-}
-
 /**
  * One landmark per group of each cluster's members that chains of links join: two members are
  * linked when they are closer than `linkRadius` or when one is the recorded step right after the
@@ -213,14 +204,14 @@ const splitDisconnected = (
     members[nearestRow(centroids, size, points, point).index]?.push(point)
   }
   const limit = linkRadius * linkRadius
-  const parents = Int32Array.from({ length: total }, (_, index) => index)
+  const parents = disjointSets(total)
   const clusterOf = new Int32Array(total)
   members.forEach((cluster, index) => {
     for (const point of cluster) clusterOf[point] = index
   })
   for (let point = 0; point + 1 < total; point++) {
     if (follows[point] === 1 && clusterOf[point] === clusterOf[point + 1]) {
-      parents[rootOf(parents, point)] = rootOf(parents, point + 1)
+      join(parents, point, point + 1)
     }
   }
   const split: Array<number> = []
@@ -231,7 +222,7 @@ const splitDisconnected = (
         const a = cluster[first] as number
         const b = cluster[second] as number
         if (squaredDistance(points, a * size, points, b * size, size) < limit) {
-          parents[rootOf(parents, a)] = rootOf(parents, b)
+          join(parents, a, b)
         }
       }
     }
@@ -304,12 +295,20 @@ export const buildLandmarkGraph = (
   })
   const centroids = kMeans(sample, size, count, iterations, rng)
   const linkRadius = (options.linkFraction ?? 1) * medianStepLength(trajectories)
-  const landmarks = splitDisconnected(sample, sampleFollows, size, centroids, count, linkRadius)
-  count = landmarks.length / size
-  const nearest = new Int32Array(steps)
+  const grouped = splitDisconnected(sample, sampleFollows, size, centroids, count, linkRadius)
+  const nearestGrouped = new Int32Array(steps)
   for (let step = 0; step < steps; step++) {
-    nearest[step] = nearestRow(landmarks, size, trajectories.latents, step).index
+    nearestGrouped[step] = nearestRow(grouped, size, trajectories.latents, step).index
   }
+  const { landmarks, nearest } = separatePassages(
+    trajectories.latents,
+    size,
+    trajectories.episodeLengths,
+    grouped,
+    nearestGrouped,
+    minimumTransitions
+  )
+  count = landmarks.length / size
   const transitions = Array.from({ length: count }, () => new Map<number, number>())
   let episodeStart = 0
   for (const length of trajectories.episodeLengths) {

@@ -71,6 +71,45 @@ describe("buildLandmarkGraph", () => {
     })
   })
 
+  describe("two corridors that touch only at a corner (as two maze cells diagonal to each other)", () => {
+    // Corridor A runs along y = 0 up to (0, 0), corridor B up x = 0.1 from (0.1, 0.1): their ends
+    // are closer than the link radius, so one k-means cluster can hold both ends.
+    const pointAt = (s: number): [number, number] => (s < 0 ? [s, 0] : [0.1, 0.1 + s])
+    const corridors = (crossing: boolean, seed: number) => {
+      const rng = Random.fromSeed(seed)
+      const lengths = Array.from({ length: 24 }, () => 200)
+      const latents = new Float32Array(24 * 200 * 2)
+      lengths.forEach((length, episode) => {
+        // Without crossing, each walk stays on its own side of the corner point.
+        const [low, high] = crossing ? [-5, 5] : episode % 2 === 0 ? [-5, -0.001] : [0, 5]
+        let s = rng.uniformIn(low, high)
+        for (let step = 0; step < length; step++) {
+          s = Math.min(high, Math.max(low, s + rng.uniformIn(-0.5, 0.5)))
+          latents.set(pointAt(s), (episode * length + step) * 2)
+        }
+      })
+      return buildLandmarkGraph(
+        { latentSize: 2, latents, episodeLengths: lengths },
+        { landmarks: 16, linkFraction: 3 },
+        rng
+      )
+    }
+    const routeLength = (graph: ReturnType<typeof buildLandmarkGraph>) =>
+      distancesTo(graph, nearestLandmark(graph, [0.1, 5]))[nearestLandmark(graph, [-5, 0])] as number
+
+    it("has no route from one corridor's far end to the other's when no walk went round the corner", () => {
+      for (const seed of [1, 2, 3]) expect(routeLength(corridors(false, seed))).toBe(Number.POSITIVE_INFINITY)
+    })
+
+    it("keeps the route, and the landmark at the corner whole, when walks did go round it", () => {
+      for (const seed of [1, 2, 3]) {
+        const graph = corridors(true, seed)
+        expect(routeLength(graph)).toBeLessThan(12)
+        expect(graph.count).toBe(16)
+      }
+    })
+  })
+
   it("tells the nearest landmark's squared distance, among candidates when given", () => {
     const { index, squared } = closestLandmark(graph, [5, 1])
     expect(index).toBe(nearestLandmark(graph, [5, 1]))
