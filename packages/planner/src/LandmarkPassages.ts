@@ -90,7 +90,9 @@ const sidesOf = (
       if (neighbour >= 0) traffic.set(neighbour, (traffic.get(neighbour) ?? 0) + 1)
     }
   }
-  const neighbours = [...traffic].filter(([, visitCount]) => visitCount >= minimumTransitions).map(([n]) => n)
+  const neighbours = [...traffic]
+    .filter(([, visitCount]) => visitCount >= minimumTransitions)
+    .map(([neighbour]) => neighbour)
   if (neighbours.length < 2) return [[...visits]]
   const local = new Map(neighbours.map((neighbour, index) => [neighbour, index]))
   const parents = disjointSets(neighbours.length)
