@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { squaredDistance } from "./Rows.js"
+import { nearestRow } from "./Rows.js"
 import { disjointSets, join, rootOf } from "./UnionFind.js"
 
 /** One stay of the agent at a landmark: the recorded steps `[start, end)` nearest it. */
@@ -52,20 +52,19 @@ const visitsOf = (
   return visits
 }
 
-/** Recorded steps between two landmarks, either way: `passages.get(a * count + b)`. */
-const passagesOf = (nearest: Int32Array, episodeLengths: ReadonlyArray<number>, count: number) => {
+/**
+ * Recorded steps between two landmarks, either way: `passages.get(a * count + b)`. Every step from
+ * one landmark to another ends a visit, so the visits' exits count them all.
+ */
+const passagesOf = (visits: ReadonlyArray<ReadonlyArray<Visit>>, count: number): Map<number, number> => {
   const passages = new Map<number, number>()
-  let episodeStart = 0
-  for (const length of episodeLengths) {
-    for (let step = episodeStart; step + 1 < episodeStart + length; step++) {
-      const from = nearest[step] as number
-      const to = nearest[step + 1] as number
-      if (from === to) continue
-      for (const key of [from * count + to, to * count + from])
+  visits.forEach((landmarkVisits, landmark) => {
+    for (const { exit } of landmarkVisits) {
+      if (exit < 0) continue
+      for (const key of [landmark * count + exit, exit * count + landmark])
         passages.set(key, (passages.get(key) ?? 0) + 1)
     }
-    episodeStart += length
-  }
+  })
   return passages
 }
 
@@ -125,18 +124,12 @@ const sidesOf = (
     if (neighbour === undefined) unplaced.push(visit)
     else sides[sideIndex.get(rootOf(parents, neighbour)) as number]?.push(visit)
   }
-  const centres = sides.map((side) => meanOf(side, latents, size))
+  const centres = new Float32Array(sides.length * size)
+  sides.forEach((side, index) => {
+    centres.set(meanOf(side, latents, size), index * size)
+  })
   for (const visit of unplaced) {
-    const centre = meanOf([visit], latents, size)
-    let best = 0
-    centres.forEach((candidate, index) => {
-      if (
-        squaredDistance(centre, 0, candidate, 0, size) <
-        squaredDistance(centre, 0, centres[best] as Float32Array, 0, size)
-      )
-        best = index
-    })
-    sides[best]?.push(visit)
+    sides[nearestRow(centres, size, meanOf([visit], latents, size), 0).index]?.push(visit)
   }
   return sides
 }
@@ -171,7 +164,7 @@ export const separatePassages = (
 ): { readonly landmarks: Float32Array; readonly nearest: Int32Array } => {
   const count = landmarks.length / size
   const visits = visitsOf(nearest, episodeLengths, count)
-  const passages = passagesOf(nearest, episodeLengths, count)
+  const passages = passagesOf(visits, count)
   const separated = Int32Array.from(nearest)
   const added: Array<Float32Array> = []
   const kept = Float32Array.from(landmarks)
