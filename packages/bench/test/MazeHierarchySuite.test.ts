@@ -28,6 +28,7 @@ const row = (fields: Partial<MazeHierarchyRow>): MazeHierarchyRow => ({
   evaluationsPerStep: 3000,
   evaluationsPerLevel: [3000],
   levelErrors: [],
+  passageHops: [],
   transitions: 30_000,
   figures: [],
   ...fields
@@ -105,6 +106,10 @@ describe("the maze-hier suite", () => {
       const [hierarchy, flat] = rows as [MazeHierarchyRow, MazeHierarchyRow]
       expect(hierarchy.evaluationsPerLevel).toHaveLength(2)
       expect(hierarchy.levelErrors.map((level) => level.stride)).toEqual([10, 40])
+      // Level 1's guardrail reads its hops from the recorded stretches of 10 steps.
+      expect(hierarchy.passageHops).toHaveLength(1)
+      expect(hierarchy.passageHops[0]).toBeGreaterThanOrEqual(0)
+      expect(flat.passageHops).toEqual([])
       expect(flat.planner).toBe(`gradient (${matchedRestarts(hierarchy.evaluationsPerStep)} restarts)`)
       for (const entry of rows) {
         expect(entry.env).toBe("maze-u-pixels")

@@ -168,11 +168,30 @@ const checkAnchors = (anchors: Float32Array, latentSize: number): Float32Array =
   return anchors
 }
 
-/** The row of `anchors` nearest `latent`. */
-const nearestAnchor = (anchors: Float32Array, latent: Float32Array): Float32Array => {
-  const size = latent.length
-  const { index } = nearestRow(anchors, size, latent, 0)
-  return anchors.subarray(index * size, index * size + size)
+/**
+ * The anchor handed down for one episode's plan: the anchor nearest the plan's first predicted
+ * step, unless that is the anchor the agent is at already. Then the first later step whose anchor
+ * differs is handed down: a subgoal where the agent stands gives the level below nothing to do, it
+ * stays, the level replans from the same state and the episode stalls. (On the medium maze, every
+ * failure of the 2-level hierarchy with one training of the level models was this stall, in a dead
+ * end beside a wall corner that level 1 predicts a way through.) When the level's own target is at
+ * the agent's anchor, the target itself is handed down.
+ */
+const anchoredSubgoal = (
+  anchors: Float32Array,
+  state: Float32Array,
+  predicted: Float32Array,
+  target: Float32Array
+): Float32Array => {
+  const size = state.length
+  const own = nearestRow(anchors, size, state, 0).index
+  if (nearestRow(anchors, size, target, 0).index === own) return target
+  const steps = predicted.length / size
+  let chosen = nearestRow(anchors, size, predicted, 1).index
+  for (let step = 2; chosen === own && step < steps; step++) {
+    chosen = nearestRow(anchors, size, predicted, step).index
+  }
+  return anchors.subarray(chosen * size, chosen * size + size)
 }
 
 /**
@@ -332,17 +351,15 @@ const planLevel = (
     state.planRow[episode] = row
     state.since[episode] = 0
     const start = row * (plan.horizon + 1) * latentSize
-    const first = plan.predictedStates.subarray(start + latentSize, start + 2 * latentSize)
+    const predicted = plan.predictedStates.subarray(start, start + (plan.horizon + 1) * latentSize)
+    const first = predicted.subarray(latentSize, 2 * latentSize)
     const target = targets.subarray(episode * latentSize, episode * latentSize + latentSize)
-    const handedDown = withinReach(
-      latents.subarray(episode * latentSize, episode * latentSize + latentSize),
-      first,
-      target
-    )
+    const agent = latents.subarray(episode * latentSize, episode * latentSize + latentSize)
+    const handedDown = withinReach(agent, first, target)
       ? target
       : anchors === undefined
         ? first
-        : nearestAnchor(anchors, first)
+        : anchoredSubgoal(anchors, agent, predicted, target)
     state.subgoals.set(handedDown, episode * latentSize)
   })
 }

@@ -198,7 +198,13 @@ describe("subgoal anchors", () => {
           .start(Float32Array.from(goal))
           .next(Float32Array.from(start))
         const handsDownGoal = free[0] === Math.fround(goal[0]) && free[1] === Math.fround(goal[1])
-        expect(Array.from(anchored)).toEqual(handsDownGoal ? Array.from(free) : nearestRow(free))
+        const own = nearestRow(start)
+        const goalAtOwnAnchor = nearestRow(Float32Array.from(goal)) === own
+        if (handsDownGoal || goalAtOwnAnchor)
+          expect(Array.from(anchored)).toEqual(Array.from(Float32Array.from(goal)))
+        else if (nearestRow(free) !== own) expect(Array.from(anchored)).toEqual(nearestRow(free))
+        // The first step stays at the agent's anchor: a later step's anchor is handed down (see the stall test).
+        else expect(anchorRows).toContainEqual(Array.from(anchored))
       }),
       {
         numRuns: 30,
@@ -210,6 +216,23 @@ describe("subgoal anchors", () => {
         ]
       }
     )
+  })
+
+  it("never hand down the anchor the agent is at while the plan leaves it: the first later step's anchor goes down instead", () => {
+    // Anchors 1.5 apart; the level moves at most 0.5 a step, so its first step stays nearest the start's anchor.
+    const line = Float32Array.from([0, 0, 1.5, 0, 3, 0, 4.5, 0])
+    const subgoal = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors: line })
+      .start(Float32Array.from([4.5, 0]))
+      .next(Float32Array.from([0, 0]))
+    expect(Array.from(subgoal)).toEqual([1.5, 0])
+  })
+
+  it("hand the target itself down when it is at the agent's anchor", () => {
+    const line = Float32Array.from([0, 0, 1.5, 0, 3, 0])
+    const subgoal = hierarchySubgoals([upper(5)], 1, Random.fromSeed(0), { subgoalAnchors: line })
+      .start(Float32Array.from([0.6, 0]))
+      .next(Float32Array.from([-0.6, 0]))
+    expect(Array.from(subgoal)).toEqual([Math.fround(0.6), 0])
   })
 
   it("are refused when their rows do not match the latent size, or hold NaN", () => {

@@ -22,6 +22,7 @@ import {
   prepareMaze
 } from "@telos/envs"
 import {
+  addCosts,
   buildLandmarkGraph,
   cemPlanner,
   countingWorldModel,
@@ -31,7 +32,10 @@ import {
   type LandmarkGraph,
   landmarkSubgoals,
   type PlanningLevel,
-  type SubgoalDirector
+  passageConstraint,
+  penaltyCost,
+  type SubgoalDirector,
+  strideHops
 } from "@telos/planner"
 import {
   createJepa,
@@ -108,6 +112,15 @@ export const mazeHierarchySettings = {
    * hierarchy went from 0.81 to 0.95 (without memory: 0.10 either way).
    */
   anchorSubgoals: true,
+  /**
+   * The passage guardrail on levels 1 and 2: a predicted macro-step may span as many hops of the
+   * landmark memory as `quantile` of the recorded stretches of its stride do (on the medium maze 4
+   * for stride 10), each hop beyond costs `weight`. Level 1 predicts a way through the wall corner
+   * beside the dead end of cell (8, 4), where the encoder puts both sides of the corner close
+   * together; every failure of the 2-level hierarchy with memory 7 hops ahead (7 in 100, one
+   * training of the level models) stalled there. With the guardrail: 1.00 (see the README).
+   */
+  passages: { quantile: 0.95, weight: 10 },
   /** Episodes drawn per row in the report. */
   drawnEpisodes: 2
 }
@@ -143,6 +156,8 @@ export interface MazeHierarchyRow extends PlanningRow {
   readonly evaluationsPerLevel: ReadonlyArray<number>
   /** Each level's relative prediction error (levels above 0). */
   readonly levelErrors: ReadonlyArray<LevelEvaluation>
+  /** Hops of the memory a step of each level above 0 may span before the passage guardrail costs. */
+  readonly passageHops: ReadonlyArray<number>
   readonly transitions: number
   readonly figures: ReadonlyArray<{ readonly path: string; readonly caption: string }>
 }
@@ -166,6 +181,8 @@ interface MazeModels {
   readonly graph: LandmarkGraph
   readonly probe: PositionProbe
   readonly levelErrors: ReadonlyArray<LevelEvaluation>
+  /** Hops of the memory a step of each level above 0 may span (the passage guardrail). */
+  readonly passageHops: ReadonlyArray<number>
   readonly encoder: "frozen" | "joint"
 }
 
@@ -317,7 +334,12 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
       },
       ...counted.slice(1).map((model, index): PlanningLevel => {
         const upper = settings.upper[index] as (typeof settings.upper)[number]
+        const passages = penaltyCost(
+          passageConstraint(models.graph, { maxHops: models.passageHops[index] as number }),
+          settings.passages.weight
+        )
         return {
+          cost: (targets) => addCosts(goalCost({ goal: targets, mode: "running" }), passages),
           model: model.model,
           planner: cemPlanner({
             samples: upper.samples,
@@ -389,6 +411,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
       evaluationsPerStep: evaluationsPerLevel.reduce((sum, value) => sum + value, 0),
       evaluationsPerLevel,
       levelErrors: models.levelErrors,
+      passageHops: models.passageHops.slice(0, levels - 1),
       transitions: models.dataset.counts.transitions,
       figures
     }
@@ -440,18 +463,22 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     )
     const derive = (jepa: JepaModel, stack: LevelStack, encoder: "frozen" | "joint"): MazeModels => {
       const recorded = recordedLatents(jepa.worldModel, trained.dataset, true)
+      const graph = buildLandmarkGraph(
+        recorded,
+        {
+          landmarks: options.landmarks ?? settings.memory.landmarks,
+          linkFraction: settings.memory.linkFraction
+        },
+        Random.fromSeed(context.seed)
+      )
       return {
         name,
         jepa,
         stack,
         dataset: trained.dataset,
-        graph: buildLandmarkGraph(
-          recorded,
-          {
-            landmarks: options.landmarks ?? settings.memory.landmarks,
-            linkFraction: settings.memory.linkFraction
-          },
-          Random.fromSeed(context.seed)
+        graph,
+        passageHops: settings.levels.map((level) =>
+          strideHops(graph, recorded, level.stride, settings.passages.quantile)
         ),
         probe: probePositions(recorded, trained.dataset, context.seed),
         levelErrors: evaluateLevels(
@@ -513,7 +540,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         )
         .join("; "),
       levelTraining: `${levelSteps} steps, batch ${settings.levelTraining.batchSize}, sequences of ${settings.levelTraining.topSteps} top-level steps; encoder frozen (joint also, on ${[...jointMazes].join(", ")})`,
-      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent${settings.anchorSubgoals ? " moved to the nearest landmark" : ""}, or the target itself once that step reaches it`,
+      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent${settings.anchorSubgoals ? " moved to the nearest landmark" : ""}, or the target itself once that step reaches it (a later step's landmark when the first stays at the agent's own); levels 1 and 2 guarded by the memory's passages: a macro-step spanning more landmark hops than ${settings.passages.quantile * 100}% of the recorded stretches of its stride costs ${settings.passages.weight} per hop beyond`,
       compute:
         "flat: the gradient planner with as many restarts as match the 2-level hierarchy's predictions per step (measured in the same run); evaluationsPerStep counts forward predictions of every level",
       memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls or wall corners, link fraction ${settings.memory.linkFraction}), above the top level, targets ${lookaheads.filter((hops) => hops > 0).join(" or ")} hops ahead; rows without memory too`,

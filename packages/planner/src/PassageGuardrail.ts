@@ -1,0 +1,165 @@
+/**
+ * A guardrail from the landmark memory: a predicted step must be one the recorded episodes could
+ * take. A level model that predicts many steps at once can leak through walls where the encoder
+ * puts the two sides close together (a wall corner seen from either side); its planner then finds
+ * a short way that does not exist. The memory knows better: between the landmarks nearest two
+ * predicted latents, the recorded passages count how many hops the agent really needs.
+ *
+ * @module
+ */
+import { InvalidValueError } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import type { Constraint } from "./Guardrail.js"
+import { type LandmarkGraph, type LatentTrajectories, nearestLandmark } from "./LandmarkGraph.js"
+
+/**
+ * Hops along recorded passages from every landmark to every other, `[K * K]` row-major
+ * (`hops[from * K + to]`); a landmark that cannot be reached counts `K` hops, more than any route.
+ *
+ * @example
+ * ```ts
+ * const hops = landmarkHops(graph)
+ * hops[from * graph.count + to] // 0 on the diagonal
+ * ```
+ */
+export const landmarkHops = (graph: LandmarkGraph): Int32Array => {
+  const count = graph.count
+  const hops = new Int32Array(count * count).fill(count)
+  const queue = new Int32Array(count)
+  for (let source = 0; source < count; source++) {
+    const row = source * count
+    hops[row + source] = 0
+    queue[0] = source
+    let head = 0
+    let tail = 1
+    while (head < tail) {
+      const current = queue[head++] as number
+      const next = (hops[row + current] as number) + 1
+      for (const edge of graph.edges[current] ?? []) {
+        if ((hops[row + edge.to] as number) > next) {
+          hops[row + edge.to] = next
+          queue[tail++] = edge.to
+        }
+      }
+    }
+  }
+  return hops
+}
+
+/**
+ * The hops that recorded stretches of `stride` steps span, at the given quantile: how far along the
+ * recorded passages one step of a level of that stride goes, as the data show it. A level's
+ * `maxHops` from it flags only the steps that the recorded episodes (nearly) never took.
+ *
+ * @example
+ * ```ts
+ * const maxHops = strideHops(graph, recorded, 10, 0.95) // 4 on the medium maze's memory
+ * ```
+ */
+export const strideHops = (
+  graph: LandmarkGraph,
+  trajectories: LatentTrajectories,
+  stride: number,
+  quantile: number
+): number => {
+  if (!Number.isInteger(stride) || stride < 1) {
+    throw new InvalidValueError({
+      field: "strideHops.stride",
+      expected: "a positive integer",
+      received: String(stride)
+    })
+  }
+  if (!(quantile >= 0 && quantile <= 1)) {
+    throw new InvalidValueError({
+      field: "strideHops.quantile",
+      expected: "a number from 0 to 1",
+      received: String(quantile)
+    })
+  }
+  const size = graph.latentSize
+  const hops = landmarkHops(graph)
+  const spans: Array<number> = []
+  let start = 0
+  for (const length of trajectories.episodeLengths) {
+    const nearest = Array.from({ length }, (_, step) =>
+      nearestLandmark(graph, trajectories.latents.subarray((start + step) * size, (start + step + 1) * size))
+    )
+    for (let step = 0; step + stride < length; step++) {
+      spans.push(hops[(nearest[step] as number) * graph.count + (nearest[step + stride] as number)] as number)
+    }
+    start += length
+  }
+  if (spans.length === 0) {
+    throw new InvalidValueError({
+      field: "strideHops.trajectories",
+      expected: `an episode longer than the stride (${stride} steps)`,
+      received: `episodes of at most ${Math.max(0, ...trajectories.episodeLengths)} latents`
+    })
+  }
+  spans.sort((a, b) => a - b)
+  return spans[Math.max(0, Math.min(spans.length - 1, Math.ceil(quantile * spans.length) - 1))] as number
+}
+
+/** Options of {@link passageConstraint}. */
+export interface PassageConstraintOptions {
+  /** Hops one predicted step may span without violation (a level's stride covers several). */
+  readonly maxHops: number
+}
+
+/**
+ * The hops beyond `maxHops` between the landmarks nearest consecutive predicted latents, summed
+ * over the plan: 0 for plans whose every step the recorded passages can take, growing with how far
+ * a step jumps past them. Nearest landmarks are chosen by `argMin`, so the violation is piecewise
+ * constant: it guides sampling planners (CEM, MPPI), not gradients.
+ *
+ * @example
+ * ```ts
+ * const cost = addCosts(goalCost({ goal }), penaltyCost(passageConstraint(graph, { maxHops: 4 }), 10))
+ * ```
+ */
+export const passageConstraint = (graph: LandmarkGraph, options: PassageConstraintOptions): Constraint => {
+  if (!Number.isInteger(options.maxHops) || options.maxHops < 0) {
+    throw new InvalidValueError({
+      field: "passageConstraint.maxHops",
+      expected: "a non-negative integer",
+      received: String(options.maxHops)
+    })
+  }
+  const count = graph.count
+  const size = graph.latentSize
+  const hops = Float32Array.from(landmarkHops(graph))
+  const landmarkSquares = new Float32Array(count)
+  for (let index = 0; index < count; index++) {
+    let sum = 0
+    for (let dimension = 0; dimension < size; dimension++) {
+      const value = graph.landmarks[index * size + dimension] as number
+      sum += value * value
+    }
+    landmarkSquares[index] = sum
+  }
+  return {
+    name: `passages within ${options.maxHops} hops`,
+    violation: (states) =>
+      tf.tidy(() => {
+        const [steps, candidates, latentSize] = states.shape
+        if (latentSize !== size) {
+          throw new InvalidValueError({
+            field: "passageConstraint states",
+            expected: `latents of size ${size} (the landmark graph's)`,
+            received: `size ${latentSize}`
+          })
+        }
+        if (steps < 2) return tf.zeros([candidates]) as tf.Tensor1D
+        const flat = states.reshape([steps * candidates, size])
+        // |z - l|^2 = |z|^2 - 2 z.l + |l|^2; |z|^2 is the same for every landmark, so it is left out.
+        const scores = tf
+          .tensor1d(landmarkSquares)
+          .sub(flat.matMul(tf.tensor2d(graph.landmarks, [count, size]), false, true).mul(2))
+        const nearest = scores.argMin(1).reshape([steps, candidates])
+        const from = nearest.slice([0, 0], [steps - 1, candidates])
+        const to = nearest.slice([1, 0], [steps - 1, candidates])
+        const spanned = tf.gather(tf.tensor1d(hops), from.mul(tf.scalar(count, "int32")).add(to).toInt())
+        return spanned.sub(options.maxHops).relu().sum(0) as tf.Tensor1D
+      })
+  }
+}
