@@ -14,7 +14,10 @@ import { type LandmarkGraph, type LatentTrajectories, nearestLandmark } from "./
 
 /**
  * Hops along recorded passages from every landmark to every other, `[K * K]` row-major
- * (`hops[from * K + to]`); a landmark that cannot be reached counts `K` hops, more than any route.
+ * (`hops[from * K + to]`), each passage taken both ways: the guardrail asks whether a step comes
+ * near any recorded way, not which way it was walked (a landmark the recording only ever entered
+ * would otherwise reach nothing). A landmark that cannot be reached counts `K` hops, more than any
+ * route.
  *
  * @example
  * ```ts
@@ -24,6 +27,13 @@ import { type LandmarkGraph, type LatentTrajectories, nearestLandmark } from "./
  */
 export const landmarkHops = (graph: LandmarkGraph): Int32Array => {
   const count = graph.count
+  const neighbours = Array.from({ length: count }, () => new Set<number>())
+  graph.edges.forEach((outgoing, from) => {
+    for (const edge of outgoing) {
+      neighbours[from]?.add(edge.to)
+      neighbours[edge.to]?.add(from)
+    }
+  })
   const hops = new Int32Array(count * count).fill(count)
   const queue = new Int32Array(count)
   for (let source = 0; source < count; source++) {
@@ -35,10 +45,10 @@ export const landmarkHops = (graph: LandmarkGraph): Int32Array => {
     while (head < tail) {
       const current = queue[head++] as number
       const next = (hops[row + current] as number) + 1
-      for (const edge of graph.edges[current] ?? []) {
-        if ((hops[row + edge.to] as number) > next) {
-          hops[row + edge.to] = next
-          queue[tail++] = edge.to
+      for (const neighbour of neighbours[current] ?? []) {
+        if ((hops[row + neighbour] as number) > next) {
+          hops[row + neighbour] = next
+          queue[tail++] = neighbour
         }
       }
     }
@@ -49,7 +59,8 @@ export const landmarkHops = (graph: LandmarkGraph): Int32Array => {
 /**
  * The hops that recorded stretches of `stride` steps span, at the given quantile: how far along the
  * recorded passages one step of a level of that stride goes, as the data show it. A level's
- * `maxHops` from it flags only the steps that the recorded episodes (nearly) never took.
+ * `maxHops` from it flags only the steps that the recorded episodes (nearly) never took. Stretches
+ * between landmarks no passage joins are left out: they measure gaps in the memory, not steps.
  *
  * @example
  * ```ts
@@ -85,14 +96,17 @@ export const strideHops = (
       nearestLandmark(graph, trajectories.latents.subarray((start + step) * size, (start + step + 1) * size))
     )
     for (let step = 0; step + stride < length; step++) {
-      spans.push(hops[(nearest[step] as number) * graph.count + (nearest[step + stride] as number)] as number)
+      const span = hops[
+        (nearest[step] as number) * graph.count + (nearest[step + stride] as number)
+      ] as number
+      if (span < graph.count) spans.push(span)
     }
     start += length
   }
   if (spans.length === 0) {
     throw new InvalidValueError({
       field: "strideHops.trajectories",
-      expected: `an episode longer than the stride (${stride} steps)`,
+      expected: `an episode longer than the stride (${stride} steps) between joined landmarks`,
       received: `episodes of at most ${Math.max(0, ...trajectories.episodeLengths)} latents`
     })
   }

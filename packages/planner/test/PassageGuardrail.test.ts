@@ -31,7 +31,7 @@ const graphOf = (count: number, edges: ReadonlyArray<readonly [number, number]>)
 })
 
 describe("landmarkHops", () => {
-  it("counts hops along directed edges; unreachable landmarks count as many hops as there are landmarks", () => {
+  it("counts hops along edges taken both ways; unreachable landmarks count as many hops as there are landmarks", () => {
     const hops = landmarkHops(
       graphOf(4, [
         [0, 1],
@@ -41,12 +41,14 @@ describe("landmarkHops", () => {
     )
     expect(hops[0 * 4 + 2]).toBe(2)
     expect(hops[2 * 4 + 1]).toBe(1)
-    expect(hops[2 * 4 + 0]).toBe(4)
+    // Walked only from 0 to 1, the passage still counts back.
+    expect(hops[2 * 4 + 0]).toBe(2)
     expect(hops[3 * 4 + 0]).toBe(4)
+    expect(hops[0 * 4 + 3]).toBe(4)
     expect([0, 1, 2, 3].map((index) => hops[index * 4 + index])).toEqual([0, 0, 0, 0])
   })
 
-  it("is a shortest-route count: one hop exactly along an edge, and never more than going through a third landmark", () => {
+  it("is a shortest-route count: symmetric, one hop exactly along an edge, and never more than going through a third landmark", () => {
     fc.assert(
       fc.property(
         fc
@@ -61,8 +63,11 @@ describe("landmarkHops", () => {
           const hops = landmarkHops(graphOf(count, edges))
           for (let from = 0; from < count; from++) {
             for (let to = 0; to < count; to++) {
-              const direct = edges.some(([source, target]) => source === from && target === to)
+              const direct = edges.some(
+                ([source, target]) => (source === from && target === to) || (source === to && target === from)
+              )
               if (from !== to) expect(hops[from * count + to] === 1).toBe(direct)
+              expect(hops[from * count + to]).toBe(hops[to * count + from])
               for (let through = 0; through < count; through++) {
                 expect(hops[from * count + to]).toBeLessThanOrEqual(
                   Math.min(
