@@ -11,6 +11,7 @@ import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import type { Constraint } from "./Guardrail.js"
 import { type LandmarkGraph, type LatentTrajectories, nearestLandmark } from "./LandmarkGraph.js"
+import { landmarkLocator } from "./NearestLandmarks.js"
 
 /**
  * Hops along recorded passages from every landmark to every other, `[K * K]` row-major
@@ -142,15 +143,7 @@ export const passageConstraint = (graph: LandmarkGraph, options: PassageConstrai
   const count = graph.count
   const size = graph.latentSize
   const hops = Float32Array.from(landmarkHops(graph))
-  const landmarkSquares = new Float32Array(count)
-  for (let index = 0; index < count; index++) {
-    let sum = 0
-    for (let dimension = 0; dimension < size; dimension++) {
-      const value = graph.landmarks[index * size + dimension] as number
-      sum += value * value
-    }
-    landmarkSquares[index] = sum
-  }
+  const locate = landmarkLocator(graph)
   return {
     name: `passages within ${options.maxHops} hops`,
     violation: (states) =>
@@ -164,12 +157,10 @@ export const passageConstraint = (graph: LandmarkGraph, options: PassageConstrai
           })
         }
         if (steps < 2) return tf.zeros([candidates]) as tf.Tensor1D
-        const flat = states.reshape([steps * candidates, size])
-        // |z - l|^2 = |z|^2 - 2 z.l + |l|^2; |z|^2 is the same for every landmark, so it is left out.
-        const scores = tf
-          .tensor1d(landmarkSquares)
-          .sub(flat.matMul(tf.tensor2d(graph.landmarks, [count, size]), false, true).mul(2))
-        const nearest = scores.argMin(1).reshape([steps, candidates])
+        const nearest = locate(states.reshape([steps * candidates, size]) as tf.Tensor2D).reshape([
+          steps,
+          candidates
+        ])
         const from = nearest.slice([0, 0], [steps - 1, candidates])
         const to = nearest.slice([1, 0], [steps - 1, candidates])
         const spanned = tf.gather(tf.tensor1d(hops), from.mul(tf.scalar(count, "int32")).add(to).toInt())
