@@ -30,11 +30,13 @@ import {
   gradientPlanner,
   hierarchicalTask,
   type LandmarkGraph,
+  landmarkRouteCosts,
   landmarkSubgoals,
   type PlanningLevel,
   passageConstraint,
   penaltyCost,
   type SubgoalDirector,
+  scaleCost,
   strideHops
 } from "@telos/planner"
 import {
@@ -121,6 +123,13 @@ export const mazeHierarchySettings = {
    * training of the level models) stalled there. With the guardrail: 1.00 (see the README).
    */
   passages: { quantile: 0.95, weight: 10 },
+  /**
+   * Levels 1 and 2 score their predicted latents by the memory's hops to their target
+   * (`landmarkRouteCosts`, squared, times `weight`) besides the latent distance, which cuts
+   * corners: with waypoints 10 hops ahead the guarded 2-level hierarchy stalled beside walls whose
+   * far side encodes close to the target (0.72 on the medium maze); with the route cost, 1.00.
+   */
+  route: { weight: 2 },
   /** Episodes drawn per row in the report. */
   drawnEpisodes: 2
 }
@@ -321,6 +330,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     const worldModels = models.stack.worldModels(models.jepa.worldModel).slice(0, levels)
     const counted = worldModels.map((model: WorldModel) => countingWorldModel(model))
     const primitive = settings.primitive
+    const route = levels > 1 ? landmarkRouteCosts(models.graph) : undefined
     const planningLevels: Array<PlanningLevel> = [
       {
         model: (counted[0] as ReturnType<typeof countingWorldModel>).model,
@@ -339,7 +349,12 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
           settings.passages.weight
         )
         return {
-          cost: (targets) => addCosts(goalCost({ goal: targets, mode: "running" }), passages),
+          cost: (targets) =>
+            addCosts(
+              goalCost({ goal: targets, mode: "running" }),
+              scaleCost(settings.route.weight, (route as NonNullable<typeof route>)(targets)),
+              passages
+            ),
           model: model.model,
           planner: cemPlanner({
             samples: upper.samples,
@@ -540,7 +555,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         )
         .join("; "),
       levelTraining: `${levelSteps} steps, batch ${settings.levelTraining.batchSize}, sequences of ${settings.levelTraining.topSteps} top-level steps; encoder frozen (joint also, on ${[...jointMazes].join(", ")})`,
-      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent${settings.anchorSubgoals ? " moved to the nearest landmark" : ""}, or the target itself once that step reaches it (a later step's landmark when the first stays at the agent's own); levels 1 and 2 guarded by the memory's passages: a macro-step spanning more landmark hops than ${settings.passages.quantile * 100}% of the recorded stretches of its stride costs ${settings.passages.weight} per hop beyond`,
+      planners: `level 0: gradient (${settings.primitive.restarts} restarts, ${settings.primitive.warmStartIterations} warm iterations, horizon ${settings.primitive.horizon}); levels 1 and 2: CEM (${settings.upper.map((upper) => `${upper.samples} samples, horizon ${upper.horizon}, replanning every ${upper.replanInterval} steps`).join("; ")}); the subgoal is the top plan's first predicted latent${settings.anchorSubgoals ? " moved to the nearest landmark" : ""}, or the target itself once that step reaches it (a later step's landmark when the first stays at the agent's own); levels 1 and 2 guarded by the memory's passages: a macro-step spanning more landmark hops than ${settings.passages.quantile * 100}% of the recorded stretches of its stride costs ${settings.passages.weight} per hop beyond; their cost adds ${settings.route.weight} x the squared hops of the memory from each predicted latent to the target to the latent distance`,
       compute:
         "flat: the gradient planner with as many restarts as match the 2-level hierarchy's predictions per step (measured in the same run); evaluationsPerStep counts forward predictions of every level",
       memory: `landmark graph of the recorded latents (${settings.memory.landmarks} k-means landmarks, split where they straddle walls or wall corners, link fraction ${settings.memory.linkFraction}), above the top level, targets ${lookaheads.filter((hops) => hops > 0).join(" or ")} hops ahead; rows without memory too`,
