@@ -144,7 +144,8 @@ export interface HierarchyOptions {
    * can lie where no observation ever encoded to, such as past a wall corner that the models
    * leak through; the level below, aiming at it, pushes into the wall. The nearest recorded latent
    * is a state the level below has seen and its model knows. Targets handed down unchanged (the
-   * goal, the memory's landmarks) are not moved.
+   * goal, the memory's landmarks) are not moved. When the first step's anchor is the one the agent
+   * is at, the first later step's anchor that differs goes down instead (see `anchoredSubgoal`).
    */
   readonly subgoalAnchors?: Float32Array
 }
