@@ -101,7 +101,8 @@ export const mazeHierarchySettings = {
    * and the goal's landmark was cut off from most of the maze). Rows without memory, with targets
    * 7 hops ahead (sparse enough that reaching the next one takes turns around walls) and 10 hops
    * ahead (where the way to the next one is a plan of its own). On the medium maze, flat against
-   * 2 levels: 0.91 / 1.00 at 6 hops, 0.82 / 0.98 at 7, 0.59 / 0.79 at 8, 0.16 / 0.66 at 10. (With
+   * 2 levels (with the passage guardrail and the route cost): 0.82 / 1.00 at 7 hops, 0.59 / 1.00 at
+   * 8, 0.16 / 1.00 at 10; before them, 0.91 / 1.00 at 6 hops and 0.16 / 0.66 at 10. (With
    * 3 hops, both reached 0.97 in a 30-episode trial: a dense memory leaves no long way to plan.)
    */
   memory: { landmarks: 256, linkFraction: 3, lookaheads: [0, 7, 10] as ReadonlyArray<number> },
