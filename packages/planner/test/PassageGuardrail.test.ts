@@ -1,7 +1,6 @@
-import { InvalidValueError, Random } from "@telos/core"
+import { Random } from "@telos/core"
 import {
   addCosts,
-  buildLandmarkGraph,
   cemPlanner,
   goalCost,
   hierarchySubgoals,
@@ -17,8 +16,8 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { shiftModel } from "./fixtures.js"
-import { walledWalks } from "./walledWorld.js"
+import { invalidField } from "./fixtures.js"
+import { leakyPlaneModel, walledGraph } from "./walledWorld.js"
 
 /** A graph on landmarks at `x = 0, 1, ...` of the given directed edges (latent size 2). */
 const graphOf = (count: number, edges: ReadonlyArray<readonly [number, number]>): LandmarkGraph => ({
@@ -112,10 +111,8 @@ describe("strideHops", () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (moves, first, second) => {
           // Steps of at most two landmarks forward.
-          const positions = moves.reduce<Array<number>>(
-            (path, move) => [...path, Math.min(9, (path.at(-1) ?? 0) + move)],
-            []
-          )
+          const positions: Array<number> = []
+          for (const move of moves) positions.push(Math.min(9, (positions.at(-1) ?? 0) + move))
           const recorded = walk(positions)
           const [low, high] = first <= second ? [first, second] : [second, first]
           expect(strideHops(corridor, recorded, 2, low)).toBeLessThanOrEqual(
@@ -129,25 +126,17 @@ describe("strideHops", () => {
 
   it("refuses a stride that is not a positive integer, a quantile outside [0, 1], and episodes no longer than the stride", () => {
     const recorded = walk([0, 1, 2])
-    const fieldOf = (call: () => unknown): string | undefined => {
-      try {
-        call()
-      } catch (caught) {
-        return caught instanceof InvalidValueError ? caught.field : undefined
-      }
-      return undefined
-    }
-    expect(fieldOf(() => strideHops(corridor, recorded, 0, 0.5))).toBe("strideHops.stride")
-    expect(fieldOf(() => strideHops(corridor, recorded, 1, 1.5))).toBe("strideHops.quantile")
-    expect(fieldOf(() => strideHops(corridor, recorded, 1, Number.NaN))).toBe("strideHops.quantile")
-    expect(fieldOf(() => strideHops(corridor, recorded, 3, 0.5))).toBe("strideHops.trajectories")
+    expect(invalidField(() => strideHops(corridor, recorded, 0, 0.5))).toBe("strideHops.stride")
+    expect(invalidField(() => strideHops(corridor, recorded, 1, 1.5))).toBe("strideHops.quantile")
+    expect(invalidField(() => strideHops(corridor, recorded, 1, Number.NaN))).toBe("strideHops.quantile")
+    expect(invalidField(() => strideHops(corridor, recorded, 3, 0.5))).toBe("strideHops.trajectories")
   })
 })
 
 describe("passageConstraint", () => {
   // Two rooms, x in [0, 10] and [12, 22], joined only by a door high up (y in [8, 10]); walks
   // enough that recorded passages join every landmark to every other.
-  const graph = buildLandmarkGraph(walledWalks(200, 150, 1), { landmarks: 40 }, Random.fromSeed(0))
+  const graph = walledGraph()
 
   /** Violations of trajectories `[T + 1][B][2]`. */
   const violations = (
@@ -232,16 +221,7 @@ describe("passageConstraint", () => {
 
   it("refuses a maxHops that is not a non-negative integer, and states of another latent size, naming the field", () => {
     for (const maxHops of [-1, 1.5, Number.NaN]) {
-      const error = (() => {
-        try {
-          passageConstraint(graph, { maxHops })
-        } catch (caught) {
-          return caught
-        }
-        return undefined
-      })()
-      expect(error).toBeInstanceOf(InvalidValueError)
-      expect((error as InvalidValueError).field).toBe("passageConstraint.maxHops")
+      expect(invalidField(() => passageConstraint(graph, { maxHops }))).toBe("passageConstraint.maxHops")
     }
     const states = tf.zeros([2, 1, 3]) as tf.Tensor3D
     const actions = tf.zeros([0, 0, 0]) as tf.Tensor3D
@@ -257,7 +237,7 @@ describe("passageConstraint", () => {
   it("keeps an upper level whose model passes through walls on recorded passages: its subgoals go round by the door", () => {
     // A macro model of the plane that knows no wall, as a level model that leaks through one.
     const level = (guarded: boolean): PlanningLevel => ({
-      model: { ...shiftModel(2, 1, 1.5), name: "plane x15", stride: 15 },
+      model: leakyPlaneModel(),
       planner: cemPlanner({ samples: 128, iterations: 6 }),
       horizon: 10,
       cost: (targets) =>

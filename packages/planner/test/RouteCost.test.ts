@@ -1,7 +1,6 @@
-import { InvalidValueError, Random } from "@telos/core"
+import { Random } from "@telos/core"
 import {
   addCosts,
-  buildLandmarkGraph,
   cemPlanner,
   goalCost,
   hierarchySubgoals,
@@ -16,16 +15,12 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { shiftModel } from "./fixtures.js"
-import { walledWalks } from "./walledWorld.js"
+import { invalidField } from "./fixtures.js"
+import { leakyPlaneModel, walledGraph } from "./walledWorld.js"
 
 describe("landmarkRouteCosts", () => {
   // Two rooms, x in [0, 10] and [12, 22], joined only by a door high up (y in [8, 10]).
-  const graph: LandmarkGraph = buildLandmarkGraph(
-    walledWalks(200, 150, 1),
-    { landmarks: 40 },
-    Random.fromSeed(0)
-  )
+  const graph: LandmarkGraph = walledGraph()
   const hops = landmarkHops(graph)
   const route = landmarkRouteCosts(graph)
 
@@ -128,21 +123,13 @@ describe("landmarkRouteCosts", () => {
   })
 
   it("refuses targets and plans of another latent size, or candidates the targets do not divide", () => {
-    const field = (call: () => unknown) => {
-      try {
-        call()
-      } catch (caught) {
-        return caught instanceof InvalidValueError ? caught.field : undefined
-      }
-      return undefined
-    }
     const wide = tf.zeros([1, 3]) as tf.Tensor2D
     const two = tf.zeros([2, 2]) as tf.Tensor2D
     const states = tf.zeros([2, 3, 2]) as tf.Tensor3D
     const actions = tf.zeros([0, 0, 0]) as tf.Tensor3D
     try {
-      expect(field(() => route(wide))).toBe("landmarkRouteCosts targets")
-      expect(field(() => route(two).evaluate(states, actions))).toBe("landmarkRouteCosts states")
+      expect(invalidField(() => route(wide))).toBe("landmarkRouteCosts targets")
+      expect(invalidField(() => route(two).evaluate(states, actions))).toBe("landmarkRouteCosts states")
     } finally {
       tf.dispose([wide, two, states, actions])
     }
@@ -153,7 +140,7 @@ describe("landmarkRouteCosts", () => {
     // passage guardrail keeps it from jumping the wall, and the target lies straight across.
     const passages = penaltyCost(passageConstraint(graph, { maxHops: 1 }), 100)
     const level = (withRoute: boolean): PlanningLevel => ({
-      model: { ...shiftModel(2, 1, 1.5), name: "plane x15", stride: 15 },
+      model: leakyPlaneModel(),
       planner: cemPlanner({ samples: 128, iterations: 6 }),
       horizon: 10,
       cost: (targets) =>

@@ -1,5 +1,5 @@
 import type { Env, Plan, Planner, StepResult, WorldModel } from "@telos/core"
-import { Box, Random } from "@telos/core"
+import { Box, InvalidValueError, Random } from "@telos/core"
 import { goalCost } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
@@ -88,3 +88,13 @@ export const samplingProblems = fc.record({
   horizon: fc.integer({ min: 1, max: 5 }),
   seed: fc.integer()
 })
+
+/** The field named by the `InvalidValueError` that `call` throws; undefined for no error or another. */
+export const invalidField = (call: () => unknown): string | undefined => {
+  try {
+    call()
+  } catch (caught) {
+    return caught instanceof InvalidValueError ? caught.field : undefined
+  }
+  return undefined
+}

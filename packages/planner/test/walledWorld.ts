@@ -1,5 +1,6 @@
-import { Random } from "@telos/core"
-import type { LatentTrajectories } from "@telos/planner"
+import { Random, type WorldModel } from "@telos/core"
+import { buildLandmarkGraph, type LandmarkGraph, type LatentTrajectories } from "@telos/planner"
+import { shiftModel } from "./fixtures.js"
 
 /**
  * A small two-room world for memory tests: rooms `x` in `[0, 10]` and `[12, 22]`, `y` in `[0, 10]`,
@@ -29,3 +30,10 @@ export const walledWalks = (episodes: number, length: number, seed: number): Lat
   }
   return { latentSize: 2, latents, episodeLengths: Array.from({ length: episodes }, () => length) }
 }
+
+/** The walled world's landmark graph, from walks enough that recorded passages join every landmark to every other. */
+export const walledGraph = (): LandmarkGraph =>
+  buildLandmarkGraph(walledWalks(200, 150, 1), { landmarks: 40 }, Random.fromSeed(0))
+
+/** A macro model (stride 15) of the plane that knows no wall, as a level model that leaks through one. */
+export const leakyPlaneModel = (): WorldModel => ({ ...shiftModel(2, 1, 1.5), name: "plane x15", stride: 15 })
