@@ -69,6 +69,18 @@ export interface EnvDefinition<State> {
   /** Steps after which an episode is truncated. */
   readonly maxEpisodeSteps: number
   /**
+   * What `step` does with an action outside `actionSpace`: `"reject"` (the default) throws an
+   * `InvalidValueError` naming it; `"clip"` puts each component on the nearest bound, as
+   * Gymnasium's ports do (Pendulum-v1 clips its torque). Non-finite actions are always rejected.
+   */
+  readonly outOfRangeActions?: "reject" | "clip"
+  /**
+   * The coordinates of the observation a goal constrains, when the goal is only part of a state
+   * (a place, not a place and an orientation): a planner then judges arrival on these coordinates
+   * only. Absent: the whole observation.
+   */
+  readonly goalDimensions?: ReadonlyArray<number>
+  /**
    * Starts an episode, drawing only from `rng` so that a seed fixes it. `options` are the
    * environment-specific reset options; throw `InvalidValueError` for bad ones.
    */
