@@ -7,14 +7,19 @@ const packages = ["native", "core", "envs", "worldmodel", "planner", "bench"] as
 const backendRuns = ["native", "wasm"] as const
 const backendChecked = ["worldmodel", "planner"] as const
 
-const project = (name: string, root: string, env: Record<string, string> = {}) => ({
+const project = (
+  name: string,
+  root: string,
+  env: Record<string, string> = {},
+  setupFile = "../../vitest.setup.ts"
+) => ({
   resolve: { conditions: ["@telos/source"] },
   ssr: { resolve: { conditions: ["@telos/source"] } },
   test: {
     name,
     root,
     include: ["test/**/*.test.ts"],
-    setupFiles: ["../../vitest.setup.ts"],
+    setupFiles: [setupFile],
     env,
     environment: "node",
     testTimeout: 60_000,
@@ -27,6 +32,8 @@ export default defineConfig({
   test: {
     projects: [
       ...packages.map((name) => project(name, `packages/${name}`)),
+      // User-style environments written against the public packages (see examples/README.md).
+      project("examples", "examples", {}, "../vitest.setup.ts"),
       ...backendRuns.flatMap((backend) =>
         backendChecked.map((name) =>
           project(`${name}@${backend}`, `packages/${name}`, { TELOS_TEST_BACKEND: backend })

@@ -6,6 +6,7 @@
  */
 import { type BackendName, backendNames, ConfigError, decodeConfigResult } from "@telos/core"
 import { Result, Schema } from "effect"
+import type { TrainingLossWeights } from "./WorldModelTraining.js"
 
 /** What the user asked for. */
 export type Command =
@@ -22,6 +23,34 @@ export type Command =
     }
   | CollectCommand
   | TrainCommand
+  | PipelineCommand
+
+/**
+ * `telos run`: the whole pipeline on one environment, configured by its defaults, a config file
+ * and `--set` overrides.
+ *
+ * @example
+ * ```ts
+ * const command: PipelineCommand = {
+ *   kind: "pipeline", env: "point-mass", config: undefined, overrides: ["actor.horizon=24"],
+ *   out: undefined, cache: "runs/cache", printConfig: false
+ * }
+ * ```
+ */
+export interface PipelineCommand {
+  readonly kind: "pipeline"
+  /** A registered id or a module path; `undefined` when the config file names it. */
+  readonly env: string | undefined
+  /** A JSON or YAML config file. */
+  readonly config: string | undefined
+  /** `key.path=value` overrides, in order. */
+  readonly overrides: ReadonlyArray<string>
+  readonly out: string | undefined
+  /** The stage cache's folder. */
+  readonly cache: string
+  /** Print the resolved configuration and stop. */
+  readonly printConfig: boolean
+}
 
 /**
  * `telos collect`: gather an offline dataset from an environment with an exploration policy.
@@ -82,7 +111,19 @@ export interface TrainCommand {
   readonly seed: number
   /** Continue the checkpoint in `out` instead of starting afresh. */
   readonly resume: boolean
+  /** The loss terms' weights (the pipeline's configuration sets them); the library's defaults when absent. */
+  readonly lossWeights?: TrainingLossWeights | undefined
 }
+
+/** The flags of `telos run`, after tokenising (`--set` is taken apart first: it repeats). */
+export const PipelineFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  env: Schema.optional(Schema.NonEmptyString),
+  config: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  cache: Schema.optional(Schema.NonEmptyString),
+  "print-config": Schema.optional(Schema.Boolean)
+})
 
 /** The flags of `telos bench`, after tokenising. */
 export const BenchFlags = Schema.Struct({
@@ -139,7 +180,7 @@ export const TrainFlags = Schema.Struct({
   resume: Schema.optional(Schema.Boolean)
 })
 
-const booleanFlags = new Set(["list", "help", "resume"])
+const booleanFlags = new Set(["list", "help", "resume", "print-config"])
 // Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
 // look numeric, so `--out 2024` names a directory called 2024.
 const numericFlags = new Set([
@@ -158,6 +199,16 @@ const numericFlags = new Set([
 
 /** The usage text. */
 export const usage = `usage:
+  telos run --env ID|PATH [options]  the whole pipeline on an environment (a registered id, or the
+                   path of a module exporting one): collect, train the JEPA and its levels, build
+                   the memory, plan with each agent; every stage cached by its configuration
+options:
+  --config FILE    a JSON or YAML config (see the README's "Configuration"); --env may come from it
+  --set KEY=VALUE  override one config key, e.g. --set actor.horizon=24 (repeatable)
+  --out DIR        where to write results.json, report.md, report.html (default runs/run/TIMESTAMP)
+  --cache DIR      the stage cache (default runs/cache)
+  --print-config   print the resolved configuration as JSON and stop
+
   telos bench --list                 list the benchmark suites
   telos bench --suite ID [options]   run a suite
 options:
@@ -231,6 +282,51 @@ const asFlagError = (error: ConfigError, command: string): ConfigError =>
       expected: issue.expected.replace(/^expected no excess property$/, `not a telos ${command} flag`)
     }))
   })
+
+/** Collects `--set` (repeatable) apart from the other flags. */
+const splitOverrides = (
+  tokens: ReadonlyArray<string>
+): Result.Result<
+  { readonly rest: ReadonlyArray<string>; readonly overrides: ReadonlyArray<string> },
+  ConfigError
+> => {
+  const rest: Array<string> = []
+  const overrides: Array<string> = []
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string
+    if (token === "--set" || token.startsWith("--set=")) {
+      const value = token === "--set" ? tokens[++index] : token.slice("--set=".length)
+      if (value === undefined || value.length === 0) return Result.fail(argumentError("--set", "KEY=VALUE"))
+      overrides.push(value)
+    } else rest.push(token)
+  }
+  return Result.succeed({ rest, overrides })
+}
+
+const parsePipeline = (tokens: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const split = splitOverrides(tokens)
+  if (Result.isFailure(split)) return Result.fail(split.failure)
+  const flags = tokenize(split.success.rest)
+  if (Result.isFailure(flags)) return Result.fail(flags.failure)
+  const decoded = decodeConfigResult(PipelineFlags, flags.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "run"))
+  const parsed = decoded.success
+  if (parsed.help === true) return Result.succeed({ kind: "help" })
+  if (parsed.env === undefined && parsed.config === undefined) {
+    return Result.fail(
+      argumentError("--env", "an environment id or module path (or a --config that names one)")
+    )
+  }
+  return Result.succeed({
+    kind: "pipeline",
+    env: parsed.env,
+    config: parsed.config,
+    overrides: split.success.overrides,
+    out: parsed.out,
+    cache: parsed.cache ?? "runs/cache",
+    printConfig: parsed["print-config"] === true
+  })
+}
 
 const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
   const tokens = tokenize(rest)
@@ -322,8 +418,11 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
   }
   if (command === "collect") return parseCollect(rest)
   if (command === "train") return parseTrain(rest)
+  if (command === "run") return parsePipeline(rest)
   if (command !== "bench") {
-    return Result.fail(argumentError("command", `"bench", "collect" or "train", received "${command}"`))
+    return Result.fail(
+      argumentError("command", `"run", "bench", "collect" or "train", received "${command}"`)
+    )
   }
   const tokens = tokenize(rest)
   if (Result.isFailure(tokens)) return Result.fail(tokens.failure)

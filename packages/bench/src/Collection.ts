@@ -13,6 +13,7 @@ import {
   type UnknownNameError
 } from "@telos/core"
 import {
+  actionEncodingSize,
   collectEpisodes,
   type EnvRegistry,
   type EnvSpec,
@@ -49,15 +50,16 @@ const flagError = (field: string, expected: string): ConfigError =>
 
 const choosePolicy = (spec: EnvSpec<unknown>, requested: CollectCommand["policy"]): ExplorationPolicy => {
   const actionSpace = spec.definition.actionSpace
-  const displacement = actionSpace.size === 2
+  const displacement = actionSpace._tag === "Box" && actionSpace.size === 2
   const policy = requested ?? (displacement ? "random-walk" : "uniform")
-  if (policy === "random-walk" && !displacement) {
+  if (policy === "random-walk") {
+    if (actionSpace._tag === "Box" && actionSpace.size === 2) return randomWalkPolicy(actionSpace)
     throw flagError(
       "--policy",
-      `uniform: random-walk needs 2-D displacement actions, and "${spec.id}" has ${actionSpace.size}`
+      `uniform: random-walk needs 2-D displacement actions, and "${spec.id}" has ${actionSpace._tag === "Box" ? `${actionSpace.size}` : `Discrete(${actionSpace.n})`}`
     )
   }
-  return policy === "random-walk" ? randomWalkPolicy(actionSpace) : uniformPolicy(actionSpace)
+  return uniformPolicy(actionSpace)
 }
 
 const isTypedError = (error: unknown): error is CollectionError =>
@@ -123,7 +125,7 @@ export const runCollection = (
             seed: command.seed,
             collector: { ...policy.settings, episodeLength, observations: command.observations },
             observationSize: spec.definition.observationSpace.size,
-            actionSize: spec.definition.actionSpace.size,
+            actionSize: actionEncodingSize(spec.definition.actionSpace),
             imageShape:
               pixels && image !== undefined ? [image.channels, image.height, image.width] : undefined
           },

@@ -6,12 +6,15 @@
  * @module
  */
 import { join } from "node:path"
-import { resolveBackend } from "@telos/core"
-import { type EnvRegistry, envRegistry } from "@telos/envs"
+import { ConfigError, resolveBackend } from "@telos/core"
+import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
-import { parseArguments, usage } from "./Arguments.js"
+import { type PipelineCommand, parseArguments, usage } from "./Arguments.js"
 import { collectionSummaryText, runCollection } from "./Collection.js"
+import { readConfigFile, resolveRunConfig } from "./configurator/Resolve.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
+import { loadEnvSource } from "./pipeline/EnvSource.js"
+import { pipelineSuite } from "./pipeline/Pipeline.js"
 import { summaryText } from "./Report.js"
 import { runSuite } from "./Runner.js"
 import type { Suite } from "./Suite.js"
@@ -26,7 +29,13 @@ export interface Terminal {
   readonly environment: Readonly<Record<string, string | undefined>>
 }
 
-const inputErrors = new Set(["ConfigError", "UnknownNameError", "InvalidValueError"])
+const inputErrors = new Set([
+  "ConfigError",
+  "UnknownNameError",
+  "InvalidValueError",
+  "EnvModuleError",
+  "EnvCheckError"
+])
 
 const program = (
   argv: ReadonlyArray<string>,
@@ -65,6 +74,10 @@ const program = (
       terminal.out(trainingSummaryText(summary))
       return
     }
+    if (request.kind === "pipeline") {
+      yield* runPipelineCommand(request, terminal, environments)
+      return
+    }
     if (request.kind === "list") {
       const width = Math.max(...catalog.map((suite) => suite.id.length))
       for (const suite of catalog) terminal.out(`${suite.id.padEnd(width)}  ${suite.description}`)
@@ -90,6 +103,65 @@ const program = (
     for (const check of files.results.checks)
       terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
     terminal.out("")
+    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+  })
+
+/** `telos run`: resolve the configuration, check the environment, run the pipeline, print the table. */
+const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, environments: EnvRegistry) =>
+  Effect.gen(function* () {
+    const attempt = <A>(run: () => Promise<A>) =>
+      Effect.tryPromise({ try: run, catch: (error) => error as Error })
+    const file =
+      request.config === undefined
+        ? undefined
+        : yield* attempt(() => readConfigFile(request.config as string))
+    const named = request.env ?? (typeof file?.env === "string" ? file.env : undefined)
+    if (named === undefined) {
+      return yield* new ConfigError({
+        source: request.config ?? "arguments",
+        issues: [{ field: "env", expected: "an environment id or module path (--env or the config's env)" }]
+      })
+    }
+    const source = yield* attempt(() => loadEnvSource(named, environments))
+    const config = yield* Effect.try({
+      try: () =>
+        resolveRunConfig(source.spec, named, {
+          file: file === undefined ? undefined : { ...file, env: named },
+          filePath: request.config,
+          overrides: request.overrides
+        }),
+      catch: (error) => error as Error
+    })
+    if (request.printConfig) {
+      terminal.out(JSON.stringify(config, null, 2))
+      return
+    }
+    // Checked before any compute is spent on it.
+    const checked = yield* Effect.try({ try: () => checkEnv(source.spec), catch: (error) => error as Error })
+    for (const warning of checked.warnings) terminal.error(`telos: ${source.spec.id}: ${warning}`)
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(
+      `telos: run on ${named} (${source.spec.id}, checked) on backend ${backend.name}; cache ${request.cache}`
+    )
+    const suite = pipelineSuite(config, source, { cache: request.cache, report: terminal.out })
+    const files = yield* runSuite(suite, {
+      backend: backend.name,
+      episodes: undefined,
+      seed: config.seed,
+      out: request.out,
+      progress: makeProgress(terminal.progressOutput, terminal.environment)
+    })
+    terminal.out("")
+    terminal.out(summaryText(files.results.rows, suite.columns))
+    for (const check of files.results.checks)
+      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+    terminal.out("")
+    for (const stage of files.results.stages ?? []) {
+      terminal.out(
+        `stage ${stage.stage.padEnd(24)} ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`}`
+      )
+    }
     terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
   })
 

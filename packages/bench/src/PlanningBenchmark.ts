@@ -1,37 +1,29 @@
 /**
- * One row of a planning suite: run a batch of seeded episodes with model-predictive control and
- * summarise them.
+ * One row of a planning suite: an agent runs a batch of seeded episodes and the row summarises
+ * them.
  *
  * @module
  */
-import type { Env, Info, Planner, Random, WorldModel } from "@telos/core"
-import type { ControlTask, SubgoalDirector } from "@telos/planner"
+import type { Env, Info, Random } from "@telos/core"
+import type { Agent } from "@telos/planner"
 import { runEpisodes } from "@telos/planner"
 import type { PlanningRow } from "./Suite.js"
 
-/** What a planning row needs. */
+/** What a planning row needs: an agent, the environment it acts in, and the episodes' seeds. */
 export interface PlanningBenchmark {
   readonly env: string
   readonly makeEnv: () => Env
-  readonly model: WorldModel
-  readonly planner: Planner
-  readonly horizon: number
-  readonly cost: ControlTask["cost"]
+  readonly agent: Agent
+  /** Reads the goal observation from the reset info (default `info.goal`; see `EpisodeOptions.goalOf`). */
   readonly goalOf?: (info: Info) => ArrayLike<number>
   readonly isSuccess?: (info: Info) => boolean
-  /** Where plans aim on the way to the goal (see `ControlTask.subgoals`). */
-  readonly subgoals?: SubgoalDirector
-  /** Whether a step broke a guardrail (see `ControlTask.violates`); the row then counts violations. */
+  /** Whether a step broke a guardrail (see `EpisodeOptions.violates`); the row then counts violations. */
   readonly violates?: (info: Info) => boolean
   readonly episodes: number
   /** The episodes' seeds, when not `seed, seed + 1, ...` (e.g. only seeds whose start suits a guardrail). */
   readonly seeds?: ReadonlyArray<number>
   readonly seed: number
-  /** Levels of the planning hierarchy the task stands for (default 1: flat). */
-  readonly levels?: number
-  /** Environment steps between plans (see `ControlTask.replanInterval`). */
-  readonly replanInterval?: number
-  /** Called after each episode's step with its info (see `ControlOptions.onTransition`). */
+  /** Called after each episode's step with its info (see `EpisodeOptions.onTransition`). */
   readonly onTransition?: (episode: number, info: Info) => void
   /** Extra fields for the row (the planner's settings, say). */
   readonly details?: Readonly<Record<string, unknown>>
@@ -56,19 +48,12 @@ export const runPlanningBenchmark = (
 ): PlanningRow => {
   const envs = Array.from({ length: benchmark.episodes }, () => benchmark.makeEnv())
   const seeds = benchmark.seeds ?? envs.map((_, index) => benchmark.seed + index)
-  const task: ControlTask = {
-    model: benchmark.model,
-    planner: benchmark.planner,
-    horizon: benchmark.horizon,
-    cost: benchmark.cost,
+  const run = runEpisodes(envs, seeds, benchmark.agent, {
+    rng,
+    onStep,
     ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
     ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
-    ...(benchmark.subgoals === undefined ? {} : { subgoals: benchmark.subgoals }),
     ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates }),
-    ...(benchmark.replanInterval === undefined ? {} : { replanInterval: benchmark.replanInterval })
-  }
-  const run = runEpisodes(envs, seeds, task, rng, {
-    onStep,
     ...(benchmark.onTransition === undefined ? {} : { onTransition: benchmark.onTransition })
   })
   const returns = run.episodes.map((episode) => episode.totalReward)
@@ -82,15 +67,14 @@ export const runPlanningBenchmark = (
   )
   return {
     env: benchmark.env,
-    planner: benchmark.planner.name,
-    levels: benchmark.levels ?? 1,
+    planner: benchmark.agent.name,
+    levels: benchmark.agent.levels,
     seed: benchmark.seed,
     episodes: benchmark.episodes,
     successRate: mean(run.episodes.map((episode) => (episode.success ? 1 : 0))),
     meanReturn: mean(returns),
     meanSteps: mean(run.episodes.map((episode) => episode.steps)),
     planMsPerStep: run.planMillisecondsPerCall,
-    horizon: benchmark.horizon,
     planCalls: run.planCalls,
     returns,
     meanPlannedCost,

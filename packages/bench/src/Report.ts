@@ -6,7 +6,7 @@
  * @module
  */
 import type { SuiteResults } from "./Results.js"
-import type { PlanningRow, SuiteRow, SummaryColumn } from "./Suite.js"
+import type { PlanningRow, StageTiming, SuiteRow, SummaryColumn } from "./Suite.js"
 
 // Planning suites' rows all carry the planning fields; the cast states that contract once.
 const planningColumn = (title: string, cell: (row: PlanningRow) => string): SummaryColumn => ({
@@ -79,6 +79,30 @@ export const rowFigures = (row: SuiteRow): ReadonlyArray<RowFigure> =>
     : []
 
 /** `report.md`. */
+/**
+ * The stage table of a run, one Markdown line per stage: time (or "cached"), key and figures.
+ *
+ * @example
+ * ```ts
+ * stageLines([{ stage: "collect", key: "ab12", cached: true, seconds: 0, figures: { transitions: 20000 } }])
+ * ```
+ */
+export const stageLines = (stages: ReadonlyArray<StageTiming>): ReadonlyArray<string> =>
+  stages.length === 0
+    ? []
+    : [
+        "| stage | time | key | figures |",
+        "| --- | --- | --- | --- |",
+        ...stages.map(
+          (stage) =>
+            `| ${stage.stage} | ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`} | ${stage.key} | ${Object.entries(
+              stage.figures
+            )
+              .map(([name, value]) => `${name} ${Number.isInteger(value) ? value : value.toPrecision(3)}`)
+              .join(", ")} |`
+        )
+      ]
+
 export const renderMarkdown = (
   results: SuiteResults,
   columns: ReadonlyArray<SummaryColumn> = summaryColumns
@@ -97,6 +121,7 @@ export const renderMarkdown = (
   const figures = results.rows.flatMap((row) =>
     rowFigures(row).map((figure) => `![${figure.caption}](${figure.path})`)
   )
+  const stages = stageLines(results.stages ?? [])
   return [
     `# telos bench: ${results.suite}`,
     "",
@@ -110,6 +135,7 @@ export const renderMarkdown = (
     ...lines,
     ...(checks.length === 0 ? [] : ["", "## Targets", "", ...checks]),
     ...(figures.length === 0 ? [] : ["", "## Figures", "", ...figures]),
+    ...(stages.length === 0 ? [] : ["", "## Stages", "", ...stages]),
     "",
     "## Protocol",
     "",

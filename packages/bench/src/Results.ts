@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackendName } from "@telos/core"
-import type { SuiteCheck, SuiteRow } from "./Suite.js"
+import type { StageTiming, SuiteCheck, SuiteRow } from "./Suite.js"
 
 /** The contents of `results.json`. */
 export interface SuiteResults {
@@ -20,6 +20,8 @@ export interface SuiteResults {
   readonly checks: ReadonlyArray<SuiteCheck>
   /** Why the run stopped early, when it did. */
   readonly error?: string
+  /** The pipeline stages of a `telos run`, in order, with their times. */
+  readonly stages?: ReadonlyArray<StageTiming>
 }
 
 /** `runs/<suite>/<timestamp>`, with a timestamp that sorts and is safe in file names. */

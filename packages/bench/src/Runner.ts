@@ -97,7 +97,8 @@ export const runSuite = (
         durationSeconds: (finished.getTime() - started.getTime()) / 1000,
         rows: [...rows],
         checks: status === "complete" ? checksOf(rows) : [],
-        ...(error === undefined ? {} : { error })
+        ...(error === undefined ? {} : { error }),
+        ...(suite.stages === undefined ? {} : { stages: suite.stages() })
       }
     }
     // Starting the suite is inside the same error handling as each row: a suite that throws before

@@ -65,4 +65,19 @@ export interface Suite {
   checks?(rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck>
   /** The summary table's columns; the planning columns when absent. */
   readonly columns?: ReadonlyArray<SummaryColumn>
+  /** The pipeline stages the suite has gone through so far, for the report (see `StageTiming`). */
+  stages?(): ReadonlyArray<StageTiming>
+}
+
+/** One pipeline stage of a run, as reports show it. */
+export interface StageTiming {
+  readonly stage: string
+  /** The cache key of its output. */
+  readonly key: string
+  /** Whether its output came from the cache. */
+  readonly cached: boolean
+  /** Seconds it took (0 when cached). */
+  readonly seconds: number
+  /** Figures it reports (probe R^2, landmarks, success, ...). */
+  readonly figures: Readonly<Record<string, number>>
 }

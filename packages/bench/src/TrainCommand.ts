@@ -20,7 +20,7 @@ import {
   type InvalidValueError,
   type UnknownNameError
 } from "@telos/core"
-import type { EnvRegistry } from "@telos/envs"
+import { type EnvRegistry, modelActionSpace } from "@telos/envs"
 import {
   type CheckpointDatasetIdentity,
   checkpointFiles,
@@ -126,7 +126,8 @@ export const trainingSettings = (command: TrainCommand): TrainingSettings => {
     batchSize: command.batchSize ?? defaults.batchSize,
     rolloutSteps: command.rolloutSteps ?? defaults.rolloutSteps,
     learningRate: command.learningRate ?? defaults.learningRate,
-    seed: command.seed
+    seed: command.seed,
+    ...(command.lossWeights === undefined ? {} : { lossWeights: command.lossWeights })
   }
 }
 
@@ -407,7 +408,7 @@ export const runTraining = (
           worldModelConfig({
             observations: command.observations,
             dataset,
-            actionSpace: spec.definition.actionSpace,
+            actionSpace: modelActionSpace(spec.definition.actionSpace),
             latentSize: command.latentSize,
             latentVariableSize: command.latentVariableSize
           }),

@@ -43,6 +43,24 @@ export interface TrainingSettings {
   readonly rolloutSteps: number
   readonly learningRate: number
   readonly seed: number
+  /** The loss terms' weights; the library's defaults when absent. */
+  readonly lossWeights?: TrainingLossWeights | undefined
+}
+
+/**
+ * The weights of a JEPA's loss terms.
+ *
+ * @example
+ * ```ts
+ * const weights: TrainingLossWeights = { prediction: 1, variance: 1, covariance: 0.04, inverseDynamics: 1, smoothness: 0.1 }
+ * ```
+ */
+export interface TrainingLossWeights {
+  readonly prediction: number
+  readonly variance: number
+  readonly covariance: number
+  readonly inverseDynamics: number
+  readonly smoothness: number
 }
 
 /** The options `trainJepa` takes for these settings, with batches drawn from `seed`. */
@@ -52,7 +70,16 @@ export const trainingOptionsOf = (settings: TrainingSettings, seed = settings.se
   batchSize: settings.batchSize,
   rolloutSteps: settings.rolloutSteps,
   learningRate: settings.learningRate,
-  seed
+  seed,
+  ...(settings.lossWeights === undefined
+    ? {}
+    : {
+        predictionWeight: settings.lossWeights.prediction,
+        varianceWeight: settings.lossWeights.variance,
+        covarianceWeight: settings.lossWeights.covariance,
+        inverseDynamicsWeight: settings.lossWeights.inverseDynamics,
+        smoothnessWeight: settings.lossWeights.smoothness
+      })
 })
 
 /**

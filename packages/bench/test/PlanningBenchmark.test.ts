@@ -1,6 +1,6 @@
 import { type PlanningBenchmark, runPlanningBenchmark } from "@telos/bench"
 import { type Env, Random } from "@telos/core"
-import { goalCost, gradientPlanner } from "@telos/planner"
+import { flatAgent, goalCost, gradientPlanner } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
 import { shiftEnv, shiftModel, useWasmBackend } from "./fixtures.js"
@@ -45,11 +45,12 @@ const tracedEnvs = (budgets: ReadonlyArray<number>) => {
 const benchmark = (makeEnv: () => Env, overrides: Partial<PlanningBenchmark> = {}): PlanningBenchmark => ({
   env: "shift",
   makeEnv,
-  model: shiftModel(2),
-  planner: gradientPlanner({ iterations: 8, restarts: 2, learningRate: 0.3 }),
-  horizon: 6,
-  goalOf: (info) => info.goal as Float64Array,
-  cost: (goals) => goalCost({ goal: goals as tf.Tensor2D, mode: "running" }),
+  agent: flatAgent({
+    model: shiftModel(2),
+    planner: gradientPlanner({ iterations: 8, restarts: 2, learningRate: 0.3 }),
+    horizon: 6,
+    cost: (targets) => goalCost({ goal: targets, mode: "running" })
+  }),
   episodes: 3,
   seed: 11,
   ...overrides

@@ -1,6 +1,7 @@
 import {
   type PlanningRow,
   pendulumBalanced,
+  pendulumUpright,
   quickstartSettings,
   quickstartSuite,
   runPlanningBenchmark,
@@ -8,8 +9,14 @@ import {
 } from "@telos/bench"
 import { type Env, type Info, Random } from "@telos/core"
 import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
-import { actionMagnitudeCost, addCosts, goalCost, gradientPlanner, scaleCost } from "@telos/planner"
-import type * as tf from "@tensorflow/tfjs"
+import {
+  actionMagnitudeCost,
+  addCosts,
+  flatAgent,
+  goalCost,
+  gradientPlanner,
+  scaleCost
+} from "@telos/planner"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeRow, useWasmBackend } from "./fixtures.js"
 
@@ -84,15 +91,16 @@ describe("the quickstart's settings with ground-truth models", () => {
       {
         env: "point-mass",
         makeEnv: () => pointMass.make(),
-        model: pointMass.groundTruthModel(),
-        planner: gradientPlanner(settings.planner),
-        horizon: settings.horizon,
-        goalOf: (info) => info.goal as Float64Array,
-        cost: (goals) =>
-          addCosts(
-            goalCost({ goal: goals as tf.Tensor2D, mode: "running", weights: settings.goalWeights }),
-            scaleCost(settings.actionWeight, actionMagnitudeCost())
-          ),
+        agent: flatAgent({
+          model: pointMass.groundTruthModel(),
+          planner: gradientPlanner(settings.planner),
+          horizon: settings.horizon,
+          cost: (targets) =>
+            addCosts(
+              goalCost({ goal: targets, mode: "running", weights: settings.goalWeights }),
+              scaleCost(settings.actionWeight, actionMagnitudeCost())
+            )
+        }),
         episodes: 2,
         seed: 0
       },
@@ -131,14 +139,17 @@ describe("the quickstart's settings with ground-truth models", () => {
       {
         env: "pendulum",
         makeEnv,
-        model: pendulum.groundTruthModel(),
-        planner: gradientPlanner(settings.planner),
-        horizon: settings.horizon,
-        cost: () =>
-          addCosts(
-            goalCost({ goal: [[1, 0, 0]], mode: "running", weights: settings.goalWeights }),
-            scaleCost(settings.actionWeight, actionMagnitudeCost())
-          ),
+        agent: flatAgent({
+          model: pendulum.groundTruthModel(),
+          planner: gradientPlanner(settings.planner),
+          horizon: settings.horizon,
+          cost: (targets) =>
+            addCosts(
+              goalCost({ goal: targets, mode: "running", weights: settings.goalWeights }),
+              scaleCost(settings.actionWeight, actionMagnitudeCost())
+            )
+        }),
+        goalOf: () => pendulumUpright,
         isSuccess: pendulumBalanced,
         episodes: 1,
         seed: 0

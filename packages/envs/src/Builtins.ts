@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { gridDoors } from "./GridDoors.js"
 import { mazeFourRooms, mazeLarge, mazeMedium, mazeU } from "./Maze.js"
 import { pendulum } from "./Pendulum.js"
 import { pointMass } from "./PointMass.js"
@@ -14,7 +15,7 @@ import { twoRoomsWind } from "./TwoRoomsWind.js"
 /**
  * The built-in environments: `point-mass`, `pendulum` and `reacher`; the navigation worlds
  * `two-rooms`, `two-rooms-pixels`, `two-rooms-wind`, `maze-u`, `maze-four-rooms`, `maze-medium`
- * and `maze-large`.
+ * and `maze-large`; and `grid-doors`, a grid world with discrete actions.
  *
  * @example
  * ```ts
@@ -33,3 +34,4 @@ export const envRegistry: EnvRegistry = new EnvRegistry()
   .register(mazeFourRooms)
   .register(mazeMedium)
   .register(mazeLarge)
+  .register(gridDoors)

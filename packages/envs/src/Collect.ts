@@ -10,8 +10,9 @@
  * @module
  */
 import { describeValue, InvalidValueError, Random } from "@telos/core"
+import { actionEncodingSize, encodeActionInto } from "./ActionEncoding.js"
 import type { EnvSpec } from "./DefineEnv.js"
-import type { EnvDefinition, ImageRenderer } from "./EnvDefinition.js"
+import type { ActionSpace, EnvDefinition, ImageRenderer } from "./EnvDefinition.js"
 import type { ExplorationPolicy } from "./Exploration.js"
 
 /**
@@ -35,10 +36,11 @@ export interface EpisodeChunk {
   /** Rows of observations and images: transitions plus one per episode. */
   readonly steps: number
   readonly observationSize: number
+  /** Columns per action: `actionEncodingSize` of the action space (`n` for a `Discrete` one). */
   readonly actionSize: number
   /** `[steps, observationSize]` */
   readonly observations: Float32Array
-  /** `[transitions, actionSize]` */
+  /** `[transitions, actionSize]`, encoded by `encodeAction`: one-hot rows for a `Discrete` space. */
   readonly actions: Float32Array
   /** `[steps, channels, height, width]`, when pixels were asked for. */
   readonly images: Uint8Array | undefined
@@ -123,6 +125,7 @@ class ChunkBuilder<State> {
   readonly terminated: Array<boolean> = []
   steps = 0
   transitions = 0
+  private readonly actionSize: number
   private readonly observations: Float32Array
   private readonly actions: Float32Array
   private readonly images: Uint8Array | undefined
@@ -131,12 +134,13 @@ class ChunkBuilder<State> {
   constructor(
     readonly capacity: number,
     private readonly observationSize: number,
-    private readonly actionSize: number,
+    private readonly actionSpace: ActionSpace,
     private readonly renderer: ImageRenderer<State> | undefined
   ) {
+    this.actionSize = actionEncodingSize(actionSpace)
     this.observations = new Float32Array(capacity * observationSize)
     // An episode of L transitions takes L + 1 rows, so actions never need more than capacity - 1.
-    this.actions = new Float32Array(capacity * actionSize)
+    this.actions = new Float32Array(capacity * this.actionSize)
     this.imageSize = renderer === undefined ? 0 : renderer.channels * renderer.height * renderer.width
     this.images = renderer === undefined ? undefined : new Uint8Array(capacity * this.imageSize)
   }
@@ -173,8 +177,8 @@ class ChunkBuilder<State> {
     this.steps += 1
   }
 
-  recordAction(action: Float64Array): void {
-    this.actions.set(action, this.transitions * this.actionSize)
+  recordAction(action: Float64Array, field: string): void {
+    encodeActionInto(this.actionSpace, action, this.actions, this.transitions * this.actionSize, field)
     this.transitions += 1
   }
 
@@ -238,7 +242,9 @@ export const collectEpisodes = <State>(options: CollectOptions<State>): Iterable
   requirePositiveInteger(requested, "chunkSteps")
   const capacity = Math.max(requested, Math.min(episodeLength, total) + 1)
   const observationSize = definition.observationSpace.size
-  const actionSize = definition.actionSpace.size
+  const actionSpace = definition.actionSpace
+  // What the policy writes and transition receives: a Discrete choice travels as one number.
+  const rawActionSize = actionSpace._tag === "Discrete" ? 1 : actionSpace.size
   const seed = options.seed
 
   return {
@@ -247,7 +253,7 @@ export const collectEpisodes = <State>(options: CollectOptions<State>): Iterable
       let collected = 0
       let episodes = 0
       while (collected < total) {
-        const chunk = new ChunkBuilder<State>(capacity, observationSize, actionSize, renderer)
+        const chunk = new ChunkBuilder<State>(capacity, observationSize, actionSpace, renderer)
         while (collected < total && chunk.free >= Math.min(episodeLength, total - collected) + 1) {
           const budget = Math.min(episodeLength, total - collected)
           const dynamics = streams.split()
@@ -259,8 +265,8 @@ export const collectEpisodes = <State>(options: CollectOptions<State>): Iterable
           let terminated = false
           while (steps < budget && !terminated) {
             // A fresh action each step: a definition may keep the action it was given in its state.
-            const action = actor.act(observation, new Float64Array(actionSize))
-            chunk.recordAction(action)
+            const action = actor.act(observation, new Float64Array(rawActionSize))
+            chunk.recordAction(action, `${options.policy.id}.act`)
             const next = definition.transition(state, action, dynamics)
             state = next.state
             terminated = next.terminated

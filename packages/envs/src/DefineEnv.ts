@@ -8,9 +8,9 @@
 import { describeValue, InvalidValueError, type WorldModel } from "@telos/core"
 import { type BoxEnv, DefinedEnv } from "./DefinedEnv.js"
 import { type BoxVectorEnv, DefinedVectorEnv, type VectorEnvOptions } from "./DefinedVectorEnv.js"
-import type { EnvDefinition } from "./EnvDefinition.js"
+import type { ActionSpace, EnvDefinition } from "./EnvDefinition.js"
 
-export type { EnvDefinition, ImageRenderer, TransitionResult } from "./EnvDefinition.js"
+export type { ActionSpace, EnvDefinition, ImageRenderer, TransitionResult } from "./EnvDefinition.js"
 
 /**
  * A defined environment: makes single and batched copies, and offers its ground-truth model.
@@ -22,22 +22,24 @@ export type { EnvDefinition, ImageRenderer, TransitionResult } from "./EnvDefini
  * if (pointMass.hasGroundTruthModel) pointMass.groundTruthModel()
  * ```
  */
-export interface EnvSpec<State> {
+export interface EnvSpec<State, Action extends ActionSpace = ActionSpace> {
   readonly id: string
   readonly description: string
-  readonly definition: EnvDefinition<State>
+  readonly definition: EnvDefinition<State, Action>
   /** Whether {@link EnvSpec.groundTruthModel} returns a model instead of throwing. */
   readonly hasGroundTruthModel: boolean
   /** A new environment, seeded from 0 until `reset({ seed })` says otherwise. */
-  make(): BoxEnv
+  make(): BoxEnv<Action>
   /** `count` copies stepped together; `autoReset` defaults to `true`. */
-  makeVector(count: number, options?: VectorEnvOptions): BoxVectorEnv
+  makeVector(count: number, options?: VectorEnvOptions): BoxVectorEnv<Action>
   /** The differentiable dynamics; throws `InvalidValueError` when the definition has none. */
   groundTruthModel(): WorldModel
 }
 
 /**
- * Builds an environment from its definition.
+ * Builds an environment from its definition. The definition's spaces and settings are checked
+ * here, so a malformed one fails at once with an `InvalidValueError` naming the setting; use
+ * `checkEnv` to check its behaviour too.
  *
  * @example
  * ```ts
@@ -56,7 +58,9 @@ export interface EnvSpec<State> {
  * env.step([0.5])
  * ```
  */
-export const defineEnv = <State>(definition: EnvDefinition<State>): EnvSpec<State> => {
+export const defineEnv = <State, Action extends ActionSpace = ActionSpace>(
+  definition: EnvDefinition<State, Action>
+): EnvSpec<State, Action> => {
   if (typeof definition.id !== "string" || definition.id.length === 0) {
     throw new InvalidValueError({
       field: "definition.id",
@@ -69,6 +73,21 @@ export const defineEnv = <State>(definition: EnvDefinition<State>): EnvSpec<Stat
       field: "definition.maxEpisodeSteps",
       expected: "a positive integer",
       received: describeValue(definition.maxEpisodeSteps)
+    })
+  }
+  const rule: unknown = definition.outOfRangeActions
+  if (rule !== undefined && rule !== "reject" && rule !== "clip") {
+    throw new InvalidValueError({
+      field: "definition.outOfRangeActions",
+      expected: '"reject" or "clip"',
+      received: describeValue(rule)
+    })
+  }
+  if (rule === "clip" && definition.actionSpace._tag !== "Box") {
+    throw new InvalidValueError({
+      field: "definition.outOfRangeActions",
+      expected: '"reject" for a Discrete action space, which has no bound to clip to',
+      received: '"clip"'
     })
   }
   return {

@@ -17,21 +17,68 @@ import {
   type StepResult
 } from "@telos/core"
 import { Result } from "effect"
-import type { EnvDefinition } from "./EnvDefinition.js"
+import type { ActionSpace, EnvDefinition } from "./EnvDefinition.js"
 import { fallbackSvg } from "./Svg.js"
 
 /**
- * An environment over real vectors: both spaces are boxes, observations are `Float64Array`s.
+ * An environment whose observations are real vectors (`Float64Array`s of a `Box`). Its action
+ * space is a `Box` or a `Discrete`; `Action` narrows it when the environment is known.
  *
  * @example
  * ```ts
- * const env: BoxEnv = pointMass.make()
- * const action = env.actionSpace.sample(Random.fromSeed(1))
+ * const env: BoxEnv<Box> = pointMass.make()
+ * const action = env.actionSpace.sample(Random.fromSeed(1)) // Float64Array(2)
+ * const grid: BoxEnv<Discrete> = gridDoors.make()
+ * grid.reset({ seed: 0 })
+ * grid.step(grid.actionSpace.sample(Random.fromSeed(1))) // an integer in [0, 4]
  * ```
  */
-export interface BoxEnv extends Env<Float64Array> {
+export interface BoxEnv<Action extends ActionSpace = ActionSpace> extends Env<Float64Array> {
   readonly observationSpace: Box
-  readonly actionSpace: Box
+  readonly actionSpace: Action
+}
+
+const isArrayLike = (value: unknown): value is ArrayLike<unknown> =>
+  Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))
+
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === "number" && Number.isFinite(value)
+
+// Only finite numbers move; NaN, infinities and non-numbers stay, for the validator to name them.
+const clipFinite = (space: Box, action: unknown): unknown => {
+  if (!isArrayLike(action) || action.length !== space.size) return action
+  const clipped = space.clip(Array.from(action, (component) => (isFiniteNumber(component) ? component : 0)))
+  return Array.from(action, (component, i) => (isFiniteNumber(component) ? clipped[i] : component))
+}
+
+/**
+ * Checks an action against a definition's action space and its out-of-range rule, and returns it
+ * in the form `transition` receives: a fresh `Float64Array` (clipped under `"clip"`), or
+ * `Float64Array.of(index)` for a `Discrete` space. A bad action is an `InvalidValueError` naming
+ * `field` (`action[1]` for a component).
+ *
+ * @example
+ * ```ts
+ * checkAction(pendulum.definition, [3], "action") // Float64Array [2]: pendulum clips
+ * checkAction(gridDoors.definition, 4, "action") // Float64Array [4]
+ * checkAction(pointMass.definition, [3, 0], "action") // throws: action[0]
+ * ```
+ */
+export const checkAction = (
+  definition: Pick<EnvDefinition<unknown>, "actionSpace" | "outOfRangeActions">,
+  action: unknown,
+  field: string
+): Float64Array => {
+  const space = definition.actionSpace
+  if (space._tag === "Discrete") {
+    const checked = space.validate(action, field)
+    if (Result.isFailure(checked)) throw checked.failure
+    return Float64Array.of(checked.success)
+  }
+  const candidate = definition.outOfRangeActions === "clip" ? clipFinite(space, action) : action
+  const checked = space.validate(candidate, field)
+  if (Result.isFailure(checked)) throw checked.failure
+  return checked.success
 }
 
 /**
@@ -69,19 +116,19 @@ export const randomFromSeed = (seed: number, field: string): Random => {
  * env.step([0.5, -0.5])
  * ```
  */
-export class DefinedEnv<State> implements BoxEnv {
+export class DefinedEnv<State, Action extends ActionSpace = ActionSpace> implements BoxEnv<Action> {
   readonly id: string
   readonly observationSpace: Box
-  readonly actionSpace: Box
+  readonly actionSpace: Action
   readonly maxEpisodeSteps: number
-  private readonly definition: EnvDefinition<State>
+  private readonly definition: EnvDefinition<State, Action>
   // Seeded from 0 so that an env reset without a seed still behaves the same on every run.
   private random = Random.fromSeed(0)
   private state: State | undefined = undefined
   private steps = 0
   private ended = false
 
-  constructor(definition: EnvDefinition<State>) {
+  constructor(definition: EnvDefinition<State, Action>) {
     this.definition = definition
     this.id = definition.id
     this.observationSpace = definition.observationSpace
@@ -105,17 +152,19 @@ export class DefinedEnv<State> implements BoxEnv {
     return { observation: this.observe(state), info: this.info(state) }
   }
 
-  /** Applies one action; throws `InvalidValueError` for a bad action or a step outside an episode. */
+  /**
+   * Applies one action: an array for a `Box` space, an integer for a `Discrete` one. Throws
+   * `InvalidValueError` for a bad action (after clipping, under `outOfRangeActions: "clip"`) or a
+   * step outside an episode.
+   */
   step(action: ActionInput): StepResult<Float64Array> {
     this.requireRunning()
     return this.advance(this.validateAction(action, "action"))
   }
 
-  /** Checks an action against the action space, naming `field` in the error. */
+  /** Checks an action with {@link checkAction}, naming `field` in the error. */
   validateAction(action: unknown, field: string): Float64Array {
-    const checked = this.actionSpace.validate(action, field)
-    if (Result.isFailure(checked)) throw checked.failure
-    return checked.success
+    return checkAction(this.definition, action, field)
   }
 
   /** Throws unless an episode is in progress. */

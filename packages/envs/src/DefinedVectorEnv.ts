@@ -15,7 +15,7 @@ import {
   type VectorEnv
 } from "@telos/core"
 import { DefinedEnv } from "./DefinedEnv.js"
-import type { EnvDefinition } from "./EnvDefinition.js"
+import type { ActionSpace, EnvDefinition } from "./EnvDefinition.js"
 
 /**
  * Options for a vector environment.
@@ -31,17 +31,18 @@ export interface VectorEnvOptions {
 }
 
 /**
- * A vector environment over real vectors: both spaces are boxes.
+ * A vector environment whose observations are real vectors; its action space is a `Box` or a
+ * `Discrete`, narrowed by `Action` when the environment is known.
  *
  * @example
  * ```ts
- * const envs: BoxVectorEnv = pointMass.makeVector(8)
+ * const envs: BoxVectorEnv<Box> = pointMass.makeVector(8)
  * envs.reset({ seed: 0 })
  * ```
  */
-export interface BoxVectorEnv extends VectorEnv<Float64Array> {
+export interface BoxVectorEnv<Action extends ActionSpace = ActionSpace> extends VectorEnv<Float64Array> {
   readonly observationSpace: Box
-  readonly actionSpace: Box
+  readonly actionSpace: Action
   /** Whether finished copies restart on their next step. */
   readonly autoReset: boolean
 }
@@ -56,16 +57,18 @@ export interface BoxVectorEnv extends VectorEnv<Float64Array> {
  * envs.step([[0], [1], [-1], [2]])
  * ```
  */
-export class DefinedVectorEnv<State> implements BoxVectorEnv {
+export class DefinedVectorEnv<State, Action extends ActionSpace = ActionSpace>
+  implements BoxVectorEnv<Action>
+{
   readonly id: string
   readonly count: number
   readonly observationSpace: Box
-  readonly actionSpace: Box
+  readonly actionSpace: Action
   readonly maxEpisodeSteps: number
   readonly autoReset: boolean
-  private readonly copies: ReadonlyArray<DefinedEnv<State>>
+  private readonly copies: ReadonlyArray<DefinedEnv<State, Action>>
 
-  constructor(definition: EnvDefinition<State>, count: number, options: VectorEnvOptions) {
+  constructor(definition: EnvDefinition<State, Action>, count: number, options: VectorEnvOptions) {
     if (!Number.isInteger(count) || count < 1) {
       throw new InvalidValueError({
         field: "count",
@@ -92,8 +95,9 @@ export class DefinedVectorEnv<State> implements BoxVectorEnv {
   }
 
   /**
-   * Steps every copy with its own action. Every action and every copy is checked before any copy
-   * moves, so a bad batch changes nothing.
+   * Steps every copy with its own action (an array for a `Box` space, an integer for a `Discrete`
+   * one; clipped under `outOfRangeActions: "clip"`). Every action and every copy is checked before
+   * any copy moves, so a bad batch changes nothing.
    */
   step(actions: ReadonlyArray<ActionInput>): ReadonlyArray<StepResult<Float64Array>> {
     if (!Array.isArray(actions) || actions.length !== this.count) {
@@ -117,7 +121,9 @@ export class DefinedVectorEnv<State> implements BoxVectorEnv {
 
 // Gymnasium's next-step autoreset: the step after the end is spent on the reset, and its action
 // is ignored.
-const restart = <State>(copy: DefinedEnv<State>): StepResult<Float64Array> => {
+const restart = <State, Action extends ActionSpace>(
+  copy: DefinedEnv<State, Action>
+): StepResult<Float64Array> => {
   const { observation, info } = copy.reset()
   return { observation, reward: 0, terminated: false, truncated: false, info }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Box, Info, Random, WorldModel } from "@telos/core"
+import type { Box, Discrete, Info, Random, WorldModel } from "@telos/core"
 
 /**
  * The outcome of one transition: the next state, its reward, and whether the task ended.
@@ -40,7 +40,23 @@ export interface ImageRenderer<State> {
 }
 
 /**
- * An environment as plain functions over an immutable `State`.
+ * The action spaces an environment may have: a box of real vectors or `n` choices.
+ *
+ * @example
+ * ```ts
+ * const moves: ActionSpace = new Discrete(5) // stay, up, down, left, right
+ * ```
+ */
+export type ActionSpace = Box | Discrete
+
+/**
+ * An environment as plain functions over an immutable `State`. `Action` narrows the action space
+ * when it is known statically (the built-ins say `Box` or `Discrete`), so code handed a specific
+ * environment needs no check of its kind.
+ *
+ * For a `Discrete` action space, `transition` receives the chosen integer as `Float64Array.of(index)`
+ * (`index` includes the space's `start`): one signature serves both kinds, and a Box definition
+ * never sees anything else. `DefinedEnv.step` takes the integer itself.
  *
  * @example
  * ```ts
@@ -59,19 +75,21 @@ export interface ImageRenderer<State> {
  * }
  * ```
  */
-export interface EnvDefinition<State> {
+export interface EnvDefinition<State, Action extends ActionSpace = ActionSpace> {
   /** The registry name, e.g. `"point-mass"`. */
   readonly id: string
   /** One sentence for listings. */
   readonly description: string
   readonly observationSpace: Box
-  readonly actionSpace: Box
+  /** A `Box` or a `Discrete`; see the interface's notes for how a discrete action reaches `transition`. */
+  readonly actionSpace: Action
   /** Steps after which an episode is truncated. */
   readonly maxEpisodeSteps: number
   /**
    * What `step` does with an action outside `actionSpace`: `"reject"` (the default) throws an
    * `InvalidValueError` naming it; `"clip"` puts each component on the nearest bound, as
-   * Gymnasium's ports do (Pendulum-v1 clips its torque). Non-finite actions are always rejected.
+   * Gymnasium's ports do (Pendulum-v1 clips its torque). Non-finite actions and wrong lengths are
+   * always rejected; a `Discrete` space always rejects (there is no nearest choice to clip to).
    */
   readonly outOfRangeActions?: "reject" | "clip"
   /**
@@ -81,13 +99,19 @@ export interface EnvDefinition<State> {
    */
   readonly goalDimensions?: ReadonlyArray<number>
   /**
+   * The goal observation of an environment whose episodes report no `goal` in their info, because
+   * its task is one fixed state (Pendulum: upright and still). Planners aim at it.
+   */
+  readonly goal?: ReadonlyArray<number>
+  /**
    * Starts an episode, drawing only from `rng` so that a seed fixes it. `options` are the
    * environment-specific reset options; throw `InvalidValueError` for bad ones.
    */
   initialState(rng: Random, options: Readonly<Record<string, unknown>> | undefined): State
   /**
-   * Applies an action that is already validated against `actionSpace`. Must not mutate `state`:
-   * batched copies and tests rely on old states staying valid.
+   * Applies an action that is already validated against `actionSpace` (and clipped into it under
+   * `outOfRangeActions: "clip"`); a discrete choice arrives as `Float64Array.of(index)`. Must not
+   * mutate `state`: batched copies and tests rely on old states staying valid.
    */
   transition(state: State, action: Float64Array, rng: Random): TransitionResult<State>
   /** The observation of a state, a point of `observationSpace`. */

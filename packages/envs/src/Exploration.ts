@@ -6,6 +6,7 @@
  * @module
  */
 import { type Box, describeValue, InvalidValueError, type Random } from "@telos/core"
+import type { ActionSpace } from "./EnvDefinition.js"
 import { checkConcentration, sampleVonMises, wrapAngle } from "./VonMises.js"
 
 /**
@@ -18,7 +19,11 @@ import { checkConcentration, sampleVonMises, wrapAngle } from "./VonMises.js"
  * ```
  */
 export interface ExplorationEpisode {
-  /** Writes the next action into `target` (one number per action component) and returns it. */
+  /**
+   * Writes the next action into `target` and returns it, in the form a definition's `transition`
+   * receives: one number per component for a `Box` space, the chosen integer in `target[0]` for a
+   * `Discrete` one (the collector one-hot encodes it for the dataset).
+   */
   act(observation: Float64Array, target: Float64Array): Float64Array
 }
 
@@ -53,15 +58,30 @@ const requireFiniteBox = (actionSpace: Box, field: string): void => {
 }
 
 /**
- * Uniform random actions in any box with finite bounds, drawn independently every step.
+ * Uniform random actions, drawn independently every step: uniform in a box with finite bounds, or
+ * one of the `n` choices of a `Discrete` space (written as its integer into `target[0]`).
  *
  * @example
  * ```ts
  * const policy = uniformPolicy(new Box({ low: -2, high: 2, shape: [1] }))
  * policy.startEpisode(Random.fromSeed(1)).act(Float64Array.of(0), new Float64Array(1)) // [x] with |x| <= 2
+ * const moves = uniformPolicy(new Discrete(5))
+ * moves.startEpisode(Random.fromSeed(1)).act(Float64Array.of(0, 0), new Float64Array(1)) // [k], k in 0..4
  * ```
  */
-export const uniformPolicy = (actionSpace: Box): ExplorationPolicy => {
+export const uniformPolicy = (actionSpace: ActionSpace): ExplorationPolicy => {
+  if (actionSpace._tag === "Discrete") {
+    return {
+      id: "uniform",
+      settings: { policy: "uniform" },
+      startEpisode: (rng) => ({
+        act: (_observation, target) => {
+          target[0] = actionSpace.sample(rng)
+          return target
+        }
+      })
+    }
+  }
   requireFiniteBox(actionSpace, "actionSpace")
   const { low, high, size } = actionSpace
   return {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { describeValue, InvalidValueError, type Random, UnknownNameError } from "@telos/core"
+import { type Box, describeValue, InvalidValueError, type Random, UnknownNameError } from "@telos/core"
 import type { EnvSpec } from "./DefineEnv.js"
 import { mazeDistances } from "./MazeDistance.js"
 import { type MazeLayoutName, type MazeLayoutSpec, mazeLayouts } from "./MazeLayouts.js"
@@ -286,7 +286,7 @@ const resolveSpec = (layout: MazeLayoutName | MazeLayoutSpec): MazeLayoutSpec =>
 export const makeMaze = (
   layout: MazeLayoutName | MazeLayoutSpec,
   options?: NavigationOptions
-): EnvSpec<NavigationState> => {
+): EnvSpec<NavigationState, Box> => {
   const { observation, imageSize } = readNavigationOptions(options)
   const maze = prepareMaze(resolveSpec(layout))
   const pixelSuffix = imageSize === 64 ? "" : `-${imageSize}`
@@ -315,7 +315,7 @@ export const makeMaze = (
  * mazeU.make().reset({ seed: 0 })
  * ```
  */
-export const mazeU: EnvSpec<NavigationState> = makeMaze("u")
+export const mazeU: EnvSpec<NavigationState, Box> = makeMaze("u")
 
 /**
  * The registered `maze-four-rooms` (state observations).
@@ -325,7 +325,7 @@ export const mazeU: EnvSpec<NavigationState> = makeMaze("u")
  * mazeFourRooms.make().reset({ seed: 0 })
  * ```
  */
-export const mazeFourRooms: EnvSpec<NavigationState> = makeMaze("four-rooms")
+export const mazeFourRooms: EnvSpec<NavigationState, Box> = makeMaze("four-rooms")
 
 /**
  * The registered `maze-medium` (state observations).
@@ -335,7 +335,7 @@ export const mazeFourRooms: EnvSpec<NavigationState> = makeMaze("four-rooms")
  * mazeMedium.make().reset({ seed: 0 })
  * ```
  */
-export const mazeMedium: EnvSpec<NavigationState> = makeMaze("medium")
+export const mazeMedium: EnvSpec<NavigationState, Box> = makeMaze("medium")
 
 /**
  * The registered `maze-large` (state observations).
@@ -345,4 +345,4 @@ export const mazeMedium: EnvSpec<NavigationState> = makeMaze("medium")
  * mazeLarge.make().reset({ seed: 0 })
  * ```
  */
-export const mazeLarge: EnvSpec<NavigationState> = makeMaze("large")
+export const mazeLarge: EnvSpec<NavigationState, Box> = makeMaze("large")

@@ -246,7 +246,7 @@ const drawWind = (winds: ReadonlyArray<Wind>, rng: Random, options: ResetOptionV
  * env.step([2, 0])
  * ```
  */
-export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationState> => {
+export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationState, Box> => {
   const walls = compileWalls(world.layout)
   const image = navigationImage(world.layout, world.imageSize)
   const { freeBounds, successSquaredDistance, winds } = world
@@ -337,7 +337,7 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
         `<circle cx="${state.x}" cy="${state.y}" r="1.3" fill="#1f5fbf"/>`
     )
 
-  return defineEnv<NavigationState>({
+  return defineEnv<NavigationState, Box>({
     id: world.id,
     description: world.description,
     observationSpace,

@@ -169,7 +169,7 @@ export const pendulumModel = (): WorldModel => ({
 
 /**
  * The `pendulum` environment (Gymnasium Pendulum-v1). Observation `[cos, sin, thetaDot]`, torque
- * in `[-2, 2]`, reward `-(theta^2 + 0.1 thetaDot^2 + 0.001 u^2)` with `theta` wrapped to
+ * in `[-2, 2]` (a finite torque outside is clipped onto the bound, as Gymnasium does), reward `-(theta^2 + 0.1 thetaDot^2 + 0.001 u^2)` with `theta` wrapped to
  * `[-pi, pi)`, 200 steps. Reset options: `{ theta?: number, thetaDot?: number }`. Info:
  * `{ theta, thetaDot }`.
  *
@@ -180,11 +180,13 @@ export const pendulumModel = (): WorldModel => ({
  * const { reward } = env.step([2])
  * ```
  */
-export const pendulum: EnvSpec<PendulumState> = defineEnv<PendulumState>({
+export const pendulum: EnvSpec<PendulumState, Box> = defineEnv<PendulumState, Box>({
   id: "pendulum",
   description: "Gymnasium's Pendulum-v1: swing a pole upright and hold it with a bounded torque.",
   observationSpace: pendulumObservationSpace,
   actionSpace: pendulumActionSpace,
+  // Pendulum-v1 clips the torque inside step rather than rejecting it.
+  outOfRangeActions: "clip",
   maxEpisodeSteps: 200,
   initialState,
   transition: pendulumTransition,

@@ -207,7 +207,7 @@ export const pointMassModel = (): WorldModel => ({
  * const result = env.step([1, 0])
  * ```
  */
-export const pointMass: EnvSpec<PointMassState> = defineEnv<PointMassState>({
+export const pointMass: EnvSpec<PointMassState, Box> = defineEnv<PointMassState, Box>({
   id: "point-mass",
   description: "A unit mass in [-1, 1]^2 pushed by a bounded 2-D force to a goal (double integrator).",
   observationSpace: pointMassObservationSpace,

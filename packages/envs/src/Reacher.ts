@@ -391,7 +391,7 @@ export const reacherModel = (): WorldModel => ({
  * const result = env.step([1, -1])
  * ```
  */
-export const reacher: EnvSpec<ReacherState> = defineEnv<ReacherState>({
+export const reacher: EnvSpec<ReacherState, Box> = defineEnv<ReacherState, Box>({
   id: "reacher",
   description: "A planar two-link arm that brings its fingertip to a target with bounded joint torques.",
   observationSpace: reacherObservationSpace,

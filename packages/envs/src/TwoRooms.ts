@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Box } from "@telos/core"
 import type { EnvSpec } from "./DefineEnv.js"
 import {
   defineNavigationEnv,
@@ -41,7 +42,7 @@ import { twoRoomsModel } from "./TwoRoomsModel.js"
  * env.step([2.45, 0])
  * ```
  */
-export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationState> => {
+export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationState, Box> => {
   const { observation, imageSize } = readNavigationOptions(options)
   const id =
     observation === "state"
@@ -75,7 +76,7 @@ export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationSta
  * env.reset({ seed: 1, options: { start: [10, 50], goal: [50, 50] } })
  * ```
  */
-export const twoRooms: EnvSpec<NavigationState> = makeTwoRooms()
+export const twoRooms: EnvSpec<NavigationState, Box> = makeTwoRooms()
 
 /**
  * The registered `two-rooms-pixels`: 64 x 64 two-channel image observations, as PLDM plans from.
@@ -86,4 +87,4 @@ export const twoRooms: EnvSpec<NavigationState> = makeTwoRooms()
  * const { observation } = env.reset({ seed: 1 }) // Float64Array(2 * 64 * 64) in [0, 1]
  * ```
  */
-export const twoRoomsPixels: EnvSpec<NavigationState> = makeTwoRooms({ observation: "pixels" })
+export const twoRoomsPixels: EnvSpec<NavigationState, Box> = makeTwoRooms({ observation: "pixels" })

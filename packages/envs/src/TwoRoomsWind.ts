@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Box } from "@telos/core"
 import type { EnvSpec } from "./DefineEnv.js"
 import {
   defineNavigationEnv,
@@ -65,7 +66,7 @@ export const twoRoomsWinds: ReadonlyArray<Wind> = Object.freeze([
  * env.step([0, 0]) // drifts by info.wind, unless a wall is in the way
  * ```
  */
-export const makeTwoRoomsWind = (options?: NavigationOptions): EnvSpec<NavigationState> => {
+export const makeTwoRoomsWind = (options?: NavigationOptions): EnvSpec<NavigationState, Box> => {
   const { observation, imageSize } = readNavigationOptions(options)
   const pixelSuffix = imageSize === 64 ? "" : `-${imageSize}`
   return defineNavigationEnv({
@@ -93,4 +94,4 @@ export const makeTwoRoomsWind = (options?: NavigationOptions): EnvSpec<Navigatio
  * env.reset({ seed: 0, options: { wind: "east" } })
  * ```
  */
-export const twoRoomsWind: EnvSpec<NavigationState> = makeTwoRoomsWind()
+export const twoRoomsWind: EnvSpec<NavigationState, Box> = makeTwoRoomsWind()

@@ -14,12 +14,15 @@
  *
  * @module
  */
+export * from "./ActionEncoding.js"
 export * from "./Builtins.js"
+export * from "./CheckEnv.js"
 export * from "./Collect.js"
 export * from "./DefinedEnv.js"
 export * from "./DefinedVectorEnv.js"
 export * from "./DefineEnv.js"
 export * from "./Exploration.js"
+export * from "./GridDoors.js"
 export * from "./LayoutSvg.js"
 export * from "./Maze.js"
 export * from "./MazeDistance.js"

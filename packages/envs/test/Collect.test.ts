@@ -4,10 +4,10 @@ import {
   type CollectProgress,
   collectEpisodes,
   type EpisodeChunk,
-  envRegistry,
   pendulum,
   pointMass,
   randomWalkPolicy,
+  twoRooms,
   uniformPolicy
 } from "@telos/envs"
 import * as fc from "fast-check"
@@ -214,7 +214,6 @@ describe("collectEpisodes", () => {
   })
 
   it("collects two-rooms from its images with a random walk inside its action box", () => {
-    const twoRooms = envRegistry.get("two-rooms")
     const image = twoRooms.definition.image!
     const chunks = chunksOf({
       spec: twoRooms,

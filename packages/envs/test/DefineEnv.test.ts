@@ -1,4 +1,4 @@
-import { Box, InvalidValueError, Random, type StepResult } from "@telos/core"
+import { type ActionInput, Box, InvalidValueError, Random, type StepResult } from "@telos/core"
 import { type BoxEnv, defineEnv, type EnvSpec, envRegistry, pointMass } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -159,11 +159,7 @@ describe("defineEnv: single environments", () => {
 })
 
 // What a single env does under Gymnasium's next-step autoreset.
-const stepLikeVector = (
-  env: BoxEnv,
-  ended: boolean,
-  action: ReadonlyArray<number>
-): StepResult<Float64Array> => {
+const stepLikeVector = (env: BoxEnv, ended: boolean, action: ActionInput): StepResult<Float64Array> => {
   if (!ended) return env.step(action)
   const { observation, info } = env.reset()
   return { observation, reward: 0, terminated: false, truncated: false, info }
@@ -192,7 +188,10 @@ describe("defineEnv: vector environments", () => {
           const actionRandom = Random.fromSeed(actionSeed)
           const ended = singles.map(() => false)
           for (let step = 0; step < length; step++) {
-            const actions = singles.map((env) => Array.from(env.actionSpace.sample(actionRandom)))
+            const actions = singles.map((env): ActionInput => {
+              const sampled = env.actionSpace.sample(actionRandom)
+              return typeof sampled === "number" ? sampled : Array.from(sampled)
+            })
             const expected = singles.map((env, index) =>
               stepLikeVector(env, ended[index] ?? false, actions[index]!)
             )

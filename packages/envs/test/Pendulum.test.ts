@@ -113,10 +113,24 @@ describe("pendulum episodes", () => {
     expect(env.step([2])).toMatchObject({ terminated: false, truncated: true })
   })
 
-  it("rejects torques outside [-2, 2] and non-finite ones", () => {
+  it("clips finite torques outside [-2, 2] onto the bound, as Gymnasium does", () => {
+    for (const [torque, bound] of [
+      [2.0001, 2],
+      [-3, -2],
+      [1e300, 2]
+    ] as const) {
+      const clipped = pendulum.make()
+      const onBound = pendulum.make()
+      clipped.reset({ seed: 4 })
+      onBound.reset({ seed: 4 })
+      expect(clipped.step([torque])).toEqual(onBound.step([bound]))
+    }
+  })
+
+  it("rejects non-finite torques and wrong lengths, naming them", () => {
     const env = pendulum.make()
     env.reset({ seed: 0 })
-    for (const torque of [2.0001, -3, Number.NaN, Number.POSITIVE_INFINITY]) {
+    for (const torque of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const error = thrownBy(() => env.step([torque]))
       expect(error).toBeInstanceOf(InvalidValueError)
       expect((error as InvalidValueError).field).toBe("action[0]")

@@ -13,7 +13,8 @@ const builtins = [
   "maze-u",
   "maze-four-rooms",
   "maze-medium",
-  "maze-large"
+  "maze-large",
+  "grid-doors"
 ]
 
 describe("EnvRegistry", () => {

@@ -20,8 +20,8 @@ export interface DotState {
 const clamp = (value: number): number => Math.min(7.999, Math.max(0, value))
 
 /** The dot world; episodes last between `shortest` and `longest` steps. */
-export const dotWorld = (shortest = 3, longest = 40): EnvSpec<DotState> =>
-  defineEnv<DotState>({
+export const dotWorld = (shortest = 3, longest = 40): EnvSpec<DotState, Box> =>
+  defineEnv<DotState, Box>({
     id: "dot-world",
     description: "A dot moved by displacements; terminates after a drawn lifetime.",
     observationSpace: new Box({ low: [0, 0, 0], high: [8, 8, 1000] }),

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Env, StepResult } from "@telos/core"
+import type { ActionInput, Env, StepResult } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 
@@ -57,7 +57,7 @@ export const actionSequences = (
 export const runActions = (
   env: Env,
   seed: number,
-  actions: ReadonlyArray<ReadonlyArray<number>>
+  actions: ReadonlyArray<ActionInput>
 ): Array<StepResult<Float64Array>> => {
   env.reset({ seed })
   const results: Array<StepResult<Float64Array>> = []

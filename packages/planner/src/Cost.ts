@@ -149,3 +149,86 @@ export const addCosts = (...costs: ReadonlyArray<Cost>): Cost => {
       tf.tidy(() => tf.addN(costs.map((cost) => cost.evaluate(states, actions))) as tf.Tensor1D)
   }
 }
+
+/**
+ * A linear read-out from latents to a few quantities of the observation (`latent W + b`, `weights`
+ * `[latentSize, outputSize]` row-major), e.g. a probe fitted from recorded latents to the
+ * coordinates a goal constrains.
+ */
+export interface LatentProbe {
+  readonly latentSize: number
+  readonly outputSize: number
+  readonly weights: ArrayLike<number>
+  readonly bias: ArrayLike<number>
+}
+
+const checkProbe = (probe: LatentProbe): void => {
+  const { latentSize, outputSize } = probe
+  if (
+    !Number.isInteger(latentSize) ||
+    !Number.isInteger(outputSize) ||
+    latentSize < 1 ||
+    outputSize < 1 ||
+    probe.weights.length !== latentSize * outputSize ||
+    probe.bias.length !== outputSize
+  ) {
+    throw new InvalidValueError({
+      field: "probe",
+      expected: `weights of ${latentSize} x ${outputSize} numbers and a bias of ${outputSize}`,
+      received: `weights ${probe.weights.length}, bias ${probe.bias.length}`
+    })
+  }
+  if (!Array.from(probe.weights).every(Number.isFinite) || !Array.from(probe.bias).every(Number.isFinite)) {
+    throw new InvalidValueError({
+      field: "probe",
+      expected: "finite weights and bias",
+      received: "NaN or Infinity"
+    })
+  }
+}
+
+/**
+ * The goal cost judged through a probe: predicted latents and target latents are both read out by
+ * `probe` and compared there (squared distance, `running` or `terminal`). A goal that is only a
+ * place is then judged on the place, whatever the latent says about the rest of the state (an
+ * orientation, a velocity).
+ *
+ * @example
+ * ```ts
+ * const cost = probedGoalCost({ goal: targets, probe: { latentSize: 16, outputSize: 2, weights, bias }, mode: "running" })
+ * ```
+ */
+export const probedGoalCost = (options: {
+  readonly goal: tf.Tensor2D
+  readonly probe: LatentProbe
+  readonly mode?: GoalCostMode
+}): Cost => {
+  const { probe } = options
+  checkProbe(probe)
+  const kernel = Float32Array.from(probe.weights)
+  const offset = Float32Array.from(probe.bias)
+  const mode = options.mode ?? "terminal"
+  return {
+    name: `goal through a probe (${mode})`,
+    evaluate: (states, actions) =>
+      tf.tidy(() => {
+        const [steps, candidates, size] = states.shape
+        if (size !== probe.latentSize || options.goal.shape[1] !== probe.latentSize) {
+          throw new InvalidValueError({
+            field: "probedGoalCost.goal",
+            expected: `latents of the probe's size ${probe.latentSize}`,
+            received: `states of ${size}, goals of ${options.goal.shape[1]}`
+          })
+        }
+        const weights = tf.tensor2d(kernel, [probe.latentSize, probe.outputSize])
+        const bias = tf.tensor1d(offset)
+        const read = (latents: tf.Tensor2D) => latents.matMul(weights).add(bias) as tf.Tensor2D
+        const readStates = read(states.reshape([steps * candidates, size]) as tf.Tensor2D).reshape([
+          steps,
+          candidates,
+          probe.outputSize
+        ]) as tf.Tensor3D
+        return goalCost({ goal: read(options.goal), mode }).evaluate(readStates, actions)
+      })
+  }
+}

@@ -7,9 +7,9 @@
  * level above hands it a new target) and warm-starts from its previous plan. Every level has its
  * own planner and cost, so guardrails apply at every level.
  *
- * The levels above 0 act as the control loop's subgoal director (`ControlTask.subgoals`), so a
- * hierarchy runs through the same `runEpisodes` as a flat planner, and a hierarchy of one level is
- * the flat planner.
+ * The levels above 0 act as level 0's subgoal director, so a hierarchical agent is a flat agent
+ * with levels above it: it runs through the same `runEpisodes`, and a hierarchy of one level is the
+ * flat agent.
  *
  * @module
  */
@@ -25,8 +25,8 @@ import {
   type WorldModel
 } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { type Agent, type AgentEpisodes, type CostFactory, flatAgent } from "./Agent.js"
 import { goalCost } from "./Cost.js"
-import type { ControlTask } from "./ModelPredictiveControl.js"
 import { nearestRow, pickRows, squaredDistance } from "./Rows.js"
 import { selectProblems } from "./StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
@@ -48,14 +48,8 @@ export interface PlanningLevel {
    * level, the subgoals handed down below it); add a guardrail here to apply it at this level.
    * Default: the squared distance to the target summed over the predicted steps (`running`).
    */
-  readonly cost?: (targets: tf.Tensor2D) => Cost
+  readonly cost?: CostFactory
 }
-
-/** What a hierarchical task needs beyond its levels: the control-loop fields that are not per level. */
-export type HierarchyTaskFields = Omit<
-  ControlTask,
-  "model" | "planner" | "horizon" | "cost" | "replanInterval" | "subgoals"
->
 
 // A running cost: with a terminal one and a horizon longer than the way to the target needs, the
 // first step (the one handed down) is free to wander.
@@ -130,7 +124,7 @@ interface LevelState {
   readonly subgoals: Float32Array
 }
 
-/** Options of {@link hierarchicalTask} and {@link hierarchySubgoals}. */
+/** Options of {@link hierarchicalAgent} and {@link hierarchySubgoals}. */
 export interface HierarchyOptions {
   /**
    * A director above the top level, e.g. `landmarkSubgoals` over a memory of recorded latents: the
@@ -148,6 +142,12 @@ export interface HierarchyOptions {
    * is at, the first later step's anchor that differs goes down instead (see `anchoredSubgoal`).
    */
   readonly subgoalAnchors?: Float32Array
+  /**
+   * A level hands its own target down unchanged once its plan's first step ends this close to it,
+   * as a fraction of that step's length (default 0.25): a predicted latent is only as exact as the
+   * search that chose it, and the last stretch to a goal needs the goal itself.
+   */
+  readonly reachRatio?: number
 }
 
 /** The anchors as a checked `[K, D]` table. */
@@ -173,10 +173,8 @@ const checkAnchors = (anchors: Float32Array, latentSize: number): Float32Array =
  * The anchor handed down for one episode's plan: the anchor nearest the plan's first predicted
  * step, unless that is the anchor the agent is at already. Then the first later step whose anchor
  * differs is handed down: a subgoal where the agent stands gives the level below nothing to do, it
- * stays, the level replans from the same state and the episode stalls. (On the medium maze, every
- * failure of the 2-level hierarchy with one training of the level models was this stall, in a dead
- * end beside a wall corner that level 1 predicts a way through.) When the level's own target is at
- * the agent's anchor, the target itself is handed down.
+ * stays, the level replans from the same state and the episode stalls. When the level's own target
+ * is at the agent's anchor, the target itself is handed down.
  */
 const anchoredSubgoal = (
   anchors: Float32Array,
@@ -193,6 +191,26 @@ const anchoredSubgoal = (
     chosen = nearestRow(anchors, size, predicted, step).index
   }
   return anchors.subarray(chosen * size, chosen * size + size)
+}
+
+/** The anchors and reach ratio of the options, checked. */
+const checkHierarchyOptions = (
+  upperLevels: ReadonlyArray<PlanningLevel>,
+  options: HierarchyOptions
+): { readonly anchors: Float32Array | undefined; readonly reachRatio: number } => {
+  const reachRatio = options.reachRatio ?? 0.25
+  if (typeof reachRatio !== "number" || !Number.isFinite(reachRatio) || reachRatio < 0) {
+    throw new InvalidValueError({
+      field: "reachRatio",
+      expected: "a finite number >= 0",
+      received: describeValue(options.reachRatio)
+    })
+  }
+  const anchors =
+    options.subgoalAnchors === undefined || upperLevels[0] === undefined
+      ? undefined
+      : checkAnchors(options.subgoalAnchors, upperLevels[0].model.latentSize)
+  return { anchors, reachRatio }
 }
 
 /**
@@ -213,10 +231,7 @@ export const hierarchySubgoals = (
   options: HierarchyOptions = {}
 ): HierarchyDirector => {
   const memory = options.memory
-  const anchors =
-    options.subgoalAnchors === undefined || upperLevels[0] === undefined
-      ? undefined
-      : checkAnchors(options.subgoalAnchors, upperLevels[0].model.latentSize)
+  const { anchors, reachRatio } = checkHierarchyOptions(upperLevels, options)
   const plans = upperLevels.map(() => 0)
   return {
     name: `hierarchy of ${upperLevels.length + 1} levels${memory === undefined ? "" : ` under ${memory.name}`}`,
@@ -274,7 +289,7 @@ export const hierarchySubgoals = (
             if (!due || active.length === 0) continue
             const targets =
               index === upperLevels.length - 1 ? topTargets : (levels[index + 1] as LevelState).subgoals
-            planLevel(level, state, latents, targets, active, rng, anchors)
+            planLevel(level, state, latents, targets, active, rng, anchors, reachRatio)
             plans[index] = (plans[index] as number) + 1
             aboveReplanned = true
           }
@@ -286,16 +301,14 @@ export const hierarchySubgoals = (
   }
 }
 
-/**
- * The level's own target is handed down unchanged when its plan's first step already ends at it:
- * closer to it than a quarter of the step's length. A predicted latent is only as exact as the
- * search that chose it, and the last stretch to a goal needs the goal itself.
- */
-const reachRatio = 0.25
-
-const withinReach = (state: Float32Array, firstStep: Float32Array, target: Float32Array): boolean =>
+const withinReach = (
+  ratio: number,
+  state: Float32Array,
+  firstStep: Float32Array,
+  target: Float32Array
+): boolean =>
   squaredDistance(firstStep, 0, target, 0, target.length) <=
-  reachRatio ** 2 * squaredDistance(state, 0, firstStep, 0, firstStep.length)
+  ratio ** 2 * squaredDistance(state, 0, firstStep, 0, firstStep.length)
 
 /**
  * Plans one level for the active episodes and stores the state each plan predicts after its first
@@ -309,7 +322,8 @@ const planLevel = (
   targets: Float32Array,
   active: ReadonlyArray<number>,
   rng: Random,
-  anchors: Float32Array | undefined
+  anchors: Float32Array | undefined,
+  reachRatio: number
 ): void => {
   const latentSize = level.model.latentSize
   const stride = level.model.stride
@@ -356,7 +370,7 @@ const planLevel = (
     const first = predicted.subarray(latentSize, 2 * latentSize)
     const target = targets.subarray(episode * latentSize, episode * latentSize + latentSize)
     const agent = latents.subarray(episode * latentSize, episode * latentSize + latentSize)
-    const handedDown = withinReach(agent, first, target)
+    const handedDown = withinReach(reachRatio, agent, first, target)
       ? target
       : anchors === undefined
         ? first
@@ -365,86 +379,74 @@ const planLevel = (
   })
 }
 
+/** Options of {@link hierarchicalAgent}. */
+export interface HierarchicalAgentOptions extends HierarchyOptions {
+  /** For reports; default the levels' planners, bottom first. */
+  readonly name?: string
+  /**
+   * Wraps the director that hands level 0 its targets (the levels above, or the memory of a
+   * one-level agent), e.g. to record the subgoals for a figure. It must hand the targets on.
+   */
+  readonly wrapSubgoals?: (director: SubgoalDirector) => SubgoalDirector
+}
+
 /**
- * A control task that plans with a hierarchy, level 0 first: level 0 is the task's model, planner,
- * horizon, cost and replan interval; the levels above direct its targets. With one level it is
- * exactly the flat task (same model, planner, cost, horizon; no director).
+ * An agent that plans with a hierarchy, level 0 first: level 0 plans primitive actions with its
+ * model, planner, horizon, cost and replan interval, towards the targets the levels above hand it;
+ * the top level plans towards the goal (or the memory's waypoints). Each level's replan interval
+ * defaults from the strides: once per step of the level below. With one level it is exactly the
+ * flat agent (same model, planner, cost, horizon; the memory, if any, directs it).
  *
  * @example
  * ```ts
- * const { task, director } = hierarchicalTask(
- *   [{ model: primitive, planner: gradientPlanner(), horizon: 16 }, { model: level1, planner: cemPlanner(), horizon: 8 }],
- *   { goalOf: (info) => info.goalImage as Float32Array },
- *   Random.fromSeed(0)
- * )
- * runEpisodes(envs, seeds, task, Random.fromSeed(1))
+ * const agent = hierarchicalAgent([
+ *   { model: primitive, planner: gradientPlanner(), horizon: 16 },
+ *   { model: level1, planner: cemPlanner(), horizon: 8 }
+ * ])
+ * runEpisodes(envs, seeds, agent, { rng: Random.fromSeed(1) })
  * ```
  */
-export const hierarchicalTask = (
+export const hierarchicalAgent = (
   levels: ReadonlyArray<PlanningLevel>,
-  fields: HierarchyTaskFields,
-  rng: Random,
-  options: HierarchyOptions = {}
-): { readonly task: ControlTask; readonly director: SubgoalDirector | undefined } => {
+  options: HierarchicalAgentOptions = {}
+): Agent => {
   checkHierarchy(levels)
   const bottom = levels[0] as PlanningLevel
-  const bottomCost = bottom.cost ?? defaultCost
-  const base: ControlTask = {
-    ...fields,
-    model: bottom.model,
-    planner: bottom.planner,
-    horizon: bottom.horizon,
-    ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
-    cost: (targets) => {
-      if (targets === undefined) {
-        throw new LevelConfigError({
-          level: 0,
-          field: "goalOf",
-          expected: "a task with goals",
-          received: "no goals"
-        })
-      }
-      return bottomCost(targets)
-    }
+  const wrap = options.wrapSubgoals ?? ((director: SubgoalDirector) => director)
+  const bottomOf = (director: SubgoalDirector | undefined) => {
+    const memory = director === undefined ? undefined : wrap(director)
+    return flatAgent({
+      model: bottom.model,
+      planner: bottom.planner,
+      horizon: bottom.horizon,
+      cost: bottom.cost ?? defaultCost,
+      ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
+      ...(memory === undefined ? {} : { memory })
+    })
   }
-  if (levels.length === 1) {
-    return options.memory === undefined
-      ? { task: base, director: undefined }
-      : { task: { ...base, subgoals: options.memory }, director: options.memory }
+  const upper = levels.slice(1)
+  const name =
+    options.name ??
+    (levels.length === 1
+      ? bottom.planner.name
+      : `hierarchy: ${bottom.planner.name} < ${upper.map((level) => level.planner.name).join(" < ")}`)
+  if (upper.length === 0) {
+    const flat = bottomOf(options.memory)
+    return { ...flat, name }
   }
-  const director = hierarchySubgoals(levels.slice(1), bottom.replanInterval ?? 1, rng, options)
-  return { task: { ...base, subgoals: director }, director }
-}
-
-/** A world model that counts its predictions (rows passed to `step`), forward passes only. */
-export interface CountingWorldModel {
-  readonly model: WorldModel
-  /** Predictions made so far. */
-  evaluations(): number
-}
-
-/**
- * Wraps a world model to count its predictions, so planners can be compared at equal compute: a
- * gradient iteration counts its forward rollout (its backward pass costs about twice that again).
- *
- * @example
- * ```ts
- * const counted = countingWorldModel(model)
- * runEpisodes(envs, seeds, { ...task, model: counted.model }, rng)
- * counted.evaluations() / totalSteps // predictions per environment step
- * ```
- */
-export const countingWorldModel = (model: WorldModel): CountingWorldModel => {
-  let evaluations = 0
+  checkHierarchyOptions(upper, options)
   return {
-    model: {
-      ...model,
-      encode: (observations) => model.encode(observations),
-      step: (states, actions, latentVariable) => {
-        evaluations += states.shape[0]
-        return model.step(states, actions, latentVariable)
+    name,
+    levels: levels.length,
+    model: bottom.model,
+    start: (goals, rng): AgentEpisodes => {
+      const director = hierarchySubgoals(upper, bottom.replanInterval ?? 1, rng.split(), options)
+      const episodes = bottomOf(director).start(goals, rng)
+      return {
+        act: episodes.act,
+        dispose: episodes.dispose,
+        statistics: () => ({ ...episodes.statistics(), levelPlans: director.statistics().plans })
       }
-    },
-    evaluations: () => evaluations
+    }
   }
 }

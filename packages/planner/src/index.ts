@@ -10,16 +10,19 @@
  * @module
  */
 
+export * from "./Agent.js"
+export * from "./CategoricalCemPlanner.js"
 export * from "./CemPlanner.js"
 export * from "./ConstrainedPlanner.js"
 export * from "./Cost.js"
+export * from "./CountingWorldModel.js"
+export * from "./Episodes.js"
 export * from "./GradientPlanner.js"
 export * from "./Guardrail.js"
 export * from "./Hierarchy.js"
 export * from "./HybridPlanner.js"
 export * from "./LandmarkGraph.js"
 export * from "./LatentVariablePlanning.js"
-export * from "./ModelPredictiveControl.js"
 export * from "./MppiPlanner.js"
 export * from "./PassageGuardrail.js"
 export * from "./PlanReadback.js"

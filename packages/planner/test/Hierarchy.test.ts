@@ -5,9 +5,10 @@ import {
   checkHierarchy,
   coordinatePosition,
   countingWorldModel,
+  flatAgent,
   goalCost,
   gradientPlanner,
-  hierarchicalTask,
+  hierarchicalAgent,
   hierarchySubgoals,
   keepOutZone,
   type PlanningLevel,
@@ -37,8 +38,6 @@ const point = (bound: number) =>
     fc.float({ min: -bound, max: bound, noNaN: true })
   )
 
-const goalOf = (info: Readonly<Record<string, unknown>>) => info.goal as Float64Array
-
 const primitive = (): PlanningLevel => ({
   model: shiftModel(2),
   planner: gradientPlanner({ iterations: 10, restarts: 2, learningRate: 0.3 }),
@@ -52,26 +51,26 @@ const upper = (stride: number, horizon = 4): PlanningLevel => ({
   horizon
 })
 
-describe("hierarchicalTask", () => {
-  it("with one level is exactly the flat planner", () => {
+describe("hierarchicalAgent", () => {
+  it("with one level is exactly the flat agent", () => {
     const level = primitive()
     const flat = runEpisodes(
       [shiftEnv(2), shiftEnv(2)],
       [3, 4],
-      {
+      flatAgent({
         model: level.model,
         planner: level.planner,
         horizon: level.horizon,
-        goalOf,
-        cost: (goals) => goalCost({ goal: goals as tf.Tensor2D, mode: "running" })
-      },
-      Random.fromSeed(7)
+        cost: (targets) => goalCost({ goal: targets, mode: "running" })
+      }),
+      { rng: Random.fromSeed(7) }
     )
-    const { task, director } = hierarchicalTask([level], { goalOf }, Random.fromSeed(1))
-    expect(director).toBeUndefined()
-    const single = runEpisodes([shiftEnv(2), shiftEnv(2)], [3, 4], task, Random.fromSeed(7))
+    const agent = hierarchicalAgent([level])
+    expect(agent.levels).toBe(1)
+    const single = runEpisodes([shiftEnv(2), shiftEnv(2)], [3, 4], agent, { rng: Random.fromSeed(7) })
     expect(single.episodes).toEqual(flat.episodes)
     expect(single.planningTraces).toEqual(flat.planningTraces)
+    expect(single.agent.levelPlans).toEqual([])
   })
 
   it("reaches goals through two and three levels, leaving the tensor count where it was", () => {
@@ -79,9 +78,12 @@ describe("hierarchicalTask", () => {
       [primitive(), upper(5)],
       [primitive(), upper(5), upper(20, 3)]
     ]) {
-      const { task } = hierarchicalTask(levels, { goalOf }, Random.fromSeed(1))
+      const agent = hierarchicalAgent(levels)
+      expect(agent.levels).toBe(levels.length)
       const before = tf.memory().numTensors
-      const run = runEpisodes([shiftEnv(2), shiftEnv(2), shiftEnv(2)], [1, 2, 3], task, Random.fromSeed(0))
+      const run = runEpisodes([shiftEnv(2), shiftEnv(2), shiftEnv(2)], [1, 2, 3], agent, {
+        rng: Random.fromSeed(0)
+      })
       expect(tf.memory().numTensors).toBe(before)
       expect(run.episodes.map((episode) => episode.success)).toEqual([true, true, true])
     }
@@ -89,15 +91,12 @@ describe("hierarchicalTask", () => {
 
   it("replans each level at its own cadence", () => {
     const levels = [primitive(), { ...upper(5), replanInterval: 5 }, { ...upper(20, 3), replanInterval: 20 }]
-    const { task, director } = hierarchicalTask(levels, { goalOf }, Random.fromSeed(1))
-    const run = runEpisodes(
-      [shiftEnv(2, 0.01, 41)],
-      [9],
-      { ...task, isSuccess: () => false },
-      Random.fromSeed(0)
-    )
+    const run = runEpisodes([shiftEnv(2, 0.01, 41)], [9], hierarchicalAgent(levels), {
+      rng: Random.fromSeed(0),
+      isSuccess: () => false
+    })
     const steps = run.episodes[0]?.steps ?? 0
-    const plans = (director as ReturnType<typeof hierarchySubgoals>).statistics().plans
+    const plans = run.agent.levelPlans
     expect(plans[1]).toBe(Math.ceil(steps / 20))
     // Level 1 replans every 5 steps, and also whenever level 2 has handed it a new target.
     expect(plans[0]).toBeGreaterThanOrEqual(Math.ceil(steps / 5))

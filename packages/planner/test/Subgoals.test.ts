@@ -1,6 +1,7 @@
 import { InvalidValueError, Random } from "@telos/core"
 import {
   buildLandmarkGraph,
+  flatAgent,
   goalCost,
   landmarkSubgoals,
   randomShootingPlanner,
@@ -65,13 +66,12 @@ describe("landmarkSubgoals", () => {
   })
 })
 
-describe("runEpisodes with subgoals", () => {
+describe("a flat agent with a memory", () => {
   const task = {
     model: shiftModel(2),
     planner: randomShootingPlanner({ samples: 32 }),
     horizon: 6,
-    goalOf: (info: Readonly<Record<string, unknown>>) => info.goal as Float64Array,
-    cost: (targets: tf.Tensor2D | undefined) => goalCost({ goal: targets as tf.Tensor2D, mode: "running" })
+    cost: (targets: tf.Tensor2D) => goalCost({ goal: targets, mode: "running" })
   }
 
   it("builds each plan's cost for the director's targets, asked once per plan", () => {
@@ -89,15 +89,15 @@ describe("runEpisodes with subgoals", () => {
     const run = runEpisodes(
       [shiftEnv(2), shiftEnv(2)],
       [1, 2],
-      {
+      flatAgent({
         ...task,
-        subgoals: director,
+        memory: director,
         cost: (targets) => {
-          costsFor.push(Array.from((targets as tf.Tensor2D).dataSync()))
+          costsFor.push(Array.from(targets.dataSync()))
           return task.cost(targets)
         }
-      },
-      Random.fromSeed(0)
+      }),
+      { rng: Random.fromSeed(0) }
     )
     expect(asked).toHaveLength(run.planCalls)
     expect(costsFor).toHaveLength(run.planCalls)
@@ -106,24 +106,9 @@ describe("runEpisodes with subgoals", () => {
 
   it("returns the tensor count to its baseline", () => {
     const before = tf.memory().numTensors
-    runEpisodes(
-      [shiftEnv(2, 0.05, 5)],
-      [3],
-      { ...task, subgoals: landmarkSubgoals(graph) },
-      Random.fromSeed(0)
-    )
+    runEpisodes([shiftEnv(2, 0.05, 5)], [3], flatAgent({ ...task, memory: landmarkSubgoals(graph) }), {
+      rng: Random.fromSeed(0)
+    })
     expect(tf.memory().numTensors).toBe(before)
-  })
-
-  it("needs goals to direct", () => {
-    const { goalOf: _, ...withoutGoals } = task
-    expect(() =>
-      runEpisodes(
-        [shiftEnv(2)],
-        [1],
-        { ...withoutGoals, subgoals: landmarkSubgoals(graph) },
-        Random.fromSeed(0)
-      )
-    ).toThrow(/task.subgoals/)
   })
 })

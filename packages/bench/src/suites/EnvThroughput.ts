@@ -33,7 +33,7 @@ export interface ThroughputRow extends SuiteRow {
 }
 
 // Actions are drawn before timing starts, so the figures measure the environment, not the sampler.
-const actionPool = (spec: EnvSpec<unknown>, seed: number): ReadonlyArray<Float64Array> => {
+const actionPool = (spec: EnvSpec<unknown>, seed: number): ReadonlyArray<Float64Array | number> => {
   const rng = Random.fromSeed(seed)
   return Array.from({ length: actionPoolSize }, () => spec.definition.actionSpace.sample(rng))
 }
@@ -50,20 +50,24 @@ const timed = (stepChunk: () => number, seconds: number): { steps: number; secon
   return { steps, seconds: elapsed / 1000 }
 }
 
-const singleChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Array>, seed: number) => {
+const singleChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Array | number>, seed: number) => {
   const env = spec.make()
   env.reset({ seed })
   let index = 0
   return (): number => {
     for (let step = 0; step < 1000; step++) {
-      const outcome = env.step(actions[index++ % actionPoolSize] as Float64Array)
+      const outcome = env.step(actions[index++ % actionPoolSize] as Float64Array | number)
       if (outcome.terminated || outcome.truncated) env.reset()
     }
     return 1000
   }
 }
 
-const batchedChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Array>, seed: number) => {
+const batchedChunk = (
+  spec: EnvSpec<unknown>,
+  actions: ReadonlyArray<Float64Array | number>,
+  seed: number
+) => {
   const envs = spec.makeVector(batchedCopies)
   envs.reset({ seed })
   let offset = 0
@@ -71,7 +75,7 @@ const batchedChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Arra
     for (let step = 0; step < 20; step++) {
       const batch = Array.from(
         { length: batchedCopies },
-        (_, copy) => actions[(offset + copy) % actionPoolSize] as Float64Array
+        (_, copy) => actions[(offset + copy) % actionPoolSize] as Float64Array | number
       )
       envs.step(batch)
       offset += batchedCopies
@@ -80,7 +84,11 @@ const batchedChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Arra
   }
 }
 
-const definitionChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64Array>, seed: number) => {
+const definitionChunk = (
+  spec: EnvSpec<unknown>,
+  actions: ReadonlyArray<Float64Array | number>,
+  seed: number
+) => {
   const definition = spec.definition
   const rng = Random.fromSeed(seed)
   let state = definition.initialState(rng, undefined)
@@ -89,7 +97,13 @@ const definitionChunk = (spec: EnvSpec<unknown>, actions: ReadonlyArray<Float64A
   let checksum = 0
   return (): number => {
     for (let step = 0; step < 1000; step++) {
-      const next = definition.transition(state, actions[index++ % actionPoolSize] as Float64Array, rng)
+      const action = actions[index++ % actionPoolSize] as Float64Array | number
+      // A discrete definition receives its choice as a one-number array.
+      const next = definition.transition(
+        state,
+        typeof action === "number" ? Float64Array.of(action) : action,
+        rng
+      )
       const observation = definition.observe(next.state)
       checksum += observation[0] ?? 0 // keeps the observation from being optimised away
       steps++

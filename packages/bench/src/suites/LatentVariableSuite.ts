@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { envRegistry } from "@telos/envs"
+import { envRegistry, modelActionSpace } from "@telos/envs"
 import { createJepa, latentVariableCoverage, openDataset, trainJepa } from "@telos/worldmodel"
 import { Effect } from "effect"
 import { runCollection } from "../Collection.js"
@@ -117,7 +117,7 @@ export const makeLatentVariableSuite = (options: LatentVariableSuiteOptions = {}
           )
         )
         const dataset = await openDataset(directory)
-        const actionSpace = envRegistry.get("two-rooms-wind").definition.actionSpace
+        const actionSpace = modelActionSpace(envRegistry.get("two-rooms-wind").definition.actionSpace)
         for (const [index, latentVariableSize] of [0, 2].entries()) {
           const model = createJepa(
             worldModelConfig({ observations: "state", dataset, actionSpace, latentVariableSize }),

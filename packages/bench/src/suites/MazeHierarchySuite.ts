@@ -28,7 +28,7 @@ import {
   countingWorldModel,
   goalCost,
   gradientPlanner,
-  hierarchicalTask,
+  hierarchicalAgent,
   type LandmarkGraph,
   landmarkRouteCosts,
   landmarkSubgoals,
@@ -368,16 +368,17 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
         }
       })
     ]
-    const director = memory ? landmarkSubgoals(models.graph, { lookahead }) : undefined
-    const { task } = hierarchicalTask(planningLevels, { goalOf: goalImageOf }, rng.split(), {
-      ...(director === undefined ? {} : { memory: director }),
-      ...(settings.anchorSubgoals ? { subgoalAnchors: models.graph.landmarks } : {})
-    })
     const drawings: Array<EpisodeDrawing> = Array.from({ length: settings.drawnEpisodes }, () => ({
       positions: [],
       subgoals: [],
       goal: undefined
     }))
+    const agent = hierarchicalAgent(planningLevels, {
+      ...(memory ? { memory: landmarkSubgoals(models.graph, { lookahead }) } : {}),
+      ...(settings.anchorSubgoals ? { subgoalAnchors: models.graph.landmarks } : {}),
+      wrapSubgoals: (director) =>
+        recordingDirector(director, drawings, models.probe, models.jepa.config.latentSize)
+    })
     const episodes = context.episodes ?? settings.episodes
     const env = `maze-${models.name}-pixels`
     const label = `${env} ${levels === 1 ? "flat" : `${levels} levels`}${memory ? ` + memory (${lookahead} hops)` : ""}`
@@ -385,22 +386,8 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
       {
         env,
         makeEnv: () => makeMaze(models.name, { observation: "pixels" }).make(),
-        model: task.model,
-        planner: task.planner,
-        horizon: task.horizon,
-        cost: task.cost,
+        agent,
         goalOf: goalImageOf,
-        ...(task.subgoals === undefined
-          ? {}
-          : {
-              subgoals: recordingDirector(
-                task.subgoals,
-                drawings,
-                models.probe,
-                models.jepa.config.latentSize
-              )
-            }),
-        levels,
         episodes,
         seed: context.seed,
         onTransition: (episode, info) => {

@@ -10,12 +10,12 @@ import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
 import {
   actionMagnitudeCost,
   addCosts,
+  flatAgent,
   goalCost,
   gradientPlanner,
   randomShootingPlanner,
   scaleCost
 } from "@telos/planner"
-import type * as tf from "@tensorflow/tfjs"
 import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck } from "../Suite.js"
 
@@ -41,14 +41,12 @@ export const quickstartSettings = {
   }
 } as const
 
+/** The pendulum's goal observation: upright and still, `[cos, sin, velocity] = [1, 0, 0]`. */
+export const pendulumUpright: ReadonlyArray<number> = [1, 0, 0]
+
 /** Pendulum success: upright (within 0.1 rad) and nearly still (under 0.5 rad/s) at the last step. */
 export const pendulumBalanced = (info: Readonly<Record<string, unknown>>): boolean =>
   Math.abs(normalizeAngle(info.theta as number)) < 0.1 && Math.abs(info.thetaDot as number) < 0.5
-
-const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
-  if (goals === undefined) throw new Error("point-mass episodes always carry a goal")
-  return goals
-}
 
 /**
  * Point-mass reaching with its ground-truth model and the quickstart's cost (the goal's position
@@ -64,15 +62,16 @@ export const pointMassReaching = (planner: Planner): Omit<PlanningBenchmark, "ep
   return {
     env: "point-mass",
     makeEnv: () => pointMass.make(),
-    model: pointMass.groundTruthModel(),
-    planner,
-    horizon: mass.horizon,
-    goalOf: (info) => info.goal as Float64Array,
-    cost: (goals) =>
-      addCosts(
-        goalCost({ goal: requireGoals(goals), mode: "running", weights: mass.goalWeights }),
-        scaleCost(mass.actionWeight, actionMagnitudeCost())
-      )
+    agent: flatAgent({
+      model: pointMass.groundTruthModel(),
+      planner,
+      horizon: mass.horizon,
+      cost: (targets) =>
+        addCosts(
+          goalCost({ goal: targets, mode: "running", weights: mass.goalWeights }),
+          scaleCost(mass.actionWeight, actionMagnitudeCost())
+        )
+    })
   }
 }
 
@@ -120,14 +119,18 @@ export const quickstartSuite: Suite = {
         {
           env: "pendulum",
           makeEnv: () => pendulum.make(),
-          model: pendulum.groundTruthModel(),
-          planner,
-          horizon: swing.horizon,
-          cost: () =>
-            addCosts(
-              goalCost({ goal: [[1, 0, 0]], mode: "running", weights: swing.goalWeights }),
-              scaleCost(swing.actionWeight, actionMagnitudeCost())
-            ),
+          agent: flatAgent({
+            model: pendulum.groundTruthModel(),
+            planner,
+            horizon: swing.horizon,
+            cost: (targets) =>
+              addCosts(
+                goalCost({ goal: targets, mode: "running", weights: swing.goalWeights }),
+                scaleCost(swing.actionWeight, actionMagnitudeCost())
+              )
+          }),
+          // Upright and still: the observation [cos, sin, velocity] the swing-up aims at.
+          goalOf: () => pendulumUpright,
           isSuccess: pendulumBalanced,
           episodes: context.episodes ?? swing.episodes,
           seed: context.seed,

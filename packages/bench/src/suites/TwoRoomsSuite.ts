@@ -28,6 +28,7 @@ import {
   cemPlanner,
   constrainedPlanner,
   coordinatePosition,
+  flatAgent,
   goalCost,
   gradientPlanner,
   hybridPlanner,
@@ -134,13 +135,7 @@ const twoRoomsColumn = (title: string, cell: (row: TwoRoomsRow) => string): Summ
   cell: (row) => cell(row as TwoRoomsRow)
 })
 
-const requireGoals = (goals: tf.Tensor2D | undefined): tf.Tensor2D => {
-  if (goals === undefined) throw new Error("Two-Rooms and point-mass episodes always carry a goal")
-  return goals
-}
-
-const reachCost = (targets: tf.Tensor2D | undefined) =>
-  goalCost({ goal: requireGoals(targets), mode: "running" })
+const reachCost = (targets: tf.Tensor2D) => goalCost({ goal: targets, mode: "running" })
 
 const insideAnyZone = (x: number, y: number, extra: number): boolean =>
   twoRoomsSuiteSettings.keepOut.zones.some(
@@ -238,7 +233,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       rng.split(),
       (step) =>
         context.progress(
-          `${benchmark.env} ${extra.model} ${benchmark.planner.name}${extra.guardrail === "none" ? "" : " guarded"}`,
+          `${benchmark.env} ${extra.model} ${benchmark.agent.name}${extra.guardrail === "none" ? "" : " guarded"}`,
           step / 200
         )
     )
@@ -263,14 +258,16 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
       {
         env: "two-rooms",
         makeEnv: planning.makeEnv,
-        model: planning.model,
-        planner,
-        horizon: settings.horizon,
-        cost: reachCost,
+        agent: flatAgent({
+          model: planning.model,
+          planner,
+          horizon: settings.horizon,
+          cost: reachCost,
+          ...(memory.graph === undefined
+            ? {}
+            : { memory: landmarkSubgoals(memory.graph, { lookahead: settings.lookahead }) })
+        }),
         goalOf: planning.goalOf,
-        ...(memory.graph === undefined
-          ? {}
-          : { subgoals: landmarkSubgoals(memory.graph, { lookahead: settings.lookahead }) }),
         ...(memory.guardedSeeds === undefined ? {} : { violates: insideKeepOut, seeds: memory.guardedSeeds })
       },
       {

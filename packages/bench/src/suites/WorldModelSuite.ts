@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type EnvRegistry, envRegistry } from "@telos/envs"
+import { type EnvRegistry, envRegistry, modelActionSpace } from "@telos/envs"
 import {
   createJepa,
   type Dataset,
@@ -197,7 +197,7 @@ export const trainSuiteModel = async (
   const dataset = await openDataset(dataDirectory)
   const collectSeconds = (performance.now() - collectStarted) / 1000
   const model = createJepa(
-    worldModelConfig({ observations, dataset, actionSpace: spec.definition.actionSpace }),
+    worldModelConfig({ observations, dataset, actionSpace: modelActionSpace(spec.definition.actionSpace) }),
     context.seed
   )
   try {

@@ -1,5 +1,6 @@
-import { Box, Random } from "@telos/core"
+import { Box, Discrete, Random } from "@telos/core"
 import {
+  flatAgent,
   goalCost,
   gradientPlanner,
   runEpisodes,
@@ -15,16 +16,18 @@ const task = (iterations = 10) => ({
   model: shiftModel(2),
   planner: gradientPlanner({ iterations, restarts: 2, learningRate: 0.3 }),
   horizon: 8,
-  goalOf: (info: Readonly<Record<string, unknown>>) => info.goal as Float64Array,
-  cost: (goals: tf.Tensor2D | undefined) => goalCost({ goal: goals as tf.Tensor2D, mode: "running" })
+  cost: (targets: tf.Tensor2D) => goalCost({ goal: targets, mode: "running" })
 })
+
+const agent = (iterations = 10) => flatAgent(task(iterations))
 
 describe("runEpisodes", () => {
   it("reaches the goal in every episode, replanning every step", () => {
     const envs = [shiftEnv(2), shiftEnv(2), shiftEnv(2)]
     const steps: Array<number> = []
     const transitions = [0, 0, 0]
-    const run = runEpisodes(envs, [1, 2, 3], task(), Random.fromSeed(0), {
+    const run = runEpisodes(envs, [1, 2, 3], agent(), {
+      rng: Random.fromSeed(0),
       onStep: (step) => steps.push(step),
       onTransition: (episode, info) => {
         expect(info.goal).toBeDefined()
@@ -42,23 +45,23 @@ describe("runEpisodes", () => {
   })
 
   it("reports failure when the step budget ends the episode", () => {
-    const run = runEpisodes([shiftEnv(2, 0.05, 2)], [5], task(1), Random.fromSeed(0))
+    const run = runEpisodes([shiftEnv(2, 0.05, 2)], [5], agent(1), { rng: Random.fromSeed(0) })
     expect(run.episodes[0]?.success).toBe(false)
     expect(run.episodes[0]?.steps).toBe(2)
   })
 
   it("returns the tensor count to its baseline", () => {
     const before = tf.memory().numTensors
-    runEpisodes([shiftEnv(2, 0.05, 5), shiftEnv(2, 0.05, 5)], [1, 2], task(3), Random.fromSeed(0))
+    runEpisodes([shiftEnv(2, 0.05, 5), shiftEnv(2, 0.05, 5)], [1, 2], agent(3), { rng: Random.fromSeed(0) })
     expect(tf.memory().numTensors).toBe(before)
   })
 
   it("requires one seed per environment", () => {
-    expect(() => runEpisodes([shiftEnv(2)], [1, 2], task(), Random.fromSeed(0))).toThrow(/seeds/)
+    expect(() => runEpisodes([shiftEnv(2)], [1, 2], agent(), { rng: Random.fromSeed(0) })).toThrow(/seeds/)
   })
 })
 
-describe("runEpisodes once some episodes have ended", () => {
+describe("a flat agent once some episodes have ended", () => {
   it("plans only for the episodes still running, each warm-started from its own row", () => {
     const planner = gradientPlanner({ iterations: 2, restarts: 1 })
     const sizes: Array<number> = []
@@ -74,8 +77,8 @@ describe("runEpisodes once some episodes have ended", () => {
     const run = runEpisodes(
       [shiftEnv(2, 0.001, 2), shiftEnv(2, 0.001, 5), shiftEnv(2, 0.001, 3)],
       [1, 2, 3],
-      { ...task(), planner: spy },
-      Random.fromSeed(0)
+      flatAgent({ ...task(), planner: spy }),
+      { rng: Random.fromSeed(0) }
     )
     expect(run.episodes.map((episode) => episode.steps)).toEqual([2, 5, 3])
     expect(sizes).toEqual([3, 3, 2, 1, 1])
@@ -83,14 +86,11 @@ describe("runEpisodes once some episodes have ended", () => {
   })
 })
 
-describe("runEpisodes with a replan interval", () => {
+describe("a flat agent with a replan interval", () => {
   it("plans every k steps, executes the plan in between, and still reaches the goal", () => {
-    const run = runEpisodes(
-      [shiftEnv(2), shiftEnv(2)],
-      [1, 2],
-      { ...task(), replanInterval: 3 },
-      Random.fromSeed(0)
-    )
+    const run = runEpisodes([shiftEnv(2), shiftEnv(2)], [1, 2], flatAgent({ ...task(), replanInterval: 3 }), {
+      rng: Random.fromSeed(0)
+    })
     expect(run.episodes.map((episode) => episode.success)).toEqual([true, true])
     const longest = Math.max(...run.episodes.map((episode) => episode.steps))
     expect(run.planCalls).toBe(Math.ceil(longest / 3))
@@ -100,12 +100,8 @@ describe("runEpisodes with a replan interval", () => {
 
   it("rejects an interval outside 1..horizon, naming it", () => {
     const before = tf.memory().numTensors
-    expect(() =>
-      runEpisodes([shiftEnv(2)], [1], { ...task(), replanInterval: 0 }, Random.fromSeed(0))
-    ).toThrow(/task.replanInterval/)
-    expect(() =>
-      runEpisodes([shiftEnv(2)], [1], { ...task(), replanInterval: 9 }, Random.fromSeed(0))
-    ).toThrow(/task.replanInterval/)
+    expect(() => flatAgent({ ...task(), replanInterval: 0 })).toThrow(/replanInterval/)
+    expect(() => flatAgent({ ...task(), replanInterval: 9 })).toThrow(/replanInterval/)
     expect(tf.memory().numTensors).toBe(before)
   })
 })
@@ -154,10 +150,36 @@ describe("selectProblems", () => {
 describe("toEnvironmentAction", () => {
   it("puts float32 roundings of a bound on the bound, and leaves real excursions to the environment", () => {
     const env = { ...shiftEnv(2), actionSpace: new Box({ low: -2.45, high: 2.45, shape: [2] }) }
-    const rounded = toEnvironmentAction(Float32Array.from([-2.45, 2.45]), env)
+    const rounded = toEnvironmentAction(Float32Array.from([-2.45, 2.45]), env) as Float64Array
     expect(Array.from(rounded)).toEqual([-2.45, 2.45])
-    const outside = toEnvironmentAction(Float32Array.from([-2.5, 0.5]), env)
+    const outside = toEnvironmentAction(Float32Array.from([-2.5, 0.5]), env) as Float64Array
     expect(outside[0]).toBeCloseTo(-2.5, 6)
     expect(outside[1]).toBeCloseTo(0.5, 6)
+  })
+})
+
+describe("toEnvironmentAction for a discrete space", () => {
+  it("executes the index of the highest score, the first on ties, offset by the space's start", () => {
+    const env = { ...shiftEnv(2), actionSpace: new Discrete(4, 1) }
+    expect(toEnvironmentAction(Float32Array.from([0, 0, 1, 0]), env)).toBe(3)
+    expect(toEnvironmentAction(Float32Array.from([0.2, 0.7, 0.7, 0.1]), env)).toBe(2)
+    expect(() => toEnvironmentAction(Float32Array.from([1, 0]), env)).toThrow(/4 scores/)
+  })
+})
+
+describe("runEpisodes' goals", () => {
+  it("reads goals from info.goal by default and names a missing one", () => {
+    const env = shiftEnv(2)
+    const withoutGoal = {
+      ...env,
+      reset: (options?: Parameters<typeof env.reset>[0]) => ({ ...env.reset(options), info: {} })
+    }
+    expect(() => runEpisodes([withoutGoal], [1], agent(), { rng: Random.fromSeed(0) })).toThrow(/goalOf/)
+    const run = runEpisodes([withoutGoal], [1], agent(), {
+      rng: Random.fromSeed(0),
+      goalOf: () => [0, 0],
+      isSuccess: () => true
+    })
+    expect(run.episodes[0]?.success).toBe(true)
   })
 })

@@ -1,0 +1,213 @@
+/**
+ * Resolving a run's configuration: the environment's defaults, then a config file (JSON or YAML),
+ * then `--set key.path=value` overrides, decoded as a whole so that an unknown key or a wrong type
+ * is a `ConfigError` naming it; then the checks that span fields (strides, goal coordinates, which
+ * planner suits the action space, which agents the configuration can make).
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises"
+import { extname } from "node:path"
+import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfigError } from "@telos/core"
+import type { EnvSpec } from "@telos/envs"
+import { parse as parseYaml } from "yaml"
+import { defaultRunConfig } from "./Defaults.js"
+import { RunConfig } from "./RunConfig.js"
+
+/** A JSON-like value. */
+type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * Merges `override` into `base`: objects key by key, anything else (arrays included) replaced.
+ *
+ * @example
+ * ```ts
+ * mergeConfig({ actor: { horizon: 16, planner: "gradient" } }, { actor: { horizon: 24 } })
+ * // { actor: { horizon: 24, planner: "gradient" } }
+ * ```
+ */
+export const mergeConfig = (base: unknown, override: unknown): unknown => {
+  if (!isObject(base) || !isObject(override)) return override
+  const merged: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(override)) merged[key] = mergeConfig(base[key], value)
+  return merged
+}
+
+const overrideError = (field: string, expected: string): ConfigError =>
+  new ConfigError({ source: "--set", issues: [{ field, expected }] })
+
+/**
+ * One `--set key.path=value` as a nested object: the value is read as JSON when it is JSON
+ * (`24`, `[10, 40]`, `null`, `"text"`) and as a string otherwise (`cem`).
+ *
+ * @example
+ * ```ts
+ * parseOverride("actor.horizon=24") // { actor: { horizon: 24 } }
+ * parseOverride("levels.strides=[10,40]") // { levels: { strides: [10, 40] } }
+ * ```
+ */
+export const parseOverride = (text: string): Record<string, unknown> => {
+  const equals = text.indexOf("=")
+  if (equals <= 0) throw overrideError(text, "key.path=value")
+  const path = text.slice(0, equals).split(".")
+  if (path.some((key) => key.length === 0 || key === "__proto__" || key === "constructor")) {
+    throw overrideError(text.slice(0, equals), "a dotted path of config keys, e.g. actor.horizon")
+  }
+  const raw = text.slice(equals + 1)
+  let value: Json
+  try {
+    value = JSON.parse(raw) as Json
+  } catch {
+    value = raw
+  }
+  let nested: unknown = value
+  for (const key of [...path].reverse()) nested = { [key]: nested }
+  return nested as Record<string, unknown>
+}
+
+/**
+ * Reads a config file: JSON (`.json`) or YAML (`.yaml`, `.yml`), a mapping at the top. A missing
+ * file is a `FileError`; a file that does not parse, or is not a mapping, a `ConfigError` naming it.
+ *
+ * @example
+ * ```ts
+ * const partial = await readConfigFile("runs/my-env.yaml") // { actor: { horizon: 24 } }
+ * ```
+ */
+export const readConfigFile = async (path: string): Promise<Record<string, unknown>> => {
+  let text: string
+  try {
+    text = await readFile(path, "utf8")
+  } catch (error) {
+    throw new FileError({
+      path,
+      reason: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""
+    })
+  }
+  const extension = extname(path).toLowerCase()
+  let parsed: unknown
+  try {
+    parsed = extension === ".json" ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true })
+  } catch (error) {
+    throw new ConfigError({
+      source: path,
+      issues: [
+        {
+          field: "(file)",
+          expected: `${extension === ".json" ? "JSON" : "YAML"}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`
+        }
+      ]
+    })
+  }
+  if (!isObject(parsed)) {
+    throw new ConfigError({
+      source: path,
+      issues: [{ field: "(root)", expected: "a mapping of config keys" }]
+    })
+  }
+  return parsed
+}
+
+const fieldError = (source: string, field: string, expected: string): ConfigError =>
+  new ConfigError({ source, issues: [{ field, expected }] })
+
+/** The checks that span fields, each a `ConfigError` naming the key. */
+const checkRunConfig = (config: RunConfig, spec: EnvSpec<unknown>, source: string): void => {
+  try {
+    checkLevelStrides([1, ...config.levels.strides], (level) => `levels.strides[${level - 1}]`)
+  } catch (error) {
+    if (error instanceof LevelConfigError)
+      throw fieldError(source, error.field, `${error.expected}, received ${error.received}`)
+    throw error
+  }
+  const definition = spec.definition
+  const observationSize = definition.observationSpace.size
+  config.cost.dimensions.forEach((dimension, index) => {
+    if (dimension >= observationSize) {
+      throw fieldError(
+        source,
+        `cost.dimensions[${index}]`,
+        `an observation coordinate below ${observationSize}, received ${dimension}`
+      )
+    }
+  })
+  if (new Set(config.cost.dimensions).size !== config.cost.dimensions.length) {
+    throw fieldError(source, "cost.dimensions", "distinct coordinates")
+  }
+  if (config.cost.goal !== null && config.cost.goal.length !== observationSize) {
+    throw fieldError(
+      source,
+      "cost.goal",
+      `a goal observation of ${observationSize} numbers, received ${config.cost.goal.length}`
+    )
+  }
+  const discrete = definition.actionSpace._tag === "Discrete"
+  if (discrete !== (config.actor.planner === "categorical-cem")) {
+    throw fieldError(
+      source,
+      "actor.planner",
+      discrete
+        ? `"categorical-cem" for ${config.env}'s discrete actions, received "${config.actor.planner}"`
+        : `"gradient", "cem" or "mppi" for ${config.env}'s box actions, received "${config.actor.planner}"`
+    )
+  }
+  if (config.upperActor.planner === "categorical-cem") {
+    throw fieldError(source, "upperActor.planner", `"gradient", "cem" or "mppi" (macro-actions are boxes)`)
+  }
+  for (const [field, actor] of [
+    ["actor", config.actor],
+    ["upperActor", config.upperActor]
+  ] as const) {
+    if (field === "actor" && actor.replanInterval !== null && actor.replanInterval > actor.horizon) {
+      throw fieldError(source, `${field}.replanInterval`, `at most the horizon ${actor.horizon}`)
+    }
+  }
+  config.evaluation.agents.forEach((agent, index) => {
+    const field = `evaluation.agents[${index}]`
+    if (agent === "ground-truth" && !spec.hasGroundTruthModel) {
+      throw fieldError(source, field, `an agent ${config.env} can have: it has no ground-truth model`)
+    }
+    if (agent.startsWith("hierarchical") && config.levels.strides.length === 0) {
+      throw fieldError(source, field, "levels.strides with at least one level for a hierarchical agent")
+    }
+    if (agent.endsWith("+memory") && config.memory.landmarks === 0) {
+      throw fieldError(source, field, "memory.landmarks above 0 for an agent with memory")
+    }
+  })
+}
+
+/** Where a run's configuration comes from, besides the environment's defaults. */
+export interface ConfigSources {
+  /** A parsed config file, applied over the defaults. */
+  readonly file?: Readonly<Record<string, unknown>> | undefined
+  /** Its path, for error messages. */
+  readonly filePath?: string | undefined
+  /** `--set key.path=value` overrides, in order, applied last. */
+  readonly overrides?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The resolved configuration of a run on `spec`: defaults, then the file, then the overrides.
+ *
+ * @example
+ * ```ts
+ * const config = resolveRunConfig(pointMass, "point-mass", { overrides: ["actor.horizon=24"] })
+ * config.actor.horizon // 24
+ * ```
+ */
+export const resolveRunConfig = (
+  spec: EnvSpec<unknown>,
+  env: string,
+  sources: ConfigSources = {}
+): RunConfig => {
+  let merged: unknown = defaultRunConfig(spec, env)
+  if (sources.file !== undefined) merged = mergeConfig(merged, sources.file)
+  for (const text of sources.overrides ?? []) merged = mergeConfig(merged, parseOverride(text))
+  const source = sources.filePath ?? (sources.overrides?.length ? "--set" : "run config")
+  const config = decodeConfigSync(RunConfig, merged, source)
+  checkRunConfig(config, spec, source)
+  return config
+}

@@ -1,0 +1,160 @@
+/**
+ * The configurator's one configuration of a whole run: what data to collect, how to perceive,
+ * which world model to learn and how long, the levels above it, what the cost judges the goal on,
+ * how each level's actor plans, the memory, and which agents to evaluate. It is plain data (an
+ * Effect Schema), serialisable to JSON, and every report prints it whole as its protocol.
+ *
+ * @module
+ */
+import { Schema } from "effect"
+
+const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
+const nonNegativeInteger = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const positive = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))
+const nonNegative = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))
+
+/** Reward-free data the world model and the memory learn from. */
+export const DataConfig = Schema.Struct({
+  /** `random-walk`: PLDM's smooth random walks (2-D actions); `uniform`: independent uniform actions. */
+  policy: Schema.Literals(["random-walk", "uniform"]),
+  transitions: positiveInteger,
+  /** Steps per collected episode. */
+  episodeLength: positiveInteger,
+  /** Perception from the state vector or from the environment's image. */
+  observations: Schema.Literals(["state", "pixels"])
+})
+
+/** The JEPA's loss weights (see `@telos/worldmodel`'s training options). */
+export const LossWeights = Schema.Struct({
+  prediction: nonNegative,
+  variance: nonNegative,
+  covariance: nonNegative,
+  inverseDynamics: nonNegative,
+  smoothness: nonNegative
+})
+
+/** Perception and the primitive world model (level 0), learned as a JEPA. */
+export const WorldModelConfig = Schema.Struct({
+  latentSize: positiveInteger,
+  epochs: positiveInteger,
+  stepsPerEpoch: positiveInteger,
+  batchSize: Schema.Int.check(Schema.isGreaterThan(1)),
+  /** Predicted steps per training sequence. */
+  rolloutSteps: positiveInteger,
+  learningRate: positive,
+  lossWeights: LossWeights
+})
+
+/** The levels above the primitive one. */
+export const LevelsConfig = Schema.Struct({
+  /**
+   * Primitive steps per step of each level above 0, lowest first; each a larger multiple of the one
+   * below (level 0's stride is 1). Empty: no hierarchy.
+   */
+  strides: Schema.Array(positiveInteger),
+  /** Size of each level's latent macro-actions. */
+  macroActionSize: positiveInteger,
+  trainingSteps: nonNegativeInteger,
+  batchSize: Schema.Int.check(Schema.isGreaterThan(1)),
+  /** Steps of the top level per training sequence. */
+  topSteps: positiveInteger,
+  learningRate: positive
+})
+
+/** What the cost judges arrival on. */
+export const CostConfig = Schema.Struct({
+  /**
+   * `latent`: the squared distance between predicted and target latents. `probe`: the same
+   * distance after a linear probe from the latent to the observation coordinates in `dimensions`
+   * (fitted on the collected data), so a goal that is only a place ignores the rest of the state.
+   */
+  judgedOn: Schema.Literals(["latent", "probe"]),
+  /** The observation coordinates the probe reads; empty: all of them. */
+  dimensions: Schema.Array(nonNegativeInteger),
+  /** Weight of the mean squared action (0: none). */
+  actionWeight: nonNegative,
+  /**
+   * The goal observation of an environment whose episodes report none in their info (`null`:
+   * read `info.goal`).
+   */
+  goal: Schema.NullOr(Schema.Array(Schema.Number.check(Schema.isFinite())))
+})
+
+/** The planner names an actor may use. */
+export const PlannerName = Schema.Literals(["gradient", "cem", "mppi", "categorical-cem"])
+
+/** How one level plans. */
+export const ActorConfig = Schema.Struct({
+  planner: PlannerName,
+  /** Steps of the level planned ahead. */
+  horizon: positiveInteger,
+  iterations: nonNegativeInteger,
+  /** Iterations of a plan warm-started from the previous one. */
+  warmStartIterations: nonNegativeInteger,
+  /** Restarts (gradient) or samples per iteration (the sampling planners). */
+  candidates: positiveInteger,
+  /**
+   * Primitive steps between plans; `null`: level 0 every step, a level above once per step of the
+   * level below (its stride).
+   */
+  replanInterval: Schema.NullOr(positiveInteger)
+})
+
+/** The landmark memory of recorded latents above the top level. */
+export const MemoryConfig = Schema.Struct({
+  /** k-means landmarks; 0: no memory. */
+  landmarks: nonNegativeInteger,
+  /** Hops along the recorded route between the agent and the waypoint it is handed. */
+  lookahead: positiveInteger,
+  /** Latents closer than this fraction of the median recorded step are neighbours. */
+  linkFraction: positive
+})
+
+/** The agents the evaluation runs, each a row of the report. */
+export const AgentKind = Schema.Literals([
+  "ground-truth",
+  "flat",
+  "hierarchical",
+  "flat+memory",
+  "hierarchical+memory"
+])
+
+/** How agents are evaluated. */
+export const EvaluationConfig = Schema.Struct({
+  episodes: positiveInteger,
+  agents: Schema.Array(AgentKind)
+})
+
+/**
+ * A whole run, resolved: every field present.
+ *
+ * @example
+ * ```ts
+ * const config = decodeConfigSync(RunConfig, json, "run config")
+ * config.actor.horizon // 16
+ * ```
+ */
+export const RunConfig = Schema.Struct({
+  /** A registered environment's id, or the path of a module that exports one. */
+  env: Schema.NonEmptyString,
+  seed: nonNegativeInteger,
+  data: DataConfig,
+  worldModel: WorldModelConfig,
+  levels: LevelsConfig,
+  cost: CostConfig,
+  /** Level 0's actor (primitive actions). */
+  actor: ActorConfig,
+  /** The actor of every level above 0. */
+  upperActor: ActorConfig,
+  memory: MemoryConfig,
+  evaluation: EvaluationConfig
+})
+
+/** A resolved run configuration. */
+export type RunConfig = typeof RunConfig.Type
+
+/** One level's actor settings. */
+export type ActorConfig = typeof ActorConfig.Type
+
+/** One agent row's kind. */
+export type AgentKind = typeof AgentKind.Type

@@ -1,0 +1,229 @@
+/**
+ * The pipeline: env -> collect -> train the JEPA -> train levels -> build the memory -> fit the
+ * goal probe -> agents -> episodes, as one suite whose protocol is the run's whole configuration.
+ * Each stage is cached by the content of its settings and inputs (see `StageCache`), so a rerun
+ * reuses what is finished, a changed setting redoes only what depends on it, and a rerun of the
+ * same configuration prints the same rows.
+ *
+ * @module
+ */
+import { Random } from "@telos/core"
+import type { LatentTrajectories } from "@telos/planner"
+import type { RunConfig } from "../configurator/RunConfig.js"
+import { runPlanningBenchmark } from "../PlanningBenchmark.js"
+import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../Suite.js"
+import { type AgentParts, agentOf, selectionProbe } from "./Agents.js"
+import type { EnvSource } from "./EnvSource.js"
+import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
+import {
+  type CollectedData,
+  collectStage,
+  levelsStage,
+  memoryStage,
+  probeStage,
+  recordedStates,
+  type StageContext,
+  type StageRecord,
+  type TrainedLevels,
+  type TrainedWorldModel,
+  worldModelStage
+} from "./Stages.js"
+
+/** One row of a run: one agent's episodes. */
+export interface RunRow extends PlanningRow {
+  /** Which agent (`ground-truth`, `flat`, `hierarchical`, `+memory`). */
+  readonly agent: string
+  /** The world model it planned with: `jepa` or `ground-truth`. */
+  readonly model: "jepa" | "ground-truth"
+}
+
+/** Options of {@link pipelineSuite}. */
+export interface PipelineOptions {
+  /** The stage cache's root folder. */
+  readonly cache: string
+  /** Lines worth printing while stages run (a trained epoch, ...). */
+  readonly report?: (line: string) => void
+}
+
+/** A run's suite, with the stage records it collected (for reports). */
+export interface PipelineSuite extends Suite {
+  /** The stages finished so far, in order, with their times and figures. */
+  stages(): ReadonlyArray<StageRecord>
+}
+
+const runColumn = (title: string, cell: (row: RunRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as RunRow)
+})
+
+/**
+ * The columns of a run's table. Timing columns are left out so that a rerun from the cache prints
+ * the same table; the stage times and the planning milliseconds are in the report and results.json.
+ */
+export const runColumns: ReadonlyArray<SummaryColumn> = [
+  runColumn("env", (row) => row.env),
+  runColumn("agent", (row) => row.agent),
+  runColumn("levels", (row) => String(row.levels)),
+  runColumn("episodes", (row) => String(row.episodes)),
+  runColumn("success", (row) => row.successRate.toFixed(2)),
+  runColumn("mean return", (row) => row.meanReturn.toFixed(1)),
+  runColumn("mean steps", (row) => row.meanSteps.toFixed(1))
+]
+
+/**
+ * The pipeline of one run as a suite. Its protocol is the resolved configuration.
+ *
+ * @example
+ * ```ts
+ * const suite = pipelineSuite(config, await loadEnvSource("point-mass"), { cache: "runs/cache" })
+ * await Effect.runPromise(runSuite(suite, { backend: "native", episodes: undefined, seed: 0, out: "runs/x", progress }))
+ * suite.stages() // collect, world-model, levels, ..., one episodes stage per agent
+ * ```
+ */
+export const pipelineSuite = (
+  config: RunConfig,
+  source: EnvSource,
+  options: PipelineOptions
+): PipelineSuite => {
+  const records: Array<StageRecord> = []
+  const keep = <T extends { readonly record: StageRecord }>(stage: T): T => {
+    records.push(stage.record)
+    return stage
+  }
+  return {
+    id: "run",
+    description: `telos run on ${source.name}`,
+    protocol: { env: source.name, envId: source.spec.id, config },
+    columns: runColumns,
+    stages: () => [...records],
+    checks: (rows): ReadonlyArray<SuiteCheck> => runChecks(rows as ReadonlyArray<RunRow>),
+    run: async function* (context) {
+      const stageContext: StageContext = {
+        config,
+        source,
+        cache: options.cache,
+        progress: context.progress,
+        report: options.report ?? (() => undefined)
+      }
+      const agents = config.evaluation.agents
+      const learned = agents.some((agent) => agent !== "ground-truth")
+      let collected: CollectedData | undefined
+      let trained: TrainedWorldModel | undefined
+      let levels: TrainedLevels | undefined
+      try {
+        const inputs: Array<string> = []
+        let parts: AgentParts | undefined
+        if (learned) {
+          collected = keep(await collectStage(stageContext))
+          trained = keep(await worldModelStage(stageContext, collected))
+          inputs.push(collected.record.key, trained.record.key)
+          if (agents.some((agent) => agent.startsWith("hierarchical"))) {
+            levels = await levelsStage(stageContext, collected, trained)
+            if (levels !== undefined) inputs.push(keep(levels).record.key)
+          }
+          let recorded: LatentTrajectories | undefined
+          const recordedOnce = () => {
+            recorded ??= recordedStates(collected as CollectedData, trained as TrainedWorldModel, config)
+            return recorded
+          }
+          const memory = agents.some((agent) => agent.endsWith("+memory"))
+            ? await memoryStage(stageContext, collected, trained, recordedOnce)
+            : undefined
+          if (memory !== undefined) inputs.push(keep(memory).record.key)
+          const probe = await probeStage(stageContext, collected, trained, recordedOnce)
+          if (probe !== undefined) inputs.push(keep(probe).record.key)
+          parts = {
+            config,
+            model: trained.jepa.worldModel,
+            upperModels: levels?.stack.worldModels(trained.jepa.worldModel).slice(1) ?? [],
+            probe: probe?.probe,
+            memory: memory?.graph
+          }
+        }
+        const spec = source.spec
+        for (const [index, kind] of agents.entries()) {
+          const truth = kind === "ground-truth"
+          const settings = {
+            kind,
+            actor: config.actor,
+            upperActor: config.upperActor,
+            cost: config.cost,
+            lookahead: config.memory.lookahead,
+            episodes: config.evaluation.episodes,
+            seed: config.seed,
+            backend: context.backend
+          }
+          const key = stageKey(
+            "episodes",
+            settings,
+            truth ? [source.fingerprint] : [source.fingerprint, ...inputs]
+          )
+          const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
+            const model = truth ? spec.groundTruthModel() : (parts as AgentParts).model
+            const observationSize = spec.definition.observationSpace.size
+            const agentParts: AgentParts = truth
+              ? {
+                  config,
+                  model,
+                  upperModels: [],
+                  probe:
+                    config.cost.judgedOn === "probe"
+                      ? selectionProbe(
+                          observationSize,
+                          config.cost.dimensions.length > 0
+                            ? config.cost.dimensions
+                            : Array.from({ length: observationSize }, (_, dimension) => dimension)
+                        )
+                      : undefined,
+                  memory: undefined
+                }
+              : (parts as AgentParts)
+            const goal = config.cost.goal
+            const row = runPlanningBenchmark(
+              {
+                env: spec.id,
+                makeEnv: () => spec.make(),
+                agent: agentOf(kind, agentParts),
+                ...(goal === null ? {} : { goalOf: () => goal }),
+                episodes: config.evaluation.episodes,
+                seed: config.seed
+              },
+              Random.fromSeed(config.seed + 1000 * (index + 1)),
+              (step) => context.progress(`episodes: ${kind}`, step / spec.definition.maxEpisodeSteps)
+            )
+            const runRow: RunRow = { ...row, agent: kind, model: truth ? "ground-truth" : "jepa" }
+            await writeStageJson(directory, "row.json", runRow)
+          })
+          const row = (await readStageJson(entry.directory, "row.json")) as RunRow
+          records.push({ ...entry, stage: `episodes (${kind})`, figures: { successRate: row.successRate } })
+          yield row
+        }
+      } finally {
+        trained?.jepa.dispose()
+        levels?.stack.dispose()
+      }
+    }
+  }
+}
+
+/**
+ * A run's checks: the learned agents against the ground truth's planner where there is one (within
+ * 0.1 success, and within 10% of its mean return when its returns are negative costs).
+ *
+ * @example
+ * ```ts
+ * runChecks(rows).map((check) => check.passed)
+ * ```
+ */
+export const runChecks = (rows: ReadonlyArray<RunRow>): ReadonlyArray<SuiteCheck> => {
+  const truth = rows.find((row) => row.agent === "ground-truth")
+  if (truth === undefined) return []
+  return rows
+    .filter((row) => row.agent !== "ground-truth")
+    .map((row) => ({
+      description: `${row.agent} (learned) vs ground truth: success ${row.successRate.toFixed(2)} vs ${truth.successRate.toFixed(2)}, mean return ${row.meanReturn.toFixed(1)} vs ${truth.meanReturn.toFixed(1)} (within 0.1 success or 10% of the return)`,
+      passed:
+        row.successRate >= truth.successRate - 0.1 ||
+        (truth.meanReturn < 0 && row.meanReturn >= truth.meanReturn * 1.1)
+    }))
+}

@@ -1,0 +1,403 @@
+/**
+ * The stages of the pipeline, each cached by the content of its settings and of its inputs:
+ * collect reward-free data -> train the JEPA (perception and level 0's world model) -> train the
+ * levels above it -> build the landmark memory -> fit the goal probe. Every suite, `telos run`,
+ * `telos collect` and `telos train` go through these functions; there is no second copy of a stage.
+ *
+ * @module
+ */
+import { join } from "node:path"
+import { Random } from "@telos/core"
+import { EnvRegistry, modelActionSpace } from "@telos/envs"
+import {
+  buildLandmarkGraph,
+  type LandmarkGraph,
+  type LatentProbe,
+  type LatentTrajectories
+} from "@telos/planner"
+import {
+  createJepa,
+  createLevelStack,
+  type Dataset,
+  disposeWeights,
+  evaluateLevels,
+  type JepaModel,
+  type LevelEvaluation,
+  type LevelStack,
+  type LevelStackConfig,
+  linearProbe,
+  loadCheckpoint,
+  openDataset,
+  restoreParameters,
+  saveCheckpoint,
+  trainLevels
+} from "@telos/worldmodel"
+import { Effect } from "effect"
+import { runCollection } from "../Collection.js"
+import type { RunConfig } from "../configurator/RunConfig.js"
+import type { Progress } from "../Progress.js"
+import { recordedLatents } from "../suites/LatentMemory.js"
+import { runTraining, type TrainingSummary } from "../TrainCommand.js"
+import type { EnvSource } from "./EnvSource.js"
+import { cachedStage, readStageJson, type StageEntry, stageKey, writeStageJson } from "./StageCache.js"
+
+/** What every stage reads: the run's configuration, its environment and where the cache is. */
+export interface StageContext {
+  readonly config: RunConfig
+  readonly source: EnvSource
+  /** The cache's root folder. */
+  readonly cache: string
+  /** Reports progress of the current stage: a label and a fraction in [0, 1]. */
+  readonly progress: (label: string, fraction: number) => void
+  /** Lines worth printing (a trained epoch, ...). */
+  readonly report: (line: string) => void
+}
+
+/** A stage's entry and the figures it reports (probe R^2, errors, landmarks, ...). */
+export interface StageRecord extends StageEntry {
+  readonly figures: Readonly<Record<string, number>>
+}
+
+const registryOf = (source: EnvSource): EnvRegistry => new EnvRegistry().register(source.spec)
+
+const stageProgress = (context: StageContext, label: string): Progress => ({
+  update: (_label, fraction) => context.progress(label, fraction),
+  finish: () => undefined
+})
+
+/** The collected dataset. */
+export interface CollectedData {
+  readonly record: StageRecord
+  readonly dataset: Dataset
+}
+
+/**
+ * Collects the run's reward-free data (cached by the environment's fingerprint, the data settings
+ * and the seed).
+ *
+ * @example
+ * ```ts
+ * const { dataset, record } = await collectStage(context)
+ * ```
+ */
+export const collectStage = async (context: StageContext): Promise<CollectedData> => {
+  const { config, source } = context
+  const key = stageKey("collect", { env: source.fingerprint, data: config.data, seed: config.seed }, [])
+  const entry = await cachedStage(context.cache, "collect", key, async (directory) => {
+    await Effect.runPromise(
+      runCollection(
+        {
+          kind: "collect",
+          env: source.spec.id,
+          transitions: config.data.transitions,
+          out: directory,
+          observations: config.data.observations,
+          policy: config.data.policy,
+          episodeLength: config.data.episodeLength,
+          seed: config.seed
+        },
+        { environments: registryOf(source), progress: stageProgress(context, "collect") }
+      )
+    )
+  })
+  const dataset = await openDataset(entry.directory)
+  return {
+    record: {
+      ...entry,
+      figures: { transitions: dataset.counts.transitions, episodes: dataset.counts.episodes }
+    },
+    dataset
+  }
+}
+
+/** A trained JEPA, alive until disposed. */
+export interface TrainedWorldModel {
+  readonly record: StageRecord
+  readonly jepa: JepaModel
+}
+
+/** Restores a JEPA from a checkpoint folder. */
+const loadJepa = async (directory: string, seed: number): Promise<JepaModel> => {
+  const loaded = await loadCheckpoint(directory)
+  const jepa = createJepa(loaded.config as Parameters<typeof createJepa>[0], seed)
+  try {
+    restoreParameters(jepa.parameters, loaded.weights, directory)
+  } catch (error) {
+    jepa.dispose()
+    throw error
+  } finally {
+    disposeWeights(loaded.weights)
+  }
+  return jepa
+}
+
+/**
+ * Trains the JEPA on the collected data through `telos train`'s own training (cached by the world
+ * model's settings and the data's key).
+ *
+ * @example
+ * ```ts
+ * const { jepa } = await worldModelStage(context, collected)
+ * jepa.dispose()
+ * ```
+ */
+export const worldModelStage = async (
+  context: StageContext,
+  collected: CollectedData
+): Promise<TrainedWorldModel> => {
+  const { config, source } = context
+  const settings = {
+    worldModel: config.worldModel,
+    observations: config.data.observations,
+    seed: config.seed
+  }
+  const key = stageKey("world-model", settings, [collected.record.key])
+  const entry = await cachedStage(context.cache, "world-model", key, async (directory) => {
+    const model = config.worldModel
+    const summary: TrainingSummary = await Effect.runPromise(
+      runTraining(
+        {
+          kind: "train",
+          env: source.spec.id,
+          observations: config.data.observations,
+          data: collected.record.directory,
+          out: join(directory, "model"),
+          epochs: model.epochs,
+          stepsPerEpoch: model.stepsPerEpoch,
+          batchSize: model.batchSize,
+          rolloutSteps: model.rolloutSteps,
+          latentSize: model.latentSize,
+          learningRate: model.learningRate,
+          latentVariableSize: 0,
+          lossWeights: model.lossWeights,
+          seed: config.seed,
+          resume: false
+        },
+        {
+          environments: registryOf(source),
+          progress: stageProgress(context, "train"),
+          report: context.report
+        }
+      )
+    )
+    const last = summary.last
+    await writeStageJson(directory, "figures.json", {
+      probeR2: last?.probeR2 ?? Number.NaN,
+      effectiveRank: last?.effectiveRank ?? Number.NaN,
+      relativeError16: last?.relativePredictionError["16"] ?? Number.NaN
+    })
+  })
+  const figures = (await readStageJson(entry.directory, "figures.json")) as Record<string, number>
+  return { record: { ...entry, figures }, jepa: await loadJepa(join(entry.directory, "model"), config.seed) }
+}
+
+/** The levels above the JEPA, alive until disposed. */
+export interface TrainedLevels {
+  readonly record: StageRecord
+  readonly stack: LevelStack
+  readonly errors: ReadonlyArray<LevelEvaluation>
+}
+
+/**
+ * Trains the levels above the primitive one on the JEPA's frozen latents (cached by the levels'
+ * settings and the JEPA's key); `undefined` when the configuration has no levels.
+ *
+ * @example
+ * ```ts
+ * const levels = await levelsStage(context, collected, trained)
+ * levels?.stack.worldModels(trained.jepa.worldModel)
+ * ```
+ */
+export const levelsStage = async (
+  context: StageContext,
+  collected: CollectedData,
+  trained: TrainedWorldModel
+): Promise<TrainedLevels | undefined> => {
+  const { config } = context
+  const levels = config.levels
+  if (levels.strides.length === 0) return undefined
+  const jepa = trained.jepa
+  const stackConfig: LevelStackConfig = {
+    latentSize: jepa.config.latentSize,
+    actionLow: jepa.config.actionLow,
+    actionHigh: jepa.config.actionHigh,
+    levels: levels.strides.map((stride) => ({ stride, macroActionSize: levels.macroActionSize }))
+  }
+  const key = stageKey("levels", { levels, seed: config.seed }, [trained.record.key, collected.record.key])
+  const entry = await cachedStage(context.cache, "levels", key, async (directory) => {
+    const stack = createLevelStack(stackConfig, config.seed)
+    try {
+      trainLevels(
+        stack,
+        jepa,
+        collected.dataset,
+        levels.trainingSteps,
+        {
+          batchSize: levels.batchSize,
+          topSteps: levels.topSteps,
+          learningRate: levels.learningRate,
+          encoder: "frozen"
+        },
+        Random.fromSeed(config.seed + 1),
+        { onStep: (done, total) => context.progress("levels", done / total) }
+      )
+      const errors = evaluateLevels(
+        stack,
+        jepa,
+        collected.dataset,
+        { samples: 128, topSteps: levels.topSteps },
+        Random.fromSeed(config.seed + 7)
+      )
+      await saveCheckpoint(join(directory, "levels"), {
+        parameters: stack.parameters,
+        config: stackConfig,
+        metadata: { metrics: { errors } }
+      })
+      await writeStageJson(directory, "errors.json", errors)
+    } finally {
+      stack.dispose()
+    }
+  })
+  const loaded = await loadCheckpoint(join(entry.directory, "levels"))
+  const stack = createLevelStack(loaded.config as unknown as LevelStackConfig, config.seed)
+  try {
+    restoreParameters(stack.parameters, loaded.weights, entry.directory)
+  } catch (error) {
+    stack.dispose()
+    throw error
+  } finally {
+    disposeWeights(loaded.weights)
+  }
+  const errors = (await readStageJson(entry.directory, "errors.json")) as ReadonlyArray<LevelEvaluation>
+  const figures = Object.fromEntries(
+    errors.map((error) => [`level${error.level}Error`, error.relativeErrorMean])
+  )
+  return { record: { ...entry, figures }, stack, errors }
+}
+
+/** The latents of every recorded step, as the JEPA encodes them. */
+export const recordedStates = (collected: CollectedData, trained: TrainedWorldModel, config: RunConfig) =>
+  recordedLatents(trained.jepa.worldModel, collected.dataset, config.data.observations === "pixels")
+
+const graphToJson = (graph: LandmarkGraph) => ({
+  latentSize: graph.latentSize,
+  count: graph.count,
+  landmarks: Array.from(graph.landmarks),
+  edges: graph.edges
+})
+
+const graphFromJson = (value: unknown): LandmarkGraph => {
+  const json = value as ReturnType<typeof graphToJson>
+  return {
+    latentSize: json.latentSize,
+    count: json.count,
+    landmarks: Float32Array.from(json.landmarks),
+    edges: json.edges
+  }
+}
+
+/**
+ * The landmark memory of the recorded latents (cached by the memory's settings and the JEPA's
+ * key); `undefined` when the configuration has no memory.
+ *
+ * @example
+ * ```ts
+ * const memory = await memoryStage(context, collected, trained, recorded)
+ * ```
+ */
+export const memoryStage = async (
+  context: StageContext,
+  collected: CollectedData,
+  trained: TrainedWorldModel,
+  recorded: () => LatentTrajectories
+): Promise<{ readonly record: StageRecord; readonly graph: LandmarkGraph } | undefined> => {
+  const { config } = context
+  if (config.memory.landmarks === 0) return undefined
+  const settings = {
+    landmarks: config.memory.landmarks,
+    linkFraction: config.memory.linkFraction,
+    seed: config.seed
+  }
+  const key = stageKey("memory", settings, [trained.record.key, collected.record.key])
+  const entry = await cachedStage(context.cache, "memory", key, async (directory) => {
+    const graph = buildLandmarkGraph(
+      recorded(),
+      { landmarks: settings.landmarks, linkFraction: settings.linkFraction },
+      Random.fromSeed(config.seed)
+    )
+    await writeStageJson(directory, "graph.json", graphToJson(graph))
+  })
+  const graph = graphFromJson(await readStageJson(entry.directory, "graph.json"))
+  return { record: { ...entry, figures: { landmarks: graph.count } }, graph }
+}
+
+/** The observation coordinates the probe reads: the configured ones, or all. */
+export const probeDimensions = (config: RunConfig, observationSize: number): ReadonlyArray<number> =>
+  config.cost.dimensions.length > 0
+    ? config.cost.dimensions
+    : Array.from({ length: observationSize }, (_, index) => index)
+
+/**
+ * The probe from the JEPA's latents to the goal's observation coordinates, fitted on the recorded
+ * data by ridge regression (cached by the coordinates and the JEPA's key); `undefined` when the
+ * cost is judged on the latent itself.
+ *
+ * @example
+ * ```ts
+ * const probe = await probeStage(context, collected, trained, recorded)
+ * probe?.record.figures.r2 // 0.99
+ * ```
+ */
+export const probeStage = async (
+  context: StageContext,
+  collected: CollectedData,
+  trained: TrainedWorldModel,
+  recorded: () => LatentTrajectories
+): Promise<{ readonly record: StageRecord; readonly probe: LatentProbe } | undefined> => {
+  const { config } = context
+  if (config.cost.judgedOn !== "probe") return undefined
+  const dataset = collected.dataset
+  const dimensions = probeDimensions(config, dataset.observationSize)
+  const key = stageKey("probe", { dimensions, seed: config.seed }, [trained.record.key, collected.record.key])
+  const entry = await cachedStage(context.cache, "probe", key, async (directory) => {
+    const trajectories = recorded()
+    const count = trajectories.latents.length / trajectories.latentSize
+    const targets = new Float32Array(count * dimensions.length)
+    for (let row = 0; row < count; row++) {
+      dimensions.forEach((dimension, column) => {
+        targets[row * dimensions.length + column] = dataset.observations[
+          row * dataset.observationSize + dimension
+        ] as number
+      })
+    }
+    const fitted = linearProbe({
+      inputs: trajectories.latents,
+      inputSize: trajectories.latentSize,
+      targets,
+      targetSize: dimensions.length,
+      count,
+      ridge: 1e-3,
+      rng: Random.fromSeed(config.seed)
+    })
+    await writeStageJson(directory, "probe.json", {
+      latentSize: trajectories.latentSize,
+      outputSize: dimensions.length,
+      weights: Array.from(fitted.weights),
+      bias: Array.from(fitted.bias),
+      r2: fitted.r2
+    })
+  })
+  const json = (await readStageJson(entry.directory, "probe.json")) as LatentProbe & { readonly r2: number }
+  return {
+    record: { ...entry, figures: { r2: json.r2 } },
+    probe: {
+      latentSize: json.latentSize,
+      outputSize: json.outputSize,
+      weights: json.weights,
+      bias: json.bias
+    }
+  }
+}
+
+/** The world model's action box for an environment's action space (one-hot for discrete actions). */
+export const modelActionsOf = (source: EnvSource) => modelActionSpace(source.spec.definition.actionSpace)
