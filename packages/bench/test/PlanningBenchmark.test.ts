@@ -78,7 +78,6 @@ describe("runPlanningBenchmark", () => {
     expect(row.levels).toBe(1)
     expect(row.seed).toBe(11)
     expect(row.episodes).toBe(3)
-    expect(row.horizon).toBe(6)
     expect(row.successRate).toBeCloseTo(2 / 3, 12)
     expect(row.meanSteps).toBeCloseTo(mean(traces.map((trace) => trace.steps)), 12)
     expect(row.meanReturn).toBeCloseTo(mean(traces.map((trace) => trace.total)), 9)

@@ -168,10 +168,24 @@ export const pendulumModel = (): WorldModel => ({
 })
 
 /**
+ * Whether the pole is balanced: upright within 0.1 rad and turning slower than 0.5 rad/s.
+ *
+ * @example
+ * ```ts
+ * pendulumBalanced(0.05, 0.1) // true
+ * pendulumBalanced(Math.PI, 0) // false
+ * ```
+ */
+export const pendulumBalanced = (theta: number, thetaDot: number): boolean =>
+  Math.abs(normalizeAngle(theta)) < 0.1 && Math.abs(thetaDot) < 0.5
+
+/**
  * The `pendulum` environment (Gymnasium Pendulum-v1). Observation `[cos, sin, thetaDot]`, torque
  * in `[-2, 2]` (a finite torque outside is clipped onto the bound, as Gymnasium does), reward `-(theta^2 + 0.1 thetaDot^2 + 0.001 u^2)` with `theta` wrapped to
  * `[-pi, pi)`, 200 steps. Reset options: `{ theta?: number, thetaDot?: number }`. Info:
- * `{ theta, thetaDot }`.
+ * `{ theta, thetaDot, success }`, `success` when the pole is balanced (see {@link pendulumBalanced}).
+ * Gymnasium's task has no goal of its own; the definition names upright and still, `[1, 0, 0]`, as
+ * the goal observation planners aim at.
  *
  * @example
  * ```ts
@@ -191,7 +205,12 @@ export const pendulum: EnvSpec<PendulumState, Box> = defineEnv<PendulumState, Bo
   initialState,
   transition: pendulumTransition,
   observe: (state) => Float64Array.of(Math.cos(state.theta), Math.sin(state.theta), state.thetaDot),
-  info: (state) => ({ theta: state.theta, thetaDot: state.thetaDot }),
+  info: (state) => ({
+    theta: state.theta,
+    thetaDot: state.thetaDot,
+    success: pendulumBalanced(state.theta, state.thetaDot)
+  }),
+  goal: [1, 0, 0],
   render,
   groundTruthModel: pendulumModel
 })

@@ -213,6 +213,8 @@ export const pointMass: EnvSpec<PointMassState, Box> = defineEnv<PointMassState,
   observationSpace: pointMassObservationSpace,
   actionSpace: pointMassActionSpace,
   maxEpisodeSteps: 100,
+  // Success is a distance between positions: the goal is a place.
+  goalDimensions: [0, 1],
   initialState,
   transition: pointMassTransition,
   observe: (state) => Float64Array.of(state.x, state.y, state.vx, state.vy),

@@ -1,5 +1,12 @@
 import { InvalidValueError, rollout } from "@telos/core"
-import { normalizeAngle, type PendulumState, pendulum, pendulumModel, pendulumTransition } from "@telos/envs"
+import {
+  normalizeAngle,
+  type PendulumState,
+  pendulum,
+  pendulumBalanced,
+  pendulumModel,
+  pendulumTransition
+} from "@telos/envs"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -94,7 +101,7 @@ describe("pendulum episodes", () => {
       expect(Math.abs(info.thetaDot as number)).toBeLessThanOrEqual(1)
     }
     const { observation, info } = env.reset({ seed: 0, options: { theta: Math.PI, thetaDot: 0 } })
-    expect(info).toEqual({ theta: Math.PI, thetaDot: 0 })
+    expect(info).toEqual({ theta: Math.PI, thetaDot: 0, success: false })
     expect(Array.from(observation)).toEqual([Math.cos(Math.PI), Math.sin(Math.PI), 0])
     expect(thrownBy(() => env.reset({ options: { thetaDot: 9 } }))).toMatchObject({
       _tag: "InvalidValueError",
@@ -205,5 +212,24 @@ describe("pendulum ground-truth model", () => {
     expect(values.some((value) => value !== 0)).toBe(true)
     gradient.dispose()
     expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe("pendulumBalanced", () => {
+  it.each([
+    { theta: 0, thetaDot: 0, balanced: true },
+    { theta: 0.05, thetaDot: -0.4, balanced: true },
+    { theta: 2 * Math.PI, thetaDot: 0, balanced: true },
+    { theta: -2 * Math.PI + 0.05, thetaDot: 0.1, balanced: true },
+    { theta: 4 * Math.PI - 0.09, thetaDot: 0, balanced: true },
+    { theta: 0.11, thetaDot: 0, balanced: false },
+    { theta: -0.11, thetaDot: 0, balanced: false },
+    { theta: Math.PI, thetaDot: 0, balanced: false },
+    { theta: 0, thetaDot: 0.6, balanced: false },
+    { theta: 0, thetaDot: -0.6, balanced: false }
+  ])("theta $theta, thetaDot $thetaDot: $balanced", ({ theta, thetaDot, balanced }) => {
+    expect(pendulumBalanced(theta, thetaDot)).toBe(balanced)
+    const env = pendulum.make()
+    expect(env.reset({ seed: 0, options: { theta, thetaDot } }).info.success).toBe(balanced)
   })
 })

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Planner, Random } from "@telos/core"
-import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
+import { pendulum, pointMass } from "@telos/envs"
 import {
   actionMagnitudeCost,
   addCosts,
@@ -40,13 +40,6 @@ export const quickstartSettings = {
     actionWeight: 0.001
   }
 } as const
-
-/** The pendulum's goal observation: upright and still, `[cos, sin, velocity] = [1, 0, 0]`. */
-export const pendulumUpright: ReadonlyArray<number> = [1, 0, 0]
-
-/** Pendulum success: upright (within 0.1 rad) and nearly still (under 0.5 rad/s) at the last step. */
-export const pendulumBalanced = (info: Readonly<Record<string, unknown>>): boolean =>
-  Math.abs(normalizeAngle(info.theta as number)) < 0.1 && Math.abs(info.thetaDot as number) < 0.5
 
 /**
  * Point-mass reaching with its ground-truth model and the quickstart's cost (the goal's position
@@ -129,9 +122,8 @@ export const quickstartSuite: Suite = {
                 scaleCost(swing.actionWeight, actionMagnitudeCost())
               )
           }),
-          // Upright and still: the observation [cos, sin, velocity] the swing-up aims at.
-          goalOf: () => pendulumUpright,
-          isSuccess: pendulumBalanced,
+          // Upright and still, as the environment names it; success is its info's balanced pole.
+          goalOf: () => pendulum.definition.goal as ReadonlyArray<number>,
           episodes: context.episodes ?? swing.episodes,
           seed: context.seed,
           details

@@ -1,0 +1,494 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Box, ConfigError, Discrete, decodeConfigSync, FileError, type WorldModel } from "@telos/core"
+import { defineEnv, type EnvSpec, envRegistry } from "@telos/envs"
+import * as fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { defaultRunConfig } from "../src/configurator/Defaults.js"
+import {
+  type ConfigSources,
+  mergeConfig,
+  parseOverride,
+  readConfigFile,
+  resolveRunConfig
+} from "../src/configurator/Resolve.js"
+import { RunConfig } from "../src/configurator/RunConfig.js"
+
+interface TinyOptions {
+  readonly maxEpisodeSteps?: number
+  readonly discrete?: boolean
+  readonly observationSize?: number
+  readonly goalDimensions?: ReadonlyArray<number>
+  readonly groundTruth?: boolean
+  readonly goal?: ReadonlyArray<number>
+}
+
+/** A do-nothing environment with the given shape; only its definition matters to the configurator. */
+const tinyEnv = (options: TinyOptions = {}): EnvSpec<unknown> => {
+  const size = options.observationSize ?? 3
+  return defineEnv<number>({
+    id: "tiny",
+    description: "A state that never changes.",
+    observationSpace: new Box({ low: -1, high: 1, shape: [size] }),
+    actionSpace: options.discrete === true ? new Discrete(4) : new Box({ low: -1, high: 1, shape: [2] }),
+    maxEpisodeSteps: options.maxEpisodeSteps ?? 50,
+    ...(options.goalDimensions === undefined ? {} : { goalDimensions: options.goalDimensions }),
+    ...(options.goal === undefined ? {} : { goal: options.goal }),
+    ...(options.groundTruth === true
+      ? {
+          groundTruthModel: (): WorldModel => {
+            throw new Error("not needed by the configurator")
+          }
+        }
+      : {}),
+    initialState: () => 0,
+    transition: (state) => ({ state, reward: 0, terminated: false }),
+    observe: () => new Float64Array(size)
+  }) as EnvSpec<unknown>
+}
+
+/** The `ConfigError` `call` throws (fails the test when it throws nothing or something else). */
+const configError = (call: () => unknown): ConfigError => {
+  try {
+    call()
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw new Error(`expected a ConfigError, got ${String(error)}`)
+  }
+  throw new Error("expected a ConfigError, got none")
+}
+
+const asyncError = async (call: () => Promise<unknown>): Promise<unknown> => {
+  try {
+    await call()
+  } catch (error) {
+    return error
+  }
+  throw new Error("expected an error, got none")
+}
+
+const pointMass = envRegistry.get("point-mass")
+const gridDoors = envRegistry.get("grid-doors")
+
+const resolve = (spec: EnvSpec<unknown>, overrides: ReadonlyArray<string>, sources: ConfigSources = {}) =>
+  resolveRunConfig(spec, spec.id, { ...sources, overrides })
+
+describe("defaultRunConfig", () => {
+  it.each(envRegistry.list().map((entry) => entry.id))(
+    "%s: decodes as a RunConfig and resolves as it is",
+    (id) => {
+      const spec = envRegistry.get(id)
+      const config = defaultRunConfig(spec, id)
+      expect(decodeConfigSync(RunConfig, config, "defaults")).toEqual(config)
+      expect(resolveRunConfig(spec, id)).toEqual(config)
+      expect(config.env).toBe(id)
+      expect(config.actor.planner).toBe(
+        spec.definition.actionSpace._tag === "Discrete" ? "categorical-cem" : "gradient"
+      )
+      expect(config.evaluation.agents.includes("ground-truth")).toBe(spec.hasGroundTruthModel)
+      expect(config.data.episodeLength).toBeLessThanOrEqual(spec.definition.maxEpisodeSteps)
+    }
+  )
+
+  it("plans grid-doors' discrete actions with the categorical CEM and point-mass's box with the gradient", () => {
+    expect(gridDoors.definition.actionSpace._tag).toBe("Discrete")
+    expect(defaultRunConfig(gridDoors, "grid-doors").actor.planner).toBe("categorical-cem")
+    expect(defaultRunConfig(pointMass, "point-mass").actor.planner).toBe("gradient")
+  })
+
+  it("judges the goal through a probe on the declared goal coordinates, on the latent otherwise", () => {
+    expect(pointMass.definition.goalDimensions).toEqual([0, 1])
+    const declared = defaultRunConfig(pointMass, "point-mass").cost
+    expect(declared.judgedOn).toBe("probe")
+    expect(declared.dimensions).toEqual([0, 1])
+    const tiny = defaultRunConfig(tinyEnv({ observationSize: 5, goalDimensions: [4, 2] }), "tiny").cost
+    expect(tiny).toMatchObject({ judgedOn: "probe", dimensions: [4, 2] })
+    expect(defaultRunConfig(tinyEnv(), "tiny").cost).toMatchObject({ judgedOn: "latent", dimensions: [] })
+  })
+
+  it("copies a declared fixed goal, and reads the episodes' goal otherwise", () => {
+    expect(defaultRunConfig(tinyEnv({ goal: [0.5, 0, -0.5] }), "tiny").cost.goal).toEqual([0.5, 0, -0.5])
+    expect(defaultRunConfig(tinyEnv(), "tiny").cost.goal).toBeNull()
+  })
+
+  it("gives episodes shorter than 40 steps no levels and no hierarchical agent", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 39 }), fc.boolean(), (steps, discrete) => {
+        const config = defaultRunConfig(tinyEnv({ maxEpisodeSteps: steps, discrete }), "tiny")
+        expect(config.levels.strides).toEqual([])
+        expect(config.evaluation.agents).toEqual(["flat"])
+      }),
+      { numRuns: 40 }
+    )
+    const long = defaultRunConfig(tinyEnv({ maxEpisodeSteps: 40 }), "tiny")
+    expect(long.levels.strides).toEqual([2])
+    expect(long.evaluation.agents).toEqual(["flat", "hierarchical"])
+  })
+
+  it("resolves with no sources for any environment's shape (property)", () => {
+    const shapes = fc
+      .record({
+        maxEpisodeSteps: fc.integer({ min: 1, max: 5000 }),
+        discrete: fc.boolean(),
+        observationSize: fc.integer({ min: 1, max: 12 }),
+        groundTruth: fc.boolean(),
+        fixedGoal: fc.boolean()
+      })
+      .chain((shape) =>
+        fc.record({
+          shape: fc.constant(shape),
+          goalDimensions: fc.option(
+            fc.uniqueArray(fc.integer({ min: 0, max: shape.observationSize - 1 }), {
+              minLength: 1,
+              maxLength: shape.observationSize
+            }),
+            { nil: undefined }
+          )
+        })
+      )
+    fc.assert(
+      fc.property(shapes, ({ shape, goalDimensions }) => {
+        const spec = tinyEnv({
+          ...shape,
+          ...(goalDimensions === undefined ? {} : { goalDimensions }),
+          ...(shape.fixedGoal ? { goal: Array.from({ length: shape.observationSize }, () => 0) } : {})
+        })
+        const config = resolveRunConfig(spec, "tiny")
+        expect(config).toEqual(defaultRunConfig(spec, "tiny"))
+        expect(config.cost.judgedOn).toBe(goalDimensions === undefined ? "latent" : "probe")
+        expect(config.evaluation.agents.includes("ground-truth")).toBe(shape.groundTruth)
+        expect(config.evaluation.agents.includes("hierarchical")).toBe(shape.maxEpisodeSteps >= 40)
+        expect(config.actor.horizon).toBeGreaterThanOrEqual(10)
+        expect(config.actor.horizon).toBeLessThanOrEqual(30)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
+
+/** JSON-like trees with safe keys (a few shared, so that merges meet). */
+const key = fc.constantFrom("a", "b", "c", "actor", "horizon", "strides")
+const leaf = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 4 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 })
+)
+const { tree } = fc.letrec((tie) => ({
+  tree: fc.dictionary(key, fc.oneof({ depthSize: "small" }, leaf, tie("tree")), { maxKeys: 4 })
+}))
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+describe("mergeConfig", () => {
+  it("merging {} is the identity, and merging into {} gives the override", () => {
+    fc.assert(
+      fc.property(tree, (value) => {
+        expect(mergeConfig(value, {})).toEqual(value)
+        expect(mergeConfig({}, value)).toEqual(value)
+      })
+    )
+  })
+
+  it("merges objects key by key and replaces arrays and scalars (property)", () => {
+    fc.assert(
+      fc.property(tree, tree, (base, override) => {
+        const before = JSON.stringify([base, override])
+        const merged = mergeConfig(base, override) as Record<string, unknown>
+        // Neither input is changed.
+        expect(JSON.stringify([base, override])).toBe(before)
+        expect(Object.keys(merged).sort()).toEqual(
+          [...new Set([...Object.keys(base), ...Object.keys(override)])].sort()
+        )
+        for (const [name, value] of Object.entries(merged)) {
+          if (!(name in override)) expect(value).toBe(base[name])
+          else if (isObject(base[name]) && isObject(override[name]))
+            expect(value).toEqual(mergeConfig(base[name], override[name]))
+          else expect(value).toBe(override[name])
+        }
+      })
+    )
+  })
+
+  it("replaces an array whole rather than merging it by index", () => {
+    expect(
+      mergeConfig({ levels: { strides: [10, 40, 80], batchSize: 32 } }, { levels: { strides: [5] } })
+    ).toEqual({
+      levels: { strides: [5], batchSize: 32 }
+    })
+    expect(mergeConfig({ cost: { goal: [1, 2] } }, { cost: { goal: null } })).toEqual({
+      cost: { goal: null }
+    })
+    expect(mergeConfig({ actor: { horizon: 16 } }, { actor: 3 })).toEqual({ actor: 3 })
+  })
+})
+
+describe("parseOverride", () => {
+  it.each([
+    { text: "actor.horizon=24", expected: { actor: { horizon: 24 } } },
+    { text: "levels.strides=[10,40]", expected: { levels: { strides: [10, 40] } } },
+    { text: "actor.planner=cem", expected: { actor: { planner: "cem" } } },
+    { text: "cost.goal=null", expected: { cost: { goal: null } } },
+    { text: 'env="point-mass"', expected: { env: "point-mass" } },
+    { text: "seed=3", expected: { seed: 3 } },
+    { text: "a.b=x=y", expected: { a: { b: "x=y" } } },
+    { text: "a.b=", expected: { a: { b: "" } } }
+  ])("reads $text", ({ text, expected }) => {
+    expect(parseOverride(text)).toEqual(expected)
+  })
+
+  it("nests any JSON value at any dotted path (property)", () => {
+    const name = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,6}$/).filter((text) => text !== "constructor")
+    fc.assert(
+      fc.property(fc.array(name, { minLength: 1, maxLength: 4 }), fc.jsonValue(), (path, value) => {
+        let nested: unknown = parseOverride(`${path.join(".")}=${JSON.stringify(value)}`)
+        for (const segment of path) {
+          expect(Object.keys(nested as object)).toEqual([segment])
+          nested = (nested as Record<string, unknown>)[segment]
+        }
+        expect(nested).toEqual(JSON.parse(JSON.stringify(value)))
+      })
+    )
+  })
+
+  it.each([
+    { text: "=3", names: "=3" },
+    { text: "a..b=1", names: "a..b" },
+    { text: ".a=1", names: ".a" },
+    { text: "a.=1", names: "a." },
+    { text: "__proto__.x=1", names: "__proto__.x" },
+    { text: "a.constructor=1", names: "a.constructor" },
+    { text: "actor.horizon", names: "actor.horizon" }
+  ])("rejects $text with a ConfigError naming it", ({ text, names }) => {
+    const error = configError(() => parseOverride(text))
+    expect(error.source).toBe("--set")
+    expect(error.message).toContain(names)
+  })
+})
+
+describe("resolveRunConfig", () => {
+  it("applies the file over the defaults and the overrides over both, in order", () => {
+    const config = resolve(pointMass, ["actor.horizon=24", "memory.lookahead=7", "actor.horizon=25"], {
+      file: { actor: { horizon: 12, iterations: 3 }, memory: { lookahead: 5 } },
+      filePath: "run.yaml"
+    })
+    expect(config.actor).toMatchObject({ horizon: 25, iterations: 3, planner: "gradient" })
+    expect(config.memory.lookahead).toBe(7)
+    expect(config.worldModel).toEqual(defaultRunConfig(pointMass, "point-mass").worldModel)
+  })
+
+  it("the last --set of a key wins (property)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 5 }), (horizons) => {
+        const config = resolve(
+          pointMass,
+          horizons.map((horizon) => `actor.horizon=${horizon}`)
+        )
+        expect(config.actor.horizon).toBe(horizons.at(-1))
+      }),
+      { numRuns: 30 }
+    )
+  })
+
+  it.each([
+    { case: "an unknown key", spec: "point-mass", set: ["actor.horizn=3"], names: "actor.horizn" },
+    { case: "an unknown section", spec: "point-mass", set: ["actors.horizon=3"], names: "actors" },
+    { case: "a wrong type", spec: "point-mass", set: ["actor.horizon=abc"], names: "actor.horizon" },
+    { case: "a non-integer", spec: "point-mass", set: ["actor.horizon=2.5"], names: "actor.horizon" },
+    { case: "an unknown planner", spec: "point-mass", set: ["actor.planner=astar"], names: "actor.planner" },
+    {
+      case: "strides that are not increasing multiples",
+      spec: "point-mass",
+      set: ["levels.strides=[10,15]"],
+      names: "levels.strides[1]"
+    },
+    { case: "a stride below 1", spec: "point-mass", set: ["levels.strides=[0]"], names: "levels.strides[0]" },
+    { case: "a stride of 1", spec: "point-mass", set: ["levels.strides=[1]"], names: "levels.strides[0]" },
+    {
+      case: "a repeated stride",
+      spec: "point-mass",
+      set: ["levels.strides=[10,20,20]"],
+      names: "levels.strides[2]"
+    },
+    {
+      case: "a goal coordinate beyond the observation",
+      spec: "point-mass",
+      set: ["cost.dimensions=[0,4]"],
+      names: "cost.dimensions[1]"
+    },
+    {
+      case: "a repeated goal coordinate",
+      spec: "point-mass",
+      set: ["cost.dimensions=[1,1]"],
+      names: "cost.dimensions"
+    },
+    {
+      case: "a goal of the wrong length",
+      spec: "point-mass",
+      set: ["cost.goal=[0,0,0]"],
+      names: "cost.goal"
+    },
+    {
+      case: "the categorical CEM on box actions",
+      spec: "point-mass",
+      set: ["actor.planner=categorical-cem"],
+      names: "actor.planner"
+    },
+    {
+      case: "the gradient on discrete actions",
+      spec: "grid-doors",
+      set: ["actor.planner=gradient"],
+      names: "actor.planner"
+    },
+    {
+      case: "the categorical CEM for macro-actions",
+      spec: "point-mass",
+      set: ["upperActor.planner=categorical-cem"],
+      names: "upperActor.planner"
+    },
+    {
+      case: "a replan interval beyond the horizon",
+      spec: "point-mass",
+      set: ["actor.horizon=10", "actor.replanInterval=11"],
+      names: "actor.replanInterval"
+    },
+    {
+      case: "a memory agent without landmarks",
+      spec: "point-mass",
+      set: ['evaluation.agents=["flat+memory"]'],
+      names: "evaluation.agents[0]",
+      mentions: "memory.landmarks"
+    },
+    {
+      case: "a hierarchical agent without levels",
+      spec: "point-mass",
+      set: ["levels.strides=[]", 'evaluation.agents=["flat","hierarchical"]'],
+      names: "evaluation.agents[1]",
+      mentions: "levels.strides"
+    },
+    {
+      case: "a hierarchical memory agent without levels",
+      spec: "point-mass",
+      set: ["levels.strides=[]", "memory.landmarks=8", 'evaluation.agents=["hierarchical+memory"]'],
+      names: "evaluation.agents[0]",
+      mentions: "levels.strides"
+    },
+    {
+      case: "an unknown agent",
+      spec: "point-mass",
+      set: ['evaluation.agents=["oracle"]'],
+      names: "evaluation.agents[0]"
+    }
+  ])("rejects $case with a ConfigError naming $names", ({ spec, set, names, ...rest }) => {
+    const error = configError(() => resolve(envRegistry.get(spec), set))
+    expect(error.source).toBe("--set")
+    expect(error.message).toContain(names)
+    if ("mentions" in rest) expect(error.message).toContain(rest.mentions)
+  })
+
+  it("rejects the ground-truth agent on an environment without a ground-truth model", () => {
+    const spec = tinyEnv({ groundTruth: false })
+    expect(defaultRunConfig(spec, "tiny").evaluation.agents).not.toContain("ground-truth")
+    const error = configError(() => resolve(spec, ['evaluation.agents=["flat","ground-truth"]']))
+    expect(error.message).toContain("evaluation.agents[1]")
+    expect(error.message).toContain("ground-truth")
+    expect(
+      resolve(tinyEnv({ groundTruth: true }), ['evaluation.agents=["ground-truth"]']).evaluation.agents
+    ).toEqual(["ground-truth"])
+  })
+
+  it("accepts the settings those checks allow", () => {
+    const config = resolve(pointMass, [
+      "levels.strides=[5,20,60]",
+      "cost.dimensions=[3,0]",
+      "cost.goal=[0.1,0.2,0,0]",
+      "actor.planner=mppi",
+      "actor.replanInterval=16",
+      "actor.horizon=16",
+      "memory.landmarks=12",
+      'evaluation.agents=["hierarchical+memory","flat+memory"]'
+    ])
+    expect(config.levels.strides).toEqual([5, 20, 60])
+    expect(config.cost.goal).toEqual([0.1, 0.2, 0, 0])
+    expect(resolve(gridDoors, ["actor.horizon=12"]).actor.planner).toBe("categorical-cem")
+  })
+
+  it("names the config file as the source of an error in it", () => {
+    const error = configError(() =>
+      resolveRunConfig(pointMass, "point-mass", {
+        file: { actor: { horizn: 3 } },
+        filePath: "runs/mine.yaml"
+      })
+    )
+    expect(error.source).toBe("runs/mine.yaml")
+    expect(error.message).toContain("runs/mine.yaml")
+    expect(error.message).toContain("actor.horizn")
+  })
+})
+
+describe("readConfigFile", () => {
+  let directory = ""
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "telos-run-config-"))
+  })
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true })
+  })
+  const file = async (name: string, text: string): Promise<string> => {
+    const path = join(directory, name)
+    await writeFile(path, text)
+    return path
+  }
+
+  it("reads JSON and YAML (.yaml and .yml) into the same mapping", async () => {
+    const expected = {
+      actor: { horizon: 24, planner: "cem" },
+      levels: { strides: [10, 40] },
+      cost: { goal: null }
+    }
+    const json = await file("run.json", JSON.stringify(expected))
+    const yaml = "actor:\n  horizon: 24\n  planner: cem\nlevels:\n  strides: [10, 40]\ncost:\n  goal: null\n"
+    expect(await readConfigFile(json)).toEqual(expected)
+    expect(await readConfigFile(await file("run.yaml", yaml))).toEqual(expected)
+    expect(await readConfigFile(await file("run.yml", yaml))).toEqual(expected)
+    const config = resolveRunConfig(pointMass, "point-mass", {
+      file: await readConfigFile(json),
+      filePath: json
+    })
+    expect(config.actor).toMatchObject({ horizon: 24, planner: "cem" })
+  })
+
+  it.each([
+    {
+      case: "YAML with a duplicate key",
+      name: "dup.yaml",
+      text: "actor:\n  horizon: 3\n  horizon: 4\n",
+      names: "YAML"
+    },
+    { case: "malformed JSON", name: "bad.json", text: '{"actor": {"horizon": 3,}', names: "JSON" },
+    { case: "a list at the top (JSON)", name: "list.json", text: "[1, 2]", names: "(root)" },
+    { case: "a list at the top (YAML)", name: "list.yaml", text: "- 1\n- 2\n", names: "(root)" },
+    { case: "a scalar at the top", name: "scalar.yml", text: "3\n", names: "(root)" },
+    { case: "an empty file", name: "empty.yaml", text: "", names: "(root)" },
+    { case: "JSON null", name: "null.json", text: "null", names: "(root)" }
+  ])("rejects $case with a ConfigError naming the file", async ({ name, text, names }) => {
+    const path = await file(name, text)
+    const error = await asyncError(() => readConfigFile(path))
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).source).toBe(path)
+    expect((error as ConfigError).message).toContain(path)
+    expect((error as ConfigError).message).toContain(names)
+    expect((error as ConfigError).message).not.toContain("\n")
+  })
+
+  it("reports a missing file as a FileError naming it", async () => {
+    const path = join(directory, "nope.yaml")
+    const error = await asyncError(() => readConfigFile(path))
+    expect(error).toBeInstanceOf(FileError)
+    expect((error as FileError).path).toBe(path)
+    expect((error as FileError).message).toContain(path)
+  })
+})
