@@ -113,6 +113,8 @@ export interface TrainCommand {
   readonly resume: boolean
   /** The loss terms' weights (the pipeline's configuration sets them); the library's defaults when absent. */
   readonly lossWeights?: TrainingLossWeights | undefined
+  /** Windows the evaluation after each epoch samples (the pipeline's configuration sets it). */
+  readonly evaluationSamples?: number | undefined
 }
 
 /** The flags of `telos run`, after tokenising (`--set` is taken apart first: it repeats). */

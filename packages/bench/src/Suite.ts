@@ -41,8 +41,10 @@ export interface SuiteContext {
   readonly backend: BackendName
   /** Backends the user asked a comparing suite (perf) to run on in turn; `undefined` when not given. */
   readonly backends?: ReadonlyArray<BackendName> | undefined
-  /** The run directory (results.json's), where a suite may keep files of its own: datasets, checkpoints. */
+  /** The run directory (results.json's), where a suite may keep files of its own: figures. */
   readonly directory?: string | undefined
+  /** The pipeline's stage cache, shared between runs; `cache/` in the run directory when absent. */
+  readonly cache?: string | undefined
   /** Reports progress of the current row: a short label and a fraction in [0, 1]. */
   readonly progress: (label: string, fraction: number) => void
 }

@@ -322,6 +322,9 @@ const trainModel = (
     yield* attempt(() =>
       trainJepa(model, dataset, trainingOptionsOf(settings, settings.seed + startEpoch), {
         startEpoch,
+        ...(command.evaluationSamples === undefined
+          ? {}
+          : { evaluation: { samples: command.evaluationSamples } }),
         onStep: (done, total) => {
           const epoch = startEpoch + Math.ceil(done / settings.stepsPerEpoch)
           progress.update(`train epoch ${epoch}/${settings.epochs}`, done / total)

@@ -52,7 +52,7 @@ export interface TrainingSettings {
  *
  * @example
  * ```ts
- * const weights: TrainingLossWeights = { prediction: 1, variance: 1, covariance: 0.04, inverseDynamics: 1, smoothness: 0.1 }
+ * const weights: TrainingLossWeights = { prediction: 1, variance: 1, covariance: 0.04, inverseDynamics: 1, smoothness: 0.1, latentVariable: 0.1 }
  * ```
  */
 export interface TrainingLossWeights {
@@ -61,6 +61,7 @@ export interface TrainingLossWeights {
   readonly covariance: number
   readonly inverseDynamics: number
   readonly smoothness: number
+  readonly latentVariable: number
 }
 
 /** The options `trainJepa` takes for these settings, with batches drawn from `seed`. */
@@ -78,7 +79,8 @@ export const trainingOptionsOf = (settings: TrainingSettings, seed = settings.se
         varianceWeight: settings.lossWeights.variance,
         covarianceWeight: settings.lossWeights.covariance,
         inverseDynamicsWeight: settings.lossWeights.inverseDynamics,
-        smoothnessWeight: settings.lossWeights.smoothness
+        smoothnessWeight: settings.lossWeights.smoothness,
+        latentVariableWeight: settings.lossWeights.latentVariable
       })
 })
 

@@ -92,10 +92,12 @@ describe("the worldmodel suite", () => {
       }
     })
 
-    it("keeps its datasets and checkpoints in the run directory", async () => {
+    it("keeps its datasets and checkpoints in the stage cache of the run directory", async () => {
       for (const observations of ["state", "pixels"]) {
-        await access(join(directory, "data", observations, "dataset.bin"))
-        const loaded = await loadCheckpoint(join(directory, "models", observations))
+        const row = rows.find((candidate) => candidate.obs === observations) as WorldModelRow
+        expect(row.dataset.startsWith(join(directory, "cache", "collect"))).toBe(true)
+        await access(row.dataset)
+        const loaded = await loadCheckpoint(row.checkpoint)
         disposeWeights(loaded.weights)
         expect(loaded.metadata).toMatchObject({ epoch: 1, dataset: { envId: "two-rooms", transitions: 600 } })
         expect((loaded.config.observation as { kind: string }).kind).toBe(

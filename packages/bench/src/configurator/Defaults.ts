@@ -65,8 +65,11 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
         variance: training.varianceWeight,
         covariance: training.covarianceWeight,
         inverseDynamics: training.inverseDynamicsWeight,
-        smoothness: training.smoothnessWeight
-      }
+        smoothness: training.smoothnessWeight,
+        latentVariable: training.latentVariableWeight
+      },
+      latentVariableSize: 0,
+      evaluationSamples: null
     },
     levels: {
       strides: definition.maxEpisodeSteps >= 40 ? [stride] : [],

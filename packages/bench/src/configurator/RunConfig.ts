@@ -30,7 +30,9 @@ export const LossWeights = Schema.Struct({
   variance: nonNegative,
   covariance: nonNegative,
   inverseDynamics: nonNegative,
-  smoothness: nonNegative
+  smoothness: nonNegative,
+  /** The latent variable's regulariser (only read when `latentVariableSize` is above 0). */
+  latentVariable: nonNegative
 })
 
 /** Perception and the primitive world model (level 0), learned as a JEPA. */
@@ -42,7 +44,11 @@ export const WorldModelConfig = Schema.Struct({
   /** Predicted steps per training sequence. */
   rolloutSteps: positiveInteger,
   learningRate: positive,
-  lossWeights: LossWeights
+  lossWeights: LossWeights,
+  /** Size of the latent variable z for stochastic worlds; 0: a deterministic model. */
+  latentVariableSize: nonNegativeInteger,
+  /** Windows the evaluation after each epoch samples; `null`: the library's default. */
+  evaluationSamples: Schema.NullOr(positiveInteger)
 })
 
 /** The levels above the primitive one. */

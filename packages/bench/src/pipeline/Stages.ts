@@ -38,6 +38,7 @@ import type { RunConfig } from "../configurator/RunConfig.js"
 import type { Progress } from "../Progress.js"
 import { recordedLatents } from "../suites/LatentMemory.js"
 import { runTraining, type TrainingSummary } from "../TrainCommand.js"
+import type { EpochSummary } from "../WorldModelTraining.js"
 import type { EnvSource } from "./EnvSource.js"
 import { cachedStage, readStageJson, type StageEntry, stageKey, writeStageJson } from "./StageCache.js"
 
@@ -114,11 +115,20 @@ export const collectStage = async (context: StageContext): Promise<CollectedData
 export interface TrainedWorldModel {
   readonly record: StageRecord
   readonly jepa: JepaModel
+  /** Every epoch's figures, as the checkpoint records them. */
+  readonly history: ReadonlyArray<EpochSummary>
+  /** The checkpoint's folder. */
+  readonly checkpoint: string
 }
 
-/** Restores a JEPA from a checkpoint folder. */
-const loadJepa = async (directory: string, seed: number): Promise<JepaModel> => {
+/** Restores a JEPA and its epochs' figures from a checkpoint folder. */
+const loadJepa = async (
+  directory: string,
+  seed: number
+): Promise<{ readonly jepa: JepaModel; readonly history: ReadonlyArray<EpochSummary> }> => {
   const loaded = await loadCheckpoint(directory)
+  const recorded = loaded.metadata.metrics?.history
+  const history = Array.isArray(recorded) ? (recorded as ReadonlyArray<EpochSummary>) : []
   const jepa = createJepa(loaded.config as Parameters<typeof createJepa>[0], seed)
   try {
     restoreParameters(jepa.parameters, loaded.weights, directory)
@@ -128,7 +138,7 @@ const loadJepa = async (directory: string, seed: number): Promise<JepaModel> => 
   } finally {
     disposeWeights(loaded.weights)
   }
-  return jepa
+  return { jepa, history }
 }
 
 /**
@@ -168,8 +178,9 @@ export const worldModelStage = async (
           rolloutSteps: model.rolloutSteps,
           latentSize: model.latentSize,
           learningRate: model.learningRate,
-          latentVariableSize: 0,
+          latentVariableSize: model.latentVariableSize,
           lossWeights: model.lossWeights,
+          evaluationSamples: model.evaluationSamples ?? undefined,
           seed: config.seed,
           resume: false
         },
@@ -188,7 +199,9 @@ export const worldModelStage = async (
     })
   })
   const figures = (await readStageJson(entry.directory, "figures.json")) as Record<string, number>
-  return { record: { ...entry, figures }, jepa: await loadJepa(join(entry.directory, "model"), config.seed) }
+  const checkpoint = join(entry.directory, "model")
+  const { jepa, history } = await loadJepa(checkpoint, config.seed)
+  return { record: { ...entry, figures }, jepa, history, checkpoint }
 }
 
 /** The levels above the JEPA, alive until disposed. */

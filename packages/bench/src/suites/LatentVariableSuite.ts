@@ -10,12 +10,11 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { envRegistry, modelActionSpace } from "@telos/envs"
-import { createJepa, latentVariableCoverage, openDataset, trainJepa } from "@telos/worldmodel"
-import { Effect } from "effect"
-import { runCollection } from "../Collection.js"
+import { latentVariableCoverage } from "@telos/worldmodel"
+import { resolveRunConfig } from "../configurator/Resolve.js"
+import { loadEnvSource } from "../pipeline/EnvSource.js"
+import { collectStage, worldModelStage } from "../pipeline/Stages.js"
 import type { Suite, SuiteCheck, SuiteRow, SummaryColumn } from "../Suite.js"
-import { worldModelConfig } from "../WorldModelTraining.js"
 
 /** One model's row. */
 export interface LatentVariableRow extends SuiteRow {
@@ -98,51 +97,47 @@ export const makeLatentVariableSuite = (options: LatentVariableSuiteOptions = {}
     run: async function* (context) {
       const scratch =
         context.directory === undefined ? await mkdtemp(join(tmpdir(), "telos-wind-")) : undefined
-      const directory = join(context.directory ?? (scratch as string), "data")
+      const cache = context.cache ?? join(context.directory ?? (scratch as string), "cache")
       try {
-        context.progress("collect", 0)
-        await Effect.runPromise(
-          runCollection(
-            {
-              kind: "collect",
-              env: "two-rooms-wind",
-              transitions,
-              out: directory,
-              observations: "state",
-              policy: undefined,
-              episodeLength: undefined,
-              seed: context.seed
-            },
-            { environments: envRegistry, progress: { update: () => undefined, finish: () => undefined } }
-          )
-        )
-        const dataset = await openDataset(directory)
-        const actionSpace = modelActionSpace(envRegistry.get("two-rooms-wind").definition.actionSpace)
+        const source = await loadEnvSource("two-rooms-wind")
         for (const [index, latentVariableSize] of [0, 2].entries()) {
-          const model = createJepa(
-            worldModelConfig({ observations: "state", dataset, actionSpace, latentVariableSize }),
-            context.seed
-          )
-          try {
-            const started = performance.now()
-            await trainJepa(
-              model,
-              dataset,
-              {
+          const config = resolveRunConfig(source.spec, source.name, {
+            file: {
+              seed: context.seed,
+              data: {
+                transitions,
+                episodeLength: source.spec.definition.maxEpisodeSteps,
+                observations: "state"
+              },
+              worldModel: {
+                latentSize: 16,
                 epochs: 1,
                 stepsPerEpoch: steps,
                 batchSize: 64,
                 rolloutSteps: horizon,
-                latentVariableWeight: 0.01,
-                seed: context.seed
+                learningRate: 1e-3,
+                latentVariableSize,
+                lossWeights: { latentVariable: 0.01 }
               },
-              {
-                onStep: (done, total) =>
-                  context.progress(`z size ${latentVariableSize}`, (index + done / total) / 2)
-              }
-            )
-            const trainSeconds = (performance.now() - started) / 1000
-            const coverage = latentVariableCoverage(model, dataset, { candidates, horizon, samples: 256 })
+              evaluation: { agents: ["flat"] }
+            }
+          })
+          const stageContext = {
+            config,
+            source,
+            cache,
+            progress: (label: string, fraction: number) =>
+              context.progress(`z size ${latentVariableSize}: ${label}`, (index + fraction) / 2),
+            report: () => undefined
+          }
+          const collected = await collectStage(stageContext)
+          const trained = await worldModelStage(stageContext, collected)
+          try {
+            const coverage = latentVariableCoverage(trained.jepa, collected.dataset, {
+              candidates,
+              horizon,
+              samples: 256
+            })
             const row: LatentVariableRow = {
               env: "two-rooms-wind",
               model: latentVariableSize === 0 ? "deterministic" : "latent-variable",
@@ -153,11 +148,11 @@ export const makeLatentVariableSuite = (options: LatentVariableSuiteOptions = {}
               posteriorError: coverage.posteriorError,
               candidates,
               horizon,
-              trainSeconds
+              trainSeconds: trained.record.seconds
             }
             yield row
           } finally {
-            model.dispose()
+            trained.jepa.dispose()
           }
         }
       } finally {

@@ -3,7 +3,8 @@
  * state vectors and another on the images, and reports for each how linearly the agent's position
  * reads from the latent (probe R^2), whether the latent has collapsed (effective rank, spread), how
  * far k-step predictions drift (k = 1, 4, 16), and how fast it trained. The datasets and the final
- * checkpoints stay in the run directory (`data/<obs>/dataset.bin`, `models/<obs>/`).
+ * checkpoints stay in the pipeline's stage cache (`cache/` in the run directory unless the context
+ * names a shared one); each row names its dataset and checkpoint.
  *
  * `--episodes N` scales the data: each dataset gets N episodes of 200 steps (N x 200 transitions)
  * instead of the default 100 episodes (20 000 transitions); training stays the same length.
@@ -13,28 +14,17 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type EnvRegistry, envRegistry, modelActionSpace } from "@telos/envs"
-import {
-  createJepa,
-  type Dataset,
-  type EvaluationOptions,
-  type JepaModel,
-  openDataset,
-  saveCheckpoint,
-  trainJepa
-} from "@telos/worldmodel"
-import { Effect } from "effect"
-import { runCollection } from "../Collection.js"
+import { type EnvRegistry, envRegistry } from "@telos/envs"
+import type { Dataset, JepaModel } from "@telos/worldmodel"
+import { resolveRunConfig } from "../configurator/Resolve.js"
+import { loadEnvSource } from "../pipeline/EnvSource.js"
+import { collectStage, worldModelStage } from "../pipeline/Stages.js"
 import type { Suite, SuiteCheck, SuiteContext, SuiteRow, SummaryColumn } from "../Suite.js"
 import {
-  datasetIdentity,
   type EpochSummary,
   formatFigure,
   type ObservationKind,
-  summarizeEpoch,
-  type TrainingSettings,
-  trainingOptionsOf,
-  worldModelConfig
+  type TrainingSettings
 } from "../WorldModelTraining.js"
 
 /** The environment the suite collects in and models. */
@@ -104,8 +94,10 @@ export interface WorldModelRow extends SuiteRow {
   /** Wall-clock seconds of training, the evaluation after each epoch included. */
   readonly trainSeconds: number
   readonly collectSeconds: number
-  /** Where the final checkpoint is. */
+  /** Where the final checkpoint is (in the stage cache). */
   readonly checkpoint: string
+  /** Where the dataset is (in the stage cache). */
+  readonly dataset: string
   /** Every epoch's figures. */
   readonly history: ReadonlyArray<EpochSummary>
 }
@@ -151,8 +143,9 @@ export interface TrainedSuiteModel {
 }
 
 /**
- * Collects random-walk data in Two-Rooms, trains one JEPA on it and evaluates it, in
- * `options.directory` (`data/<obs>/`, `models/<obs>/`). The model stays alive for the caller (a
+ * Collects random-walk data in an environment (Two-Rooms by default), trains one JEPA on it and
+ * evaluates it, through the pipeline's collect and world-model stages, cached in the suite's cache
+ * (`context.cache`, or `cache/` in `options.directory`). The model stays alive for the caller (a
  * planning suite plans with it) and must be disposed.
  *
  * @example
@@ -168,95 +161,74 @@ export const trainSuiteModel = async (
   context: SuiteContext,
   position: { readonly index: number; readonly count: number }
 ): Promise<TrainedSuiteModel> => {
-  const registry = options.registry ?? envRegistry
   const env = options.env ?? worldModelSuiteEnv
-  const spec = registry.get(env)
-  const dataDirectory = join(options.directory, "data", observations)
+  const source = await loadEnvSource(env, options.registry ?? envRegistry)
+  const config = resolveRunConfig(source.spec, env, {
+    file: {
+      seed: settings.seed,
+      data: {
+        transitions: options.transitions,
+        episodeLength: source.spec.definition.maxEpisodeSteps,
+        observations
+      },
+      worldModel: {
+        latentSize: 16,
+        epochs: settings.epochs,
+        stepsPerEpoch: settings.stepsPerEpoch,
+        batchSize: settings.batchSize,
+        rolloutSteps: settings.rolloutSteps,
+        learningRate: settings.learningRate,
+        evaluationSamples: options.evaluationSamples ?? null
+      },
+      evaluation: { agents: ["flat"] }
+    }
+  })
   // Collection is about a tenth of a row's time; the bar gives it that share.
   const report = (label: string, fraction: number) =>
-    context.progress(`${observations}: ${label}`, (position.index + fraction) / position.count)
-  const collectStarted = performance.now()
-  await Effect.runPromise(
-    runCollection(
-      {
-        kind: "collect",
-        env,
-        transitions: options.transitions,
-        out: dataDirectory,
-        observations,
-        policy: undefined,
-        episodeLength: undefined,
-        seed: context.seed
-      },
-      {
-        environments: registry,
-        progress: { update: (_label, fraction) => report("collect", 0.1 * fraction), finish: () => undefined }
-      }
+    context.progress(
+      `${observations}: ${label}`,
+      (position.index + (label === "collect" ? 0.1 * fraction : 0.1 + 0.9 * fraction)) / position.count
     )
-  )
-  const dataset = await openDataset(dataDirectory)
-  const collectSeconds = (performance.now() - collectStarted) / 1000
-  const model = createJepa(
-    worldModelConfig({ observations, dataset, actionSpace: modelActionSpace(spec.definition.actionSpace) }),
-    context.seed
-  )
-  try {
-    const history: Array<EpochSummary> = []
-    const evaluation: EvaluationOptions =
-      options.evaluationSamples === undefined ? {} : { samples: options.evaluationSamples }
-    const trainStarted = performance.now()
-    await trainJepa(model, dataset, trainingOptionsOf(settings), {
-      evaluation,
-      onStep: (done, total) => report("train", 0.1 + 0.9 * (done / total)),
-      onEpoch: (record) => {
-        history.push(summarizeEpoch(record))
-      }
-    })
-    const trainSeconds = (performance.now() - trainStarted) / 1000
-    const checkpoint = join(options.directory, "models", observations)
-    await saveCheckpoint(checkpoint, {
-      parameters: model.parameters,
-      config: model.config,
-      metadata: {
-        dataset: await datasetIdentity(dataset),
-        metrics: { history },
-        epoch: settings.epochs,
-        observations,
-        training: settings
-      }
-    })
-    const last = history[history.length - 1] as EpochSummary
-    const optimisationSeconds = history.reduce((total, epoch) => total + epoch.seconds, 0)
-    const row: WorldModelRow = {
-      env,
-      obs: observations,
-      seed: context.seed,
-      transitions: dataset.counts.transitions,
-      epochs: settings.epochs,
-      steps: settings.epochs * settings.stepsPerEpoch,
-      batchSize: settings.batchSize,
-      rolloutSteps: settings.rolloutSteps,
-      probeR2: last.probeR2,
-      effectiveRank: last.effectiveRank,
-      meanStd: last.meanStd,
-      minimumStd: last.minimumStd,
-      predictionError1: horizonFigure(last.predictionError, 1),
-      predictionError4: horizonFigure(last.predictionError, 4),
-      predictionError16: horizonFigure(last.predictionError, 16),
-      relativePredictionError1: horizonFigure(last.relativePredictionError, 1),
-      relativePredictionError4: horizonFigure(last.relativePredictionError, 4),
-      relativePredictionError16: horizonFigure(last.relativePredictionError, 16),
-      samplesPerSecond: (settings.epochs * settings.stepsPerEpoch * settings.batchSize) / optimisationSeconds,
-      trainSeconds,
-      collectSeconds,
-      checkpoint,
-      history
-    }
-    return { row, model, dataset }
-  } catch (error) {
-    model.dispose()
-    throw error
+  const stageContext = {
+    config,
+    source,
+    cache: context.cache ?? join(options.directory, "cache"),
+    progress: report,
+    report: () => undefined
   }
+  const collected = await collectStage(stageContext)
+  const trained = await worldModelStage(stageContext, collected)
+  const { dataset } = collected
+  const history = trained.history
+  const last = history[history.length - 1] as EpochSummary
+  const optimisationSeconds = history.reduce((total, epoch) => total + epoch.seconds, 0)
+  const row: WorldModelRow = {
+    env,
+    obs: observations,
+    seed: settings.seed,
+    transitions: dataset.counts.transitions,
+    epochs: settings.epochs,
+    steps: settings.epochs * settings.stepsPerEpoch,
+    batchSize: settings.batchSize,
+    rolloutSteps: settings.rolloutSteps,
+    probeR2: last.probeR2,
+    effectiveRank: last.effectiveRank,
+    meanStd: last.meanStd,
+    minimumStd: last.minimumStd,
+    predictionError1: horizonFigure(last.predictionError, 1),
+    predictionError4: horizonFigure(last.predictionError, 4),
+    predictionError16: horizonFigure(last.predictionError, 16),
+    relativePredictionError1: horizonFigure(last.relativePredictionError, 1),
+    relativePredictionError4: horizonFigure(last.relativePredictionError, 4),
+    relativePredictionError16: horizonFigure(last.relativePredictionError, 16),
+    samplesPerSecond: (settings.epochs * settings.stepsPerEpoch * settings.batchSize) / optimisationSeconds,
+    trainSeconds: trained.record.seconds,
+    collectSeconds: collected.record.seconds,
+    checkpoint: trained.checkpoint,
+    dataset: dataset.path,
+    history
+  }
+  return { row, model: trained.jepa, dataset }
 }
 
 /**

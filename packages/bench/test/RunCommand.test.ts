@@ -1,0 +1,334 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises"
+import { dirname, join, relative } from "node:path"
+import { fileURLToPath } from "node:url"
+import { decodeConfigSync } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { main } from "../src/CommandLine.js"
+import { RunConfig } from "../src/configurator/RunConfig.js"
+import { fakeTerminal, makeTempDir, readResults, removeTempDir, useWasmBackend } from "./fixtures.js"
+
+const benchRoot = join(dirname(fileURLToPath(import.meta.url)), "..")
+
+/** A run small enough for a test: few transitions, a few training steps, two short episodes. */
+const tiny = [
+  "data.transitions=600",
+  "data.episodeLength=30",
+  "worldModel.epochs=1",
+  "worldModel.stepsPerEpoch=5",
+  "worldModel.batchSize=16",
+  "levels.trainingSteps=3",
+  "levels.batchSize=8",
+  "evaluation.episodes=2",
+  "actor.iterations=2",
+  "actor.warmStartIterations=1",
+  "actor.candidates=2",
+  "actor.horizon=6",
+  "upperActor.candidates=16",
+  "upperActor.iterations=1",
+  "upperActor.warmStartIterations=1",
+  "upperActor.horizon=2",
+  "levels.strides=[10]"
+].flatMap((setting) => ["--set", setting])
+
+interface Outcome {
+  readonly code: number
+  readonly out: ReadonlyArray<string>
+  readonly error: ReadonlyArray<string>
+}
+
+const run = async (argv: ReadonlyArray<string>): Promise<Outcome> => {
+  const terminal = fakeTerminal({ TELOS_BACKEND: backend })
+  const code = await main(["run", ...argv], terminal.terminal)
+  return { code, out: terminal.out, error: terminal.error }
+}
+
+/** The table of a run's output: the lines between the blank line and the next blank line. */
+const tableOf = (out: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const start = out.indexOf("")
+  const lines = out.slice(start + 1)
+  const end = lines.indexOf("")
+  return lines.slice(0, end).flatMap((line) => line.split("\n"))
+}
+
+const stageLines = (out: ReadonlyArray<string>): ReadonlyArray<string> =>
+  out.filter((line) => line.startsWith("stage "))
+
+/** Every file under `root` with its size and modification time, sorted. */
+const listing = async (root: string): Promise<ReadonlyArray<string>> => {
+  const entries = await readdir(root, { recursive: true })
+  const described = await Promise.all(
+    entries.map(async (entry) => {
+      const info = await stat(join(root, entry))
+      return `${entry} ${info.isDirectory() ? "dir" : info.size} ${info.mtimeMs}`
+    })
+  )
+  return described.sort()
+}
+
+interface Stage {
+  readonly stage: string
+  readonly cached: boolean
+  readonly key: string
+}
+
+let backend = "cpu"
+let previousBackend: string | undefined
+let directory = ""
+let modules = ""
+let cache = ""
+let first: Outcome
+let firstResults: Record<string, unknown>
+
+beforeAll(async () => {
+  // The wasm backend makes the run several times faster than cpu (cpu where wasm cannot load).
+  previousBackend = tf.getBackend() as string | undefined
+  backend = await useWasmBackend()
+  directory = await makeTempDir()
+  modules = await mkdtemp(join(benchRoot, ".tmp-run-command-"))
+  cache = join(directory, "cache")
+  first = await run(["--env", "point-mass", "--cache", cache, "--out", join(directory, "first"), ...tiny])
+  firstResults = await readResults(join(directory, "first")).catch(() => ({}))
+}, 60_000)
+
+afterAll(async () => {
+  if (previousBackend !== undefined && previousBackend !== backend) await tf.setBackend(previousBackend)
+  await removeTempDir(directory)
+  await rm(modules, { recursive: true, force: true })
+})
+
+describe("telos run, end to end", () => {
+  it("runs the pipeline, prints a row per agent and records every stage", () => {
+    expect(first.error, first.error.join("\n")).toEqual([])
+    expect(first.code).toBe(0)
+    const table = tableOf(first.out)
+    for (const agent of ["ground-truth", "flat", "hierarchical"]) {
+      expect(table.some((line) => line.includes("point-mass") && line.includes(` ${agent} `))).toBe(true)
+    }
+    const rows = firstResults.rows as ReadonlyArray<Record<string, unknown>>
+    expect(rows.map((row) => row.agent)).toEqual(["ground-truth", "flat", "hierarchical"])
+    expect(rows.map((row) => row.model)).toEqual(["ground-truth", "jepa", "jepa"])
+    for (const row of rows) expect(row.episodes).toBe(2)
+    const stages = (firstResults.stages as ReadonlyArray<Stage>).map((stage) => stage.stage)
+    expect(stages).toEqual([
+      "collect",
+      "world-model",
+      "levels",
+      "probe",
+      "episodes (ground-truth)",
+      "episodes (flat)",
+      "episodes (hierarchical)"
+    ])
+    for (const stage of firstResults.stages as ReadonlyArray<Stage>) expect(stage.cached).toBe(false)
+    expect(stageLines(first.out)).toHaveLength(7)
+  })
+
+  it("records the resolved configuration as the protocol", () => {
+    const protocol = firstResults.protocol as { env: string; envId: string; config: unknown }
+    expect(protocol.env).toBe("point-mass")
+    expect(protocol.envId).toBe("point-mass")
+    const config = decodeConfigSync(RunConfig, protocol.config, "protocol")
+    expect(config.data.transitions).toBe(600)
+    expect(config.worldModel.stepsPerEpoch).toBe(5)
+    expect(config.evaluation).toEqual({ episodes: 2, agents: ["ground-truth", "flat", "hierarchical"] })
+    expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
+  })
+
+  it("reruns from the cache: every stage cached, the same table and the same rows", async () => {
+    const second = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      cache,
+      "--out",
+      join(directory, "second"),
+      ...tiny
+    ])
+    expect(second.code).toBe(0)
+    expect(tableOf(second.out)).toEqual(tableOf(first.out))
+    const lines = stageLines(second.out)
+    expect(lines).toHaveLength(7)
+    for (const line of lines) expect(line).toMatch(/ cached$/)
+    const results = await readResults(join(directory, "second"))
+    expect(results.rows).toEqual(firstResults.rows)
+    const stages = results.stages as ReadonlyArray<Stage>
+    expect(stages.every((stage) => stage.cached)).toBe(true)
+    expect(stages.map((stage) => stage.key)).toEqual(
+      (firstResults.stages as ReadonlyArray<Stage>).map((stage) => stage.key)
+    )
+  }, 30_000)
+
+  it("reruns only the episodes when only the number of episodes changes", async () => {
+    const third = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      cache,
+      "--out",
+      join(directory, "third"),
+      ...tiny,
+      "--set",
+      "evaluation.episodes=1"
+    ])
+    expect(third.code).toBe(0)
+    const stages = (await readResults(join(directory, "third"))).stages as ReadonlyArray<Stage>
+    const cached = Object.fromEntries(stages.map((stage) => [stage.stage, stage.cached]))
+    expect(cached).toEqual({
+      collect: true,
+      "world-model": true,
+      levels: true,
+      probe: true,
+      "episodes (ground-truth)": false,
+      "episodes (flat)": false,
+      "episodes (hierarchical)": false
+    })
+    const before = firstResults.stages as ReadonlyArray<Stage>
+    expect(stages.slice(0, 4).map((stage) => stage.key)).toEqual(before.slice(0, 4).map((stage) => stage.key))
+    expect(stages.slice(4).map((stage) => stage.key)).not.toContain(before[4]?.key)
+    for (const row of (await readResults(join(directory, "third"))).rows as ReadonlyArray<
+      Record<string, unknown>
+    >)
+      expect(row.episodes).toBe(1)
+  }, 30_000)
+
+  it("--print-config prints the resolved configuration as JSON and runs nothing", async () => {
+    const before = await listing(cache)
+    const printed = await run([
+      "--env",
+      "grid-doors",
+      "--cache",
+      cache,
+      "--print-config",
+      "--set",
+      "actor.horizon=12"
+    ])
+    expect(printed.code).toBe(0)
+    expect(printed.error).toEqual([])
+    const config = decodeConfigSync(RunConfig, JSON.parse(printed.out.join("\n")), "printed")
+    expect(config.env).toBe("grid-doors")
+    expect(config.actor).toMatchObject({ planner: "categorical-cem", horizon: 12 })
+    expect(await listing(cache)).toEqual(before)
+  })
+})
+
+describe("telos run, bad input", () => {
+  const cases: ReadonlyArray<{
+    readonly case: string
+    readonly argv: () => Promise<ReadonlyArray<string>>
+    readonly names: ReadonlyArray<string>
+  }> = [
+    {
+      case: "an unknown key via --set",
+      argv: async () => ["--env", "point-mass", "--set", "actor.horizn=3"],
+      names: ["actor.horizn"]
+    },
+    {
+      case: "a wrong type via --set",
+      argv: async () => ["--env", "point-mass", "--set", "actor.horizon=abc"],
+      names: ["actor.horizon"]
+    },
+    {
+      case: "strides that are not increasing multiples",
+      argv: async () => ["--env", "point-mass", "--set", "levels.strides=[10,15]"],
+      names: ["levels.strides[1]"]
+    },
+    {
+      case: "a malformed --set",
+      argv: async () => ["--env", "point-mass", "--set", "a..b=1"],
+      names: ["a..b"]
+    },
+    {
+      case: "a missing environment module",
+      argv: async () => ["--env", "./does-not-exist.ts"],
+      names: ["./does-not-exist.ts"]
+    },
+    {
+      case: "an unknown environment id",
+      argv: async () => ["--env", "point-mas"],
+      names: ['"point-mas"', "point-mass"]
+    },
+    {
+      case: "an environment module that exports nothing",
+      argv: async () => {
+        const path = join(modules, "nothing.mjs")
+        await writeFile(path, "export const answer = 42\n")
+        return ["--env", path]
+      },
+      names: ["nothing.mjs", "exports no environment"]
+    },
+    {
+      case: "an environment module that throws",
+      argv: async () => {
+        const path = join(modules, "throws.mjs")
+        await writeFile(path, 'throw new Error("no such sensor\\nstack detail")\n')
+        return ["--env", path]
+      },
+      names: ["throws.mjs", "throws while loading", "no such sensor"]
+    },
+    {
+      case: "a config file with an unknown key",
+      argv: async () => {
+        const path = join(modules, "run.yaml")
+        await writeFile(path, "env: point-mass\nactor:\n  horizon: 12\n  horizn: 3\n")
+        return ["--config", path]
+      },
+      names: ["run.yaml", "actor.horizn"]
+    },
+    {
+      case: "a config file that does not parse",
+      argv: async () => {
+        const path = join(modules, "broken.json")
+        await writeFile(path, '{"actor": ')
+        return ["--env", "point-mass", "--config", path]
+      },
+      names: ["broken.json", "JSON"]
+    },
+    {
+      case: "an environment whose observations leave the observation space",
+      argv: async () => {
+        const path = join(modules, "escapes.mjs")
+        await writeFile(
+          path,
+          `import { Box } from "@telos/core"
+import { defineEnv } from "@telos/envs"
+export default defineEnv({
+  id: "escapes",
+  description: "Observes a value outside its own observation space.",
+  observationSpace: new Box({ low: -1, high: 1, shape: [2] }),
+  actionSpace: new Box({ low: -1, high: 1, shape: [2] }),
+  maxEpisodeSteps: 20,
+  initialState: () => 0,
+  transition: (state) => ({ state: state + 1, reward: 0, terminated: false }),
+  observe: () => Float64Array.of(0, 5)
+})
+`
+        )
+        return ["--env", path]
+      },
+      names: ["escapes", "check observation-space failed", "observation[1]"]
+    }
+  ]
+
+  it.each(cases)("$case: exit 2, one line naming it, the cache untouched", async ({ argv, names }) => {
+    const before = await listing(cache)
+    expect(before.some((line) => line.includes("stage.json"))).toBe(true)
+    const outcome = await run([...(await argv()), "--cache", cache, "--out", join(directory, "rejected")])
+    expect(outcome.code).toBe(2)
+    expect(outcome.error).toHaveLength(1)
+    const line = outcome.error[0] as string
+    expect(line).toMatch(/^telos: /)
+    expect(line).not.toContain("\n")
+    for (const name of names) expect(line).toContain(name)
+    expect(await listing(cache)).toEqual(before)
+    await expect(stat(join(directory, "rejected"))).rejects.toThrow()
+  })
+
+  it("a relative module path is reported as the user wrote it", async () => {
+    const path = join(modules, "nothing-relative.mjs")
+    await writeFile(path, "export const nothing = null\n")
+    const written = relative(process.cwd(), path)
+    const outcome = await run(["--env", written.startsWith(".") ? written : `./${written}`, "--cache", cache])
+    expect(outcome.code).toBe(2)
+    expect(outcome.error[0]).toContain(written)
+  })
+})
