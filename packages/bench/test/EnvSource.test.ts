@@ -1,13 +1,12 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
-import { dirname, join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises"
+import { join, relative } from "node:path"
 import { Box, UnknownNameError } from "@telos/core"
 import { defineEnv, EnvRegistry, envRegistry } from "@telos/envs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EnvModuleError, loadEnvSource } from "../src/pipeline/EnvSource.js"
+import { ensureBuilt, repositoryRoot, scratchDirectory } from "./fixtures/workspace.js"
 
-const benchRoot = join(dirname(fileURLToPath(import.meta.url)), "..")
-const unicyclePath = join(benchRoot, "..", "..", "examples", "unicycle.ts")
+const unicyclePath = join(repositoryRoot, "examples", "unicycle.ts")
 
 /** A user's environment module (inside the workspace, so that `@telos/envs` resolves). */
 const lineModule = (exports: string): string => `
@@ -36,8 +35,10 @@ const moduleError = async (name: string): Promise<EnvModuleError> => {
 
 let directory = ""
 beforeAll(async () => {
-  directory = await mkdtemp(join(benchRoot, ".tmp-env-source-"))
-})
+  // Modules loaded through tsx resolve @telos/* to the packages' dist.
+  ensureBuilt()
+  directory = await scratchDirectory("env-source-test")
+}, 180_000)
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true })
 })

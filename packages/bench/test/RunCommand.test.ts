@@ -1,14 +1,12 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises"
-import { dirname, join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { readdir, rm, stat, writeFile } from "node:fs/promises"
+import { join, relative } from "node:path"
 import { decodeConfigSync } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { main } from "../src/CommandLine.js"
 import { RunConfig } from "../src/configurator/RunConfig.js"
+import { ensureBuilt, scratchDirectory } from "./fixtures/workspace.js"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir, useWasmBackend } from "./fixtures.js"
-
-const benchRoot = join(dirname(fileURLToPath(import.meta.url)), "..")
 
 /** A run small enough for a test: few transitions, a few training steps, two short episodes. */
 const tiny = [
@@ -85,16 +83,17 @@ beforeAll(async () => {
   previousBackend = tf.getBackend() as string | undefined
   backend = await useWasmBackend()
   directory = await makeTempDir()
-  modules = await mkdtemp(join(benchRoot, ".tmp-run-command-"))
+  ensureBuilt()
+  modules = await scratchDirectory("run-command-test")
   cache = join(directory, "cache")
   first = await run(["--env", "point-mass", "--cache", cache, "--out", join(directory, "first"), ...tiny])
   firstResults = await readResults(join(directory, "first")).catch(() => ({}))
 }, 60_000)
 
 afterAll(async () => {
-  if (previousBackend !== undefined && previousBackend !== backend) await tf.setBackend(previousBackend)
   await removeTempDir(directory)
   await rm(modules, { recursive: true, force: true })
+  if (previousBackend !== undefined && previousBackend !== backend) await tf.setBackend(previousBackend)
 })
 
 describe("telos run, end to end", () => {
@@ -158,6 +157,25 @@ describe("telos run, end to end", () => {
     )
   }, 30_000)
 
+  it("a fresh cache rebuilds every stage and prints the same table", async () => {
+    const fresh = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      join(directory, "fresh-cache"),
+      "--out",
+      join(directory, "fresh"),
+      ...tiny
+    ])
+    expect(fresh.code).toBe(0)
+    expect(tableOf(fresh.out)).toEqual(tableOf(first.out))
+    const stages = (await readResults(join(directory, "fresh"))).stages as ReadonlyArray<Stage>
+    expect(stages.map((stage) => stage.cached)).toEqual(stages.map(() => false))
+    expect(stages.map((stage) => stage.key)).toEqual(
+      (firstResults.stages as ReadonlyArray<Stage>).map((stage) => stage.key)
+    )
+  }, 30_000)
+
   it("reruns only the episodes when only the number of episodes changes", async () => {
     const third = await run([
       "--env",
@@ -190,6 +208,30 @@ describe("telos run, end to end", () => {
     >)
       expect(row.episodes).toBe(1)
   }, 30_000)
+
+  it("gives an agent the same row whatever its place in the list of agents", async () => {
+    const rowOf = async (agents: string, name: string) => {
+      const outcome = await run([
+        "--env",
+        "point-mass",
+        "--cache",
+        join(directory, `cache-${name}`),
+        "--out",
+        join(directory, name),
+        ...tiny,
+        "--set",
+        "levels.strides=[]",
+        "--set",
+        `evaluation.agents=${agents}`
+      ])
+      expect(outcome.code).toBe(0)
+      const rows = (await readResults(join(directory, name))).rows as ReadonlyArray<Record<string, unknown>>
+      return rows.find((row) => row.agent === "ground-truth")
+    }
+    const alone = await rowOf('["ground-truth"]', "alone")
+    const second = await rowOf('["flat","ground-truth"]', "second")
+    expect(second?.returns).toEqual(alone?.returns)
+  }, 60_000)
 
   it("--print-config prints the resolved configuration as JSON and runs nothing", async () => {
     const before = await listing(cache)

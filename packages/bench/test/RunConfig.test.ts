@@ -427,6 +427,24 @@ describe("resolveRunConfig", () => {
     expect(error.message).toContain("runs/mine.yaml")
     expect(error.message).toContain("actor.horizn")
   })
+
+  it("blames a --set for its own error even when a config file is given", () => {
+    const error = configError(() =>
+      resolveRunConfig(pointMass, "point-mass", {
+        file: { actor: { horizon: 12 } },
+        filePath: "runs/mine.yaml",
+        overrides: ["actor.horizn=3"]
+      })
+    )
+    expect(error.source).toBe("--set")
+    expect(error.message).toContain("actor.horizn")
+  })
+
+  it("rejects a __proto__ key in a config file instead of changing the prototype", () => {
+    const file = JSON.parse('{"__proto__": {"actor": {"horizon": 3}, "bogus": 1}}') as Record<string, unknown>
+    const error = configError(() => resolveRunConfig(pointMass, "point-mass", { file }))
+    expect(error.message).toContain("__proto__")
+  })
 })
 
 describe("readConfigFile", () => {

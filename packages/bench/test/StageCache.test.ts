@@ -289,7 +289,10 @@ interface ChildRun {
 const children: Array<ChildProcess> = []
 
 const runChild = (script: string, args: ReadonlyArray<string>): ChildRun => {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  // The source condition makes the child load @telos/core from source too (as vitest does): no build needed.
+  const child = spawn(process.execPath, ["--conditions=@telos/source", script, ...args], {
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   children.push(child)
   let out = ""
   let err = ""

@@ -61,7 +61,13 @@ describe("flatAgent", () => {
         fc.oneof(fc.integer({ min: -3, max: 25 }), fc.double({ min: -3, max: 25, noNaN: true })),
         (horizon, replanInterval) => {
           const make = () =>
-            flatAgent({ model: shiftModel(2), planner: stubPlanner().planner, horizon, cost: reach, replanInterval })
+            flatAgent({
+              model: shiftModel(2),
+              planner: stubPlanner().planner,
+              horizon,
+              cost: reach,
+              replanInterval
+            })
           const valid = Number.isInteger(replanInterval) && replanInterval >= 1 && replanInterval <= horizon
           if (valid) expect(make().levels).toBe(1)
           else expect(invalidField(make)).toBe("replanInterval")
@@ -117,7 +123,13 @@ describe("flatAgent", () => {
         ),
         ({ horizon, interval, steps, count }) => {
           const { planner, calls } = stubPlanner()
-          const agent = flatAgent({ model: shiftModel(2), planner, horizon, cost: reach, replanInterval: interval })
+          const agent = flatAgent({
+            model: shiftModel(2),
+            planner,
+            horizon,
+            cost: reach,
+            replanInterval: interval
+          })
           const episodes = agent.start(observations(count), Random.fromSeed(0))
           try {
             for (let step = 0; step < steps; step++) {
@@ -233,7 +245,10 @@ describe("probedGoalCost", () => {
       [0, 25]
     )
     // Terminal by default.
-    closeTo(evaluate((target) => probedGoalCost({ goal: target, probe: probe2x2 }), goal, states), [0, 25])
+    closeTo(
+      evaluate((target) => probedGoalCost({ goal: target, probe: probe2x2 }), goal, states),
+      [0, 25]
+    )
   })
 
   it("equals goalCost on the read-out states and goals (property)", () => {
@@ -268,7 +283,12 @@ describe("probedGoalCost", () => {
       })
     fc.assert(
       fc.property(problem, ({ shape, weights, bias, goal, states }) => {
-        const probe: LatentProbe = { latentSize: shape.latentSize, outputSize: shape.outputSize, weights, bias }
+        const probe: LatentProbe = {
+          latentSize: shape.latentSize,
+          outputSize: shape.outputSize,
+          weights,
+          bias
+        }
         const mode = shape.running ? "running" : "terminal"
         const probed = evaluate((target) => probedGoalCost({ goal: target, probe, mode }), goal, states)
         const byHand = evaluate(
@@ -294,11 +314,19 @@ describe("probedGoalCost", () => {
         fc.array(value, { minLength: 10, maxLength: 10 }),
         (states, goal, others) => {
           let next = 0
-          const replaced = (row: ReadonlyArray<number>) => [row[0] as number, row[1] as number, others[next++ % 10] as number]
+          const replaced = (row: ReadonlyArray<number>) => [
+            row[0] as number,
+            row[1] as number,
+            others[next++ % 10] as number
+          ]
           for (const mode of ["running", "terminal"] as const) {
             const make = (target: tf.Tensor2D) => probedGoalCost({ goal: target, probe, mode })
             closeTo(
-              evaluate(make, [replaced(goal)], states.map((step) => step.map(replaced))),
+              evaluate(
+                make,
+                [replaced(goal)],
+                states.map((step) => step.map(replaced))
+              ),
               evaluate(make, [goal], states),
               1e-5
             )
@@ -312,11 +340,17 @@ describe("probedGoalCost", () => {
   it.each([
     { case: "too few weights", probe: { latentSize: 2, outputSize: 2, weights: [1, 2, 3], bias: [0, 0] } },
     { case: "too many weights", probe: { latentSize: 2, outputSize: 1, weights: [1, 2, 3], bias: [0] } },
-    { case: "a bias of the wrong size", probe: { latentSize: 2, outputSize: 1, weights: [1, 2], bias: [0, 0] } },
+    {
+      case: "a bias of the wrong size",
+      probe: { latentSize: 2, outputSize: 1, weights: [1, 2], bias: [0, 0] }
+    },
     { case: "no outputs", probe: { latentSize: 2, outputSize: 0, weights: [], bias: [] } },
     { case: "a fractional size", probe: { latentSize: 1.5, outputSize: 1, weights: [1.5], bias: [0] } },
     { case: "a NaN weight", probe: { latentSize: 2, outputSize: 1, weights: [1, Number.NaN], bias: [0] } },
-    { case: "an infinite bias", probe: { latentSize: 1, outputSize: 1, weights: [1], bias: [Number.POSITIVE_INFINITY] } }
+    {
+      case: "an infinite bias",
+      probe: { latentSize: 1, outputSize: 1, weights: [1], bias: [Number.POSITIVE_INFINITY] }
+    }
   ])("rejects a probe with $case, naming it", ({ probe }) => {
     const goal = tf.zeros([1, 2]) as tf.Tensor2D
     try {
@@ -385,7 +419,8 @@ const odometerEnv = (tolerance = 0.05, maxEpisodeSteps = 40): Env => {
   let state = [0, 0, 0]
   let goal = [0, 0, 0]
   let steps = 0
-  const distance = () => Math.hypot((state[0] as number) - (goal[0] as number), (state[1] as number) - (goal[1] as number))
+  const distance = () =>
+    Math.hypot((state[0] as number) - (goal[0] as number), (state[1] as number) - (goal[1] as number))
   return {
     id: "odometer",
     observationSpace: new Box({ low: -10, high: 10, shape: [3] }),
@@ -402,7 +437,11 @@ const odometerEnv = (tolerance = 0.05, maxEpisodeSteps = 40): Env => {
       const checked = actionSpace.validate(action, "action")
       if (checked._tag === "Failure") throw checked.failure
       const [ax, ay] = checked.success as unknown as [number, number]
-      state = [(state[0] as number) + 0.1 * ax, (state[1] as number) + 0.1 * ay, (state[2] as number) + 0.1 * ax]
+      state = [
+        (state[0] as number) + 0.1 * ax,
+        (state[1] as number) + 0.1 * ay,
+        (state[2] as number) + 0.1 * ax
+      ]
       steps++
       const success = distance() < tolerance
       return {

@@ -77,7 +77,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       trainingSteps: 2000,
       batchSize: 32,
       topSteps: 2,
-      learningRate: 1e-3
+      learningRate: 1e-3,
+      encoder: "frozen"
     },
     cost: {
       judgedOn: goalDimensions.length > 0 ? "probe" : "latent",

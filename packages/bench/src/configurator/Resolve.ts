@@ -32,7 +32,13 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export const mergeConfig = (base: unknown, override: unknown): unknown => {
   if (!isObject(base) || !isObject(override)) return override
   const merged: Record<string, unknown> = { ...base }
-  for (const [key, value] of Object.entries(override)) merged[key] = mergeConfig(base[key], value)
+  for (const [key, value] of Object.entries(override)) {
+    // Assigning these would change the object's prototype, not add a key the schema could reject.
+    if (key === "__proto__" || key === "constructor" || key === "prototype") {
+      throw new ConfigError({ source: "config", issues: [{ field: key, expected: "a config key" }] })
+    }
+    merged[key] = mergeConfig(base[key], value)
+  }
   return merged
 }
 
@@ -204,9 +210,15 @@ export const resolveRunConfig = (
   sources: ConfigSources = {}
 ): RunConfig => {
   let merged: unknown = defaultRunConfig(spec, env)
-  if (sources.file !== undefined) merged = mergeConfig(merged, sources.file)
-  for (const text of sources.overrides ?? []) merged = mergeConfig(merged, parseOverride(text))
-  const source = sources.filePath ?? (sources.overrides?.length ? "--set" : "run config")
+  if (sources.file !== undefined) {
+    // The file is checked on its own first, so that an error is blamed on where it was made.
+    const source = sources.filePath ?? "run config"
+    merged = mergeConfig(merged, sources.file)
+    checkRunConfig(decodeConfigSync(RunConfig, merged, source), spec, source)
+  }
+  const overrides = sources.overrides ?? []
+  for (const text of overrides) merged = mergeConfig(merged, parseOverride(text))
+  const source = overrides.length > 0 ? "--set" : (sources.filePath ?? "run config")
   const config = decodeConfigSync(RunConfig, merged, source)
   checkRunConfig(config, spec, source)
   return config

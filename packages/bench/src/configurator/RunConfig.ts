@@ -64,7 +64,13 @@ export const LevelsConfig = Schema.Struct({
   batchSize: Schema.Int.check(Schema.isGreaterThan(1)),
   /** Steps of the top level per training sequence. */
   topSteps: positiveInteger,
-  learningRate: positive
+  learningRate: positive,
+  /**
+   * `frozen`: the levels learn on the trained JEPA's latents. `joint`: a fresh JEPA learns together
+   * with its levels, a JEPA step before each level step (then it is that JEPA the agents perceive
+   * with).
+   */
+  encoder: Schema.Literals(["frozen", "joint"])
 })
 
 /** What the cost judges arrival on. */

@@ -37,7 +37,11 @@ export interface EnvSource {
   readonly spec: EnvSpec<unknown>
   /** What the user named: an id or a path. */
   readonly name: string
-  /** The registered id, or the hash of the module's source: part of every cached stage's key. */
+  /**
+   * The registered id, or the hash of the module's source: part of every cached stage's key. Only
+   * the module's own file is hashed: after editing a file it imports, clear the cache (or pass a
+   * new `--cache`).
+   */
   readonly fingerprint: string
 }
 

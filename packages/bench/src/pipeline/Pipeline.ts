@@ -9,7 +9,7 @@
  */
 import { Random } from "@telos/core"
 import type { LatentTrajectories } from "@telos/planner"
-import type { RunConfig } from "../configurator/RunConfig.js"
+import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../Suite.js"
 import { type AgentParts, agentOf, selectionProbe } from "./Agents.js"
@@ -121,27 +121,30 @@ export const pipelineSuite = (
             levels = await levelsStage(stageContext, collected, trained)
             if (levels !== undefined) inputs.push(keep(levels).record.key)
           }
+          // A jointly trained encoder is the one the agents perceive with.
+          const jepa = levels?.jointJepa ?? trained.jepa
+          const encoderKey = levels?.jointJepa === undefined ? trained.record.key : levels.record.key
           let recorded: LatentTrajectories | undefined
           const recordedOnce = () => {
-            recorded ??= recordedStates(collected as CollectedData, trained as TrainedWorldModel, config)
+            recorded ??= recordedStates(collected as CollectedData, jepa, config)
             return recorded
           }
           const memory = agents.some((agent) => agent.endsWith("+memory"))
-            ? await memoryStage(stageContext, collected, trained, recordedOnce)
+            ? await memoryStage(stageContext, collected, encoderKey, recordedOnce)
             : undefined
           if (memory !== undefined) inputs.push(keep(memory).record.key)
-          const probe = await probeStage(stageContext, collected, trained, recordedOnce)
+          const probe = await probeStage(stageContext, collected, encoderKey, recordedOnce)
           if (probe !== undefined) inputs.push(keep(probe).record.key)
           parts = {
             config,
-            model: trained.jepa.worldModel,
-            upperModels: levels?.stack.worldModels(trained.jepa.worldModel).slice(1) ?? [],
+            model: jepa.worldModel,
+            upperModels: levels?.stack.worldModels(jepa.worldModel).slice(1) ?? [],
             probe: probe?.probe,
             memory: memory?.graph
           }
         }
         const spec = source.spec
-        for (const [index, kind] of agents.entries()) {
+        for (const kind of agents) {
           const truth = kind === "ground-truth"
           const settings = {
             kind,
@@ -188,7 +191,8 @@ export const pipelineSuite = (
                 episodes: config.evaluation.episodes,
                 seed: config.seed
               },
-              Random.fromSeed(config.seed + 1000 * (index + 1)),
+              // Seeded by the agent's kind, not its place in the list: a cached row is the same row.
+              Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
               (step) => context.progress(`episodes: ${kind}`, step / spec.definition.maxEpisodeSteps)
             )
             const runRow: RunRow = { ...row, agent: kind, model: truth ? "ground-truth" : "jepa" }
@@ -201,6 +205,7 @@ export const pipelineSuite = (
       } finally {
         trained?.jepa.dispose()
         levels?.stack.dispose()
+        levels?.jointJepa?.dispose()
       }
     }
   }

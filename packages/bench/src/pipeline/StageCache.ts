@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto"
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises"
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { FileError, writeFileAtomic } from "@telos/core"
 import { Effect } from "effect"
@@ -71,6 +71,34 @@ export const stageMarker = "stage.json"
 
 let temporaryCounter = 0
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as { code?: unknown }).code === "EPERM"
+  }
+}
+
+/** Removes the partial folders of `key` whose process has died (killed in the middle of a build). */
+const removeAbandoned = async (folder: string, key: string): Promise<void> => {
+  let names: ReadonlyArray<string>
+  try {
+    names = await readdir(folder)
+  } catch {
+    return
+  }
+  const prefix = `${key}.partial-`
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(name.slice(prefix.length).split("-")[0])
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+      await rm(join(folder, name), { recursive: true, force: true })
+    }
+  }
+}
+
 /**
  * The entry of `stage` under `root`: found when a finished one is there, built by `build` (which
  * writes into the folder it is given) otherwise. Returns the entry once it is in place.
@@ -91,6 +119,7 @@ export const cachedStage = async (
   if (await exists(join(directory, stageMarker))) {
     return { stage, key, directory, cached: true, seconds: 0 }
   }
+  await removeAbandoned(join(root, stage), key)
   const temporary = `${directory}.partial-${process.pid}-${temporaryCounter++}`
   const started = performance.now()
   try {

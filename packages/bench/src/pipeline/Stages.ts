@@ -18,6 +18,7 @@ import {
 import {
   createJepa,
   createLevelStack,
+  createTrainer,
   type Dataset,
   disposeWeights,
   evaluateLevels,
@@ -209,11 +210,15 @@ export interface TrainedLevels {
   readonly record: StageRecord
   readonly stack: LevelStack
   readonly errors: ReadonlyArray<LevelEvaluation>
+  /** The JEPA trained together with the levels (`levels.encoder: "joint"`); absent when frozen. */
+  readonly jointJepa: JepaModel | undefined
 }
 
 /**
- * Trains the levels above the primitive one on the JEPA's frozen latents (cached by the levels'
- * settings and the JEPA's key); `undefined` when the configuration has no levels.
+ * Trains the levels above the primitive one (cached by the levels' settings and the JEPA's key):
+ * on the JEPA's frozen latents, or, with `levels.encoder: "joint"`, together with a fresh JEPA of
+ * the same architecture, a JEPA step before each level step. `undefined` when the configuration
+ * has no levels.
  *
  * @example
  * ```ts
@@ -229,16 +234,28 @@ export const levelsStage = async (
   const { config } = context
   const levels = config.levels
   if (levels.strides.length === 0) return undefined
-  const jepa = trained.jepa
   const stackConfig: LevelStackConfig = {
-    latentSize: jepa.config.latentSize,
-    actionLow: jepa.config.actionLow,
-    actionHigh: jepa.config.actionHigh,
+    latentSize: trained.jepa.config.latentSize,
+    actionLow: trained.jepa.config.actionLow,
+    actionHigh: trained.jepa.config.actionHigh,
     levels: levels.strides.map((stride) => ({ stride, macroActionSize: levels.macroActionSize }))
   }
-  const key = stageKey("levels", { levels, seed: config.seed }, [trained.record.key, collected.record.key])
+  const joint = levels.encoder === "joint"
+  const key = stageKey(
+    "levels",
+    { levels, seed: config.seed, ...(joint ? { jepa: config.worldModel } : {}) },
+    [trained.record.key, collected.record.key]
+  )
   const entry = await cachedStage(context.cache, "levels", key, async (directory) => {
     const stack = createLevelStack(stackConfig, config.seed)
+    const jepa = joint ? createJepa(trained.jepa.config, config.seed) : trained.jepa
+    const jepaTrainer = joint
+      ? createTrainer(jepa, {
+          batchSize: config.worldModel.batchSize,
+          rolloutSteps: config.worldModel.rolloutSteps,
+          learningRate: config.worldModel.learningRate
+        })
+      : undefined
     try {
       trainLevels(
         stack,
@@ -249,10 +266,13 @@ export const levelsStage = async (
           batchSize: levels.batchSize,
           topSteps: levels.topSteps,
           learningRate: levels.learningRate,
-          encoder: "frozen"
+          encoder: levels.encoder
         },
         Random.fromSeed(config.seed + 1),
-        { onStep: (done, total) => context.progress("levels", done / total) }
+        {
+          ...(jepaTrainer === undefined ? {} : { jepaTrainer }),
+          onStep: (done, total) => context.progress("levels", done / total)
+        }
       )
       const errors = evaluateLevels(
         stack,
@@ -266,9 +286,13 @@ export const levelsStage = async (
         config: stackConfig,
         metadata: { metrics: { errors } }
       })
+      if (joint)
+        await saveCheckpoint(join(directory, "jepa"), { parameters: jepa.parameters, config: jepa.config })
       await writeStageJson(directory, "errors.json", errors)
     } finally {
+      jepaTrainer?.dispose()
       stack.dispose()
+      if (joint) jepa.dispose()
     }
   })
   const loaded = await loadCheckpoint(join(entry.directory, "levels"))
@@ -281,16 +305,23 @@ export const levelsStage = async (
   } finally {
     disposeWeights(loaded.weights)
   }
+  let jointJepa: JepaModel | undefined
+  try {
+    jointJepa = joint ? (await loadJepa(join(entry.directory, "jepa"), config.seed)).jepa : undefined
+  } catch (error) {
+    stack.dispose()
+    throw error
+  }
   const errors = (await readStageJson(entry.directory, "errors.json")) as ReadonlyArray<LevelEvaluation>
   const figures = Object.fromEntries(
     errors.map((error) => [`level${error.level}Error`, error.relativeErrorMean])
   )
-  return { record: { ...entry, figures }, stack, errors }
+  return { record: { ...entry, figures }, stack, errors, jointJepa }
 }
 
-/** The latents of every recorded step, as the JEPA encodes them. */
-export const recordedStates = (collected: CollectedData, trained: TrainedWorldModel, config: RunConfig) =>
-  recordedLatents(trained.jepa.worldModel, collected.dataset, config.data.observations === "pixels")
+/** The latents of every recorded step, as `jepa` encodes them. */
+export const recordedStates = (collected: CollectedData, jepa: JepaModel, config: RunConfig) =>
+  recordedLatents(jepa.worldModel, collected.dataset, config.data.observations === "pixels")
 
 const graphToJson = (graph: LandmarkGraph) => ({
   latentSize: graph.latentSize,
@@ -311,17 +342,18 @@ const graphFromJson = (value: unknown): LandmarkGraph => {
 
 /**
  * The landmark memory of the recorded latents (cached by the memory's settings and the JEPA's
- * key); `undefined` when the configuration has no memory.
+ * key, `encoderKey`: the stage that trained the encoder); `undefined` when the configuration has no
+ * memory.
  *
  * @example
  * ```ts
- * const memory = await memoryStage(context, collected, trained, recorded)
+ * const memory = await memoryStage(context, collected, trained.record.key, recorded)
  * ```
  */
 export const memoryStage = async (
   context: StageContext,
   collected: CollectedData,
-  trained: TrainedWorldModel,
+  encoderKey: string,
   recorded: () => LatentTrajectories
 ): Promise<{ readonly record: StageRecord; readonly graph: LandmarkGraph } | undefined> => {
   const { config } = context
@@ -331,7 +363,7 @@ export const memoryStage = async (
     linkFraction: config.memory.linkFraction,
     seed: config.seed
   }
-  const key = stageKey("memory", settings, [trained.record.key, collected.record.key])
+  const key = stageKey("memory", settings, [encoderKey, collected.record.key])
   const entry = await cachedStage(context.cache, "memory", key, async (directory) => {
     const graph = buildLandmarkGraph(
       recorded(),
@@ -357,21 +389,21 @@ export const probeDimensions = (config: RunConfig, observationSize: number): Rea
  *
  * @example
  * ```ts
- * const probe = await probeStage(context, collected, trained, recorded)
+ * const probe = await probeStage(context, collected, trained.record.key, recorded)
  * probe?.record.figures.r2 // 0.99
  * ```
  */
 export const probeStage = async (
   context: StageContext,
   collected: CollectedData,
-  trained: TrainedWorldModel,
+  encoderKey: string,
   recorded: () => LatentTrajectories
 ): Promise<{ readonly record: StageRecord; readonly probe: LatentProbe } | undefined> => {
   const { config } = context
   if (config.cost.judgedOn !== "probe") return undefined
   const dataset = collected.dataset
   const dimensions = probeDimensions(config, dataset.observationSize)
-  const key = stageKey("probe", { dimensions, seed: config.seed }, [trained.record.key, collected.record.key])
+  const key = stageKey("probe", { dimensions, seed: config.seed }, [encoderKey, collected.record.key])
   const entry = await cachedStage(context.cache, "probe", key, async (directory) => {
     const trajectories = recorded()
     const count = trajectories.latents.length / trajectories.latentSize

@@ -23,7 +23,6 @@ import {
 } from "@telos/envs"
 import {
   addCosts,
-  buildLandmarkGraph,
   cemPlanner,
   countingWorldModel,
   goalCost,
@@ -39,24 +38,22 @@ import {
   scaleCost,
   strideHops
 } from "@telos/planner"
-import {
-  createJepa,
-  createLevelStack,
-  createTrainer,
-  type Dataset,
-  evaluateLevels,
-  type JepaModel,
-  type LevelEvaluation,
-  type LevelStack,
-  trainLevels
-} from "@telos/worldmodel"
+import type { Dataset, JepaModel, LevelEvaluation, LevelStack } from "@telos/worldmodel"
 import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
+import { resolveRunConfig } from "../configurator/Resolve.js"
 import { runPlanningBenchmark } from "../PlanningBenchmark.js"
+import { type EnvSource, loadEnvSource } from "../pipeline/EnvSource.js"
+import {
+  collectStage,
+  levelsStage,
+  memoryStage,
+  recordedStates,
+  type TrainedLevels,
+  worldModelStage
+} from "../pipeline/Stages.js"
 import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
-import { worldModelConfig } from "../WorldModelTraining.js"
-import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
-import { trainSuiteModel } from "./WorldModelSuite.js"
+import { type PositionProbe, probePositions } from "./LatentMemory.js"
 
 /**
  * The suite's protocol in numbers.
@@ -246,56 +243,6 @@ export const matchedRestarts = (evaluations: number): number => {
   return Math.max(1, Math.round((evaluations - horizon) / ((warmStartIterations + 2) * horizon)))
 }
 
-const trainLevelStack = (
-  jepa: JepaModel,
-  dataset: Dataset,
-  steps: number,
-  seed: number,
-  encoder: "frozen" | "joint",
-  onStep: (done: number, total: number) => void
-): LevelStack => {
-  const settings = mazeHierarchySettings
-  const stack = createLevelStack(
-    {
-      latentSize: jepa.config.latentSize,
-      actionLow: jepa.config.actionLow,
-      actionHigh: jepa.config.actionHigh,
-      levels: settings.levels
-    },
-    seed
-  )
-  const jepaTrainer =
-    encoder === "joint"
-      ? createTrainer(jepa, {
-          batchSize: settings.jepa.batchSize,
-          rolloutSteps: settings.jepa.rolloutSteps,
-          learningRate: settings.jepa.learningRate
-        })
-      : undefined
-  try {
-    trainLevels(
-      stack,
-      jepa,
-      dataset,
-      steps,
-      {
-        batchSize: settings.levelTraining.batchSize,
-        topSteps: settings.levelTraining.topSteps,
-        learningRate: settings.levelTraining.learningRate,
-        encoder
-      },
-      Random.fromSeed(seed + 1),
-      { ...(jepaTrainer === undefined ? {} : { jepaTrainer }), onStep }
-    )
-  } catch (error) {
-    stack.dispose()
-    throw error
-  } finally {
-    jepaTrainer?.dispose()
-  }
-  return stack
-}
-
 /**
  * Builds the `maze-hier` suite.
  *
@@ -452,80 +399,89 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
     return figures
   }
 
+  /** The maze's run configuration: its data, JEPA, levels and memory as the suite's settings say. */
+  const mazeConfig = (source: EnvSource, seed: number, encoder: "frozen" | "joint") =>
+    resolveRunConfig(source.spec, source.name, {
+      file: {
+        seed,
+        data: {
+          transitions,
+          episodeLength: source.spec.definition.maxEpisodeSteps,
+          observations: "pixels"
+        },
+        worldModel: { latentSize: 16, ...jepaPlan },
+        levels: {
+          strides: settings.levels.map((level) => level.stride),
+          macroActionSize: 8,
+          // Joint: the JEPA learns from scratch beside its levels, for at least as long as alone.
+          trainingSteps:
+            encoder === "joint" ? Math.max(levelSteps, jepaPlan.epochs * jepaPlan.stepsPerEpoch) : levelSteps,
+          batchSize: settings.levelTraining.batchSize,
+          topSteps: settings.levelTraining.topSteps,
+          learningRate: settings.levelTraining.learningRate,
+          encoder
+        },
+        memory: {
+          landmarks: options.landmarks ?? settings.memory.landmarks,
+          linkFraction: settings.memory.linkFraction
+        },
+        evaluation: { agents: ["flat"] }
+      }
+    })
+
   const prepareModels = async (
     context: SuiteContext,
     name: MazeLayoutName,
     directory: string,
     position: { readonly index: number; readonly count: number }
   ): Promise<{ readonly frozen: MazeModels; readonly joint: MazeModels | undefined }> => {
-    const trained = await trainSuiteModel(
-      "pixels",
-      { ...jepaPlan, seed: context.seed },
-      { env: `maze-${name}`, transitions, directory: join(directory, name) },
-      context,
-      position
-    )
-    const derive = (jepa: JepaModel, stack: LevelStack, encoder: "frozen" | "joint"): MazeModels => {
-      const recorded = recordedLatents(jepa.worldModel, trained.dataset, true)
-      const graph = buildLandmarkGraph(
-        recorded,
-        {
-          landmarks: options.landmarks ?? settings.memory.landmarks,
-          linkFraction: settings.memory.linkFraction
-        },
-        Random.fromSeed(context.seed)
+    const source = await loadEnvSource(`maze-${name}`)
+    const progress = (label: string, fraction: number) =>
+      context.progress(
+        `maze-${name}: ${label}`,
+        label === "collect" || label === "train" ? (position.index + fraction) / position.count : fraction
       )
+    const stagesOf = (encoder: "frozen" | "joint") => ({
+      config: mazeConfig(source, context.seed, encoder),
+      source,
+      cache: context.cache ?? join(directory, "cache"),
+      progress,
+      report: () => undefined
+    })
+    const frozenContext = stagesOf("frozen")
+    const collected = await collectStage(frozenContext)
+    const trained = await worldModelStage(frozenContext, collected)
+    const derive = async (
+      stageContext: ReturnType<typeof stagesOf>,
+      encoder: "frozen" | "joint"
+    ): Promise<MazeModels> => {
+      const levels = (await levelsStage(stageContext, collected, trained)) as TrainedLevels
+      const jepa = levels.jointJepa ?? trained.jepa
+      const recorded = recordedStates(collected, jepa, stageContext.config)
+      const memory = await memoryStage(
+        stageContext,
+        collected,
+        encoder === "joint" ? levels.record.key : trained.record.key,
+        () => recorded
+      )
+      const graph = (memory as NonNullable<typeof memory>).graph
       return {
         name,
         jepa,
-        stack,
-        dataset: trained.dataset,
+        stack: levels.stack,
+        dataset: collected.dataset,
         graph,
         passageHops: settings.levels.map((level) =>
           strideHops(graph, recorded, level.stride, settings.passages.quantile)
         ),
-        probe: probePositions(recorded, trained.dataset, context.seed),
-        levelErrors: evaluateLevels(
-          stack,
-          jepa,
-          trained.dataset,
-          { samples: 128 },
-          Random.fromSeed(context.seed + 7)
-        ),
+        probe: probePositions(recorded, collected.dataset, context.seed),
+        levelErrors: levels.errors,
         encoder
       }
     }
-    const report = (label: string) => (done: number, total: number) =>
-      context.progress(`maze-${name}: ${label}`, done / total)
-    const frozenStack = trainLevelStack(
-      trained.model,
-      trained.dataset,
-      levelSteps,
-      context.seed,
-      "frozen",
-      report("levels")
-    )
-    const frozen = derive(trained.model, frozenStack, "frozen")
+    const frozen = await derive(frozenContext, "frozen")
     if (!jointMazes.has(name)) return { frozen, joint: undefined }
-    // Joint: a fresh JEPA trained from scratch together with its levels, a level-0 step before each level step.
-    const jointJepa = createJepa(
-      worldModelConfig({
-        observations: "pixels",
-        dataset: trained.dataset,
-        actionSpace: makeMaze(name).definition.actionSpace
-      }),
-      context.seed
-    )
-    const jointSteps = Math.max(levelSteps, jepaPlan.epochs * jepaPlan.stepsPerEpoch)
-    const jointStack = trainLevelStack(
-      jointJepa,
-      trained.dataset,
-      jointSteps,
-      context.seed,
-      "joint",
-      report("joint levels")
-    )
-    return { frozen, joint: derive(jointJepa, jointStack, "joint") }
+    return { frozen, joint: await derive(stagesOf("joint"), "joint") }
   }
 
   return {

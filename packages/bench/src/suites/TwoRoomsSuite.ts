@@ -46,7 +46,7 @@ import type * as tf from "@tensorflow/tfjs"
 import { type PlanningBenchmark, runPlanningBenchmark } from "../PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SuiteContext, SummaryColumn } from "../Suite.js"
 import type { ObservationKind, TrainingSettings } from "../WorldModelTraining.js"
-import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
+import { type PositionProbe, probePositions } from "./LatentMemory.js"
 import { pointMassReaching } from "./Quickstart.js"
 import { trainSuiteModel, worldModelSuitePlans } from "./WorldModelSuite.js"
 
@@ -362,7 +362,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
           const trained = await trainSuiteModel(
             observations,
             trainingOf(observations, context.seed),
-            { transitions, directory },
+            { transitions, directory, ...(sections.has(observations) ? { memory: { landmarks } } : {}) },
             context,
             { index, count: kinds.length }
           )
@@ -393,12 +393,12 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
               if (sections.has("guardrail")) yield* guardrailRows(context, rng, truth)
             }
             if (sections.has(observations)) {
-              const recorded = recordedLatents(trained.model.worldModel, trained.dataset, pixels)
+              const { recorded, graph } = trained.memory as NonNullable<typeof trained.memory>
               const jepa: PlanningModel = {
                 ...common,
                 name: `jepa-${observations}`,
                 model: trained.model.worldModel,
-                graph: buildLandmarkGraph(recorded, { landmarks }, rng.split()),
+                graph,
                 ...probePositions(recorded, trained.dataset, context.seed)
               }
               for (const planner of planners()) {

@@ -15,10 +15,11 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type EnvRegistry, envRegistry } from "@telos/envs"
+import type { LandmarkGraph, LatentTrajectories } from "@telos/planner"
 import type { Dataset, JepaModel } from "@telos/worldmodel"
 import { resolveRunConfig } from "../configurator/Resolve.js"
 import { loadEnvSource } from "../pipeline/EnvSource.js"
-import { collectStage, worldModelStage } from "../pipeline/Stages.js"
+import { collectStage, memoryStage, recordedStates, worldModelStage } from "../pipeline/Stages.js"
 import type { Suite, SuiteCheck, SuiteContext, SuiteRow, SummaryColumn } from "../Suite.js"
 import {
   type EpochSummary,
@@ -140,6 +141,8 @@ export interface TrainedSuiteModel {
   readonly row: WorldModelRow
   readonly model: JepaModel
   readonly dataset: Dataset
+  /** The recorded steps' latents and the landmark memory over them, when `memory` was asked for. */
+  readonly memory?: { readonly recorded: LatentTrajectories; readonly graph: LandmarkGraph } | undefined
 }
 
 /**
@@ -157,7 +160,12 @@ export interface TrainedSuiteModel {
 export const trainSuiteModel = async (
   observations: ObservationKind,
   settings: TrainingSettings,
-  options: WorldModelSuiteOptions & { readonly transitions: number; readonly directory: string },
+  options: WorldModelSuiteOptions & {
+    readonly transitions: number
+    readonly directory: string
+    /** Also build the pipeline's landmark memory of the recorded latents. */
+    readonly memory?: { readonly landmarks: number } | undefined
+  },
   context: SuiteContext,
   position: { readonly index: number; readonly count: number }
 ): Promise<TrainedSuiteModel> => {
@@ -180,6 +188,7 @@ export const trainSuiteModel = async (
         learningRate: settings.learningRate,
         evaluationSamples: options.evaluationSamples ?? null
       },
+      ...(options.memory === undefined ? {} : { memory: { landmarks: options.memory.landmarks } }),
       evaluation: { agents: ["flat"] }
     }
   })
@@ -228,7 +237,20 @@ export const trainSuiteModel = async (
     dataset: dataset.path,
     history
   }
-  return { row, model: trained.jepa, dataset }
+  if (options.memory === undefined) return { row, model: trained.jepa, dataset }
+  try {
+    const recorded = recordedStates(collected, trained.jepa, config)
+    const memory = await memoryStage(stageContext, collected, trained.record.key, () => recorded)
+    return {
+      row,
+      model: trained.jepa,
+      dataset,
+      memory: { recorded, graph: (memory as NonNullable<typeof memory>).graph }
+    }
+  } catch (error) {
+    trained.jepa.dispose()
+    throw error
+  }
 }
 
 /**
