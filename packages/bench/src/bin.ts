@@ -21,7 +21,7 @@ const restarted =
       })
 
 if (restarted === undefined || restarted.error !== undefined) {
-  const { main, nodeTerminal } = await import("./CommandLine.js")
+  const { main, nodeTerminal } = await import("./cli/CommandLine.js")
   process.exitCode = await main(process.argv.slice(2), nodeTerminal())
 } else {
   // A child ended by a signal has no status: report it as a failure.

@@ -1,7 +1,7 @@
-import { usage } from "@telos/bench"
 import { ConfigError } from "@telos/core"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { usage } from "../src/cli/Arguments.js"
 import { parsedFailure as failure, parsedSuccess as success } from "./fixtures.js"
 
 describe("parseArguments", () => {

@@ -1,10 +1,11 @@
 import { readdir, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { collectionSummaryText, main } from "@telos/bench"
+import { main } from "@telos/bench"
 import { Box, Random } from "@telos/core"
 import { defineEnv, EnvRegistry, pendulum, pointMass } from "@telos/envs"
 import { openDataset } from "@telos/worldmodel"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { collectionSummaryText } from "../src/cli/Collection.js"
 import { fakeTerminal, makeTempDir, removeTempDir } from "./fixtures.js"
 
 interface Spot {

@@ -1,7 +1,8 @@
 import { access, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { main, usage } from "@telos/bench"
+import { main } from "@telos/bench"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { usage } from "../src/cli/Arguments.js"
 import { fakeTerminal, listSuite, makeRow, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
 
 const rows = [

@@ -1,32 +1,31 @@
 import {
-  type CemWorkload,
   defaultComparedBackends,
-  findPerfWorkload,
-  type GradientWorkload,
-  type JepaTrainWorkload,
-  type MlpPlanningProblem,
-  type MppiWorkload,
-  makeJepaTrainer,
-  makeMlpPlanningProblem,
   makePerfSuite,
   type PerfRow,
-  type PerfWorkload,
   perfSuite,
-  perfWorkloads,
-  prepareWorkload,
-  runCemWorkload,
-  runGradientWorkload,
-  runMppiWorkload,
   type SuiteRow,
-  sequenceCosts,
   suites,
-  summaryText,
-  vicregTerms
+  summaryText
 } from "@telos/bench"
 import { Random, UnknownNameError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { runCemWorkload } from "../src/perf/CemWorkload.js"
+import { runGradientWorkload } from "../src/perf/GradientWorkload.js"
+import { makeJepaTrainer, vicregTerms } from "../src/perf/JepaTrainWorkload.js"
+import { type MlpPlanningProblem, makeMlpPlanningProblem, sequenceCosts } from "../src/perf/MlpWorldModel.js"
+import { runMppiWorkload } from "../src/perf/MppiWorkload.js"
+import { prepareWorkload } from "../src/perf/PreparedWorkload.js"
+import {
+  type CemWorkload,
+  findPerfWorkload,
+  type GradientWorkload,
+  type JepaTrainWorkload,
+  type MppiWorkload,
+  type PerfWorkload,
+  perfWorkloads
+} from "../src/perf/Workloads.js"
 import { useWasmBackend } from "./fixtures.js"
 
 // Scaled-down copies of the fixed workloads: the same code paths in milliseconds instead of seconds.

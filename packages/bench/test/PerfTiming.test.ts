@@ -1,6 +1,6 @@
-import { defaultTimingProtocol, median, timeRuns, warmUp, warmUpRule } from "@telos/bench"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { defaultTimingProtocol, median, timeRuns, warmUp, warmUpRule } from "../src/perf/Timing.js"
 
 /** A clock that advances only when a run does: each run takes `durations[i]` milliseconds. */
 const scriptedRuns = (durations: ReadonlyArray<number>) => {

@@ -1,15 +1,13 @@
 import { existsSync, readFileSync } from "node:fs"
+import { UnknownNameError } from "@telos/core"
+import { describe, expect, it } from "vitest"
+import { jepaEncoderHidden, jepaLearningRate, jepaLossWeights } from "../src/perf/JepaTrainWorkload.js"
 import {
   actionCostWeight,
   findPerfWorkload,
   gradientInitialStd,
-  jepaEncoderHidden,
-  jepaLearningRate,
-  jepaLossWeights,
   perfWorkloads
-} from "@telos/bench"
-import { UnknownNameError } from "@telos/core"
-import { describe, expect, it } from "vitest"
+} from "../src/perf/Workloads.js"
 
 // The shared definitions exist on the machines the project is developed on, not on every CI runner.
 const sharedDefinitions = "/work/shared/perf-workloads.json"

@@ -1,6 +1,6 @@
-import { makeProgress, type ProgressOutput, progressEnabled } from "@telos/bench"
 import * as fc from "fast-check"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
+import { makeProgress, type ProgressOutput, progressEnabled } from "../src/cli/Progress.js"
 
 const clearLine = "\r\u001b[2K"
 

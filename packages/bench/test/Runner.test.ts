@@ -1,8 +1,9 @@
 import { access, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { type PlanningRow, type Progress, runSuite, type Suite, SuiteFailedError } from "@telos/bench"
+import { type PlanningRow, runSuite, type Suite, SuiteFailedError } from "@telos/bench"
 import { Effect, Exit } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import type { Progress } from "../src/cli/Progress.js"
 import { listSuite, makeRow, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
 
 let directory = ""

@@ -1,9 +1,11 @@
 import { access, mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { main, type TrainCommand, trainingSettings, usage } from "@telos/bench"
+import { main } from "@telos/bench"
 import { disposeWeights, loadCheckpoint } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type TrainCommand, usage } from "../src/cli/Arguments.js"
+import { trainingSettings } from "../src/cli/TrainCommand.js"
 import { fakeTerminal, makeTempDir, parsedFailure, parsedSuccess, removeTempDir } from "./fixtures.js"
 
 const required = [

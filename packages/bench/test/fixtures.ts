@@ -1,14 +1,14 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { Command, PlanningRow, Suite, SuiteResults, Terminal } from "@telos/bench"
-import { parseArguments } from "@telos/bench"
+import type { PlanningRow, Suite, SuiteResults, Terminal } from "@telos/bench"
 import type { ConfigError, Env, WorldModel } from "@telos/core"
 import { Box, resolveBackend } from "@telos/core"
 import { defineEnv } from "@telos/envs"
 import { defineWorldModel } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Result } from "effect"
+import { type Command, parseArguments } from "../src/cli/Arguments.js"
 
 /**
  * Activates the wasm backend (about twice as fast as cpu for planning) through @telos/core, which

@@ -14,32 +14,39 @@
  *
  * @module
  */
-export * from "./ActionEncoding.js"
-export * from "./Builtins.js"
-export * from "./CheckEnv.js"
-export * from "./Collect.js"
-export * from "./DefinedEnv.js"
-export * from "./DefinedVectorEnv.js"
-export * from "./DefineEnv.js"
-export * from "./Exploration.js"
-export * from "./GridDoors.js"
-export * from "./LayoutSvg.js"
-export * from "./Maze.js"
-export * from "./MazeDistance.js"
-export * from "./MazeLayouts.js"
-export * from "./MazeMap.js"
-export * from "./Navigation.js"
-export * from "./NavigationImage.js"
-export * from "./Options.js"
-export * from "./Pendulum.js"
-export * from "./PointMass.js"
-export * from "./Reacher.js"
-export * from "./Registry.js"
-export * from "./Svg.js"
-export * from "./TwoRooms.js"
-export * from "./TwoRoomsLayout.js"
-export * from "./TwoRoomsModel.js"
-export * from "./TwoRoomsWind.js"
-export * from "./VonMises.js"
-export * from "./WallLayout.js"
-export * from "./WallPhysics.js"
+// The environments telos ships, and their registry.
+export * from "./builtins/Builtins.js"
+export * from "./builtins/GridDoors.js"
+export * from "./builtins/Maze.js"
+export * from "./builtins/MazeDistance.js"
+export * from "./builtins/MazeLayouts.js"
+export * from "./builtins/MazeMap.js"
+export type {
+  NavigationObservation,
+  NavigationOptions,
+  NavigationState,
+  Wind
+} from "./builtins/Navigation.js"
+export * from "./builtins/Pendulum.js"
+export * from "./builtins/PointMass.js"
+export * from "./builtins/Reacher.js"
+export * from "./builtins/TwoRooms.js"
+export * from "./builtins/TwoRoomsModel.js"
+export * from "./builtins/TwoRoomsWind.js"
+// Offline data: exploration policies and collection.
+export * from "./data/Collect.js"
+export * from "./data/Exploration.js"
+export * from "./data/VonMises.js"
+// Defining an environment: the definition a user writes, what defineEnv builds, and the checks.
+export * from "./define/ActionEncoding.js"
+export * from "./define/CheckEnv.js"
+export * from "./define/DefinedEnv.js"
+export * from "./define/DefinedVectorEnv.js"
+export * from "./define/DefineEnv.js"
+export * from "./define/EnvDefinition.js"
+export * from "./define/LayoutSvg.js"
+export * from "./define/Options.js"
+export * from "./define/Registry.js"
+export * from "./define/Svg.js"
+// The walled arenas the navigation worlds share.
+export * from "./physics/WallLayout.js"

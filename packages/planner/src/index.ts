@@ -9,25 +9,26 @@
  *
  * @module
  */
-
-export * from "./Agent.js"
-export * from "./CategoricalCemPlanner.js"
-export * from "./CemPlanner.js"
-export * from "./ConstrainedPlanner.js"
-export * from "./Cost.js"
-export * from "./CountingWorldModel.js"
-export * from "./Episodes.js"
-export * from "./GradientPlanner.js"
-export * from "./Guardrail.js"
-export * from "./Hierarchy.js"
-export * from "./HybridPlanner.js"
-export * from "./LandmarkGraph.js"
-export * from "./LatentVariablePlanning.js"
-export * from "./MppiPlanner.js"
-export * from "./PassageGuardrail.js"
-export * from "./PlanReadback.js"
-export * from "./RandomShootingPlanner.js"
-export * from "./RouteCost.js"
-export * from "./SamplingSearch.js"
-export * from "./StartingPlan.js"
-export * from "./Subgoals.js"
+// Control: agents, the episodes they act in, hierarchies and their subgoals.
+export * from "./control/Agent.js"
+export * from "./control/CountingWorldModel.js"
+export * from "./control/Episodes.js"
+export * from "./control/Hierarchy.js"
+export * from "./control/LatentVariablePlanning.js"
+export * from "./control/Subgoals.js"
+// Cost: what a plan is scored by, and the constraints it must satisfy.
+export * from "./cost/Cost.js"
+export * from "./cost/Guardrail.js"
+export * from "./cost/PassageGuardrail.js"
+export * from "./cost/RouteCost.js"
+// Memory: the landmark graph of where the agent has been.
+export * from "./memory/LandmarkGraph.js"
+// Search: the planners, each a function from a planning problem to an action sequence.
+export * from "./search/CategoricalCemPlanner.js"
+export * from "./search/CemPlanner.js"
+export * from "./search/ConstrainedPlanner.js"
+export * from "./search/GradientPlanner.js"
+export * from "./search/HybridPlanner.js"
+export * from "./search/MppiPlanner.js"
+export * from "./search/RandomShootingPlanner.js"
+export * from "./search/SamplingSearch.js"

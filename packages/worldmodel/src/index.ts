@@ -5,25 +5,42 @@
  *
  * @module
  */
-export * from "./Checkpoint.js"
-export * from "./CheckpointFormat.js"
-export * from "./CheckpointMatch.js"
-export * from "./Cholesky.js"
-export * from "./Dataset.js"
-export * from "./DatasetFile.js"
-export * from "./DatasetFormat.js"
-export * from "./DatasetWriter.js"
-export * from "./DefineWorldModel.js"
-export * from "./Encoder.js"
-export * from "./Evaluation.js"
-export * from "./Jepa.js"
-export * from "./LevelModels.js"
-export * from "./LevelTraining.js"
-export * from "./Losses.js"
-export * from "./Metrics.js"
-export * from "./Parameters.js"
-export * from "./Predictor.js"
-export * from "./SymmetricEigen.js"
-export * from "./Training.js"
-export * from "./TrainingRun.js"
-export * from "./VerifyWorldModel.js"
+// Data on disk: offline datasets and checkpoints.
+export * from "./data/Checkpoint.js"
+export {
+  type CheckpointManifest,
+  type CheckpointWeightEntry,
+  checkpointFiles,
+  checkpointFormat,
+  checkpointFormatVersion
+} from "./data/CheckpointFormat.js"
+export * from "./data/CheckpointMatch.js"
+export * from "./data/Dataset.js"
+export * from "./data/DatasetFile.js"
+export {
+  type DatasetChunkEntry,
+  type DatasetDtype,
+  type DatasetEncoding,
+  type DatasetFieldHeader,
+  type DatasetHeader,
+  type DatasetRowsPer,
+  datasetFormatVersion,
+  datasetMagic,
+  datasetPrefixBytes
+} from "./data/DatasetFormat.js"
+export * from "./data/DatasetWriter.js"
+// The JEPA world model: perception, prediction, parameters, and models defined from functions.
+export * from "./jepa/DefineWorldModel.js"
+export * from "./jepa/Encoder.js"
+export * from "./jepa/Jepa.js"
+export * from "./jepa/Parameters.js"
+export * from "./jepa/Predictor.js"
+export * from "./jepa/VerifyWorldModel.js"
+// The levels of a hierarchy above the JEPA.
+export * from "./levels/LevelModels.js"
+export * from "./levels/LevelTraining.js"
+// Training and evaluation.
+export * from "./training/Evaluation.js"
+export * from "./training/Metrics.js"
+export * from "./training/Training.js"
+export * from "./training/TrainingRun.js"

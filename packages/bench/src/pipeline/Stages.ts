@@ -34,14 +34,14 @@ import {
   trainLevels
 } from "@telos/worldmodel"
 import { Effect } from "effect"
-import { runCollection } from "../Collection.js"
+import { runCollection } from "../cli/Collection.js"
+import type { Progress } from "../cli/Progress.js"
+import { runTraining, type TrainingSummary } from "../cli/TrainCommand.js"
 import type { RunConfig } from "../configurator/RunConfig.js"
-import type { Progress } from "../Progress.js"
-import { recordedLatents } from "../suites/LatentMemory.js"
-import { runTraining, type TrainingSummary } from "../TrainCommand.js"
-import type { EpochSummary } from "../WorldModelTraining.js"
 import type { EnvSource } from "./EnvSource.js"
+import { recordedLatents } from "./LatentMemory.js"
 import { cachedStage, readStageJson, type StageEntry, stageKey, writeStageJson } from "./StageCache.js"
+import type { EpochSummary } from "./WorldModelTraining.js"
 
 /** What every stage reads: the run's configuration, its environment and where the cache is. */
 export interface StageContext {

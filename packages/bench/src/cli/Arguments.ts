@@ -1,0 +1,471 @@
+/**
+ * Command-line arguments of `telos` (`telos bench ...`, `telos collect ...`, `telos train ...`), decoded with a Schema
+ * so that a bad argument is one line naming the flag and what it expected.
+ *
+ * @module
+ */
+import { type BackendName, backendNames, ConfigError, decodeConfigResult } from "@telos/core"
+import { Result, Schema } from "effect"
+import type { TrainingLossWeights } from "../pipeline/WorldModelTraining.js"
+
+/** What the user asked for. */
+export type Command =
+  | { readonly kind: "help" }
+  | { readonly kind: "list" }
+  | {
+      readonly kind: "run"
+      readonly suite: string
+      readonly out: string | undefined
+      readonly episodes: number | undefined
+      readonly seed: number
+      /** `--backends`: the backends a suite compares (the perf suite); `undefined` when not given. */
+      readonly backends?: ReadonlyArray<BackendName>
+    }
+  | CollectCommand
+  | TrainCommand
+  | PipelineCommand
+
+/**
+ * `telos run`: the whole pipeline on one environment, configured by its defaults, a config file
+ * and `--set` overrides.
+ *
+ * @example
+ * ```ts
+ * const command: PipelineCommand = {
+ *   kind: "pipeline", env: "point-mass", config: undefined, overrides: ["actor.horizon=24"],
+ *   out: undefined, cache: "runs/cache", printConfig: false
+ * }
+ * ```
+ */
+export interface PipelineCommand {
+  readonly kind: "pipeline"
+  /** A registered id or a module path; `undefined` when the config file names it. */
+  readonly env: string | undefined
+  /** A JSON or YAML config file. */
+  readonly config: string | undefined
+  /** `key.path=value` overrides, in order. */
+  readonly overrides: ReadonlyArray<string>
+  readonly out: string | undefined
+  /** The stage cache's folder. */
+  readonly cache: string
+  /** Print the resolved configuration and stop. */
+  readonly printConfig: boolean
+}
+
+/**
+ * `telos collect`: gather an offline dataset from an environment with an exploration policy.
+ *
+ * @example
+ * ```ts
+ * const command: CollectCommand = {
+ *   kind: "collect", env: "two-rooms", transitions: 100_000, out: "runs/data",
+ *   observations: "pixels", policy: undefined, episodeLength: undefined, seed: 0
+ * }
+ * ```
+ */
+export interface CollectCommand {
+  readonly kind: "collect"
+  readonly env: string
+  readonly transitions: number
+  readonly out: string
+  /** Record state observations only, or images too. */
+  readonly observations: "state" | "pixels"
+  /** `undefined`: a random walk for 2-D actions, uniform actions otherwise. */
+  readonly policy: "random-walk" | "uniform" | undefined
+  /** `undefined`: the environment's own episode budget. */
+  readonly episodeLength: number | undefined
+  readonly seed: number
+}
+
+/**
+ * `telos train`: train a JEPA world model on an offline dataset, with a checkpoint after every
+ * epoch. Options left `undefined` take the defaults of the observation kind (see `TrainCommand`).
+ *
+ * @example
+ * ```ts
+ * const command: TrainCommand = {
+ *   kind: "train", env: "two-rooms", observations: "state", data: "runs/data", out: "runs/model",
+ *   epochs: 5, stepsPerEpoch: undefined, batchSize: undefined, rolloutSteps: undefined,
+ *   latentSize: undefined, learningRate: undefined, latentVariableSize: undefined, seed: 0, resume: false
+ * }
+ * ```
+ */
+export interface TrainCommand {
+  readonly kind: "train"
+  /** The environment the dataset must come from; its action space bounds the model's actions. */
+  readonly env: string
+  /** Train on state vectors or on the dataset's images. */
+  readonly observations: "state" | "pixels"
+  /** The dataset: a directory holding `dataset.bin`, or the file. */
+  readonly data: string
+  /** The checkpoint directory, rewritten after every epoch. */
+  readonly out: string
+  readonly epochs: number | undefined
+  readonly stepsPerEpoch: number | undefined
+  readonly batchSize: number | undefined
+  readonly rolloutSteps: number | undefined
+  readonly latentSize: number | undefined
+  readonly learningRate: number | undefined
+  /** Size of the latent variable z; 0 (deterministic) when `undefined`. */
+  readonly latentVariableSize: number | undefined
+  readonly seed: number
+  /** Continue the checkpoint in `out` instead of starting afresh. */
+  readonly resume: boolean
+  /** The loss terms' weights (the pipeline's configuration sets them); the library's defaults when absent. */
+  readonly lossWeights?: TrainingLossWeights | undefined
+  /** Windows the evaluation after each epoch samples (the pipeline's configuration sets it). */
+  readonly evaluationSamples?: number | undefined
+}
+
+/** The flags of `telos run`, after tokenising (`--set` is taken apart first: it repeats). */
+export const PipelineFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  env: Schema.optional(Schema.NonEmptyString),
+  config: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  cache: Schema.optional(Schema.NonEmptyString),
+  "print-config": Schema.optional(Schema.Boolean)
+})
+
+/** The flags of `telos bench`, after tokenising. */
+export const BenchFlags = Schema.Struct({
+  list: Schema.optional(Schema.Boolean),
+  help: Schema.optional(Schema.Boolean),
+  suite: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  episodes: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  backends: Schema.optional(Schema.NonEmptyString)
+})
+
+/**
+ * The flags of `telos collect`, after tokenising.
+ *
+ * @example
+ * ```ts
+ * decodeConfigResult(CollectFlags, { env: "two-rooms", transitions: 1000, out: "runs/d" }, "arguments")
+ * ```
+ */
+export const CollectFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  env: Schema.optional(Schema.NonEmptyString),
+  transitions: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  out: Schema.optional(Schema.NonEmptyString),
+  obs: Schema.optional(Schema.Literals(["state", "pixels"])),
+  policy: Schema.optional(Schema.Literals(["random-walk", "uniform"])),
+  "episode-length": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+})
+
+/**
+ * The flags of `telos train`, after tokenising.
+ *
+ * @example
+ * ```ts
+ * decodeConfigResult(TrainFlags, { env: "two-rooms", obs: "state", data: "runs/d", out: "runs/m" }, "arguments")
+ * ```
+ */
+export const TrainFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  env: Schema.optional(Schema.NonEmptyString),
+  obs: Schema.optional(Schema.Literals(["state", "pixels"])),
+  data: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  epochs: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "steps-per-epoch": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "batch-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(1))),
+  "rollout-steps": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "latent-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  "learning-rate": Schema.optional(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))),
+  "latent-variable": Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  resume: Schema.optional(Schema.Boolean)
+})
+
+const booleanFlags = new Set(["list", "help", "resume", "print-config"])
+// Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
+// look numeric, so `--out 2024` names a directory called 2024.
+const numericFlags = new Set([
+  "episodes",
+  "seed",
+  "transitions",
+  "episode-length",
+  "epochs",
+  "steps-per-epoch",
+  "batch-size",
+  "rollout-steps",
+  "latent-size",
+  "learning-rate",
+  "latent-variable"
+])
+
+/** The usage text. */
+export const usage = `usage:
+  telos run --env ID|PATH [options]  the whole pipeline on an environment (a registered id, or the
+                   path of a module exporting one): collect, train the JEPA and its levels, build
+                   the memory, plan with each agent; every stage cached by its configuration
+options:
+  --config FILE    a JSON or YAML config (see the README's "Configuration"); --env may come from it
+  --set KEY=VALUE  override one config key, e.g. --set actor.horizon=24 (repeatable)
+  --out DIR        where to write results.json, report.md, report.html (default runs/run/TIMESTAMP)
+  --cache DIR      the stage cache (default runs/cache)
+  --print-config   print the resolved configuration as JSON and stop
+
+  telos bench --list                 list the benchmark suites
+  telos bench --suite ID [options]   run a suite
+options:
+  --out DIR        where to write results.json, report.md, report.html (default runs/ID/TIMESTAMP)
+  --episodes N     episodes per row, overriding the suite's own counts (N > 0)
+  --seed S         seed of the first episode (default 0); episode i uses S + i
+  --backends LIST  comma-separated backends to compare, each in turn (perf suite; default the
+                   active backend and wasm)
+
+  telos collect --env ID --transitions N --out DIR [options]
+                   gather an offline dataset into DIR/dataset.bin
+options:
+  --obs state|pixels            record images too with pixels (default state)
+  --policy random-walk|uniform  exploration (default random-walk for 2-D actions, else uniform)
+  --episode-length L            transitions per episode (default the environment's budget)
+  --seed S                      seed of the whole collection (default 0)
+
+  telos train --env ID --obs state|pixels --data DIR --out DIR [options]
+                   train a JEPA world model on a dataset; a checkpoint in DIR after every epoch
+options:
+  --epochs N             epochs in all, counting those a resumed checkpoint has done (default 5)
+  --steps-per-epoch N    optimisation steps per epoch (default 100)
+  --batch-size N         sequences per step (default 64 for state, 32 for pixels)
+  --rollout-steps N      predicted steps per training sequence (default 4)
+  --latent-size N        size of the latent state (default 16)
+  --learning-rate X      Adam's learning rate (default 0.001)
+  --latent-variable N    size of the latent variable z (default 0: deterministic)
+  --seed S               seed of the weights and the batches (default 0)
+  --resume               continue the checkpoint in --out from its next epoch (the flags must
+                         describe the same model; the optimiser's state starts afresh)
+environment:
+  TELOS_BACKEND         auto | node-gpu | node | native | wasm | cpu
+  TELOS_NATIVE_THREADS  threads per matrix product of the native backend (default: the cores)`
+
+const argumentError = (field: string, expected: string): ConfigError =>
+  new ConfigError({ source: "arguments", issues: [{ field, expected }] })
+
+const asNumberIfNumeric = (text: string): string | number => {
+  const value = Number(text)
+  return text.trim() !== "" && Number.isFinite(value) ? value : text
+}
+
+/** Splits `--flag value` and `--flag=value` pairs into a record for the Schema. */
+const tokenize = (tokens: ReadonlyArray<string>): Result.Result<Record<string, unknown>, ConfigError> => {
+  const flags: Record<string, unknown> = {}
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string
+    if (!token.startsWith("--"))
+      return Result.fail(argumentError(token, "a flag starting with --; see telos --help"))
+    const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
+    if (booleanFlags.has(name)) {
+      if (inline !== undefined) return Result.fail(argumentError(`--${name}`, "no value"))
+      flags[name] = true
+      continue
+    }
+    const value = inline ?? tokens[index + 1]
+    if (value === undefined || (inline === undefined && value.startsWith("--"))) {
+      return Result.fail(argumentError(`--${name}`, "a value after the flag"))
+    }
+    if (inline === undefined) index++
+    flags[name] = numericFlags.has(name) ? asNumberIfNumeric(value) : value
+  }
+  return Result.succeed(flags)
+}
+
+const asFlagError = (error: ConfigError, command: string): ConfigError =>
+  new ConfigError({
+    source: "arguments",
+    issues: error.issues.map((issue) => ({
+      field: issue.field === "(root)" ? issue.field : `--${issue.field}`,
+      expected: issue.expected.replace(/^expected no excess property$/, `not a telos ${command} flag`)
+    }))
+  })
+
+/** Collects `--set` (repeatable) apart from the other flags. */
+const splitOverrides = (
+  tokens: ReadonlyArray<string>
+): Result.Result<
+  { readonly rest: ReadonlyArray<string>; readonly overrides: ReadonlyArray<string> },
+  ConfigError
+> => {
+  const rest: Array<string> = []
+  const overrides: Array<string> = []
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as string
+    if (token === "--set" || token.startsWith("--set=")) {
+      const value = token === "--set" ? tokens[++index] : token.slice("--set=".length)
+      if (value === undefined || value.length === 0) return Result.fail(argumentError("--set", "KEY=VALUE"))
+      overrides.push(value)
+    } else rest.push(token)
+  }
+  return Result.succeed({ rest, overrides })
+}
+
+const parsePipeline = (tokens: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const split = splitOverrides(tokens)
+  if (Result.isFailure(split)) return Result.fail(split.failure)
+  const flags = tokenize(split.success.rest)
+  if (Result.isFailure(flags)) return Result.fail(flags.failure)
+  const decoded = decodeConfigResult(PipelineFlags, flags.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "run"))
+  const parsed = decoded.success
+  if (parsed.help === true) return Result.succeed({ kind: "help" })
+  if (parsed.env === undefined && parsed.config === undefined) {
+    return Result.fail(
+      argumentError("--env", "an environment id or module path (or a --config that names one)")
+    )
+  }
+  return Result.succeed({
+    kind: "pipeline",
+    env: parsed.env,
+    config: parsed.config,
+    overrides: split.success.overrides,
+    out: parsed.out,
+    cache: parsed.cache ?? "runs/cache",
+    printConfig: parsed["print-config"] === true
+  })
+}
+
+const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(CollectFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "collect"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  const missing = [
+    ...(flags.env === undefined ? [{ field: "--env", expected: "an environment id" }] : []),
+    ...(flags.transitions === undefined
+      ? [{ field: "--transitions", expected: "a number of transitions > 0" }]
+      : []),
+    ...(flags.out === undefined ? [{ field: "--out", expected: "a directory for dataset.bin" }] : [])
+  ]
+  if (flags.env === undefined || flags.transitions === undefined || flags.out === undefined) {
+    return Result.fail(new ConfigError({ source: "arguments", issues: missing }))
+  }
+  return Result.succeed({
+    kind: "collect",
+    env: flags.env,
+    transitions: flags.transitions,
+    out: flags.out,
+    observations: flags.obs ?? "state",
+    policy: flags.policy,
+    episodeLength: flags["episode-length"],
+    seed: flags.seed ?? 0
+  })
+}
+
+const parseTrain = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(TrainFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "train"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  const { env, obs, data, out } = flags
+  if (env === undefined || obs === undefined || data === undefined || out === undefined) {
+    return Result.fail(
+      new ConfigError({
+        source: "arguments",
+        issues: [
+          ...(env === undefined ? [{ field: "--env", expected: "an environment id" }] : []),
+          ...(obs === undefined ? [{ field: "--obs", expected: "state or pixels" }] : []),
+          ...(data === undefined
+            ? [{ field: "--data", expected: "a dataset directory (from telos collect)" }]
+            : []),
+          ...(out === undefined ? [{ field: "--out", expected: "a directory for the checkpoint" }] : [])
+        ]
+      })
+    )
+  }
+  return Result.succeed({
+    kind: "train",
+    env,
+    observations: obs,
+    data,
+    out,
+    epochs: flags.epochs,
+    stepsPerEpoch: flags["steps-per-epoch"],
+    batchSize: flags["batch-size"],
+    rolloutSteps: flags["rollout-steps"],
+    latentSize: flags["latent-size"],
+    learningRate: flags["learning-rate"],
+    latentVariableSize: flags["latent-variable"],
+    seed: flags.seed ?? 0,
+    resume: flags.resume === true
+  })
+}
+
+/**
+ * Decodes `argv` (without the node and script paths).
+ *
+ * @example
+ * ```ts
+ * parseArguments(["bench", "--suite", "quickstart", "--episodes", "2"])
+ * // Success: { kind: "run", suite: "quickstart", episodes: 2, seed: 0, out: undefined }
+ * parseArguments(["collect", "--env", "two-rooms", "--transitions", "1000", "--out", "runs/d"])
+ * // Success: { kind: "collect", env: "two-rooms", transitions: 1000, observations: "state", ... }
+ * parseArguments(["train", "--env", "two-rooms", "--obs", "state", "--data", "runs/d", "--out", "runs/m"])
+ * // Success: { kind: "train", env: "two-rooms", observations: "state", epochs: undefined, ... }
+ * ```
+ */
+export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const [command, ...rest] = argv
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    return Result.succeed({ kind: "help" })
+  }
+  if (command === "collect") return parseCollect(rest)
+  if (command === "train") return parseTrain(rest)
+  if (command === "run") return parsePipeline(rest)
+  if (command !== "bench") {
+    return Result.fail(
+      argumentError("command", `"run", "bench", "collect" or "train", received "${command}"`)
+    )
+  }
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(BenchFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "bench"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  if (flags.list === true) return Result.succeed({ kind: "list" })
+  if (flags.suite === undefined)
+    return Result.fail(argumentError("--suite", "a suite id (or --list to see them)"))
+  let backends: ReadonlyArray<BackendName> | undefined
+  if (flags.backends !== undefined) {
+    const parsed = parseBackendList(flags.backends)
+    if (Result.isFailure(parsed)) return Result.fail(parsed.failure)
+    backends = parsed.success
+  }
+  return Result.succeed({
+    kind: "run",
+    suite: flags.suite,
+    out: flags.out,
+    episodes: flags.episodes,
+    seed: flags.seed ?? 0,
+    ...(backends !== undefined ? { backends } : {})
+  })
+}
+
+/** `native,wasm` to `["native", "wasm"]`, every name checked and none repeated. */
+const parseBackendList = (text: string): Result.Result<ReadonlyArray<BackendName>, ConfigError> => {
+  const names = text.split(",").map((name) => name.trim())
+  const known = backendNames as ReadonlyArray<string>
+  const unknown = names.find((name) => !known.includes(name))
+  if (unknown !== undefined) {
+    return Result.fail(
+      argumentError(
+        "--backends",
+        `a comma-separated list of ${backendNames.join(", ")}, received "${unknown}"`
+      )
+    )
+  }
+  if (new Set(names).size !== names.length) {
+    return Result.fail(argumentError("--backends", `each backend at most once, received "${text}"`))
+  }
+  return Result.succeed(names as ReadonlyArray<BackendName>)
+}

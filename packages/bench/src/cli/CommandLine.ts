@@ -1,0 +1,205 @@
+/**
+ * The `telos` command line: `telos bench --list`, `telos bench --suite ID`, `telos collect` and
+ * `telos train`.
+ * Every failure is one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
+ *
+ * @module
+ */
+import { join } from "node:path"
+import { ConfigError, resolveBackend } from "@telos/core"
+import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
+import { Cause, Effect, Exit, Result } from "effect"
+import { readConfigFile, resolveRunConfig } from "../configurator/Resolve.js"
+import { loadEnvSource } from "../pipeline/EnvSource.js"
+import { pipelineSuite } from "../pipeline/Pipeline.js"
+import { summaryText } from "../report/Report.js"
+import { runSuite } from "../report/Runner.js"
+import type { Suite } from "../report/Suite.js"
+import { findSuite, suites } from "../report/Suites.js"
+import { type PipelineCommand, parseArguments, usage } from "./Arguments.js"
+import { collectionSummaryText, runCollection } from "./Collection.js"
+import { makeProgress, type ProgressOutput } from "./Progress.js"
+import { runTraining, trainingSummaryText } from "./TrainCommand.js"
+
+/** Where the command line writes. */
+export interface Terminal {
+  readonly out: (line: string) => void
+  readonly error: (line: string) => void
+  readonly progressOutput: ProgressOutput
+  readonly environment: Readonly<Record<string, string | undefined>>
+}
+
+const inputErrors = new Set([
+  "ConfigError",
+  "UnknownNameError",
+  "InvalidValueError",
+  "EnvModuleError",
+  "EnvCheckError"
+])
+
+const program = (
+  argv: ReadonlyArray<string>,
+  terminal: Terminal,
+  catalog: ReadonlyArray<Suite>,
+  environments: EnvRegistry
+) =>
+  Effect.gen(function* () {
+    const command = parseArguments(argv)
+    if (Result.isFailure(command)) return yield* command.failure
+    const request = command.success
+    if (request.kind === "help") {
+      terminal.out(usage)
+      return
+    }
+    if (request.kind === "collect") {
+      terminal.out(
+        `telos: collecting ${request.transitions} transitions from ${request.env} (${request.observations})`
+      )
+      const progress = makeProgress(terminal.progressOutput, terminal.environment)
+      const summary = yield* runCollection(request, { environments, progress })
+      terminal.out(collectionSummaryText(summary))
+      return
+    }
+    if (request.kind === "train") {
+      const backend = yield* resolveBackend({ environment: terminal.environment })
+      for (const notice of backend.notices) terminal.error(notice)
+      terminal.out(
+        `telos: training a ${request.observations} world model for ${request.env} on backend ${backend.name}`
+      )
+      const summary = yield* runTraining(request, {
+        environments,
+        progress: makeProgress(terminal.progressOutput, terminal.environment),
+        report: terminal.out
+      })
+      terminal.out(trainingSummaryText(summary))
+      return
+    }
+    if (request.kind === "pipeline") {
+      yield* runPipelineCommand(request, terminal, environments)
+      return
+    }
+    if (request.kind === "list") {
+      const width = Math.max(...catalog.map((suite) => suite.id.length))
+      for (const suite of catalog) terminal.out(`${suite.id.padEnd(width)}  ${suite.description}`)
+      return
+    }
+    const suite = yield* Effect.try({
+      try: () => findSuite(request.suite, catalog),
+      catch: (error) => error as Error
+    })
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(`telos: suite ${suite.id} on backend ${backend.name}`)
+    const files = yield* runSuite(suite, {
+      backend: backend.name,
+      episodes: request.episodes,
+      seed: request.seed,
+      backends: request.backends,
+      out: request.out,
+      progress: makeProgress(terminal.progressOutput, terminal.environment)
+    })
+    terminal.out("")
+    terminal.out(summaryText(files.results.rows, suite.columns))
+    for (const check of files.results.checks)
+      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+    terminal.out("")
+    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+  })
+
+/** `telos run`: resolve the configuration, check the environment, run the pipeline, print the table. */
+const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, environments: EnvRegistry) =>
+  Effect.gen(function* () {
+    const attempt = <A>(run: () => Promise<A>) =>
+      Effect.tryPromise({ try: run, catch: (error) => error as Error })
+    const file =
+      request.config === undefined
+        ? undefined
+        : yield* attempt(() => readConfigFile(request.config as string))
+    const named = request.env ?? (typeof file?.env === "string" ? file.env : undefined)
+    if (named === undefined) {
+      return yield* new ConfigError({
+        source: request.config ?? "arguments",
+        issues: [{ field: "env", expected: "an environment id or module path (--env or the config's env)" }]
+      })
+    }
+    const source = yield* attempt(() => loadEnvSource(named, environments))
+    const config = yield* Effect.try({
+      try: () =>
+        resolveRunConfig(source.spec, named, {
+          file: file === undefined ? undefined : { ...file, env: named },
+          filePath: request.config,
+          overrides: request.overrides
+        }),
+      catch: (error) => error as Error
+    })
+    if (request.printConfig) {
+      terminal.out(JSON.stringify(config, null, 2))
+      return
+    }
+    // Checked before any compute is spent on it.
+    const checked = yield* Effect.try({ try: () => checkEnv(source.spec), catch: (error) => error as Error })
+    for (const warning of checked.warnings) terminal.error(`telos: ${source.spec.id}: ${warning}`)
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(
+      `telos: run on ${named} (${source.spec.id}, checked) on backend ${backend.name}; cache ${request.cache}`
+    )
+    const suite = pipelineSuite(config, source, { cache: request.cache, report: terminal.out })
+    const files = yield* runSuite(suite, {
+      backend: backend.name,
+      episodes: undefined,
+      seed: config.seed,
+      out: request.out,
+      progress: makeProgress(terminal.progressOutput, terminal.environment)
+    })
+    terminal.out("")
+    terminal.out(summaryText(files.results.rows, suite.columns))
+    for (const check of files.results.checks)
+      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+    terminal.out("")
+    for (const stage of files.results.stages ?? []) {
+      terminal.out(
+        `stage ${stage.stage.padEnd(24)} ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`}`
+      )
+    }
+    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+  })
+
+/**
+ * Runs the command line and returns the exit code. `catalog` and `environments` are the suites
+ * and environments it may name (the built-in ones unless a test or an embedding says otherwise).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv.slice(2), nodeTerminal())
+ * ```
+ */
+export const main = async (
+  argv: ReadonlyArray<string>,
+  terminal: Terminal,
+  catalog: ReadonlyArray<Suite> = suites,
+  environments: EnvRegistry = envRegistry
+): Promise<number> => {
+  const exit = await Effect.runPromiseExit(program(argv, terminal, catalog, environments))
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.squash(exit.cause)
+  const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : ""
+  const message = failure instanceof Error ? failure.message : String(failure)
+  terminal.error(`telos: ${message.split("\n")[0]}`)
+  if (
+    terminal.environment.TELOS_DEBUG !== undefined &&
+    failure instanceof Error &&
+    failure.stack !== undefined
+  ) {
+    terminal.error(failure.stack)
+  }
+  return inputErrors.has(tag) ? 2 : 1
+}
+
+/** The real terminal: stdout, stderr and the process environment. */
+export const nodeTerminal = (): Terminal => ({
+  out: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+  progressOutput: process.stderr,
+  environment: process.env
+})

@@ -1,0 +1,424 @@
+/**
+ * `telos train`: trains a JEPA world model on a dataset from `telos collect`, prints a line per
+ * epoch, and rewrites the checkpoint in `--out` after every epoch, so an interrupted or diverged
+ * run keeps its last good epoch. `--resume` continues such a checkpoint from its next epoch.
+ *
+ * Resuming restores the parameters only: Adam's moment estimates start afresh (the checkpoint
+ * format holds a model, not an optimiser), and the batches are drawn from `seed + epochs done`,
+ * so a resumed run does not replay the batches of the epochs before it. A resumed run is therefore
+ * close to, but not the same as, an uninterrupted one.
+ *
+ * @module
+ */
+import { readdir, stat } from "node:fs/promises"
+import { join } from "node:path"
+import {
+  CheckpointError,
+  ConfigError,
+  type DatasetError,
+  FileError,
+  type InvalidValueError,
+  type UnknownNameError
+} from "@telos/core"
+import { type EnvRegistry, modelActionSpace } from "@telos/envs"
+import {
+  type CheckpointDatasetIdentity,
+  checkpointFiles,
+  configDifferences,
+  createJepa,
+  type Dataset,
+  disposeWeights,
+  type JepaModel,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  openDataset,
+  restoreParameters,
+  saveCheckpoint,
+  TrainingDivergedError,
+  trainJepa
+} from "@telos/worldmodel"
+import { Data, Effect } from "effect"
+import {
+  datasetIdentity,
+  type EpochSummary,
+  epochLine,
+  formatFigure,
+  summarizeEpoch,
+  type TrainingSettings,
+  trainingDefaults,
+  trainingOptionsOf,
+  worldModelConfig
+} from "../pipeline/WorldModelTraining.js"
+import type { TrainCommand } from "./Arguments.js"
+import type { Progress } from "./Progress.js"
+
+/**
+ * The loss went NaN or infinite. The checkpoint of the last finished epoch (if any) stays as it
+ * was saved.
+ *
+ * @example
+ * ```ts
+ * new TrainingRunDivergedError({ epoch: 3, loss: Number.NaN, keptEpoch: 2, checkpoint: "runs/model" }).message
+ * // "training diverged in epoch 3 (loss NaN; try a lower --learning-rate); the checkpoint of epoch 2 remains in runs/model"
+ * ```
+ */
+export class TrainingRunDivergedError extends Data.TaggedError("TrainingRunDivergedError")<{
+  /** The epoch in which the loss stopped being finite. */
+  readonly epoch: number
+  readonly loss: number
+  /** The epoch of the checkpoint that remains; 0 when none was saved. */
+  readonly keptEpoch: number
+  readonly checkpoint: string
+}> {
+  override get message(): string {
+    const kept =
+      this.keptEpoch > 0
+        ? `the checkpoint of epoch ${this.keptEpoch} remains in ${this.checkpoint}`
+        : "no checkpoint was saved"
+    return `training diverged in epoch ${this.epoch} (loss ${this.loss}; try a lower --learning-rate); ${kept}`
+  }
+}
+
+/** Every way `telos train` can fail. */
+export type TrainingCommandError =
+  | ConfigError
+  | UnknownNameError
+  | InvalidValueError
+  | FileError
+  | DatasetError
+  | CheckpointError
+  | TrainingRunDivergedError
+
+/**
+ * What a finished `telos train` reports.
+ *
+ * @example
+ * ```ts
+ * const summary: TrainingSummary = { checkpoint: "runs/model", startEpoch: 0, epochs: 5, steps: 500, seconds: 38.2, last }
+ * ```
+ */
+export interface TrainingSummary {
+  readonly checkpoint: string
+  /** Epochs the checkpoint had before this run (0 for a fresh run). */
+  readonly startEpoch: number
+  /** Epochs the checkpoint has now. */
+  readonly epochs: number
+  /** Optimisation steps of this run. */
+  readonly steps: number
+  readonly seconds: number
+  /** The last epoch of this run; `undefined` when there was nothing left to train. */
+  readonly last: EpochSummary | undefined
+}
+
+/**
+ * A command's training settings, its unset flags filled with the defaults of its observation kind.
+ *
+ * @example
+ * ```ts
+ * trainingSettings(command) // { epochs: 5, stepsPerEpoch: 100, batchSize: 64, rolloutSteps: 4, learningRate: 0.001, seed: 0 }
+ * ```
+ */
+export const trainingSettings = (command: TrainCommand): TrainingSettings => {
+  const defaults = trainingDefaults(command.observations)
+  return {
+    epochs: command.epochs ?? defaults.epochs,
+    stepsPerEpoch: command.stepsPerEpoch ?? defaults.stepsPerEpoch,
+    batchSize: command.batchSize ?? defaults.batchSize,
+    rolloutSteps: command.rolloutSteps ?? defaults.rolloutSteps,
+    learningRate: command.learningRate ?? defaults.learningRate,
+    seed: command.seed,
+    ...(command.lossWeights === undefined ? {} : { lossWeights: command.lossWeights })
+  }
+}
+
+/**
+ * The last line of `telos train`: what was trained, the final figures, and where the checkpoint is.
+ *
+ * @example
+ * ```ts
+ * trainingSummaryText(summary)
+ * // "trained epochs 1-5 (500 steps) in 38.2 s: probe R^2 0.998, effective rank 3.55, relative error at 16 steps 0.314; checkpoint: runs/model"
+ * ```
+ */
+export const trainingSummaryText = (summary: TrainingSummary): string => {
+  const { last } = summary
+  if (last === undefined) {
+    return `the checkpoint already has ${summary.epochs} epochs; nothing to train (raise --epochs to continue); checkpoint: ${summary.checkpoint}`
+  }
+  const figures = [
+    `probe R^2 ${Number.isFinite(last.probeR2) ? last.probeR2.toFixed(3) : "-"}`,
+    `effective rank ${formatFigure(last.effectiveRank)}`,
+    `relative error at 16 steps ${formatFigure(last.relativePredictionError["16"])}`
+  ].join(", ")
+  return `trained epochs ${summary.startEpoch + 1}-${summary.epochs} (${summary.steps} steps) in ${summary.seconds.toFixed(1)} s: ${figures}; checkpoint: ${summary.checkpoint}`
+}
+
+const flagError = (field: string, expected: string): ConfigError =>
+  new ConfigError({ source: "arguments", issues: [{ field, expected }] })
+
+const isTypedError = (error: unknown): error is TrainingCommandError =>
+  typeof error === "object" && error !== null && "_tag" in error
+
+/** Runs a promise; typed errors fail the effect, anything else is a defect (a bug, not bad input). */
+const attempt = <A>(run: () => Promise<A>): Effect.Effect<A, TrainingCommandError> =>
+  Effect.tryPromise({ try: run, catch: (error) => error }).pipe(
+    Effect.catch((error) => (isTypedError(error) ? Effect.fail(error) : Effect.die(error)))
+  )
+
+const attemptSync = <A>(run: () => A): Effect.Effect<A, TrainingCommandError> =>
+  Effect.try({ try: run, catch: (error) => error }).pipe(
+    Effect.catch((error) => (isTypedError(error) ? Effect.fail(error) : Effect.die(error)))
+  )
+
+/** The dataset must come from `--env`, hold images for `--obs pixels`, and have episodes long enough. */
+const requireDatasetFits = (command: TrainCommand, dataset: Dataset, settings: TrainingSettings): void => {
+  if (dataset.envId !== command.env) {
+    throw flagError(
+      "--env",
+      `"${dataset.envId}", the environment the dataset ${dataset.path} was collected from, received "${command.env}"`
+    )
+  }
+  if (command.observations === "pixels" && dataset.imageShape === undefined) {
+    throw flagError(
+      "--obs",
+      `state: the dataset ${dataset.path} has no images (collect it with --obs pixels)`
+    )
+  }
+  if (dataset.windowCount(settings.rolloutSteps) === 0) {
+    const longest = dataset.episodeLengths.reduce((most, length) => Math.max(most, length), 0)
+    throw flagError("--rollout-steps", `at most ${longest}, the longest episode of ${dataset.path}`)
+  }
+}
+
+/** What `--out` holds now. */
+const outputState = async (directory: string): Promise<"absent" | "empty" | "checkpoint" | "other"> => {
+  try {
+    if (!(await stat(directory)).isDirectory()) return "other"
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return "absent"
+    throw new FileError({ path: directory, reason: error instanceof Error ? error.message : String(error) })
+  }
+  const entries = await readdir(directory)
+  if (entries.length === 0) return "empty"
+  return entries.includes(checkpointFiles.model) ? "checkpoint" : "other"
+}
+
+/**
+ * A fresh run needs a new or empty `--out` (never overwriting a checkpoint, which would lose its
+ * epochs); a resumed one needs a checkpoint there.
+ */
+const requireOutput = async (command: TrainCommand): Promise<void> => {
+  const state = await outputState(command.out)
+  if (command.resume || state === "absent" || state === "empty") return
+  throw flagError(
+    "--out",
+    state === "checkpoint"
+      ? `a new or empty directory: ${command.out} holds a checkpoint already (pass --resume to continue it)`
+      : `a new or empty directory for the checkpoint: ${command.out} holds other files`
+  )
+}
+
+/** The flag that sets a config field: the sizes have their own, the rest follows the env or the observation kind. */
+const flagOfConfigField = (difference: string): string => {
+  if (difference.startsWith("latentSize")) return "--latent-size"
+  if (difference.startsWith("latentVariableSize")) return "--latent-variable"
+  if (difference.startsWith("action")) return "--env"
+  return "--obs"
+}
+
+/** Checks a loaded checkpoint against the flags and restores it into `model`; returns where it left off. */
+const applyCheckpoint = (
+  command: TrainCommand,
+  model: JepaModel,
+  loaded: LoadedCheckpoint
+): { readonly startEpoch: number; readonly history: ReadonlyArray<unknown> } => {
+  const differences = configDifferences(loaded.config, JSON.parse(JSON.stringify(model.config)))
+  if (differences.length > 0) {
+    const byFlag = new Map<string, Array<string>>()
+    for (const difference of differences) {
+      const flag = flagOfConfigField(difference)
+      byFlag.set(flag, [...(byFlag.get(flag) ?? []), difference])
+    }
+    throw new ConfigError({
+      source: "arguments",
+      issues: [...byFlag].map(([field, found]) => ({
+        field,
+        expected: `the model of the checkpoint in ${command.out} to resume it (${found.join("; ")}; checkpoint vs flags)`
+      }))
+    })
+  }
+  const trainedOn = loaded.metadata.dataset?.envId
+  if (trainedOn !== undefined && trainedOn !== command.env) {
+    throw flagError(
+      "--env",
+      `"${trainedOn}", which the checkpoint in ${command.out} was trained on, received "${command.env}"`
+    )
+  }
+  const epoch = loaded.metadata.epoch ?? 0
+  if (!Number.isInteger(epoch) || epoch < 0) {
+    throw new CheckpointError({
+      path: join(command.out, checkpointFiles.metadata),
+      problem: "bad-manifest",
+      detail: `epoch: expected an integer >= 0, found ${JSON.stringify(epoch)}`
+    })
+  }
+  restoreParameters(model.parameters, loaded.weights, join(command.out, checkpointFiles.model))
+  const history = loaded.metadata.metrics?.history
+  return { startEpoch: epoch, history: Array.isArray(history) ? history.slice(0, epoch) : [] }
+}
+
+const resumeFrom = (
+  command: TrainCommand,
+  model: JepaModel
+): Effect.Effect<
+  { readonly startEpoch: number; readonly history: ReadonlyArray<unknown> },
+  TrainingCommandError
+> =>
+  Effect.gen(function* () {
+    const loaded = yield* attempt(() => loadCheckpoint(command.out)).pipe(
+      Effect.catchIf(
+        (error) => error._tag === "CheckpointError" && error.problem === "missing-file",
+        () => Effect.fail(flagError("--resume", `a checkpoint in ${command.out} to continue, found none`))
+      )
+    )
+    return yield* attemptSync(() => applyCheckpoint(command, model, loaded)).pipe(
+      Effect.ensuring(Effect.sync(() => disposeWeights(loaded.weights)))
+    )
+  })
+
+interface TrainingContext {
+  readonly command: TrainCommand
+  readonly settings: TrainingSettings
+  readonly dataset: Dataset
+  readonly identity: CheckpointDatasetIdentity
+  readonly progress: Progress
+  readonly report: (line: string) => void
+}
+
+const trainModel = (
+  context: TrainingContext,
+  model: JepaModel
+): Effect.Effect<TrainingSummary, TrainingCommandError> =>
+  Effect.gen(function* () {
+    const { command, settings, dataset, identity, progress } = context
+    const resumed = command.resume ? yield* resumeFrom(command, model) : { startEpoch: 0, history: [] }
+    const { startEpoch } = resumed
+    if (startEpoch >= settings.epochs) {
+      return {
+        checkpoint: command.out,
+        startEpoch,
+        epochs: startEpoch,
+        steps: 0,
+        seconds: 0,
+        last: undefined
+      }
+    }
+    if (startEpoch > 0)
+      context.report(`resuming after epoch ${startEpoch} (the optimiser's state starts afresh)`)
+    const history: Array<unknown> = [...resumed.history]
+    let savedEpoch = startEpoch
+    let last: EpochSummary | undefined
+    const started = performance.now()
+    yield* attempt(() =>
+      trainJepa(model, dataset, trainingOptionsOf(settings, settings.seed + startEpoch), {
+        startEpoch,
+        ...(command.evaluationSamples === undefined
+          ? {}
+          : { evaluation: { samples: command.evaluationSamples } }),
+        onStep: (done, total) => {
+          const epoch = startEpoch + Math.ceil(done / settings.stepsPerEpoch)
+          progress.update(`train epoch ${epoch}/${settings.epochs}`, done / total)
+        },
+        onEpoch: async (record) => {
+          const summary = summarizeEpoch(record)
+          history.push(summary)
+          await saveCheckpoint(command.out, {
+            parameters: model.parameters,
+            config: model.config,
+            metadata: {
+              dataset: identity,
+              metrics: { history },
+              epoch: record.epoch,
+              observations: command.observations,
+              training: settings
+            }
+          })
+          savedEpoch = record.epoch
+          last = summary
+          // The bar is cleared first, so the epoch's line does not land in the middle of it.
+          progress.finish()
+          context.report(epochLine(summary, settings.epochs))
+        }
+      }).catch((error: unknown) => {
+        if (!(error instanceof TrainingDivergedError)) throw error
+        throw new TrainingRunDivergedError({
+          epoch: savedEpoch + 1,
+          loss: error.loss,
+          keptEpoch: savedEpoch,
+          checkpoint: command.out
+        })
+      })
+    ).pipe(Effect.ensuring(Effect.sync(() => progress.finish())))
+    return {
+      checkpoint: command.out,
+      startEpoch,
+      epochs: settings.epochs,
+      steps: (settings.epochs - startEpoch) * settings.stepsPerEpoch,
+      seconds: (performance.now() - started) / 1000,
+      last
+    }
+  })
+
+/**
+ * Trains the world model a `telos train` command asks for. An unknown environment is an
+ * `UnknownNameError`; a dataset from another environment, `--obs pixels` on a dataset without
+ * images, a `--rollout-steps` longer than every episode, an `--out` that holds something else, or
+ * a `--resume` whose checkpoint has another model are `ConfigError`s naming the flag; a diverging
+ * loss is a `TrainingRunDivergedError` saying which epoch's checkpoint remains. `report` receives
+ * the lines to print (a line per epoch).
+ *
+ * @example
+ * ```ts
+ * const summary = await Effect.runPromise(
+ *   runTraining(command, { environments: envRegistry, progress: makeProgress(process.stderr, process.env), report: console.log })
+ * )
+ * console.log(trainingSummaryText(summary))
+ * ```
+ */
+export const runTraining = (
+  command: TrainCommand,
+  options: {
+    readonly environments: EnvRegistry
+    readonly progress: Progress
+    readonly report: (line: string) => void
+  }
+): Effect.Effect<TrainingSummary, TrainingCommandError> =>
+  Effect.gen(function* () {
+    const spec = yield* attemptSync(() => options.environments.get(command.env))
+    const settings = trainingSettings(command)
+    yield* attempt(() => requireOutput(command))
+    const dataset = yield* attempt(() => openDataset(command.data))
+    yield* attemptSync(() => requireDatasetFits(command, dataset, settings))
+    const identity = yield* attempt(() => datasetIdentity(dataset))
+    options.report(
+      `training on ${dataset.counts.transitions} transitions of ${dataset.envId} (${dataset.path}): ` +
+        `${settings.epochs} epochs x ${settings.stepsPerEpoch} steps, batch ${settings.batchSize}, rollout ${settings.rolloutSteps}`
+    )
+    const context: TrainingContext = { command, settings, dataset, identity, ...options }
+    return yield* Effect.acquireUseRelease(
+      attemptSync(() =>
+        createJepa(
+          worldModelConfig({
+            observations: command.observations,
+            dataset,
+            actionSpace: modelActionSpace(spec.definition.actionSpace),
+            latentSize: command.latentSize,
+            latentVariableSize: command.latentVariableSize
+          }),
+          command.seed
+        )
+      ),
+      (model) => trainModel(context, model),
+      (model) => Effect.sync(() => model.dispose())
+    )
+  })

@@ -1,0 +1,41 @@
+/**
+ * The `two-rooms` suite's protocol in numbers: data sizes, the planners' budgets and the keep-out
+ * zones.
+ *
+ * @module
+ */
+
+/** A circular zone the agent must never enter. */
+export interface KeepOutZone {
+  readonly center: readonly [number, number]
+  readonly radius: number
+}
+
+/**
+ * The suite's settings. Planners are sized to run 100 episodes as one batch on two cores.
+ *
+ * @example
+ * ```ts
+ * twoRoomsSuiteSettings.horizon // 16, as PLDM
+ * ```
+ */
+export const twoRoomsSuiteSettings = {
+  episodes: 100,
+  horizon: 16,
+  transitions: 20_000,
+  landmarks: 256,
+  lookahead: 2,
+  /** One zone in each room, across the middle of its height. */
+  keepOut: {
+    zones: [
+      { center: [18, 32], radius: 5 },
+      { center: [46, 32], radius: 5 }
+    ] as ReadonlyArray<KeepOutZone>,
+    /**
+     * The planner keeps this much further away than the zone's edge: its model is not exact, and a
+     * learned model's position is read by a probe (a quadratic one: at most 2.5 px off near the
+     * zones from pixels).
+     */
+    margin: 3
+  }
+} as const

@@ -1,0 +1,38 @@
+/**
+ * The registry of the environments telos ships.
+ *
+ * @module
+ */
+
+import { EnvRegistry } from "../define/Registry.js"
+import { gridDoors } from "./GridDoors.js"
+import { mazeFourRooms, mazeLarge, mazeMedium, mazeU } from "./Maze.js"
+import { pendulum } from "./Pendulum.js"
+import { pointMass } from "./PointMass.js"
+import { reacher } from "./Reacher.js"
+import { twoRooms, twoRoomsPixels } from "./TwoRooms.js"
+import { twoRoomsWind } from "./TwoRoomsWind.js"
+
+/**
+ * The built-in environments: `point-mass`, `pendulum` and `reacher`; the navigation worlds
+ * `two-rooms`, `two-rooms-pixels`, `two-rooms-wind`, `maze-u`, `maze-four-rooms`, `maze-medium`
+ * and `maze-large`; and `grid-doors`, a grid world with discrete actions.
+ *
+ * @example
+ * ```ts
+ * const env = envRegistry.make("pendulum")
+ * env.reset({ seed: 0 })
+ * ```
+ */
+export const envRegistry: EnvRegistry = new EnvRegistry()
+  .register(pointMass)
+  .register(pendulum)
+  .register(reacher)
+  .register(twoRooms)
+  .register(twoRoomsPixels)
+  .register(twoRoomsWind)
+  .register(mazeU)
+  .register(mazeFourRooms)
+  .register(mazeMedium)
+  .register(mazeLarge)
+  .register(gridDoors)

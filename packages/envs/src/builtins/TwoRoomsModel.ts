@@ -1,0 +1,188 @@
+/**
+ * Two-Rooms' dynamics as a differentiable world model over positions `[x, y]`, for testing
+ * planners without learning. Collision with walls is decided by masks built from `tf.step`
+ * (TensorFlow.js cannot differentiate comparison ops, even where their gradient is zero), so the
+ * graph has no `tf.where` and its gradient is zero across a wall and exact elsewhere.
+ *
+ * @module
+ */
+import { checkMatrix, checkStepShapes, InvalidValueError, type WorldModel } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
+import { identityEncode } from "../define/GroundTruth.js"
+import { wallPushback } from "../physics/WallPhysics.js"
+import { navigationActionSpace } from "./Navigation.js"
+import { twoRoomsGeometry } from "./TwoRoomsLayout.js"
+
+const { arenaSize, borderThickness, wallLeft, wallWidth, doorCentre, doorHalfHeight } = twoRoomsGeometry
+const freeLow = borderThickness
+const freeHigh = arenaSize - borderThickness
+const wallRight = wallLeft + wallWidth
+const doorTop = doorCentre - doorHalfHeight
+const doorBottom = doorCentre + doorHalfHeight
+
+/**
+ * How far the model places a blocked agent from the wall: the mean of the environment's random
+ * push-back.
+ *
+ * @example
+ * ```ts
+ * twoRoomsModelPushback // 0.275
+ * ```
+ */
+export const twoRoomsModelPushback = (wallPushback.minimum + wallPushback.maximum) / 2
+
+// Keeps a denominator away from zero where its ratio is used (the sign follows the motion); where
+// the ratio is not used the denominator is exactly 1. No branch divides by zero, so no NaN enters
+// a mask or a gradient.
+const tinyStep = 1e-6
+
+/** 1 where `a < b`, else 0. */
+const lessThan = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.step(tf.sub(b, a))
+/** 1 where `a >= b`, else 0. */
+const atLeast = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.sub(1, lessThan(a, b))
+/** 1 where `low <= a < high`, else 0. */
+const within = (a: tf.Tensor, low: number, high: number): tf.Tensor =>
+  tf.mul(atLeast(a, low), lessThan(a, high))
+
+/**
+ * `value` where no mask is set, `replacement[i]` where `masks[i]` is (masks are disjoint 0/1).
+ * Products with exact 0 and 1, so an unmasked value comes through bit for bit.
+ */
+const replaceWhere = (
+  value: tf.Tensor,
+  cases: ReadonlyArray<readonly [mask: tf.Tensor, replacement: number]>
+): tf.Tensor => {
+  let keep: tf.Tensor = tf.onesLike(value)
+  let result: tf.Tensor = tf.zerosLike(value)
+  for (const [mask, replacement] of cases) {
+    keep = tf.sub(keep, mask)
+    result = tf.add(result, tf.mul(mask, replacement))
+  }
+  return tf.add(result, tf.mul(value, keep))
+}
+
+/** A border stops the move on its own axis: the coordinate goes to the face minus the push-back. */
+const stopAtBorders = (coordinate: tf.Tensor): tf.Tensor =>
+  replaceWhere(coordinate, [
+    [lessThan(coordinate, freeLow), freeLow + twoRoomsModelPushback],
+    [atLeast(coordinate, freeHigh), freeHigh - twoRoomsModelPushback]
+  ])
+
+// One step on positions [B, 2] and displacements [B, 2] (action plus drift); see twoRoomsModel.
+const stepPositions = (positions: tf.Tensor2D, displacements: tf.Tensor2D): tf.Tensor2D => {
+  const [x, y] = tf.split(positions, 2, 1) as [tf.Tensor2D, tf.Tensor2D]
+  const [dx, dy] = tf.split(displacements, 2, 1) as [tf.Tensor2D, tf.Tensor2D]
+  const rawX = tf.add(x, dx)
+  const rawY = tf.add(y, dy)
+
+  // Entering the middle wall's slab from either room.
+  const startsLeft = lessThan(x, wallLeft)
+  const startsRight = atLeast(x, wallRight)
+  const fromLeft = tf.mul(startsLeft, atLeast(rawX, wallLeft))
+  const fromRight = tf.mul(startsRight, lessThan(rawX, wallRight))
+  const crossing = tf.add(fromLeft, fromRight)
+  const notCrossing = tf.sub(1, crossing)
+  const denominatorX = tf.add(
+    tf.add(tf.mul(dx, crossing), notCrossing),
+    tf.mul(tf.sub(fromLeft, fromRight), tinyStep)
+  )
+  // Each face's offset from x; zero where the move does not cross, so the fractions are 0 there.
+  const entryOffset = tf.sub(
+    tf.add(tf.mul(fromLeft, wallLeft), tf.mul(fromRight, wallRight)),
+    tf.mul(x, crossing)
+  )
+  const exitOffset = tf.sub(
+    tf.add(tf.mul(fromLeft, wallRight), tf.mul(fromRight, wallLeft)),
+    tf.mul(x, crossing)
+  )
+  const entryHeight = tf.add(y, tf.mul(dy, tf.div(entryOffset, denominatorX)))
+  const exitHeight = tf.add(y, tf.mul(dy, tf.minimum(tf.div(exitOffset, denominatorX), 1)))
+  const throughDoor = tf.mul(
+    within(entryHeight, doorTop, doorBottom),
+    within(exitHeight, doorTop, doorBottom)
+  )
+  const blocked = tf.sub(1, throughDoor)
+
+  // Leaving the door's height while inside the passage.
+  const startsInside = tf.sub(1, tf.add(startsLeft, startsRight))
+  const upwards = tf.mul(startsInside, lessThan(rawY, doorTop))
+  const downwards = tf.mul(startsInside, atLeast(rawY, doorBottom))
+  const leaving = tf.add(upwards, downwards)
+  const denominatorY = tf.add(
+    tf.add(tf.mul(dy, leaving), tf.sub(1, leaving)),
+    tf.mul(tf.sub(downwards, upwards), tinyStep)
+  )
+  const edgeOffset = tf.sub(
+    tf.add(tf.mul(upwards, doorTop), tf.mul(downwards, doorBottom)),
+    tf.mul(y, leaving)
+  )
+  const edgeX = tf.add(x, tf.mul(dx, tf.div(edgeOffset, denominatorY)))
+  const hitsEdge = within(edgeX, wallLeft, wallRight)
+
+  const newX = replaceWhere(stopAtBorders(rawX), [
+    [tf.mul(fromLeft, blocked), wallLeft - twoRoomsModelPushback],
+    [tf.mul(fromRight, blocked), wallRight + twoRoomsModelPushback]
+  ])
+  const newY = replaceWhere(stopAtBorders(rawY), [
+    [tf.mul(upwards, hitsEdge), doorTop + twoRoomsModelPushback],
+    [tf.mul(downwards, hitsEdge), doorBottom - twoRoomsModelPushback]
+  ])
+  return tf.concat([newX, newY], 1) as tf.Tensor2D
+}
+
+const checkDrift = (states: tf.Tensor2D, drift: tf.Tensor2D): void => {
+  checkMatrix(drift, 2, "latentVariable")
+  if (drift.shape[0] !== states.shape[0]) {
+    throw new InvalidValueError({
+      field: "latentVariable",
+      expected: `${states.shape[0]} rows, one drift per state`,
+      received: `${drift.shape[0]} rows`
+    })
+  }
+}
+
+/**
+ * The Two-Rooms dynamics as a world model over `[x, y]`, batched over the first dimension. The
+ * optional latent variable `[B, 2]` is a drift added to every action, which is how
+ * `two-rooms-wind`'s hidden wind enters; without it the model predicts still air.
+ *
+ * Exact, up to float32 rounding, for every move the environment lets through without touching a
+ * wall, including moves through the door at any angle: a move that crosses the middle wall's
+ * slab `[31, 34)` passes when its height where it enters the slab and where it leaves it (or
+ * ends, inside it) both lie in the door `[6, 14)`; the height is linear along the move, so the
+ * whole crossing is then in the door. Where a wall is touched the model differs from the
+ * environment in three ways:
+ *
+ * 1. it is blocked on one axis only and slides along the wall (the other coordinate moves in
+ *    full), where the environment stops both coordinates at the contact point;
+ * 2. it pushes back off the wall by the fixed mean offset, 0.275 px, not a random one;
+ * 3. a move that enters the door's passage and hits the door's top or bottom edge inside it is put
+ *    back at the face it entered by (`x = 31 - 0.275` or `34 + 0.275`), where the environment
+ *    stops it at the edge, inside the passage. (Starting inside the passage, hitting an edge
+ *    stops it at `y = 6 + 0.275` or `14 - 0.275`, as in the environment.)
+ *
+ * Either way it never predicts a point inside a wall: a position in the middle wall's slab always
+ * has its height in the door. Inputs are assumed to lie in free space, as encoded observations and
+ * the model's own predictions do.
+ *
+ * @example
+ * ```ts
+ * const model = twoRoomsModel()
+ * const next = tf.tidy(() => model.step(tf.tensor2d([[20, 30]]), tf.tensor2d([[2, -1]]))) // [[22, 29]]
+ * const windy = tf.tidy(() => model.step(tf.tensor2d([[20, 30]]), tf.tensor2d([[2, -1]]), tf.tensor2d([[0.75, 0]])))
+ * ```
+ */
+export const twoRoomsModel = (): WorldModel => ({
+  name: "two-rooms-dynamics",
+  latentSize: 2,
+  actionSpace: navigationActionSpace,
+  stride: 1,
+  encode: (observations) => identityEncode(observations, 2, "observations"),
+  step: (states, actions, latentVariable) => {
+    checkStepShapes(states, actions, 2, 2)
+    if (latentVariable !== undefined) checkDrift(states, latentVariable)
+    return tf.tidy(() =>
+      stepPositions(states, latentVariable === undefined ? actions : tf.add(actions, latentVariable))
+    )
+  }
+})

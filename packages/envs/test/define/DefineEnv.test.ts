@@ -1,0 +1,273 @@
+import { type ActionInput, Box, InvalidValueError, Random, type StepResult } from "@telos/core"
+import { type BoxEnv, defineEnv, type EnvSpec, envRegistry, pointMass } from "@telos/envs"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { actionSequences, runActions, thrownBy } from "../support.js"
+
+interface DriftState {
+  readonly position: number
+}
+
+// A small env whose transition also draws from the stream, so seeding covers both reset and step.
+const drift = defineEnv<DriftState>({
+  id: "drift",
+  description: "A noisy point on a line.",
+  observationSpace: new Box({ low: -Infinity, high: Infinity, shape: [1] }),
+  actionSpace: new Box({ low: -1, high: 1, shape: [1] }),
+  maxEpisodeSteps: 3,
+  initialState: (rng, options) => ({
+    position: typeof options?.start === "number" ? options.start : rng.uniformIn(-1, 1)
+  }),
+  transition: (state, action, rng) => {
+    const position = state.position + action[0]! + 0.1 * rng.normal()
+    return { state: { position }, reward: -Math.abs(position), terminated: position > 2 }
+  },
+  observe: (state) => Float64Array.of(state.position)
+})
+
+describe("defineEnv: single environments", () => {
+  it("rejects a step before the first reset with a typed error", () => {
+    const error = thrownBy(() => drift.make().step([0]))
+    expect(error).toBeInstanceOf(InvalidValueError)
+    expect(error).toMatchObject({ field: "step" })
+  })
+
+  it("starts from a stream seeded with 0 and continues it when reset without a seed", () => {
+    const first = drift.make()
+    const second = drift.make()
+    const a = first.reset().observation
+    expect(second.reset().observation).toEqual(a)
+    expect(drift.make().reset({ seed: 0 }).observation).toEqual(a)
+    expect(first.reset().observation).not.toEqual(a)
+    expect(first.reset({ seed: 0 }).observation).toEqual(a)
+  })
+
+  it("gives the same trajectory for the same seed and actions", () => {
+    fc.assert(
+      fc.property(fc.integer(), actionSequences(1, 1, 12), (seed, actions) => {
+        expect(runActions(drift.make(), seed, actions)).toEqual(runActions(drift.make(), seed, actions))
+      }),
+      { numRuns: 50 }
+    )
+  })
+
+  it("truncates at maxEpisodeSteps and then asks for a reset", () => {
+    const env = drift.make()
+    env.reset({ seed: 1, options: { start: -10 } })
+    expect(env.step([0])).toMatchObject({ terminated: false, truncated: false })
+    expect(env.step([0])).toMatchObject({ terminated: false, truncated: false })
+    expect(env.step([0])).toMatchObject({ terminated: false, truncated: true })
+    const error = thrownBy(() => env.step([0]))
+    expect(error).toBeInstanceOf(InvalidValueError)
+    expect((error as InvalidValueError).expected).toContain("reset()")
+    env.reset()
+    expect(env.step([0]).truncated).toBe(false)
+  })
+
+  it("reports termination by the task, not truncation", () => {
+    const env = drift.make()
+    env.reset({ seed: 2, options: { start: 1.9 } })
+    const result = env.step([1])
+    expect(result).toMatchObject({ terminated: true, truncated: false })
+    expect(thrownBy(() => env.step([0]))).toBeInstanceOf(InvalidValueError)
+  })
+
+  it("returns fresh observations that callers may modify", () => {
+    // This definition's state is its observation, so handing it out uncopied would let callers
+    // rewrite the state.
+    const shared = defineEnv<Float64Array>({
+      id: "shared",
+      description: "An env whose state is its observation.",
+      observationSpace: drift.definition.observationSpace,
+      actionSpace: drift.definition.actionSpace,
+      maxEpisodeSteps: 10,
+      initialState: () => Float64Array.of(0),
+      transition: (state, action) => ({
+        state: Float64Array.of(state[0]! + action[0]!),
+        reward: 0,
+        terminated: false
+      }),
+      observe: (state) => state
+    })
+    const env = shared.make()
+    env.reset().observation.fill(99)
+    const stepped = env.step([0.5])
+    expect(Array.from(stepped.observation)).toEqual([0.5])
+    stepped.observation.fill(-99)
+    expect(Array.from(env.step([0.25]).observation)).toEqual([0.75])
+  })
+
+  it("rejects bad actions with a typed error naming the component, and changes nothing", () => {
+    const bad = fc.oneof(
+      fc.constant({ action: [Number.NaN, 0], field: "action[0]" }),
+      fc.constant({ action: [0, Number.POSITIVE_INFINITY], field: "action[1]" }),
+      fc.constant({ action: [Number.NEGATIVE_INFINITY, 0], field: "action[0]" }),
+      fc.constant({ action: [0], field: "action" }),
+      fc.constant({ action: [0, 0, 0], field: "action" }),
+      fc.double({ min: 1, max: 1e6, minExcluded: true, noNaN: true }).map((value) => ({
+        action: [0, value],
+        field: "action[1]"
+      })),
+      fc.double({ min: -1e6, max: -1, maxExcluded: true, noNaN: true }).map((value) => ({
+        action: [value, 0],
+        field: "action[0]"
+      }))
+    )
+    fc.assert(
+      fc.property(fc.integer(), bad, (seed, { action, field }) => {
+        const env = pointMass.make()
+        const reference = pointMass.make()
+        env.reset({ seed })
+        reference.reset({ seed })
+        const error = thrownBy(() => env.step(action))
+        expect(error).toBeInstanceOf(InvalidValueError)
+        expect((error as InvalidValueError).field).toBe(field)
+        expect(env.step([0.3, -0.2])).toEqual(reference.step([0.3, -0.2]))
+      }),
+      { numRuns: 60 }
+    )
+  })
+
+  it("rejects a seed that is not a finite number", () => {
+    expect(thrownBy(() => drift.make().reset({ seed: Number.NaN }))).toMatchObject({
+      _tag: "InvalidValueError",
+      field: "seed"
+    })
+  })
+
+  it("renders a plain SVG when the definition draws nothing", () => {
+    const env = drift.make()
+    expect(env.render()).toContain("<svg")
+    env.reset({ seed: 0 })
+    expect(env.render()).toMatch(/^<svg[\s\S]*drift[\s\S]*<\/svg>$/)
+  })
+
+  it("offers a ground-truth model only when the definition has one", () => {
+    expect(drift.hasGroundTruthModel).toBe(false)
+    expect(thrownBy(() => drift.groundTruthModel())).toBeInstanceOf(InvalidValueError)
+    expect(pointMass.hasGroundTruthModel).toBe(true)
+    expect(pointMass.groundTruthModel().name).toBe("point-mass-dynamics")
+  })
+
+  it("rejects a definition without an id or with a bad step budget", () => {
+    const definition = drift.definition
+    expect(thrownBy(() => defineEnv({ ...definition, id: "" }))).toMatchObject({ field: "definition.id" })
+    expect(thrownBy(() => defineEnv({ ...definition, maxEpisodeSteps: 0 }))).toMatchObject({
+      field: "definition.maxEpisodeSteps"
+    })
+  })
+})
+
+// What a single env does under Gymnasium's next-step autoreset.
+const stepLikeVector = (env: BoxEnv, ended: boolean, action: ActionInput): StepResult<Float64Array> => {
+  if (!ended) return env.step(action)
+  const { observation, info } = env.reset()
+  return { observation, reward: 0, terminated: false, truncated: false, info }
+}
+
+// Every built-in environment, so a new one is covered as soon as it is registered.
+const specs = [drift, ...envRegistry.list().map((entry) => envRegistry.get(entry.id))] as ReadonlyArray<
+  EnvSpec<unknown>
+>
+
+describe("defineEnv: vector environments", () => {
+  it("agree exactly with single environments under the same seeds and actions", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...specs),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer(),
+        (spec, count, seed, length, actionSeed) => {
+          const vector = spec.makeVector(count)
+          const singles = Array.from({ length: count }, () => spec.make())
+          expect(vector.reset({ seed })).toEqual(
+            singles.map((env, index) => env.reset({ seed: seed + index }))
+          )
+          const actionRandom = Random.fromSeed(actionSeed)
+          const ended = singles.map(() => false)
+          for (let step = 0; step < length; step++) {
+            const actions = singles.map((env): ActionInput => {
+              const sampled = env.actionSpace.sample(actionRandom)
+              return typeof sampled === "number" ? sampled : Array.from(sampled)
+            })
+            const expected = singles.map((env, index) =>
+              stepLikeVector(env, ended[index] ?? false, actions[index]!)
+            )
+            expected.forEach((result, index) => {
+              ended[index] = result.terminated || result.truncated
+            })
+            expect(vector.step(actions)).toEqual(expected)
+          }
+        }
+      ),
+      { numRuns: 40 }
+    )
+  })
+
+  it("resets a finished copy on its next step, with reward 0 and the reset observation", () => {
+    const vector = drift.makeVector(2)
+    const single = drift.make()
+    vector.reset({ seed: 7, options: { start: -10 } })
+    single.reset({ seed: 8, options: { start: -10 } })
+    for (let step = 0; step < 2; step++) {
+      expect(vector.step([[0], [0]]).every((result) => !result.truncated)).toBe(true)
+      single.step([0])
+    }
+    expect(vector.step([[0], [0]]).every((result) => result.truncated)).toBe(true)
+    single.step([0])
+    const restarted = vector.step([[1], [1]])
+    expect(restarted[1]).toEqual({
+      observation: single.reset().observation,
+      reward: 0,
+      terminated: false,
+      truncated: false,
+      info: {}
+    })
+    expect(restarted.every((result) => !result.terminated && !result.truncated)).toBe(true)
+    // The episode restarted: three more steps until the next truncation.
+    expect(vector.step([[0], [0]]).some((result) => result.truncated)).toBe(false)
+  })
+
+  it("refuses to step a finished copy when autoReset is off, moving no copy", () => {
+    const vector = drift.makeVector(2, { autoReset: false })
+    const reference = drift.makeVector(2, { autoReset: false })
+    vector.reset({ seed: 3, options: { start: -10 } })
+    reference.reset({ seed: 3, options: { start: -10 } })
+    for (let step = 0; step < 3; step++) vector.step([[0], [0]])
+    const error = thrownBy(() => vector.step([[0], [0]]))
+    expect(error).toMatchObject({ _tag: "InvalidValueError", field: "copies[0]" })
+    expect(vector.autoReset).toBe(false)
+    expect(vector.reset({ seed: 3, options: { start: -10 } })).toEqual(
+      reference.reset({ seed: 3, options: { start: -10 } })
+    )
+  })
+
+  it("validates every action before moving any copy", () => {
+    const vector = pointMass.makeVector(3)
+    const reference = pointMass.makeVector(3)
+    vector.reset({ seed: 11 })
+    reference.reset({ seed: 11 })
+    const good = [0.1, 0.2]
+    expect(thrownBy(() => vector.step([good, [0, Number.NaN], good]))).toMatchObject({
+      _tag: "InvalidValueError",
+      field: "actions[1][1]"
+    })
+    expect(thrownBy(() => vector.step([good, good]))).toMatchObject({ field: "actions" })
+    expect(vector.step([good, good, good])).toEqual(reference.step([good, good, good]))
+  })
+
+  it("rejects stepping before reset and a bad count", () => {
+    expect(
+      thrownBy(() =>
+        pointMass.makeVector(2).step([
+          [0, 0],
+          [0, 0]
+        ])
+      )
+    ).toBeInstanceOf(InvalidValueError)
+    expect(thrownBy(() => pointMass.makeVector(0))).toMatchObject({ field: "count" })
+    expect(thrownBy(() => pointMass.makeVector(1.5))).toMatchObject({ field: "count" })
+  })
+})
