@@ -101,12 +101,12 @@ describe("telos run, end to end", () => {
     expect(first.error, first.error.join("\n")).toEqual([])
     expect(first.code).toBe(0)
     const table = tableOf(first.out)
-    for (const agent of ["ground-truth", "flat", "hierarchical"]) {
+    for (const agent of ["random", "ground-truth", "flat", "hierarchical"]) {
       expect(table.some((line) => line.includes("point-mass") && line.includes(` ${agent} `))).toBe(true)
     }
     const rows = firstResults.rows as ReadonlyArray<Record<string, unknown>>
-    expect(rows.map((row) => row.agent)).toEqual(["ground-truth", "flat", "hierarchical"])
-    expect(rows.map((row) => row.model)).toEqual(["ground-truth", "jepa", "jepa"])
+    expect(rows.map((row) => row.agent)).toEqual(["random", "ground-truth", "flat", "hierarchical"])
+    expect(rows.map((row) => row.model)).toEqual(["none", "ground-truth", "jepa", "jepa"])
     for (const row of rows) expect(row.episodes).toBe(2)
     const stages = (firstResults.stages as ReadonlyArray<Stage>).map((stage) => stage.stage)
     expect(stages).toEqual([
@@ -114,12 +114,13 @@ describe("telos run, end to end", () => {
       "world-model",
       "levels",
       "probe",
+      "episodes (random)",
       "episodes (ground-truth)",
       "episodes (flat)",
       "episodes (hierarchical)"
     ])
     for (const stage of firstResults.stages as ReadonlyArray<Stage>) expect(stage.cached).toBe(false)
-    expect(stageLines(first.out)).toHaveLength(7)
+    expect(stageLines(first.out)).toHaveLength(8)
   })
 
   it("records the resolved configuration as the protocol", () => {
@@ -129,7 +130,10 @@ describe("telos run, end to end", () => {
     const config = decodeConfigSync(RunConfig, protocol.config, "protocol")
     expect(config.data.transitions).toBe(600)
     expect(config.worldModel.stepsPerEpoch).toBe(5)
-    expect(config.evaluation).toEqual({ episodes: 2, agents: ["ground-truth", "flat", "hierarchical"] })
+    expect(config.evaluation).toEqual({
+      episodes: 2,
+      agents: ["random", "ground-truth", "flat", "hierarchical"]
+    })
     expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
   })
 
@@ -146,7 +150,7 @@ describe("telos run, end to end", () => {
     expect(second.code).toBe(0)
     expect(tableOf(second.out)).toEqual(tableOf(first.out))
     const lines = stageLines(second.out)
-    expect(lines).toHaveLength(7)
+    expect(lines).toHaveLength(8)
     for (const line of lines) expect(line).toMatch(/ cached$/)
     const results = await readResults(join(directory, "second"))
     expect(results.rows).toEqual(firstResults.rows)
@@ -196,6 +200,7 @@ describe("telos run, end to end", () => {
       "world-model": true,
       levels: true,
       probe: true,
+      "episodes (random)": false,
       "episodes (ground-truth)": false,
       "episodes (flat)": false,
       "episodes (hierarchical)": false

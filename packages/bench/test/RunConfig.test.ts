@@ -117,13 +117,13 @@ describe("defaultRunConfig", () => {
       fc.property(fc.integer({ min: 1, max: 39 }), fc.boolean(), (steps, discrete) => {
         const config = defaultRunConfig(tinyEnv({ maxEpisodeSteps: steps, discrete }), "tiny")
         expect(config.levels.strides).toEqual([])
-        expect(config.evaluation.agents).toEqual(["flat"])
+        expect(config.evaluation.agents).toEqual(["random", "flat"])
       }),
       { numRuns: 40 }
     )
     const long = defaultRunConfig(tinyEnv({ maxEpisodeSteps: 40 }), "tiny")
     expect(long.levels.strides).toEqual([2])
-    expect(long.evaluation.agents).toEqual(["flat", "hierarchical"])
+    expect(long.evaluation.agents).toEqual(["random", "flat", "hierarchical"])
   })
 
   it("resolves with no sources for any environment's shape (property)", () => {

@@ -155,6 +155,7 @@ export class Box {
       const component = value[i] as number
       const low = this.low[i] as number
       const high = this.high[i] as number
+      // biome-ignore lint/complexity/useMathMinMax: comparisons keep -0 and NaN as they are (see above)
       clipped[i] = component < low ? low : component > high ? high : component
     }
     return clipped

@@ -25,8 +25,8 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  *   `goalDimensions`, on the whole latent otherwise.
  * - actors: level 0 the gradient planner for box actions (8 restarts) and the categorical CEM for
  *   discrete ones, over an eighth of an episode (10 to 30 steps); levels above the CEM over 8 steps.
- * - evaluation: 50 episodes of the ground-truth model (when the environment has one), the flat and
- *   the hierarchical agent.
+ * - evaluation: 50 episodes of random actions, the ground-truth model (when the environment has
+ *   one), the flat and the hierarchical agent.
  *
  * @example
  * ```ts
@@ -115,6 +115,7 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
     evaluation: {
       episodes: 50,
       agents: [
+        "random",
         ...(spec.hasGroundTruthModel ? (["ground-truth"] as const) : []),
         "flat",
         ...(definition.maxEpisodeSteps >= 40 ? (["hierarchical"] as const) : [])

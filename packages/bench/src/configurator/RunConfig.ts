@@ -122,8 +122,13 @@ export const MemoryConfig = Schema.Struct({
   linkFraction: positive
 })
 
-/** The agents the evaluation runs, each a row of the report. */
+/**
+ * The agents the evaluation runs, each a row of the report: `random` (uniform random actions, the
+ * trivial baseline), `ground-truth` (the level-0 planner on the environment's own model, the
+ * ceiling), and the learned `flat` and `hierarchical` agents, with or without the memory.
+ */
 export const AgentKind = Schema.Literals([
+  "random",
   "ground-truth",
   "flat",
   "hierarchical",

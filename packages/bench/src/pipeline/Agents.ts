@@ -22,7 +22,9 @@ import {
   landmarkSubgoals,
   mppiPlanner,
   type PlanningLevel,
+  probeAlignedGoals,
   probedGoalCost,
+  randomShootingPlanner,
   scaleCost
 } from "@telos/planner"
 import type { ActorConfig, AgentKind, RunConfig } from "../configurator/RunConfig.js"
@@ -100,7 +102,19 @@ export interface AgentParts {
   readonly upperModels: ReadonlyArray<WorldModel>
   readonly probe: LatentProbe | undefined
   readonly memory: LandmarkGraph | undefined
+  /** Numbers in an observation (the goal probe reads some of them). */
+  readonly observationSize: number
 }
+
+/** The observation coordinates the goal is judged on: the configured ones, or all. */
+const probeDimensions = (
+  config: RunConfig,
+  outputs: number,
+  observationSize: number
+): ReadonlyArray<number> =>
+  config.cost.dimensions.length > 0
+    ? config.cost.dimensions
+    : Array.from({ length: Math.min(outputs, observationSize) }, (_, index) => index)
 
 /**
  * The agent of one kind: `flat` plans with level 0 alone, `hierarchical` with every level, each
@@ -116,6 +130,23 @@ export interface AgentParts {
 export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
   const { config } = parts
   const cost = costOf(config, parts.probe)
+  if (kind === "random") {
+    return flatAgent({
+      model: parts.model,
+      planner: randomShootingPlanner({ samples: 1, useWarmStart: false, name: "random" }),
+      horizon: 1,
+      cost,
+      name: "random"
+    })
+  }
+  const encodeGoals =
+    config.cost.judgedOn === "probe" && parts.probe !== undefined
+      ? probeAlignedGoals(
+          parts.model,
+          parts.probe,
+          probeDimensions(config, parts.probe.outputSize, parts.observationSize)
+        )
+      : undefined
   const withMemory = kind.endsWith("+memory")
   const memory =
     withMemory && parts.memory !== undefined
@@ -147,12 +178,14 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
       cost,
       ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
       ...(memory === undefined ? {} : { memory }),
+      ...(encodeGoals === undefined ? {} : { encodeGoals }),
       name: `${kind}: ${bottom.planner.name}`
     })
   }
   return hierarchicalAgent([bottom, ...upper], {
     ...(memory === undefined ? {} : { memory }),
     ...(parts.memory === undefined || !withMemory ? {} : { subgoalAnchors: parts.memory.landmarks }),
+    ...(encodeGoals === undefined ? {} : { encodeGoals }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })
 }

@@ -33,8 +33,8 @@ import {
 export interface RunRow extends PlanningRow {
   /** Which agent (`ground-truth`, `flat`, `hierarchical`, `+memory`). */
   readonly agent: string
-  /** The world model it planned with: `jepa` or `ground-truth`. */
-  readonly model: "jepa" | "ground-truth"
+  /** The world model it planned with: `jepa` or `ground-truth` (`none` for random actions). */
+  readonly model: "jepa" | "ground-truth" | "none"
 }
 
 /** Options of {@link pipelineSuite}. */
@@ -106,7 +106,11 @@ export const pipelineSuite = (
         report: options.report ?? (() => undefined)
       }
       const agents = config.evaluation.agents
-      const learned = agents.some((agent) => agent !== "ground-truth")
+      const spec = source.spec
+      // Random actions need no model of their own: the ground truth's when there is one.
+      const onTruth = (kind: AgentKind) =>
+        kind === "ground-truth" || (kind === "random" && spec.hasGroundTruthModel)
+      const learned = agents.some((agent) => !onTruth(agent))
       let collected: CollectedData | undefined
       let trained: TrainedWorldModel | undefined
       let levels: TrainedLevels | undefined
@@ -140,12 +144,12 @@ export const pipelineSuite = (
             model: jepa.worldModel,
             upperModels: levels?.stack.worldModels(jepa.worldModel).slice(1) ?? [],
             probe: probe?.probe,
-            memory: memory?.graph
+            memory: memory?.graph,
+            observationSize: source.spec.definition.observationSpace.size
           }
         }
-        const spec = source.spec
         for (const kind of agents) {
-          const truth = kind === "ground-truth"
+          const truth = onTruth(kind)
           const settings = {
             kind,
             actor: config.actor,
@@ -178,7 +182,8 @@ export const pipelineSuite = (
                             : Array.from({ length: observationSize }, (_, dimension) => dimension)
                         )
                       : undefined,
-                  memory: undefined
+                  memory: undefined,
+                  observationSize
                 }
               : (parts as AgentParts)
             const goal = config.cost.goal
@@ -195,7 +200,11 @@ export const pipelineSuite = (
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
               (step) => context.progress(`episodes: ${kind}`, step / spec.definition.maxEpisodeSteps)
             )
-            const runRow: RunRow = { ...row, agent: kind, model: truth ? "ground-truth" : "jepa" }
+            const runRow: RunRow = {
+              ...row,
+              agent: kind,
+              model: kind === "random" ? "none" : truth ? "ground-truth" : "jepa"
+            }
             await writeStageJson(directory, "row.json", runRow)
           })
           const row = (await readStageJson(entry.directory, "row.json")) as RunRow
@@ -212,8 +221,9 @@ export const pipelineSuite = (
 }
 
 /**
- * A run's checks: the learned agents against the ground truth's planner where there is one (within
- * 0.1 success, and within 10% of its mean return when its returns are negative costs).
+ * A run's checks: every learned agent does better than random actions (success, or else mean
+ * return), and comes within 0.1 success (or 10% of the mean return, when returns are costs) of the
+ * ground truth's planner where there is one.
  *
  * @example
  * ```ts
@@ -222,13 +232,24 @@ export const pipelineSuite = (
  */
 export const runChecks = (rows: ReadonlyArray<RunRow>): ReadonlyArray<SuiteCheck> => {
   const truth = rows.find((row) => row.agent === "ground-truth")
-  if (truth === undefined) return []
-  return rows
-    .filter((row) => row.agent !== "ground-truth")
-    .map((row) => ({
-      description: `${row.agent} (learned) vs ground truth: success ${row.successRate.toFixed(2)} vs ${truth.successRate.toFixed(2)}, mean return ${row.meanReturn.toFixed(1)} vs ${truth.meanReturn.toFixed(1)} (within 0.1 success or 10% of the return)`,
-      passed:
-        row.successRate >= truth.successRate - 0.1 ||
-        (truth.meanReturn < 0 && row.meanReturn >= truth.meanReturn * 1.1)
-    }))
+  const random = rows.find((row) => row.agent === "random")
+  const learned = rows.filter((row) => row.model === "jepa")
+  return [
+    ...(random === undefined
+      ? []
+      : learned.map((row) => ({
+          description: `${row.agent} beats random actions: success ${row.successRate.toFixed(2)} vs ${random.successRate.toFixed(2)}, mean return ${row.meanReturn.toFixed(1)} vs ${random.meanReturn.toFixed(1)}`,
+          passed:
+            row.successRate > random.successRate ||
+            (row.successRate === random.successRate && row.meanReturn > random.meanReturn)
+        }))),
+    ...(truth === undefined
+      ? []
+      : learned.map((row) => ({
+          description: `${row.agent} (learned) vs ground truth: success ${row.successRate.toFixed(2)} vs ${truth.successRate.toFixed(2)}, mean return ${row.meanReturn.toFixed(1)} vs ${truth.meanReturn.toFixed(1)} (within 0.1 success or 10% of the return)`,
+          passed:
+            row.successRate >= truth.successRate - 0.1 ||
+            (truth.meanReturn < 0 && row.meanReturn >= truth.meanReturn * 1.1)
+        })))
+  ]
 }

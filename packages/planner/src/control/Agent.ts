@@ -92,6 +92,12 @@ export interface FlatAgentOptions {
   readonly memory?: SubgoalDirector
   /** For reports; default the planner's name. */
   readonly name?: string
+  /**
+   * Perception of the goal observations, `[N, O]` to `[N, D]` (default the model's `encode`). A goal
+   * observation can hold numbers that mean nothing (the coordinates a goal does not constrain);
+   * an encoder that knows which ones do can place the goal latent accordingly.
+   */
+  readonly encodeGoals?: (goals: tf.Tensor2D) => tf.Tensor2D
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -171,7 +177,10 @@ const startFlat = (
 ): AgentEpisodes => {
   const { model, planner, horizon } = options
   const count = goalRows.length
-  const goals = encodeRows(model, goalRows, "goals")
+  const goals =
+    options.encodeGoals === undefined
+      ? encodeRows(model, goalRows, "goals")
+      : tf.tidy(() => (options.encodeGoals as (goals: tf.Tensor2D) => tf.Tensor2D)(toRows(goalRows, "goals")))
   let tracker: SubgoalTracker | undefined
   let fixedCost: Cost | undefined
   try {

@@ -388,6 +388,8 @@ export interface HierarchicalAgentOptions extends HierarchyOptions {
    * one-level agent), e.g. to record the subgoals for a figure. It must hand the targets on.
    */
   readonly wrapSubgoals?: (director: SubgoalDirector) => SubgoalDirector
+  /** Perception of the goal observations (see `FlatAgentOptions.encodeGoals`). */
+  readonly encodeGoals?: (goals: tf.Tensor2D) => tf.Tensor2D
 }
 
 /**
@@ -421,7 +423,8 @@ export const hierarchicalAgent = (
       horizon: bottom.horizon,
       cost: bottom.cost ?? defaultCost,
       ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
-      ...(memory === undefined ? {} : { memory })
+      ...(memory === undefined ? {} : { memory }),
+      ...(options.encodeGoals === undefined ? {} : { encodeGoals: options.encodeGoals })
     })
   }
   const upper = levels.slice(1)

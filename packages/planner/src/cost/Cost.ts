@@ -232,3 +232,94 @@ export const probedGoalCost = (options: {
       })
   }
 }
+
+/** Solves `A x = b` for a small symmetric positive definite `A` (`[K, K]` row-major), in float64. */
+const solveSmall = (matrix: Float64Array, size: number, rhs: Float64Array): Float64Array => {
+  const a = Float64Array.from(matrix)
+  const x = Float64Array.from(rhs)
+  for (let pivot = 0; pivot < size; pivot++) {
+    const diagonal = a[pivot * size + pivot] as number
+    if (!(Math.abs(diagonal) > 1e-12)) {
+      throw new InvalidValueError({
+        field: "probe.weights",
+        expected: "a probe whose outputs are independent (full column rank)",
+        received: "dependent columns"
+      })
+    }
+    for (let row = pivot + 1; row < size; row++) {
+      const factor = (a[row * size + pivot] as number) / diagonal
+      for (let column = pivot; column < size; column++) {
+        a[row * size + column] =
+          (a[row * size + column] as number) - factor * (a[pivot * size + column] as number)
+      }
+      x[row] = (x[row] as number) - factor * (x[pivot] as number)
+    }
+  }
+  for (let row = size - 1; row >= 0; row--) {
+    let sum = x[row] as number
+    for (let column = row + 1; column < size; column++)
+      sum -= (a[row * size + column] as number) * (x[column] as number)
+    x[row] = sum / (a[row * size + row] as number)
+  }
+  return x
+}
+
+/**
+ * Perception of goal observations for a goal judged through a probe: each goal is encoded, then
+ * moved by the smallest step that makes the probe read exactly the goal's own coordinates
+ * `dimensions` (`z + (g - probe(z)) (WᵀW)⁻¹ Wᵀ`). A goal observation whose other numbers mean
+ * nothing (a fingertip target written beside arbitrary joint angles) encodes to a latent the probe
+ * may misread; after the step it reads the target, and the rest of the latent stays as encoded.
+ *
+ * @example
+ * ```ts
+ * const agent = flatAgent({ model, planner, horizon, cost, encodeGoals: probeAlignedGoals(model, probe, [4, 5]) })
+ * ```
+ */
+export const probeAlignedGoals = (
+  model: { encode(observations: tf.Tensor): tf.Tensor2D },
+  probe: LatentProbe,
+  dimensions: ReadonlyArray<number>
+): ((goals: tf.Tensor2D) => tf.Tensor2D) => {
+  checkProbe(probe)
+  const { latentSize, outputSize } = probe
+  if (dimensions.length !== outputSize) {
+    throw new InvalidValueError({
+      field: "dimensions",
+      expected: `${outputSize} observation coordinates, one per probe output`,
+      received: `${dimensions.length}`
+    })
+  }
+  // (WᵀW)⁻¹ Wᵀ, [K, D], once on the host.
+  const gram = new Float64Array(outputSize * outputSize)
+  for (let i = 0; i < outputSize; i++) {
+    for (let j = 0; j < outputSize; j++) {
+      let sum = 0
+      for (let d = 0; d < latentSize; d++) {
+        sum += (probe.weights[d * outputSize + i] as number) * (probe.weights[d * outputSize + j] as number)
+      }
+      gram[i * outputSize + j] = sum
+    }
+  }
+  const correction = new Float32Array(outputSize * latentSize)
+  for (let d = 0; d < latentSize; d++) {
+    const column = new Float64Array(outputSize)
+    for (let k = 0; k < outputSize; k++) column[k] = probe.weights[d * outputSize + k] as number
+    const solved = solveSmall(gram, outputSize, column)
+    for (let k = 0; k < outputSize; k++) correction[k * latentSize + d] = solved[k] as number
+  }
+  const weights = Float32Array.from(probe.weights)
+  const bias = Float32Array.from(probe.bias)
+  return (goals) =>
+    tf.tidy(() => {
+      const latents = model.encode(goals)
+      const wanted = tf.concat(
+        dimensions.map((dimension) => goals.slice([0, dimension], [-1, 1])),
+        1
+      ) as tf.Tensor2D
+      const read = latents.matMul(tf.tensor2d(weights, [latentSize, outputSize])).add(tf.tensor1d(bias))
+      return latents.add(
+        wanted.sub(read).matMul(tf.tensor2d(correction, [outputSize, latentSize]))
+      ) as tf.Tensor2D
+    })
+}

@@ -1,0 +1,67 @@
+import { InvalidValueError } from "@telos/core"
+import { probeAlignedGoals } from "@telos/planner"
+import * as tf from "@tensorflow/tfjs"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+
+/** A linear "encoder" from observations [N, 3] to latents [N, 4]. */
+const linearModel = (matrix: ReadonlyArray<number>) => ({
+  encode: (observations: tf.Tensor) =>
+    tf.tidy(() =>
+      (observations as tf.Tensor2D).matMul(tf.tensor2d(matrix as Array<number>, [3, 4]))
+    ) as tf.Tensor2D
+})
+
+const finite = fc.float({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true })
+
+describe("probeAlignedGoals", () => {
+  it("moves each encoded goal so that the probe reads the goal's own coordinates (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(finite, { minLength: 12, maxLength: 12 }),
+        fc.array(finite, { minLength: 8, maxLength: 8 }),
+        fc.array(finite, { minLength: 2, maxLength: 2 }),
+        fc.array(finite, { minLength: 6, maxLength: 6 }),
+        (encoder, weights, bias, goals) => {
+          // A probe with well separated columns: the read-out of two independent directions.
+          const probeWeights = weights.map(
+            (value, index) => value * 0.1 + (index === 0 || index === 3 ? 1 : 0)
+          )
+          const probe = { latentSize: 4, outputSize: 2, weights: probeWeights, bias }
+          const align = probeAlignedGoals(linearModel(encoder), probe, [2, 0])
+          const before = tf.memory().numTensors
+          const aligned = align(tf.tensor2d(goals, [2, 3]))
+          const read = tf.tidy(() => aligned.matMul(tf.tensor2d(probeWeights, [4, 2])).add(tf.tensor1d(bias)))
+          const values = read.arraySync() as Array<Array<number>>
+          tf.dispose([aligned, read])
+          expect(tf.memory().numTensors).toBe(before + 1)
+          for (const [row, [x, y]] of values.entries()) {
+            expect(x).toBeCloseTo(goals[row * 3 + 2] as number, 3)
+            expect(y).toBeCloseTo(goals[row * 3] as number, 3)
+          }
+        }
+      ),
+      { numRuns: 50 }
+    )
+  })
+
+  it("leaves a goal whose latent the probe already reads right where it is", () => {
+    // The encoder copies the observation into the latent; the probe reads latent coordinates 0 and 1.
+    const encoder = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
+    const probe = { latentSize: 4, outputSize: 2, weights: [1, 0, 0, 1, 0, 0, 0, 0], bias: [0, 0] }
+    const align = probeAlignedGoals(linearModel(encoder), probe, [0, 1])
+    const aligned = align(tf.tensor2d([[0.3, -0.4, 0.9]]))
+    expect(Array.from(aligned.dataSync())).toEqual([
+      0.30000001192092896, -0.4000000059604645, 0.8999999761581421, 0
+    ])
+    aligned.dispose()
+  })
+
+  it("rejects coordinates that do not match the probe's outputs, and a probe of dependent columns", () => {
+    const probe = { latentSize: 4, outputSize: 2, weights: [1, 1, 0, 0, 0, 0, 0, 0], bias: [0, 0] }
+    expect(() => probeAlignedGoals(linearModel(new Array(12).fill(0)), probe, [0])).toThrow(InvalidValueError)
+    expect(() => probeAlignedGoals(linearModel(new Array(12).fill(0)), probe, [0, 1])).toThrow(
+      /full column rank/
+    )
+  })
+})
