@@ -5,6 +5,16 @@
  */
 // The `telos` command line.
 export { main, nodeTerminal, type Terminal } from "./cli/CommandLine.js"
+// The configurator: one configuration of a whole run, with defaults from the environment.
+export * from "./configurator/Defaults.js"
+export * from "./configurator/Resolve.js"
+export * from "./configurator/RunConfig.js"
+// The pipeline: env -> collect -> train -> levels -> memory -> agents, each stage cached.
+export * from "./pipeline/Agents.js"
+export * from "./pipeline/EnvSource.js"
+export * from "./pipeline/Pipeline.js"
+export * from "./pipeline/StageCache.js"
+export * from "./pipeline/Stages.js"
 // Suites, running them, and their results and reports.
 export * from "./report/PlanningBenchmark.js"
 export * from "./report/Report.js"

@@ -35,7 +35,7 @@ const canonicalJson = (value: unknown): string =>
  */
 export const stageKey = (stage: string, settings: unknown, inputs: ReadonlyArray<string>): string =>
   createHash("sha256")
-    .update(canonicalJson({ stage, settings, inputs, format: 1 }))
+    .update(canonicalJson({ stage, settings, inputs, format: 2 }))
     .digest("hex")
     .slice(0, 24)
 
