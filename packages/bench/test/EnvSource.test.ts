@@ -187,3 +187,11 @@ describe("loadEnvSource: environment modules", () => {
     }
   )
 })
+
+describe("a registered environment's pixel variant", () => {
+  it("comes with it when `<id>-pixels` is registered, and is absent otherwise", async () => {
+    expect((await loadEnvSource("two-rooms")).pixels?.id).toBe("two-rooms-pixels")
+    expect((await loadEnvSource("maze-medium")).pixels?.id).toBe("maze-medium-pixels")
+    expect((await loadEnvSource("point-mass")).pixels).toBeUndefined()
+  })
+})

@@ -510,3 +510,25 @@ describe("readConfigFile", () => {
     expect((error as FileError).message).toContain(path)
   })
 })
+
+describe("pixel runs", () => {
+  const twoRooms = envRegistry.get("two-rooms")
+
+  it("need an environment that draws images", () => {
+    const error = configError(() => resolve(pointMass, ["data.observations=pixels"]))
+    expect(error.message).toContain("data.observations")
+    expect(error.message).toContain("draws no images")
+  })
+
+  it("need a pixel variant to evaluate learned agents in, unless only random and ground truth run", () => {
+    const error = configError(() => resolve(twoRooms, ["data.observations=pixels"]))
+    expect(error.message).toContain("two-rooms-pixels")
+    expect(resolve(twoRooms, ["data.observations=pixels"], { pixelVariant: true }).data.observations).toBe(
+      "pixels"
+    )
+    expect(
+      resolve(twoRooms, ["data.observations=pixels", 'evaluation.agents=["random","ground-truth"]']).data
+        .observations
+    ).toBe("pixels")
+  })
+})

@@ -1,7 +1,7 @@
 import { access, mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { main } from "@telos/bench"
-import { disposeWeights, loadCheckpoint } from "@telos/worldmodel"
+import { disposeWeights, loadCheckpoint } from "@telos/worldmodel/node"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type TrainCommand, usage } from "../src/cli/Arguments.js"

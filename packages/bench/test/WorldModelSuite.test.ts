@@ -8,7 +8,7 @@ import {
   worldModelChecks,
   worldModelSuitePlans
 } from "@telos/bench"
-import { disposeWeights, loadCheckpoint } from "@telos/worldmodel"
+import { disposeWeights, loadCheckpoint } from "@telos/worldmodel/node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
 

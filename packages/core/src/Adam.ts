@@ -15,9 +15,13 @@ import * as tf from "@tensorflow/tfjs"
 
 /** Adam's settings; the defaults are Kingma & Ba's (and PyTorch's). */
 export interface AdamSettings {
+  /** The step size. */
   readonly learningRate: number
+  /** Decay rate of the first-moment (mean) estimate; 0.9 by default. */
   readonly beta1?: number
+  /** Decay rate of the second-moment (uncentred variance) estimate; 0.999 by default. */
   readonly beta2?: number
+  /** Added to the denominator for numerical stability; 1e-8 by default. */
   readonly epsilon?: number
 }
 
@@ -58,9 +62,13 @@ export class HostAdamOptimizer extends tf.Optimizer {
     return "HostAdam"
   }
 
+  /** The step size. */
   readonly learningRate: number
+  /** Decay rate of the first-moment (mean) estimate. */
   readonly beta1: number
+  /** Decay rate of the second-moment (uncentred variance) estimate. */
   readonly beta2: number
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number
   private readonly moments = new Map<string, Moments>()
   private steps = 0

@@ -34,8 +34,22 @@ export interface BackendChoice {
 }
 
 // A specifier held in a variable keeps bundlers and the type checker from requiring the optional
-// peers at build time; they are looked up only when a run asks for them.
+// peers at build time; they are looked up only when a run asks for them. The same keeps
+// `@telos/native` (ONNX Runtime's Node binding) out of browser bundles of `@telos/core`.
 const importOptional = (specifier: string): Promise<unknown> => import(specifier)
+
+// `process` exists on Node (and runtimes that imitate it); in a browser it is undefined.
+interface ProcessLike {
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly versions?: { readonly node?: string }
+}
+const processLike = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process
+
+const loadNative = async (): Promise<unknown> => {
+  if (typeof processLike()?.versions?.node !== "string") throw new Error("needs Node.js")
+  const native = (await importOptional("@telos/native")) as typeof import("@telos/native")
+  return native.registerNativeBackend()
+}
 
 /** The default candidates, in order of preference. */
 export const defaultCandidates: ReadonlyArray<BackendCandidate> = [
@@ -44,7 +58,7 @@ export const defaultCandidates: ReadonlyArray<BackendCandidate> = [
   {
     name: "native",
     tensorflowName: "native",
-    load: () => import("@telos/native").then((native) => native.registerNativeBackend())
+    load: loadNative
   },
   { name: "wasm", tensorflowName: "wasm", load: () => import("@tensorflow/tfjs-backend-wasm") },
   { name: "cpu", tensorflowName: "cpu", load: () => Promise.resolve() }
@@ -94,7 +108,7 @@ export const resolveBackend = (
   options: ResolveBackendOptions = {}
 ): Effect.Effect<BackendChoice, ConfigError> =>
   Effect.gen(function* () {
-    const environment = options.environment ?? process.env
+    const environment = options.environment ?? processLike()?.env ?? {}
     const candidates = options.candidates ?? defaultCandidates
     const requested = options.preferred ?? environment.TELOS_BACKEND
     const known = candidates.map((candidate) => candidate.name)

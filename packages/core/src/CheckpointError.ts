@@ -55,10 +55,14 @@ export type CheckpointProblem =
  * ```
  */
 export class CheckpointError extends Data.TaggedError("CheckpointError")<{
+  /** The checkpoint file concerned. */
   readonly path: string
+  /** What went wrong, as a machine-readable kind. */
   readonly problem: CheckpointProblem
+  /** A human-readable explanation. */
   readonly detail: string
 }> {
+  /** `path: detail`. */
   override get message(): string {
     return `${this.path}: ${this.detail}`
   }

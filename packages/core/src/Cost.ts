@@ -11,5 +11,6 @@ import type * as tf from "@tensorflow/tfjs"
 export interface Cost {
   /** A short name for reports, e.g. `"goal"` or `"0.01 * action-magnitude"`. */
   readonly name: string
+  /** The energy of each candidate `[B]`, given its states `[T + 1, B, D]` and actions `[T, B, A]`. */
   evaluate(states: tf.Tensor3D, actions: tf.Tensor3D): tf.Tensor1D
 }

@@ -45,10 +45,14 @@ export type DatasetProblem =
  * ```
  */
 export class DatasetError extends Data.TaggedError("DatasetError")<{
+  /** The dataset file concerned. */
   readonly path: string
+  /** What went wrong, as a machine-readable kind. */
   readonly problem: DatasetProblem
+  /** A human-readable explanation. */
   readonly detail: string
 }> {
+  /** `path: detail`. */
   override get message(): string {
     return `${this.path}: ${this.detail}`
   }

@@ -20,18 +20,23 @@ export interface ResetOptions {
 
 /** What `reset` returns. */
 export interface ResetResult<Observation> {
+  /** The first observation of the episode. */
   readonly observation: Observation
+  /** Extra facts about the start (the goal, ...). */
   readonly info: Info
 }
 
 /** What `step` returns. */
 export interface StepResult<Observation> {
+  /** The observation after the action. */
   readonly observation: Observation
+  /** The reward for the action. */
   readonly reward: number
   /** The task ended the episode (goal reached, failure). */
   readonly terminated: boolean
   /** The step budget ended the episode. */
   readonly truncated: boolean
+  /** Extra facts about the step (whether the goal was reached, ...). */
   readonly info: Info
 }
 
@@ -42,10 +47,13 @@ export type ActionInput = ArrayLike<number> | number
 export interface Env<Observation = Float64Array> {
   /** The registry name, e.g. `"point-mass"`. */
   readonly id: string
+  /** The space observations lie in. */
   readonly observationSpace: Box | Discrete
+  /** The space actions must lie in. */
   readonly actionSpace: Box | Discrete
   /** Steps after which `step` reports `truncated`. */
   readonly maxEpisodeSteps: number
+  /** Starts a new episode. */
   reset(options?: ResetOptions): ResetResult<Observation>
   /** Applies one action; throws `InvalidValueError` for an action outside the action space. */
   step(action: ActionInput): StepResult<Observation>
@@ -55,10 +63,15 @@ export interface Env<Observation = Float64Array> {
 
 /** Many copies of one environment stepped together (for data collection and batched evaluation). */
 export interface VectorEnv<Observation = Float64Array> {
+  /** The registry name of the environment copied. */
   readonly id: string
+  /** How many copies are stepped together. */
   readonly count: number
+  /** The space each copy's observations lie in. */
   readonly observationSpace: Box | Discrete
+  /** The space each copy's actions must lie in. */
   readonly actionSpace: Box | Discrete
+  /** Steps after which a copy reports `truncated`. */
   readonly maxEpisodeSteps: number
   /** Resets every copy; copy `i` is seeded with `seed + i` when a seed is given. */
   reset(options?: ResetOptions): ReadonlyArray<ResetResult<Observation>>

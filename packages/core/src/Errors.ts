@@ -17,10 +17,14 @@ import type { DatasetError } from "./DatasetError.js"
  * ```
  */
 export class InvalidValueError extends Data.TaggedError("InvalidValueError")<{
+  /** The value's name or path, e.g. `action[1]`. */
   readonly field: string
+  /** What the value should have been. */
   readonly expected: string
+  /** What it was. */
   readonly received: string
 }> {
+  /** `field: expected ..., received ...`. */
   override get message(): string {
     return `${this.field}: expected ${this.expected}, received ${this.received}`
   }
@@ -37,6 +41,7 @@ export class InvalidValueError extends Data.TaggedError("InvalidValueError")<{
  * ```
  */
 export class LevelConfigError extends InvalidValueError {
+  /** The misconfigured level, counting from 0 (the primitive level). */
   readonly level: number
 
   constructor(details: {
@@ -56,9 +61,12 @@ export class LevelConfigError extends InvalidValueError {
 
 /** A configuration failed to decode; `issues` lists every field at fault with what it expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{
+  /** What was being decoded (a file, the command line, ...). */
   readonly source: string
+  /** One entry per invalid field: its path and what it should have been. */
   readonly issues: ReadonlyArray<{ readonly field: string; readonly expected: string }>
 }> {
+  /** `invalid source: ` followed by every issue. */
   override get message(): string {
     const lines = this.issues.map((issue) => `${issue.field}: ${issue.expected}`)
     return `invalid ${this.source}: ${lines.join("; ")}`
@@ -67,9 +75,12 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 
 /** A tensor backend could not be loaded or initialised. */
 export class BackendError extends Data.TaggedError("BackendError")<{
+  /** The backend asked for. */
   readonly backend: string
+  /** Why it is unavailable. */
   readonly reason: string
 }> {
+  /** `backend ... unavailable: reason`. */
   override get message(): string {
     return `backend ${this.backend} unavailable: ${this.reason}`
   }
@@ -77,10 +88,13 @@ export class BackendError extends Data.TaggedError("BackendError")<{
 
 /** A name (environment, suite, planner) is not registered. */
 export class UnknownNameError extends Data.TaggedError("UnknownNameError")<{
+  /** What kind of name it is (environment, suite, planner, ...). */
   readonly kind: string
   readonly name: string
+  /** The names registered for that kind. */
   readonly known: ReadonlyArray<string>
 }> {
+  /** The unknown name and the known ones. */
   override get message(): string {
     return `unknown ${this.kind} "${this.name}"; known: ${this.known.join(", ")}`
   }
@@ -88,9 +102,12 @@ export class UnknownNameError extends Data.TaggedError("UnknownNameError")<{
 
 /** A file could not be written or read. */
 export class FileError extends Data.TaggedError("FileError")<{
+  /** The file concerned. */
   readonly path: string
+  /** Why the operation failed. */
   readonly reason: string
 }> {
+  /** `path: reason`. */
   override get message(): string {
     return `${this.path}: ${this.reason}`
   }

@@ -12,12 +12,14 @@ import type { WorldModel } from "./WorldModel.js"
 
 /** `N` problems solved together over one model and one cost. */
 export interface PlanningProblem {
+  /** The world model the plans are rolled out in. */
   readonly model: WorldModel
   /**
    * Start latents `[N, D]`, one per problem. The cost sees candidates laid out problem-major:
    * all candidates of problem 0, then all of problem 1, and so on.
    */
   readonly initialStates: tf.Tensor2D
+  /** The cost the plans minimise. */
   readonly cost: Cost
   /** Model steps to plan ahead. */
   readonly horizon: number
@@ -32,9 +34,13 @@ export interface PlanningProblem {
 
 /** The planner's answer, in host memory. Arrays are row-major. */
 export interface Plan {
+  /** Number `N` of problems solved. */
   readonly problems: number
+  /** Number `T` of steps per plan. */
   readonly horizon: number
+  /** Size `A` of an action. */
   readonly actionSize: number
+  /** Size `D` of a latent state. */
   readonly latentSize: number
   /** Best action sequence per problem, `[N, T, A]`. */
   readonly actions: Float32Array
@@ -53,7 +59,9 @@ export interface Plan {
 
 /** Anything that turns planning problems into plans. */
 export interface Planner {
+  /** A short name for reports. */
   readonly name: string
+  /** Solves the problems; `rng` drives any randomness (restarts, samples). */
   plan(problem: PlanningProblem, rng: Random): Plan
 }
 

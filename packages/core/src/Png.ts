@@ -21,9 +21,13 @@ import { describeValue, InvalidValueError } from "./Errors.js"
  * ```
  */
 export interface PngImage {
+  /** Width in pixels. */
   readonly width: number
+  /** Height in pixels. */
   readonly height: number
+  /** Channels per pixel: 1 gray, 2 gray and alpha, 3 RGB, 4 RGBA. */
   readonly channels: 1 | 2 | 3 | 4
+  /** The samples, `height * width * channels` bytes. */
   readonly data: Uint8Array
 }
 
@@ -38,13 +42,19 @@ export interface PngImage {
  * ```
  */
 export interface PngHeader {
+  /** Width in pixels. */
   readonly width: number
+  /** Height in pixels. */
   readonly height: number
+  /** Bits per sample (or per palette index). */
   readonly bitDepth: number
   /** 0 grayscale, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA. */
   readonly colorType: number
+  /** Compression method (0, deflate, is the only one defined). */
   readonly compression: number
+  /** Filter method (0 is the only one defined). */
   readonly filter: number
+  /** Interlace method: 0 none, 1 Adam7. */
   readonly interlace: number
 }
 
@@ -57,8 +67,11 @@ export interface PngHeader {
  * ```
  */
 export interface PngChunk {
+  /** The four-letter chunk type, e.g. `IHDR`. */
   readonly type: string
+  /** The chunk's data. */
   readonly data: Uint8Array
+  /** The CRC-32 stored after the chunk. */
   readonly crc: number
 }
 

@@ -25,10 +25,15 @@ const formatBound = (value: number): string =>
  * has several dimensions. Bounds may be infinite; values may not.
  */
 export class Box {
+  /** Tells a `Box` from a `Discrete`. */
   readonly _tag = "Box"
+  /** Lower bound of each component, flattened. */
   readonly low: Float64Array
+  /** Upper bound of each component, flattened. */
   readonly high: Float64Array
+  /** The dimensions of a value. */
   readonly shape: ReadonlyArray<number>
+  /** Number of components: the product of `shape`. */
   readonly size: number
 
   constructor(options: {
@@ -164,8 +169,11 @@ export class Box {
 
 /** The integers `start, start + 1, ..., start + n - 1`. */
 export class Discrete {
+  /** Tells a `Discrete` from a `Box`. */
   readonly _tag = "Discrete"
+  /** How many integers the space holds. */
   readonly n: number
+  /** The smallest of them. */
   readonly start: number
 
   constructor(n: number, start = 0) {

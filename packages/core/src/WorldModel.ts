@@ -12,6 +12,7 @@ import type { Box } from "./Space.js"
 
 /** A differentiable model of how the world responds to actions, in latent space. */
 export interface WorldModel {
+  /** A short name for reports. */
   readonly name: string
   /** Size `D` of a latent state. */
   readonly latentSize: number

@@ -1,7 +1,7 @@
 import { inflateSync } from "node:zlib"
+import { crc32 } from "@telos/core"
 import {
   channelsToRgb,
-  crc32,
   decodePngHeader,
   defaultPalette,
   encodePng,
@@ -10,7 +10,7 @@ import {
   pngSignature,
   readPngChunks,
   upscaleImage
-} from "@telos/core"
+} from "@telos/core/node"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 

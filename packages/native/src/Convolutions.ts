@@ -174,9 +174,13 @@ const isEmpty = (shape: ReadonlyArray<number>): boolean => shape.some((size) => 
 
 /** The three kernels and a way to release their sessions. */
 export interface ConvolutionKernels {
+  /** The `Conv2D` kernel. */
   readonly conv2d: tf.KernelFunc
+  /** The `Conv2DBackpropInput` kernel: the gradient with respect to the input. */
   readonly backpropInput: tf.KernelFunc
+  /** The `Conv2DBackpropFilter` kernel: the gradient with respect to the filter. */
   readonly backpropFilter: tf.KernelFunc
+  /** Releases every ONNX Runtime session the kernels opened. */
   readonly dispose: () => void
 }
 

@@ -58,9 +58,13 @@ const sliceOnHeap = (backend: BackendWasm, x: tf.TensorInfo, begin: Shape, size:
 
 /** The copying kernels, falling back to WebAssembly's for strings. */
 export interface HeapCopyKernels {
+  /** The `Slice` kernel. */
   readonly slice: tf.KernelFunc
+  /** The `SplitV` kernel. */
   readonly splitV: tf.KernelFunc
+  /** The `Unpack` kernel. */
   readonly unpack: tf.KernelFunc
+  /** The `Tile` kernel. */
   readonly tile: tf.KernelFunc
 }
 

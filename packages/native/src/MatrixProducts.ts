@@ -27,7 +27,9 @@ const isNativeActivation = (name: unknown): name is NativeActivation =>
 
 /** What decides the graph of a product: everything but the sizes. */
 export interface ProductGraphKey {
+  /** Whether the first operand is transposed. */
   readonly transposeA: boolean
+  /** Whether the second operand is transposed. */
   readonly transposeB: boolean
   /** `-1` without a bias. */
   readonly biasRank: number
@@ -39,7 +41,9 @@ export interface ProductGraphKey {
    * passes for the bias and the activation.
    */
   readonly single?: boolean
+  /** The activation applied after the product and bias. */
   readonly activation: NativeActivation
+  /** The slope of `leakyrelu` below zero. */
   readonly leakyReluAlpha: number
 }
 
@@ -192,7 +196,9 @@ export const parallelFlops = 64e6
 
 /** The two kernels, ready to register under the native backend's name. */
 export interface MatrixProductKernels {
+  /** The `BatchMatMul` kernel. */
   readonly batchMatMul: tf.KernelFunc
+  /** The `_FusedMatMul` kernel: a product with optional bias and activation. */
   readonly fusedMatMul: tf.KernelFunc
   /** Releases every ONNX Runtime session the kernels opened. */
   readonly dispose: () => void

@@ -35,6 +35,7 @@ export const nativeBackendName = "native"
 
 /** What {@link registerNativeBackend} set up. */
 export interface NativeBackendRegistration {
+  /** The name the backend was registered under. */
   readonly name: typeof nativeBackendName
   /** The ONNX Runtime version the products run in. */
   readonly onnxRuntimeVersion: string

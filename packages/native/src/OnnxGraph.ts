@@ -69,9 +69,13 @@ export type OnnxAttribute =
 
 /** One operator of a graph. */
 export interface OnnxNode {
+  /** The operator's type, e.g. `MatMul`. */
   readonly operator: string
+  /** The names of the values it reads. */
   readonly inputs: ReadonlyArray<string>
+  /** The names of the values it writes. */
   readonly outputs: ReadonlyArray<string>
+  /** The operator's attributes. */
   readonly attributes?: ReadonlyArray<OnnxAttribute>
   /** The operator set the operator belongs to; `""` (standard ONNX) by default. */
   readonly domain?: string
@@ -79,7 +83,9 @@ export interface OnnxNode {
 
 /** A float32 graph input or output of a given rank, every dimension symbolic. */
 export interface OnnxValue {
+  /** The value's name in the graph. */
   readonly name: string
+  /** Its number of dimensions. */
   readonly rank: number
 }
 
@@ -90,8 +96,11 @@ export interface OnnxGraph {
    * Older sets keep some operands as attributes (`ReduceSum`'s axes until 13).
    */
   readonly opset?: number
+  /** The nodes, in execution order. */
   readonly nodes: ReadonlyArray<OnnxNode>
+  /** The graph's inputs. */
   readonly inputs: ReadonlyArray<OnnxValue>
+  /** The graph's outputs. */
   readonly outputs: ReadonlyArray<OnnxValue>
 }
 
@@ -101,6 +110,7 @@ const attributeTypeIntegers = 7
 const elementTypeFloat32 = 1
 /** The standard operator set the graphs are written against, and Microsoft's contrib set. */
 export const standardOpsetVersion = 17
+/** The domain of Microsoft's contrib operator set. */
 export const microsoftDomain = "com.microsoft"
 
 const encodeAttribute = (attribute: OnnxAttribute): MessageWriter => {

@@ -13,6 +13,7 @@ import { availableParallelism } from "node:os"
 
 /** Raised when ONNX Runtime cannot be used here; `reason` is one line for the backend notice. */
 export class NativeRuntimeUnavailable extends Error {
+  /** One line saying why ONNX Runtime cannot be used. */
   readonly reason: string
   constructor(reason: string) {
     super(`onnxruntime-node cannot be used: ${reason}`)
@@ -23,13 +24,17 @@ export class NativeRuntimeUnavailable extends Error {
 
 /** A float32 array with its shape: an input or a preallocated output of a session. */
 export interface NativeArray {
+  /** The values, row-major. */
   readonly values: Float32Array
+  /** The dimensions. */
   readonly shape: ReadonlyArray<number>
 }
 
 /** One loaded model; `run` writes the model's single output into `output` in place. */
 export interface NativeSession {
+  /** Runs the model on `inputs`, writing its output into `output`. */
   readonly run: (inputs: Readonly<Record<string, NativeArray>>, output: NativeArray) => void
+  /** Releases the session. */
   readonly dispose: () => void
 }
 
@@ -49,7 +54,9 @@ export interface NativeRuntimeOptions {
 
 /** The loaded runtime: the version it is and a way to load models. */
 export interface NativeRuntime {
+  /** The onnxruntime-node version loaded. */
   readonly version: string
+  /** Threads used for large products. */
   readonly threads: number
   /** Loads `model`, whose one output is `outputName` ("Y"), run on `threads` threads (the runtime's). */
   readonly createSession: (model: Uint8Array, outputName?: string, threads?: number) => NativeSession

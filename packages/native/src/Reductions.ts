@@ -31,7 +31,9 @@ export const leadingSumModel = (): Uint8Array =>
 
 /** The `Sum` kernel and a way to release its session. */
 export interface ReductionKernels {
+  /** The `Sum` kernel. */
   readonly sum: tf.KernelFunc
+  /** Releases the kernel's ONNX Runtime session. */
   readonly dispose: () => void
 }
 

@@ -1,12 +1,13 @@
 /**
  * `@telos/worldmodel`: world models — defining them from functions, checking that they conform to
- * what planners need, and offline datasets on disk to train them from. (Learned JEPA perception and
- * predictors build on this.)
+ * what planners need, and offline datasets in memory to train them from. (Learned JEPA perception and
+ * predictors build on this.) Reading and writing datasets and checkpoints on disk needs Node.js and
+ * lives in `@telos/worldmodel/node`; this entry loads in a browser.
  *
  * @module
  */
-// Data on disk: offline datasets and checkpoints.
-export * from "./data/Checkpoint.js"
+// Offline datasets and the on-disk formats (the files themselves are read and written by
+// `@telos/worldmodel/node`).
 export {
   type CheckpointManifest,
   type CheckpointWeightEntry,
@@ -16,7 +17,6 @@ export {
 } from "./data/CheckpointFormat.js"
 export * from "./data/CheckpointMatch.js"
 export * from "./data/Dataset.js"
-export * from "./data/DatasetFile.js"
 export {
   type DatasetChunkEntry,
   type DatasetDtype,
@@ -28,7 +28,6 @@ export {
   datasetMagic,
   datasetPrefixBytes
 } from "./data/DatasetFormat.js"
-export * from "./data/DatasetWriter.js"
 // The JEPA world model: perception, prediction, parameters, and models defined from functions.
 export * from "./jepa/DefineWorldModel.js"
 export * from "./jepa/Encoder.js"

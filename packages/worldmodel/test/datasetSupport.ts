@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Random } from "@telos/core"
-import type { DatasetChunk, DatasetDescription } from "@telos/worldmodel"
+import type { DatasetChunk, DatasetDescription } from "@telos/worldmodel/node"
 import * as fc from "fast-check"
 
 /** A whole dataset in memory, and the chunks it is handed to a writer in. */

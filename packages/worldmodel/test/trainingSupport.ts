@@ -6,7 +6,8 @@ import { mkdtemp } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Random } from "@telos/core"
-import { type Dataset, openDataset, writeDataset } from "@telos/worldmodel"
+import type { Dataset } from "@telos/worldmodel"
+import { openDataset, writeDataset } from "@telos/worldmodel/node"
 
 export const drawDot = (x: number, y: number, target: Uint8Array, offset: number): void => {
   for (let row = 0; row < 8; row++) {

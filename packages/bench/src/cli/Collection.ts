@@ -21,7 +21,7 @@ import {
   randomWalkPolicy,
   uniformPolicy
 } from "@telos/envs"
-import { type DatasetSummary, datasetFileName, writeDataset } from "@telos/worldmodel"
+import { type DatasetSummary, datasetFileName, writeDataset } from "@telos/worldmodel/node"
 import { Effect } from "effect"
 import type { CollectCommand } from "./Arguments.js"
 import type { Progress } from "./Progress.js"

@@ -128,7 +128,8 @@ const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, enviro
         resolveRunConfig(source.spec, named, {
           file: file === undefined ? undefined : { ...file, env: named },
           filePath: request.config,
-          overrides: request.overrides
+          overrides: request.overrides,
+          pixelVariant: source.pixels !== undefined
         }),
       catch: (error) => error as Error
     })

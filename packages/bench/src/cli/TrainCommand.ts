@@ -22,21 +22,23 @@ import {
 } from "@telos/core"
 import { type EnvRegistry, modelActionSpace } from "@telos/envs"
 import {
-  type CheckpointDatasetIdentity,
   checkpointFiles,
   configDifferences,
   createJepa,
   type Dataset,
-  disposeWeights,
   type JepaModel,
+  TrainingDivergedError,
+  trainJepa
+} from "@telos/worldmodel"
+import {
+  type CheckpointDatasetIdentity,
+  disposeWeights,
   type LoadedCheckpoint,
   loadCheckpoint,
   openDataset,
   restoreParameters,
-  saveCheckpoint,
-  TrainingDivergedError,
-  trainJepa
-} from "@telos/worldmodel"
+  saveCheckpoint
+} from "@telos/worldmodel/node"
 import { Data, Effect } from "effect"
 import {
   datasetIdentity,

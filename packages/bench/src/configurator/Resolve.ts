@@ -121,7 +121,25 @@ const fieldError = (source: string, field: string, expected: string): ConfigErro
   new ConfigError({ source, issues: [{ field, expected }] })
 
 /** The checks that span fields, each a `ConfigError` naming the key. */
-const checkRunConfig = (config: RunConfig, spec: EnvSpec<unknown>, source: string): void => {
+const checkRunConfig = (
+  config: RunConfig,
+  spec: EnvSpec<unknown>,
+  source: string,
+  pixelVariant: boolean
+): void => {
+  if (config.data.observations === "pixels") {
+    if (spec.definition.image === undefined) {
+      throw fieldError(source, "data.observations", `"state": ${config.env} draws no images`)
+    }
+    const learned = config.evaluation.agents.some((agent) => agent !== "ground-truth" && agent !== "random")
+    if (learned && !pixelVariant) {
+      throw fieldError(
+        source,
+        "data.observations",
+        `"state", or an environment registered with a pixel variant "${spec.id}-pixels" (whose info has goalImage) to evaluate pixel agents in`
+      )
+    }
+  }
   try {
     checkLevelStrides([1, ...config.levels.strides], (level) => `levels.strides[${level - 1}]`)
   } catch (error) {
@@ -193,6 +211,8 @@ export interface ConfigSources {
   readonly filePath?: string | undefined
   /** `--set key.path=value` overrides, in order, applied last. */
   readonly overrides?: ReadonlyArray<string> | undefined
+  /** Whether the environment has a pixel variant to evaluate pixel runs in (see `EnvSource.pixels`). */
+  readonly pixelVariant?: boolean | undefined
 }
 
 /**
@@ -214,12 +234,12 @@ export const resolveRunConfig = (
     // The file is checked on its own first, so that an error is blamed on where it was made.
     const source = sources.filePath ?? "run config"
     merged = mergeConfig(merged, sources.file)
-    checkRunConfig(decodeConfigSync(RunConfig, merged, source), spec, source)
+    checkRunConfig(decodeConfigSync(RunConfig, merged, source), spec, source, sources.pixelVariant === true)
   }
   const overrides = sources.overrides ?? []
   for (const text of overrides) merged = mergeConfig(merged, parseOverride(text))
   const source = overrides.length > 0 ? "--set" : (sources.filePath ?? "run config")
   const config = decodeConfigSync(RunConfig, merged, source)
-  checkRunConfig(config, spec, source)
+  checkRunConfig(config, spec, source, sources.pixelVariant === true)
   return config
 }

@@ -139,8 +139,9 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
       name: "random"
     })
   }
+  // A pixel goal is an image: its coordinates are not in it to align with, so it is only encoded.
   const encodeGoals =
-    config.cost.judgedOn === "probe" && parts.probe !== undefined
+    config.cost.judgedOn === "probe" && parts.probe !== undefined && config.data.observations === "state"
       ? probeAlignedGoals(
           parts.model,
           parts.probe,

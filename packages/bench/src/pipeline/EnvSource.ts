@@ -43,6 +43,11 @@ export interface EnvSource {
    * new `--cache`).
    */
   readonly fingerprint: string
+  /**
+   * The environment seen through its images (registered as `<id>-pixels`, with the goal's image
+   * in `info.goalImage`), for runs that perceive pixels; absent when there is none.
+   */
+  readonly pixels?: EnvSpec<unknown> | undefined
 }
 
 const isEnvSpec = (value: unknown): value is EnvSpec<unknown> =>
@@ -83,7 +88,15 @@ export const loadEnvSource = async (
   name: string,
   registry: EnvRegistry = envRegistry
 ): Promise<EnvSource> => {
-  if (registry.has(name)) return { spec: registry.get(name), name, fingerprint: `registered:${name}` }
+  if (registry.has(name)) {
+    const pixels = `${name}-pixels`
+    return {
+      spec: registry.get(name),
+      name,
+      fingerprint: `registered:${name}`,
+      ...(registry.has(pixels) ? { pixels: registry.get(pixels) } : {})
+    }
+  }
   if (!looksLikePath(name)) {
     throw new UnknownNameError({
       kind: "environment (or the path of a module exporting one)",

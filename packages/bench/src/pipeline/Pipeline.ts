@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Random } from "@telos/core"
+import { type Info, Random } from "@telos/core"
 import type { LatentTrajectories } from "@telos/planner"
 import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
@@ -187,12 +187,20 @@ export const pipelineSuite = (
                 }
               : (parts as AgentParts)
             const goal = config.cost.goal
+            // A pixel agent acts on the environment's images, and its goal is the goal's image.
+            const pixels = config.data.observations === "pixels" && !truth ? source.pixels : undefined
+            const goalOf =
+              pixels !== undefined
+                ? (info: Info) => Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
+                : goal === null
+                  ? undefined
+                  : () => goal
             const row = runPlanningBenchmark(
               {
                 env: spec.id,
-                makeEnv: () => spec.make(),
+                makeEnv: () => (pixels ?? spec).make(),
                 agent: agentOf(kind, agentParts),
-                ...(goal === null ? {} : { goalOf: () => goal }),
+                ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
                 seed: config.seed
               },

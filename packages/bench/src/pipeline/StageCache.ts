@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto"
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { join } from "node:path"
-import { FileError, writeFileAtomic } from "@telos/core"
+import { FileError } from "@telos/core"
+import { writeFileAtomic } from "@telos/core/node"
 import { Effect } from "effect"
 
 /** JSON with its object keys sorted, so equal values hash equally whatever their key order. */

@@ -20,19 +20,21 @@ import {
   createLevelStack,
   createTrainer,
   type Dataset,
-  disposeWeights,
   evaluateLevels,
   type JepaModel,
   type LevelEvaluation,
   type LevelStack,
   type LevelStackConfig,
   linearProbe,
+  trainLevels
+} from "@telos/worldmodel"
+import {
+  disposeWeights,
   loadCheckpoint,
   openDataset,
   restoreParameters,
-  saveCheckpoint,
-  trainLevels
-} from "@telos/worldmodel"
+  saveCheckpoint
+} from "@telos/worldmodel/node"
 import { Effect } from "effect"
 import { runCollection } from "../cli/Collection.js"
 import type { Progress } from "../cli/Progress.js"

@@ -9,7 +9,6 @@
 import { open } from "node:fs/promises"
 import type { Box } from "@telos/core"
 import {
-  type CheckpointDatasetIdentity,
   type Dataset,
   datasetMagic,
   datasetPrefixBytes,
@@ -17,6 +16,7 @@ import {
   type JepaConfig,
   type LossTerms
 } from "@telos/worldmodel"
+import type { CheckpointDatasetIdentity } from "@telos/worldmodel/node"
 
 /**
  * What a world model observes: the dataset's state vectors or its images.

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path"
 import type { BackendName, FileError } from "@telos/core"
-import { writeFileAtomic } from "@telos/core"
+import { writeFileAtomic } from "@telos/core/node"
 import { Data, Effect } from "effect"
 import type { Progress } from "../cli/Progress.js"
 import { renderHtml, renderMarkdown } from "./Report.js"

@@ -6,7 +6,7 @@
 
 import { EnvRegistry } from "../define/Registry.js"
 import { gridDoors } from "./GridDoors.js"
-import { mazeFourRooms, mazeLarge, mazeMedium, mazeU } from "./Maze.js"
+import { makeMaze, mazeFourRooms, mazeLarge, mazeMedium, mazeU } from "./Maze.js"
 import { pendulum } from "./Pendulum.js"
 import { pointMass } from "./PointMass.js"
 import { reacher } from "./Reacher.js"
@@ -16,7 +16,8 @@ import { twoRoomsWind } from "./TwoRoomsWind.js"
 /**
  * The built-in environments: `point-mass`, `pendulum` and `reacher`; the navigation worlds
  * `two-rooms`, `two-rooms-pixels`, `two-rooms-wind`, `maze-u`, `maze-four-rooms`, `maze-medium`
- * and `maze-large`; and `grid-doors`, a grid world with discrete actions.
+ * and `maze-large` (each maze also as `maze-<name>-pixels`, seen through 64 x 64 images); and
+ * `grid-doors`, a grid world with discrete actions.
  *
  * @example
  * ```ts
@@ -35,4 +36,8 @@ export const envRegistry: EnvRegistry = new EnvRegistry()
   .register(mazeFourRooms)
   .register(mazeMedium)
   .register(mazeLarge)
+  .register(makeMaze("u", { observation: "pixels" }))
+  .register(makeMaze("four-rooms", { observation: "pixels" }))
+  .register(makeMaze("medium", { observation: "pixels" }))
+  .register(makeMaze("large", { observation: "pixels" }))
   .register(gridDoors)

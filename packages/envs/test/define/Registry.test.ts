@@ -14,6 +14,10 @@ const builtins = [
   "maze-four-rooms",
   "maze-medium",
   "maze-large",
+  "maze-u-pixels",
+  "maze-four-rooms-pixels",
+  "maze-medium-pixels",
+  "maze-large-pixels",
   "grid-doors"
 ]
 

@@ -56,6 +56,7 @@ export interface AgentEpisodes {
     observations: ReadonlyArray<ArrayLike<number>>,
     running: ReadonlyArray<boolean>
   ): ReadonlyArray<AgentAction | undefined>
+  /** Counts of the batch so far (planning calls, time, traces), for reports. */
   statistics(): AgentStatistics
   /** Frees the batch's tensors (the encoded goals). */
   dispose(): void
@@ -63,17 +64,21 @@ export interface AgentEpisodes {
 
 /** Something that acts: started on a batch of goal observations, one per episode. */
 export interface Agent {
+  /** A short name for reports. */
   readonly name: string
   /** Levels of its planning hierarchy (1: flat). */
   readonly levels: number
   /** The world model whose actions the agent returns (level 0's). */
   readonly model: WorldModel
+  /** Starts a batch of episodes, one per goal observation; `rng` drives the planners' randomness. */
   start(goals: ReadonlyArray<ArrayLike<number>>, rng: Random): AgentEpisodes
 }
 
 /** Options of {@link flatAgent}. */
 export interface FlatAgentOptions {
+  /** The world model planned in. */
   readonly model: WorldModel
+  /** The planner that searches the actions. */
   readonly planner: Planner
   /** Model steps planned ahead. */
   readonly horizon: number

@@ -8,6 +8,7 @@ import type { WorldModel } from "@telos/core"
 
 /** A world model that counts its predictions (rows passed to `step`), forward passes only. */
 export interface CountingWorldModel {
+  /** The wrapped model, counting its predictions. */
   readonly model: WorldModel
   /** Predictions made so far. */
   evaluations(): number

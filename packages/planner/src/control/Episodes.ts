@@ -11,9 +11,13 @@ import type { Agent, AgentStatistics } from "./Agent.js"
 
 /** How one episode went. */
 export interface EpisodeOutcome {
+  /** The seed the environment was reset with. */
   readonly seed: number
+  /** The sum of the episode's rewards. */
   readonly totalReward: number
+  /** Steps taken. */
   readonly steps: number
+  /** Whether the episode succeeded, judged on the info of its last step. */
   readonly success: boolean
   /** The plan's predicted cost at each step (best candidate), for reports. */
   readonly plannedCosts: ReadonlyArray<number>
@@ -23,6 +27,7 @@ export interface EpisodeOutcome {
 
 /** The outcome of a batch of episodes run together. */
 export interface EpisodesRun {
+  /** One outcome per environment, in order. */
   readonly episodes: ReadonlyArray<EpisodeOutcome>
   /** Planning calls made (one per replan interval of the batch). */
   readonly planCalls: number

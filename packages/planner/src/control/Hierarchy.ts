@@ -35,6 +35,7 @@ import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 export interface PlanningLevel {
   /** The level's world model; its `stride` is the primitive steps per step of this level. */
   readonly model: WorldModel
+  /** The planner that searches this level's actions. */
   readonly planner: Planner
   /** Steps of this level planned ahead. */
   readonly horizon: number
@@ -111,6 +112,7 @@ export interface HierarchyStatistics {
 
 /** A director whose counts can be read after a run. */
 export interface HierarchyDirector extends SubgoalDirector {
+  /** Counts of the run so far. */
   statistics(): HierarchyStatistics
 }
 

@@ -21,6 +21,7 @@ export interface LatentVariableEnsemble {
   readonly cost: (single: Cost) => Cost
   /** The first future's slice `[N, D]` of ensemble latents `[N, K * D]` (e.g. encoded goals). */
   readonly firstFuture: (latents: tf.Tensor2D) => tf.Tensor2D
+  /** Number `K` of futures. */
   readonly futures: number
 }
 

@@ -21,7 +21,9 @@ export interface SubgoalTracker {
 
 /** Starts a {@link SubgoalTracker} for a batch of episodes with the given goal latents. */
 export interface SubgoalDirector {
+  /** A short name for reports. */
   readonly name: string
+  /** Starts tracking a batch of episodes with goal latents `goals` (`[N, D]`, row-major). */
   start(goals: Float32Array): SubgoalTracker
 }
 

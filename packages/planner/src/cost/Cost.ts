@@ -156,9 +156,13 @@ export const addCosts = (...costs: ReadonlyArray<Cost>): Cost => {
  * coordinates a goal constrains.
  */
 export interface LatentProbe {
+  /** Size `D` of a latent. */
   readonly latentSize: number
+  /** Number of quantities read out. */
   readonly outputSize: number
+  /** `W`, `[latentSize, outputSize]` row-major. */
   readonly weights: ArrayLike<number>
+  /** `b`, `[outputSize]`. */
   readonly bias: ArrayLike<number>
 }
 

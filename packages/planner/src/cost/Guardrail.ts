@@ -13,7 +13,9 @@ import * as tf from "@tensorflow/tfjs"
 
 /** A differentiable constraint on predicted trajectories: violation `[B]`, 0 when satisfied. */
 export interface Constraint {
+  /** A short name for reports. */
   readonly name: string
+  /** How much each candidate violates the constraint `[B]` (0 when satisfied), given states `[T + 1, B, D]` and actions `[T, B, A]`. */
   violation(states: tf.Tensor3D, actions: tf.Tensor3D): tf.Tensor1D
 }
 

@@ -21,6 +21,7 @@ import { disjointSets, join, rootOf } from "./UnionFind.js"
 
 /** Recorded latents, episode after episode. */
 export interface LatentTrajectories {
+  /** Size `D` of a latent. */
   readonly latentSize: number
   /** `[S, D]`: every step's latent, the episodes one after another. */
   readonly latents: Float32Array
@@ -52,7 +53,9 @@ export interface LandmarkGraphOptions {
 
 /** One directed edge of the graph. */
 export interface LandmarkEdge {
+  /** Index of the landmark the edge leads to. */
   readonly to: number
+  /** Latent distance between the two landmarks' centroids. */
   readonly length: number
   /** Recorded steps along it. */
   readonly transitions: number
@@ -60,9 +63,11 @@ export interface LandmarkEdge {
 
 /** Landmarks and the recorded passages between them. */
 export interface LandmarkGraph {
+  /** Size `D` of a latent. */
   readonly latentSize: number
   /** `[K, D]` */
   readonly landmarks: Float32Array
+  /** Number `K` of landmarks. */
   readonly count: number
   /** Outgoing edges of each landmark. */
   readonly edges: ReadonlyArray<ReadonlyArray<LandmarkEdge>>

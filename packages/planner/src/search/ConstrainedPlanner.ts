@@ -26,9 +26,13 @@ export const ConstrainedPlannerOptions = Schema.Struct({
 
 /** The decoded options with defaults. */
 export interface ConstrainedPlannerConfig {
+  /** Planner calls after the first, at most. */
   readonly outerIterations: number
+  /** The quadratic penalty rho at the first outer iteration. */
   readonly initialPenalty: number
+  /** Factor by which rho grows after each outer iteration. */
   readonly penaltyGrowth: number
+  /** Total violation at or below which a plan counts as feasible. */
   readonly tolerance: number
 }
 

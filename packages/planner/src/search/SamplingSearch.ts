@@ -15,13 +15,17 @@ import { startingActions } from "./StartingPlan.js"
 
 /** A Gaussian over action sequences per problem: mean and standard deviation, each `[T, N, A]`. */
 export interface SequenceDistribution {
+  /** Mean action sequences `[T, N, A]`. */
   readonly mean: tf.Tensor3D
+  /** Standard deviations `[T, N, A]`. */
   readonly std: tf.Tensor3D
 }
 
 /** One scored sample set: candidates `[T, N, S, A]` (inside the box) and their costs `[N, S]`. */
 export interface ScoredSamples {
+  /** Sampled action sequences `[T, N, S, A]`. */
   readonly candidates: tf.Tensor4D
+  /** Their costs `[N, S]`. */
   readonly costs: tf.Tensor2D
 }
 

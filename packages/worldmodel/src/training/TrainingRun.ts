@@ -17,6 +17,12 @@ import {
   trainingRandom
 } from "./Training.js"
 
+// Node's setImmediate lets pending I/O run first; a browser has no setImmediate, only timers.
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) =>
+    typeof globalThis.setImmediate === "function" ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)
+  )
+
 /** One epoch's record. */
 export interface EpochRecord {
   /** 1-based. */
@@ -80,7 +86,7 @@ export const trainJepa = async (
         done++
         hooks.onStep?.(done, total, loss)
         // Let timers and I/O (progress output) run between steps of a long epoch.
-        if (step % 20 === 19) await new Promise((resolve) => setImmediate(resolve))
+        if (step % 20 === 19) await nextTurn()
       }
       const seconds = (performance.now() - started) / 1000
       const record: EpochRecord = {

@@ -1,15 +1,8 @@
 import { mkdir, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { CheckpointError, FileError, Random } from "@telos/core"
-import {
-  checkpointFiles,
-  disposeParameters,
-  disposeWeights,
-  loadCheckpoint,
-  type ParameterSet,
-  restoreParameters,
-  saveCheckpoint
-} from "@telos/worldmodel"
+import { checkpointFiles, disposeParameters, type ParameterSet } from "@telos/worldmodel"
+import { disposeWeights, loadCheckpoint, restoreParameters, saveCheckpoint } from "@telos/worldmodel/node"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"

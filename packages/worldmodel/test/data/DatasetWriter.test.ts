@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { FileError, InvalidValueError } from "@telos/core"
-import { createDatasetWriter, type DatasetChunk, openDataset, writeDataset } from "@telos/worldmodel"
+import { createDatasetWriter, type DatasetChunk, openDataset, writeDataset } from "@telos/worldmodel/node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import {
   bitsOf,

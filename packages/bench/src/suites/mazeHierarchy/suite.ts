@@ -12,7 +12,8 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Info, Random, type WorldModel, writeFileAtomic } from "@telos/core"
+import { type Info, Random, type WorldModel } from "@telos/core"
+import { writeFileAtomic } from "@telos/core/node"
 import {
   type LayoutPoint,
   layoutSvg,
@@ -349,7 +350,7 @@ export const makeMazeHierarchySuite = (options: MazeHierarchySuiteOptions = {}):
           landmarks: options.landmarks ?? settings.memory.landmarks,
           linkFraction: settings.memory.linkFraction
         },
-        evaluation: { agents: ["flat"] }
+        evaluation: { agents: ["random"] }
       }
     })
 

@@ -165,7 +165,7 @@ export const trainSuiteModel = async (
         evaluationSamples: options.evaluationSamples ?? null
       },
       ...(options.memory === undefined ? {} : { memory: { landmarks: options.memory.landmarks } }),
-      evaluation: { agents: ["flat"] }
+      evaluation: { agents: ["random"] }
     }
   })
   // Collection is about a tenth of a row's time; the bar gives it that share.
