@@ -20,6 +20,7 @@ export type BackendName = (typeof backendNames)[number]
 
 /** How to load one backend: import its package, then activate its TensorFlow.js name. */
 export interface BackendCandidate {
+  /** The backend's telos name. */
   readonly name: BackendName
   /** The name TensorFlow.js registers the backend under. */
   readonly tensorflowName: string
@@ -29,7 +30,9 @@ export interface BackendCandidate {
 
 /** The outcome of resolution: the active backend and one notice per backend that was skipped. */
 export interface BackendChoice {
+  /** The backend now active. */
   readonly name: BackendName
+  /** Why each skipped backend was skipped, one line each. */
   readonly notices: ReadonlyArray<string>
 }
 

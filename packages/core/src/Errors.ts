@@ -64,7 +64,12 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
   /** What was being decoded (a file, the command line, ...). */
   readonly source: string
   /** One entry per invalid field: its path and what it should have been. */
-  readonly issues: ReadonlyArray<{ readonly field: string; readonly expected: string }>
+  readonly issues: ReadonlyArray<{
+    /** The field's path. */
+    readonly field: string
+    /** What it should have been. */
+    readonly expected: string
+  }>
 }> {
   /** `invalid source: ` followed by every issue. */
   override get message(): string {
@@ -90,6 +95,7 @@ export class BackendError extends Data.TaggedError("BackendError")<{
 export class UnknownNameError extends Data.TaggedError("UnknownNameError")<{
   /** What kind of name it is (environment, suite, planner, ...). */
   readonly kind: string
+  /** The name that is not registered. */
   readonly name: string
   /** The names registered for that kind. */
   readonly known: ReadonlyArray<string>

@@ -359,7 +359,10 @@ export const channelsToRgb = (
   height: number,
   width: number,
   options: ChannelImageOptions = {}
-): PngImage & { readonly channels: 3 } => {
+): PngImage & {
+  /** Always 3: interleaved RGB. */
+  readonly channels: 3
+} => {
   requirePositiveInteger(channels, "channels", 1024)
   requirePositiveInteger(height, "height")
   requirePositiveInteger(width, "width")

@@ -63,9 +63,24 @@ class MessageWriter {
 
 /** An attribute of a node: an integer, a list of integers or a float. */
 export type OnnxAttribute =
-  | { readonly name: string; readonly integer: number }
-  | { readonly name: string; readonly integers: ReadonlyArray<number> }
-  | { readonly name: string; readonly float: number }
+  | {
+      /** The attribute's name. */
+      readonly name: string
+      /** Its integer value. */
+      readonly integer: number
+    }
+  | {
+      /** The attribute's name. */
+      readonly name: string
+      /** Its list of integers. */
+      readonly integers: ReadonlyArray<number>
+    }
+  | {
+      /** The attribute's name. */
+      readonly name: string
+      /** Its float value. */
+      readonly float: number
+    }
 
 /** One operator of a graph. */
 export interface OnnxNode {

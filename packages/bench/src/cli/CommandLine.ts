@@ -13,7 +13,7 @@ import { readConfigFile, resolveRunConfig } from "../configurator/Resolve.js"
 import { loadEnvSource } from "../pipeline/EnvSource.js"
 import { pipelineSuite } from "../pipeline/Pipeline.js"
 import { summaryText } from "../report/Report.js"
-import { runSuite } from "../report/Runner.js"
+import { type RunFiles, runSuite } from "../report/Runner.js"
 import type { Suite } from "../report/Suite.js"
 import { findSuite, suites } from "../report/Suites.js"
 import { type PipelineCommand, parseArguments, usage } from "./Arguments.js"
@@ -23,9 +23,13 @@ import { runTraining, trainingSummaryText } from "./TrainCommand.js"
 
 /** Where the command line writes. */
 export interface Terminal {
+  /** Writes a line of output. */
   readonly out: (line: string) => void
+  /** Writes a line of error output. */
   readonly error: (line: string) => void
+  /** Where the progress display writes. */
   readonly progressOutput: ProgressOutput
+  /** The environment variables (whether progress shows, which backend is chosen). */
   readonly environment: Readonly<Record<string, string | undefined>>
 }
 
@@ -98,13 +102,23 @@ const program = (
       out: request.out,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
-    terminal.out("")
-    terminal.out(summaryText(files.results.rows, suite.columns))
-    for (const check of files.results.checks)
-      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
-    terminal.out("")
-    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+    printRun(terminal, files, suite)
   })
+
+/** The end of a run on the terminal: the table, the checks, the stages (if any) and the report's path. */
+const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
+  terminal.out("")
+  terminal.out(summaryText(files.results.rows, suite.columns))
+  for (const check of files.results.checks)
+    terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+  terminal.out("")
+  for (const stage of files.results.stages ?? []) {
+    terminal.out(
+      `stage ${stage.stage.padEnd(24)} ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`}`
+    )
+  }
+  terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+}
 
 /** `telos run`: resolve the configuration, check the environment, run the pipeline, print the table. */
 const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, environments: EnvRegistry) =>
@@ -153,17 +167,7 @@ const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, enviro
       out: request.out,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
-    terminal.out("")
-    terminal.out(summaryText(files.results.rows, suite.columns))
-    for (const check of files.results.checks)
-      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
-    terminal.out("")
-    for (const stage of files.results.stages ?? []) {
-      terminal.out(
-        `stage ${stage.stage.padEnd(24)} ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`}`
-      )
-    }
-    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+    printRun(terminal, files, suite)
   })
 
 /**

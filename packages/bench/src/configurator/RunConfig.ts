@@ -17,6 +17,7 @@ const nonNegative = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanO
 export const DataConfig = Schema.Struct({
   /** `random-walk`: PLDM's smooth random walks (2-D actions); `uniform`: independent uniform actions. */
   policy: Schema.Literals(["random-walk", "uniform"]),
+  /** Transitions to collect in all (environment steps). */
   transitions: positiveInteger,
   /** Steps per collected episode. */
   episodeLength: positiveInteger,
@@ -26,10 +27,15 @@ export const DataConfig = Schema.Struct({
 
 /** The JEPA's loss weights (see `@telos/worldmodel`'s training options). */
 export const LossWeights = Schema.Struct({
+  /** Weight of the latent prediction error. */
   prediction: nonNegative,
+  /** Weight of the variance regulariser that keeps each latent dimension spread out. */
   variance: nonNegative,
+  /** Weight of the covariance regulariser that decorrelates latent dimensions. */
   covariance: nonNegative,
+  /** Weight of the inverse-dynamics term (the action recovered from consecutive latents). */
   inverseDynamics: nonNegative,
+  /** Weight of the term that keeps consecutive latents close. */
   smoothness: nonNegative,
   /** The latent variable's regulariser (only read when `latentVariableSize` is above 0). */
   latentVariable: nonNegative
@@ -37,13 +43,19 @@ export const LossWeights = Schema.Struct({
 
 /** Perception and the primitive world model (level 0), learned as a JEPA. */
 export const WorldModelConfig = Schema.Struct({
+  /** Size of the latent the encoder maps an observation to. */
   latentSize: positiveInteger,
+  /** Training epochs. */
   epochs: positiveInteger,
+  /** Optimisation steps per epoch. */
   stepsPerEpoch: positiveInteger,
+  /** Training sequences per optimisation step (at least 2). */
   batchSize: Schema.Int.check(Schema.isGreaterThan(1)),
   /** Predicted steps per training sequence. */
   rolloutSteps: positiveInteger,
+  /** The optimiser's learning rate. */
   learningRate: positive,
+  /** The weights of the loss terms. */
   lossWeights: LossWeights,
   /** Size of the latent variable z for stochastic worlds; 0: a deterministic model. */
   latentVariableSize: nonNegativeInteger,
@@ -60,10 +72,13 @@ export const LevelsConfig = Schema.Struct({
   strides: Schema.Array(positiveInteger),
   /** Size of each level's latent macro-actions. */
   macroActionSize: positiveInteger,
+  /** Optimisation steps of the levels' training. */
   trainingSteps: nonNegativeInteger,
+  /** Training sequences per optimisation step (at least 2). */
   batchSize: Schema.Int.check(Schema.isGreaterThan(1)),
   /** Steps of the top level per training sequence. */
   topSteps: positiveInteger,
+  /** The levels' optimiser's learning rate. */
   learningRate: positive,
   /**
    * `frozen`: the levels learn on the trained JEPA's latents. `joint`: a fresh JEPA learns together
@@ -97,9 +112,11 @@ export const PlannerName = Schema.Literals(["gradient", "cem", "mppi", "categori
 
 /** How one level plans. */
 export const ActorConfig = Schema.Struct({
+  /** The planner this level's actor uses. */
   planner: PlannerName,
   /** Steps of the level planned ahead. */
   horizon: positiveInteger,
+  /** Planning iterations of a plan made from scratch. */
   iterations: nonNegativeInteger,
   /** Iterations of a plan warm-started from the previous one. */
   warmStartIterations: nonNegativeInteger,
@@ -138,7 +155,9 @@ export const AgentKind = Schema.Literals([
 
 /** How agents are evaluated. */
 export const EvaluationConfig = Schema.Struct({
+  /** Evaluation episodes per agent. */
   episodes: positiveInteger,
+  /** The agents evaluated, each a row of the report. */
   agents: Schema.Array(AgentKind)
 })
 
@@ -154,16 +173,23 @@ export const EvaluationConfig = Schema.Struct({
 export const RunConfig = Schema.Struct({
   /** A registered environment's id, or the path of a module that exports one. */
   env: Schema.NonEmptyString,
+  /** Seed of the run's randomness (data collection, training, evaluation). */
   seed: nonNegativeInteger,
+  /** The data collected. */
   data: DataConfig,
+  /** Perception and the primitive world model. */
   worldModel: WorldModelConfig,
+  /** The levels above the primitive one. */
   levels: LevelsConfig,
+  /** What the cost judges arrival on. */
   cost: CostConfig,
   /** Level 0's actor (primitive actions). */
   actor: ActorConfig,
   /** The actor of every level above 0. */
   upperActor: ActorConfig,
+  /** The landmark memory. */
   memory: MemoryConfig,
+  /** The agents evaluated and for how long. */
   evaluation: EvaluationConfig
 })
 

@@ -95,12 +95,15 @@ export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostF
 
 /** What the agents are made of. */
 export interface AgentParts {
+  /** The run's configuration. */
   readonly config: RunConfig
   /** Level 0's model (the JEPA's, or the ground truth's). */
   readonly model: WorldModel
   /** The levels above 0, lowest first (empty without a hierarchy). */
   readonly upperModels: ReadonlyArray<WorldModel>
+  /** The probe the cost reads goals through (`cost.judgedOn: "probe"`); `undefined` otherwise. */
   readonly probe: LatentProbe | undefined
+  /** The landmark memory the `+memory` agents take waypoints from; `undefined` when there is none. */
   readonly memory: LandmarkGraph | undefined
   /** Numbers in an observation (the goal probe reads some of them). */
   readonly observationSize: number

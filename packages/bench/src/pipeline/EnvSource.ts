@@ -24,9 +24,12 @@ import { Data } from "effect"
  * ```
  */
 export class EnvModuleError extends Data.TaggedError("EnvModuleError")<{
+  /** The module's path, as the user gave it. */
   readonly path: string
+  /** What is wrong with it. */
   readonly problem: string
 }> {
+  /** Names the module and the problem. */
   override get message(): string {
     return `environment module ${this.path}: ${this.problem}`
   }
@@ -34,6 +37,7 @@ export class EnvModuleError extends Data.TaggedError("EnvModuleError")<{
 
 /** A run's environment and how the cache tells one version of it from another. */
 export interface EnvSource {
+  /** The environment. */
   readonly spec: EnvSpec<unknown>
   /** What the user named: an id or a path. */
   readonly name: string

@@ -42,7 +42,9 @@ export const stageKey = (stage: string, settings: unknown, inputs: ReadonlyArray
 
 /** Where one stage's entry lives and whether it was found there. */
 export interface StageEntry {
+  /** The stage's name. */
   readonly stage: string
+  /** The cache key of its output (see {@link stageKey}). */
   readonly key: string
   /** The entry's folder (in place once finished). */
   readonly directory: string

@@ -47,7 +47,9 @@ import type { EpochSummary } from "./WorldModelTraining.js"
 
 /** What every stage reads: the run's configuration, its environment and where the cache is. */
 export interface StageContext {
+  /** The run's configuration. */
   readonly config: RunConfig
+  /** The environment the run is on. */
   readonly source: EnvSource
   /** The cache's root folder. */
   readonly cache: string
@@ -59,6 +61,7 @@ export interface StageContext {
 
 /** A stage's entry and the figures it reports (probe R^2, errors, landmarks, ...). */
 export interface StageRecord extends StageEntry {
+  /** The figures, by name. */
   readonly figures: Readonly<Record<string, number>>
 }
 
@@ -71,7 +74,9 @@ const stageProgress = (context: StageContext, label: string): Progress => ({
 
 /** The collected dataset. */
 export interface CollectedData {
+  /** The collect stage's record. */
   readonly record: StageRecord
+  /** The dataset, opened. */
   readonly dataset: Dataset
 }
 
@@ -116,7 +121,9 @@ export const collectStage = async (context: StageContext): Promise<CollectedData
 
 /** A trained JEPA, alive until disposed. */
 export interface TrainedWorldModel {
+  /** The world-model stage's record. */
   readonly record: StageRecord
+  /** The trained JEPA, restored from the checkpoint. */
   readonly jepa: JepaModel
   /** Every epoch's figures, as the checkpoint records them. */
   readonly history: ReadonlyArray<EpochSummary>
@@ -209,8 +216,11 @@ export const worldModelStage = async (
 
 /** The levels above the JEPA, alive until disposed. */
 export interface TrainedLevels {
+  /** The levels stage's record. */
   readonly record: StageRecord
+  /** The trained levels, restored from the checkpoint. */
   readonly stack: LevelStack
+  /** How well each level predicts (measured after training). */
   readonly errors: ReadonlyArray<LevelEvaluation>
   /** The JEPA trained together with the levels (`levels.encoder: "joint"`); absent when frozen. */
   readonly jointJepa: JepaModel | undefined
@@ -357,7 +367,15 @@ export const memoryStage = async (
   collected: CollectedData,
   encoderKey: string,
   recorded: () => LatentTrajectories
-): Promise<{ readonly record: StageRecord; readonly graph: LandmarkGraph } | undefined> => {
+): Promise<
+  | {
+      /** The memory stage's record. */
+      readonly record: StageRecord
+      /** The landmark memory. */
+      readonly graph: LandmarkGraph
+    }
+  | undefined
+> => {
   const { config } = context
   if (config.memory.landmarks === 0) return undefined
   const settings = {
@@ -400,7 +418,15 @@ export const probeStage = async (
   collected: CollectedData,
   encoderKey: string,
   recorded: () => LatentTrajectories
-): Promise<{ readonly record: StageRecord; readonly probe: LatentProbe } | undefined> => {
+): Promise<
+  | {
+      /** The probe stage's record. */
+      readonly record: StageRecord
+      /** The fitted probe. */
+      readonly probe: LatentProbe
+    }
+  | undefined
+> => {
   const { config } = context
   if (config.cost.judgedOn !== "probe") return undefined
   const dataset = collected.dataset

@@ -11,17 +11,23 @@ import type { PlanningRow } from "./Suite.js"
 
 /** What a planning row needs: an agent, the environment it acts in, and the episodes' seeds. */
 export interface PlanningBenchmark {
+  /** The environment's id, as the row reports it. */
   readonly env: string
+  /** Makes one environment (one per episode). */
   readonly makeEnv: () => Env
+  /** The agent that acts. */
   readonly agent: Agent
   /** Reads the goal observation from the reset info (default `info.goal`; see `EpisodeOptions.goalOf`). */
   readonly goalOf?: (info: Info) => ArrayLike<number>
+  /** Whether an episode succeeded, judged on its last step's info (see `EpisodeOptions.isSuccess`). */
   readonly isSuccess?: (info: Info) => boolean
   /** Whether a step broke a guardrail (see `EpisodeOptions.violates`); the row then counts violations. */
   readonly violates?: (info: Info) => boolean
+  /** Episodes to run, as one batch. */
   readonly episodes: number
   /** The episodes' seeds, when not `seed, seed + 1, ...` (e.g. only seeds whose start suits a guardrail). */
   readonly seeds?: ReadonlyArray<number>
+  /** The first episode's seed (episode `i` uses `seed + i`). */
   readonly seed: number
   /** Called after each episode's step with its info (see `EpisodeOptions.onTransition`). */
   readonly onTransition?: (episode: number, info: Info) => void

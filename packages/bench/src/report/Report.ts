@@ -55,6 +55,7 @@ const formatValue = (value: unknown): string =>
 export interface RowFigure {
   /** Relative to the run directory (where the reports are). */
   readonly path: string
+  /** The figure's caption (its alt text in the Markdown report). */
   readonly caption: string
 }
 
@@ -78,7 +79,6 @@ export const rowFigures = (row: SuiteRow): ReadonlyArray<RowFigure> =>
       )
     : []
 
-/** `report.md`. */
 /**
  * The stage table of a run, one Markdown line per stage: time (or "cached"), key and figures.
  *
@@ -103,6 +103,7 @@ export const stageLines = (stages: ReadonlyArray<StageTiming>): ReadonlyArray<st
         )
       ]
 
+/** Renders `report.md`: the results table, the targets, figures, stages and protocol. */
 export const renderMarkdown = (
   results: SuiteResults,
   columns: ReadonlyArray<SummaryColumn> = summaryColumns

@@ -15,10 +15,14 @@ import type { Suite, SuiteRow, SummaryColumn } from "./Suite.js"
 
 /** A suite stopped with an error of its own; the rows it finished are saved. */
 export class SuiteFailedError extends Data.TaggedError("SuiteFailedError")<{
+  /** The suite's id. */
   readonly suite: string
+  /** The first line of the error that stopped it. */
   readonly reason: string
+  /** The run directory, where the finished rows are saved. */
   readonly directory: string
 }> {
+  /** Names the suite, the reason and where the rows are. */
   override get message(): string {
     return `suite ${this.suite} failed: ${this.reason} (finished rows saved in ${this.directory})`
   }
@@ -26,20 +30,27 @@ export class SuiteFailedError extends Data.TaggedError("SuiteFailedError")<{
 
 /** How to run a suite. */
 export interface RunOptions {
+  /** The tensor backend, passed on to the suite and recorded in the results. */
   readonly backend: BackendName
+  /** Episodes per row, overriding the suite's own counts; `undefined` keeps them. */
   readonly episodes: number | undefined
   /** Passed on to the suite as its `SuiteContext.backends`. */
   readonly backends?: ReadonlyArray<BackendName> | undefined
+  /** The seed passed on to the suite. */
   readonly seed: number
   /** The run directory; `runs/<suite>/<timestamp>` when absent. */
   readonly out: string | undefined
+  /** The progress display the suite reports to. */
   readonly progress: Progress
+  /** The clock for the start and finish times (default `new Date()`). */
   readonly now?: () => Date
 }
 
 /** The files of a finished or interrupted run. */
 export interface RunFiles {
+  /** The run directory (results.json, report.md, report.html). */
   readonly directory: string
+  /** The results written. */
   readonly results: SuiteResults
 }
 

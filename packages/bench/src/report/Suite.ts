@@ -11,21 +11,29 @@ export type SuiteRow = Readonly<Record<string, unknown>>
 
 /** One column of a suite's summary table (terminal, Markdown and HTML). */
 export interface SummaryColumn {
+  /** The column's heading. */
   readonly title: string
+  /** Formats the column's cell for one row. */
   readonly cell: (row: SuiteRow) => string
 }
 
 /** One row of a planning suite (the fields other tools read are fixed by the design notes). */
 export interface PlanningRow {
+  /** The environment's id. */
   readonly env: string
+  /** The agent's name. */
   readonly planner: string
   /** Levels of the planning hierarchy (1 for a flat planner). */
   readonly levels: number
   /** The first episode's seed; episode `i` uses `seed + i`. */
   readonly seed: number
+  /** Episodes run. */
   readonly episodes: number
+  /** Fraction of the episodes that succeeded, in [0, 1]. */
   readonly successRate: number
+  /** Mean total reward of an episode. */
   readonly meanReturn: number
+  /** Mean length of an episode, in environment steps. */
   readonly meanSteps: number
   /** Mean wall-clock milliseconds per planning call (all episodes of the row planned as one batch). */
   readonly planMsPerStep: number
@@ -37,7 +45,9 @@ export interface PlanningRow {
 export interface SuiteContext {
   /** Episodes per row, when the user overrides the suite's own counts. */
   readonly episodes: number | undefined
+  /** The run's seed. */
   readonly seed: number
+  /** The tensor backend the run uses. */
   readonly backend: BackendName
   /** Backends the user asked a comparing suite (perf) to run on in turn; `undefined` when not given. */
   readonly backends?: ReadonlyArray<BackendName> | undefined
@@ -51,13 +61,17 @@ export interface SuiteContext {
 
 /** A criterion the suite checks on its own rows, shown in the report. */
 export interface SuiteCheck {
+  /** The criterion, in words. */
   readonly description: string
+  /** Whether the rows meet it. */
   readonly passed: boolean
 }
 
 /** A benchmark suite. */
 export interface Suite {
+  /** The suite's name, as the CLI selects it. */
   readonly id: string
+  /** A one-line description, shown in the CLI's list of suites. */
   readonly description: string
   /** The protocol in words and numbers, copied into results.json and the reports. */
   readonly protocol: Readonly<Record<string, unknown>>
@@ -73,6 +87,7 @@ export interface Suite {
 
 /** One pipeline stage of a run, as reports show it. */
 export interface StageTiming {
+  /** The stage's name. */
   readonly stage: string
   /** The cache key of its output. */
   readonly key: string

@@ -28,7 +28,9 @@ const rows: ReadonlyArray<string> = [
   "....#...."
 ]
 
+/** Columns of the grid. */
 const width = 9
+/** Rows of the grid. */
 const height = 9
 
 const isFreeCell = (x: number, y: number): boolean =>
@@ -64,7 +66,9 @@ export const gridDoorsLayout = {
   width,
   height,
   rows,
+  /** Whether the cell `(x, y)` is inside the grid and free (integer coordinates only). */
   isFree: isFreeCell,
+  /** The room of the cell `(x, y)` (0, 1 or 2), or `undefined` for a door, a wall or outside. */
   roomOf: roomOfCell
 } as const
 
@@ -77,7 +81,18 @@ export const gridDoorsLayout = {
  * env.step(gridDoorsActions.right)
  * ```
  */
-export const gridDoorsActions = { stay: 0, up: 1, down: 2, left: 3, right: 4 } as const
+export const gridDoorsActions = {
+  /** Stay in the cell. */
+  stay: 0,
+  /** One row up (`y - 1`). */
+  up: 1,
+  /** One row down (`y + 1`). */
+  down: 2,
+  /** One column left (`x - 1`). */
+  left: 3,
+  /** One column right (`x + 1`). */
+  right: 4
+} as const
 
 const moves: ReadonlyArray<readonly [number, number]> = [
   [0, 0],
@@ -96,9 +111,13 @@ const moves: ReadonlyArray<readonly [number, number]> = [
  * ```
  */
 export interface GridDoorsState {
+  /** The agent's column, 0 to 8. */
   readonly x: number
+  /** The agent's row, 0 (top) to 8. */
   readonly y: number
+  /** The goal's column. */
   readonly goalX: number
+  /** The goal's row. */
   readonly goalY: number
 }
 

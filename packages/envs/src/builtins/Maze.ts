@@ -32,9 +32,13 @@ import type { ArenaPoint } from "./NavigationImage.js"
  * ```
  */
 export interface PreparedMaze {
+  /** The maze's name (its registry id is `maze-<name>`). */
   readonly name: string
+  /** The parsed map. */
   readonly map: MazeMap
+  /** Pixels per cell. */
   readonly cellSize: number
+  /** The walls in arena pixels, as the physics reads them. */
   readonly layout: WallLayout
   /** The smallest rectangle holding every free cell. */
   readonly freeBounds: Rectangle

@@ -17,7 +17,9 @@ import type { MazeMap } from "./MazeMap.js"
  * ```
  */
 export interface MazeCell {
+  /** The row, from 0 at the top. */
   readonly row: number
+  /** The column, from 0 at the left. */
   readonly column: number
 }
 

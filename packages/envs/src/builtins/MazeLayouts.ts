@@ -19,7 +19,9 @@
  * ```
  */
 export interface MazeLayoutSpec {
+  /** The maze's name (the registry id is `maze-<name>`). */
   readonly name: string
+  /** The text map: `#` wall, `.` free, one line per row. */
   readonly map: string
   /** Pixels per cell, an integer in [2, 64]; default 8 (a cell takes 3 to 4 full moves to cross). */
   readonly cellSize?: number

@@ -22,7 +22,9 @@ import type { Rectangle, WallLayout } from "../physics/WallLayout.js"
  * ```
  */
 export class MazeMapError extends InvalidValueError {
+  /** The line of the text at fault, from 1. */
   readonly line: number
+  /** The column at fault, from 1. */
   readonly column: number
 
   constructor(position: {
@@ -52,8 +54,11 @@ export class MazeMapError extends InvalidValueError {
  * ```
  */
 export interface MazeMap {
+  /** Rows of cells. */
   readonly rows: number
+  /** Columns of cells. */
   readonly columns: number
+  /** Row-major: 1 for a free cell, 0 for a wall. */
   readonly free: Uint8Array
 }
 

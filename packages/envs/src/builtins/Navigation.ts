@@ -47,11 +47,17 @@ export const navigationActionSpace = new Box({ low: -navigationMaxStep, high: na
  * ```
  */
 export interface NavigationState {
+  /** The agent's x, in arena pixels. */
   readonly x: number
+  /** The agent's y, in arena pixels. */
   readonly y: number
+  /** The goal's x. */
   readonly goalX: number
+  /** The goal's y. */
   readonly goalY: number
+  /** The wind's x component, in pixels per step. */
   readonly windX: number
+  /** The wind's y component, in pixels per step. */
   readonly windY: number
 }
 
@@ -148,8 +154,11 @@ export const readNavigationOptions = (options: unknown): Required<NavigationOpti
  * ```
  */
 export interface Wind {
+  /** A label for the wind (`east`, say). */
   readonly name: string
+  /** Drift along x, in pixels per step. */
   readonly x: number
+  /** Drift along y, in pixels per step. */
   readonly y: number
 }
 

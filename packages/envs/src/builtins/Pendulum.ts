@@ -22,11 +22,17 @@ import { svgDocument } from "../define/Svg.js"
  * ```
  */
 export const pendulumConstants = {
+  /** Gravitational acceleration. */
   gravity: 10,
+  /** The pole's mass. */
   mass: 1,
+  /** The pole's length. */
   length: 1,
+  /** Seconds per step. */
   timeStep: 0.05,
+  /** The angular velocity's bound (rad/s); the velocity is clipped to `[-8, 8]`. */
   maxSpeed: 8,
+  /** The torque's bound: actions lie in `[-2, 2]`. */
   maxTorque: 2
 } as const
 
@@ -45,7 +51,9 @@ const torqueCoefficient = 3 / (mass * length * length)
  * ```
  */
 export interface PendulumState {
+  /** The angle from upright, in radians (0 up; not wrapped). */
   readonly theta: number
+  /** The angular velocity, in rad/s, within `[-8, 8]`. */
   readonly thetaDot: number
 }
 

@@ -22,7 +22,9 @@ import { svgDocument } from "../define/Svg.js"
  * ```
  */
 export const pointMassConstants = {
+  /** The mass pushed by the force. */
   mass: 1,
+  /** Time per step. */
   timeStep: 0.1,
   /** The arena is `[-wall, wall]^2`. */
   wall: 1,
@@ -51,11 +53,17 @@ const { mass, timeStep, wall, spawnExtent, minimumStartGoalDistance, successDist
  * ```
  */
 export interface PointMassState {
+  /** Position along x, in `[-1, 1]`. */
   readonly x: number
+  /** Position along y, in `[-1, 1]`. */
   readonly y: number
+  /** Velocity along x. */
   readonly vx: number
+  /** Velocity along y. */
   readonly vy: number
+  /** The goal's x. */
   readonly goalX: number
+  /** The goal's y. */
   readonly goalY: number
 }
 

@@ -47,6 +47,7 @@ export const reacherConstants = {
   firstLinkLength: 0.6,
   /** The link from the elbow to the fingertip. */
   secondLinkLength: 0.4,
+  /** Seconds per step. */
   timeStep: 0.05,
   /** Angular acceleration (rad/s^2) per unit of torque. */
   torqueGain: 8,
@@ -100,11 +101,17 @@ const innerRadius = Math.abs(firstLinkLength - secondLinkLength)
  * ```
  */
 export interface ReacherState {
+  /** The first link's angle from the x axis, in radians. */
   readonly theta1: number
+  /** The second link's angle relative to the first, in radians. */
   readonly theta2: number
+  /** The first joint's angular velocity (rad/s). */
   readonly omega1: number
+  /** The second joint's angular velocity (rad/s). */
   readonly omega2: number
+  /** The target's x. */
   readonly targetX: number
+  /** The target's y. */
   readonly targetY: number
 }
 

@@ -32,9 +32,11 @@ export interface EpisodeChunk {
   readonly episodeLengths: Int32Array
   /** Whether each episode ended by termination rather than by its length budget. */
   readonly terminated: ReadonlyArray<boolean>
+  /** Transitions in the chunk (rows of actions). */
   readonly transitions: number
   /** Rows of observations and images: transitions plus one per episode. */
   readonly steps: number
+  /** Numbers per observation. */
   readonly observationSize: number
   /** Columns per action: `actionEncodingSize` of the action space (`n` for a `Discrete` one). */
   readonly actionSize: number
@@ -61,7 +63,9 @@ export interface EpisodeChunk {
  * ```
  */
 export interface CollectOptions<State> {
+  /** The environment to collect in (only its definition is read). */
   readonly spec: Pick<EnvSpec<State>, "definition">
+  /** The policy that picks the actions. */
   readonly policy: ExplorationPolicy
   /** Transitions to collect in all; the last episode is cut short to hit it exactly. */
   readonly transitions: number
@@ -69,6 +73,7 @@ export interface CollectOptions<State> {
   readonly episodeLength: number
   /** Record images with the environment's `image` renderer too (default false). */
   readonly pixels?: boolean | undefined
+  /** The seed of every random stream of the collection: a seed fixes the whole dataset. */
   readonly seed: number
   /**
    * Rows (steps) per chunk; at least `episodeLength + 1`, so that an episode always fits. The
@@ -88,7 +93,9 @@ export interface CollectOptions<State> {
  * ```
  */
 export interface CollectProgress {
+  /** Transitions collected so far. */
   readonly transitions: number
+  /** Episodes collected so far. */
   readonly episodes: number
   /** The transitions asked for. */
   readonly total: number

@@ -38,8 +38,11 @@ export interface ExplorationEpisode {
  * ```
  */
 export interface ExplorationPolicy {
+  /** The policy's name (`uniform`, `random-walk`). */
   readonly id: string
+  /** Its settings, recorded in dataset headers. */
   readonly settings: Readonly<Record<string, string | number>>
+  /** Starts an episode, drawing what it needs from `rng`. */
   startEpisode(rng: Random): ExplorationEpisode
 }
 

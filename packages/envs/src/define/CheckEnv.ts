@@ -50,10 +50,14 @@ export type EnvCheck =
  * ```
  */
 export class EnvCheckError extends Data.TaggedError("EnvCheckError")<{
+  /** The environment's id. */
   readonly env: string
+  /** The check that failed. */
   readonly check: EnvCheck
+  /** What was wrong, in words. */
   readonly detail: string
 }> {
+  /** Names the environment, the check and the detail. */
   override get message(): string {
     return `${this.env}: check ${this.check} failed: ${this.detail}`
   }
@@ -91,8 +95,11 @@ export interface CheckEnvOptions {
  * ```
  */
 export interface CheckEnvReport {
+  /** The environment's id. */
   readonly env: string
+  /** Steps the check took in the environment. */
   readonly steps: number
+  /** Things that are legal but probably unintended, one line each. */
   readonly warnings: ReadonlyArray<string>
 }
 

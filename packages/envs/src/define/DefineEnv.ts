@@ -23,8 +23,11 @@ export type { ActionSpace, EnvDefinition, ImageRenderer, TransitionResult } from
  * ```
  */
 export interface EnvSpec<State, Action extends ActionSpace = ActionSpace> {
+  /** The environment's id, as registries know it. */
   readonly id: string
+  /** A short description, from the definition. */
   readonly description: string
+  /** The definition the environment was built from. */
   readonly definition: EnvDefinition<State, Action>
   /** Whether {@link EnvSpec.groundTruthModel} returns a model instead of throwing. */
   readonly hasGroundTruthModel: boolean

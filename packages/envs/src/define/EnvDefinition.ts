@@ -16,7 +16,9 @@ import type { Box, Discrete, Info, Random, WorldModel } from "@telos/core"
  * ```
  */
 export interface TransitionResult<State> {
+  /** The state after the step. */
   readonly state: State
+  /** The step's reward. */
   readonly reward: number
   /** The task itself ended the episode (goal reached, failure); step budgets are handled for you. */
   readonly terminated: boolean
@@ -32,8 +34,11 @@ export interface TransitionResult<State> {
  * ```
  */
 export interface ImageRenderer<State> {
+  /** Channels per pixel (the image is channel-major). */
   readonly channels: number
+  /** Height in pixels. */
   readonly height: number
+  /** Width in pixels. */
   readonly width: number
   /** Draws `state` into `target` (a fresh array when absent) and returns it. */
   render(state: State, target?: Uint8Array): Uint8Array
@@ -80,6 +85,7 @@ export interface EnvDefinition<State, Action extends ActionSpace = ActionSpace> 
   readonly id: string
   /** One sentence for listings. */
   readonly description: string
+  /** The box every observation lies in; its size is the observation's length. */
   readonly observationSpace: Box
   /** A `Box` or a `Discrete`; see the interface's notes for how a discrete action reaches `transition`. */
   readonly actionSpace: Action

@@ -30,9 +30,11 @@ export type LayoutPoint = readonly [number, number]
  * ```
  */
 export interface LayoutTrajectory {
+  /** The path's points, in layout pixels. */
   readonly points: ReadonlyArray<LayoutPoint>
   /** Any SVG colour; by default the trajectory's index picks one from a fixed list. */
   readonly color?: string
+  /** Text drawn next to the path's end. */
   readonly label?: string
 }
 
@@ -47,6 +49,7 @@ export interface LayoutTrajectory {
 export interface LayoutSvgOptions {
   /** Output pixels per layout pixel (default 4: a 64 x 64 arena becomes 256 x 256). */
   readonly scale?: number
+  /** Paths drawn over the arena. */
   readonly trajectories?: ReadonlyArray<LayoutTrajectory>
   /** Drawn as a green circle. */
   readonly start?: LayoutPoint

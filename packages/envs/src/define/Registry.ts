@@ -53,7 +53,12 @@ export class EnvRegistry {
   }
 
   /** Every registered environment, in registration order. */
-  list(): ReadonlyArray<{ readonly id: string; readonly description: string }> {
+  list(): ReadonlyArray<{
+    /** The environment's id. */
+    readonly id: string
+    /** Its description. */
+    readonly description: string
+  }> {
     return [...this.specs.values()].map((spec) => ({ id: spec.id, description: spec.description }))
   }
 }

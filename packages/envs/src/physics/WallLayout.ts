@@ -8,16 +8,23 @@
 
 /** An axis-aligned rectangle in pixel units. */
 export interface Rectangle {
+  /** The left edge. */
   readonly x: number
+  /** The top edge (`y` grows downwards). */
   readonly y: number
+  /** Width in pixels. */
   readonly width: number
+  /** Height in pixels. */
   readonly height: number
 }
 
 /** An arena of `width x height` pixels and the walls inside it. */
 export interface WallLayout {
+  /** The arena's width in pixels. */
   readonly width: number
+  /** The arena's height in pixels. */
   readonly height: number
+  /** The wall rectangles. */
   readonly walls: ReadonlyArray<Rectangle>
 }
 

@@ -348,7 +348,12 @@ export const closestLandmark = (
   graph: LandmarkGraph,
   latent: ArrayLike<number>,
   candidates?: Iterable<number>
-): { readonly index: number; readonly squared: number } => {
+): {
+  /** The landmark's index. */
+  readonly index: number
+  /** Its squared distance to the latent. */
+  readonly squared: number
+} => {
   if (latent.length !== graph.latentSize) {
     throw new InvalidValueError({
       field: "latent",

@@ -64,6 +64,7 @@ export const CategoricalCemPlannerOptions = Schema.Struct({
 export type CategoricalCemPlannerConfig = Complete<
   Omit<typeof CategoricalCemPlannerOptions.Type, "warmStartIterations">
 > & {
+  /** Sample sets with a warm start; `undefined`: as many as `iterations`. */
   readonly warmStartIterations: number | undefined
 }
 
@@ -116,7 +117,12 @@ export const startingCategorical = (
   problem: PlanningProblem,
   warmStartWeight: number,
   exploration: number
-): { readonly probabilities: Float32Array; readonly sequence: Float32Array } => {
+): {
+  /** The starting distributions, `[T, N, n]`. */
+  readonly probabilities: Float32Array
+  /** The sequence scored first, one-hot rows `[T, N, n]`. */
+  readonly sequence: Float32Array
+} => {
   const { horizon } = problem
   const problems = problem.initialStates.shape[0]
   const actions = problem.model.actionSpace.size

@@ -42,6 +42,7 @@ export const CemPlannerOptions = Schema.Struct({
 
 /** The decoded options with defaults filled in. */
 export type CemPlannerConfig = Complete<Omit<typeof CemPlannerOptions.Type, "warmStartIterations">> & {
+  /** Refits with a warm start; `undefined`: as many as `iterations`. */
   readonly warmStartIterations: number | undefined
 }
 

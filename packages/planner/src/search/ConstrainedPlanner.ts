@@ -17,6 +17,7 @@ import type { Constraint } from "../cost/Guardrail.js"
 export const ConstrainedPlannerOptions = Schema.Struct({
   /** Planner calls after the first, at most. */
   outerIterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** The quadratic penalty rho at the first outer iteration. */
   initialPenalty: Schema.optional(Schema.Number.check(Schema.isGreaterThan(0))),
   /** Factor by which the quadratic penalty rho grows after each outer iteration. */
   penaltyGrowth: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1))),

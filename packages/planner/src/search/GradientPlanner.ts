@@ -33,8 +33,11 @@ export const GradientPlannerOptions = Schema.Struct({
   learningRate: Schema.optional(positive),
   /** Standard deviation of random initial sequences, in units of the half-width of the action box. */
   initialStd: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** Adam's decay rate of the gradient's running mean. */
   beta1: Schema.optional(unitInterval),
+  /** Adam's decay rate of the squared gradient's running mean. */
   beta2: Schema.optional(unitInterval),
+  /** Added to the denominator of Adam's update, to keep it finite. */
   epsilon: Schema.optional(positive)
 })
 
@@ -42,6 +45,7 @@ export const GradientPlannerOptions = Schema.Struct({
 export type GradientPlannerConfig = Complete<
   Omit<typeof GradientPlannerOptions.Type, "warmStartIterations">
 > & {
+  /** Adam steps with a warm start; `undefined`: as many as `iterations`. */
   readonly warmStartIterations: number | undefined
 }
 

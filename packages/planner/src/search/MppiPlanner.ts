@@ -36,6 +36,7 @@ export const MppiPlannerOptions = Schema.Struct({
 
 /** The decoded options with defaults filled in. */
 export type MppiPlannerConfig = Complete<Omit<typeof MppiPlannerOptions.Type, "warmStartIterations">> & {
+  /** Updates with a warm start; `undefined`: as many as `iterations`. */
   readonly warmStartIterations: number | undefined
 }
 

@@ -40,8 +40,11 @@ import { configDifferences, requireMatchingParameters } from "./CheckpointMatch.
  * ```
  */
 export interface CheckpointDatasetIdentity {
+  /** The dataset file. */
   readonly path: string
+  /** The id of the environment it comes from. */
   readonly envId: string
+  /** Its transitions. */
   readonly transitions: number
   /** A checksum of the dataset, such as its header's CRC-32. */
   readonly checksum?: number | undefined
@@ -61,11 +64,15 @@ export interface CheckpointDatasetIdentity {
  * ```
  */
 export interface CheckpointMetadata {
+  /** The dataset the model was trained on. */
   readonly dataset?: CheckpointDatasetIdentity | undefined
+  /** Figures of the training (losses, evaluations), as the writer chose them. */
   readonly metrics?: Readonly<Record<string, unknown>> | undefined
+  /** The training epoch the weights are from, when the writer records it. */
   readonly epoch?: number | undefined
   /** ISO 8601; `saveCheckpoint` fills in the time of saving when absent. */
   readonly createdAt?: string | undefined
+  /** The telos version that wrote the checkpoint, when the writer records it. */
   readonly telosVersion?: string | undefined
   readonly [field: string]: unknown
 }
@@ -80,8 +87,11 @@ export interface CheckpointMetadata {
  * ```
  */
 export interface CheckpointContents {
+  /** The tensors to save, by name. */
   readonly parameters: ParameterSet
+  /** The config the model was built from (any JSON object). */
   readonly config: object
+  /** Anything else to record in `metadata.json`. */
   readonly metadata?: CheckpointMetadata | undefined
 }
 
@@ -110,7 +120,9 @@ export interface CheckpointExpectation {
  * ```
  */
 export interface LoadedCheckpoint {
+  /** The config it was saved with. */
   readonly config: Readonly<Record<string, unknown>>
+  /** The rest of `metadata.json`. */
   readonly metadata: CheckpointMetadata
   /** The weights by parameter name, in the order they were saved. */
   readonly weights: Map<string, tf.Tensor>

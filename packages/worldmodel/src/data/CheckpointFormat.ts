@@ -38,8 +38,11 @@ export const checkpointFormatVersion = 1
  * ```
  */
 export const checkpointFiles = {
+  /** The weights manifest (a {@link CheckpointManifest}). */
   model: "model.json",
+  /** The tensors' float32 values, back to back. */
   weights: "weights.bin",
+  /** The config and the metadata (`CheckpointMetadata`). */
   metadata: "metadata.json"
 } as const
 
@@ -52,8 +55,11 @@ export const checkpointFiles = {
  * ```
  */
 export interface CheckpointWeightEntry {
+  /** The parameter's name, e.g. `encoder/layer0/kernel`. */
   readonly name: string
+  /** The tensor's shape. */
   readonly shape: ReadonlyArray<number>
+  /** Its element type (always float32). */
   readonly dtype: "float32"
 }
 
@@ -71,11 +77,16 @@ export interface CheckpointWeightEntry {
  * ```
  */
 export interface CheckpointManifest {
+  /** Marks the directory as a telos world-model checkpoint. */
   readonly format: typeof checkpointFormat
+  /** The format version it was written in. */
   readonly formatVersion: typeof checkpointFormatVersion
+  /** TensorFlow.js's weights manifest: one group, one file. */
   readonly weightsManifest: readonly [
     {
+      /** The group's one file, `weights.bin`. */
       readonly paths: readonly [typeof checkpointFiles.weights]
+      /** Every tensor in the file, in the order of its bytes. */
       readonly weights: ReadonlyArray<CheckpointWeightEntry>
     }
   ]

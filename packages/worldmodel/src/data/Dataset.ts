@@ -18,6 +18,7 @@ import type { DatasetFieldHeader, DatasetHeader } from "./DatasetFormat.js"
  * ```
  */
 export interface SubsequenceBatch {
+  /** Subsequences in the batch. */
   readonly batchSize: number
   /** Transitions per subsequence, `T`. */
   readonly length: number
@@ -44,6 +45,7 @@ export interface SubsequenceBatch {
 export interface DatasetContents {
   /** Where the data came from, for error messages. */
   readonly path: string
+  /** The file's header. */
   readonly header: DatasetHeader
   /** `[steps, observationSize]` */
   readonly observations: Float32Array
@@ -77,12 +79,19 @@ const fieldShape = (header: DatasetHeader, name: string): ReadonlyArray<number> 
  * ```
  */
 export class Dataset {
+  /** Where the data came from. */
   readonly path: string
+  /** The file's header. */
   readonly header: DatasetHeader
+  /** Every step's observation, `[steps, observationSize]`. */
   readonly observations: Float32Array
+  /** Every transition's action, `[transitions, actionSize]`. */
   readonly actions: Float32Array
+  /** Every step's image, `[steps, channels, height, width]`; `undefined` without images. */
   readonly images: Uint8Array | undefined
+  /** Numbers per observation (0 without an observations field). */
   readonly observationSize: number
+  /** Numbers per action (0 without an actions field). */
   readonly actionSize: number
   /** `[channels, height, width]` of the images. */
   readonly imageShape: readonly [number, number, number] | undefined

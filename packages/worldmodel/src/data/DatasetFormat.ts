@@ -88,7 +88,9 @@ export type DatasetRowsPer = "step" | "transition"
  * ```
  */
 export interface DatasetChunkEntry {
+  /** Rows the chunk holds. */
   readonly rows: number
+  /** Its stored (compressed) bytes. */
   readonly length: number
 }
 
@@ -104,12 +106,17 @@ export interface DatasetChunkEntry {
  * ```
  */
 export interface DatasetFieldHeader {
+  /** The field's name (`observations`, `actions`, `images`). */
   readonly name: string
+  /** Its element type. */
   readonly dtype: DatasetDtype
   /** The shape of one row, e.g. `[4]` for an observation, `[2, 64, 64]` for an image. */
   readonly shape: ReadonlyArray<number>
+  /** Whether it has a row per step or per transition. */
   readonly rowsPer: DatasetRowsPer
+  /** Rows in the block. */
   readonly rows: number
+  /** How the block's bytes are stored. */
   readonly encoding: DatasetEncoding
   /** Where the block starts, in bytes from the start of the data section. */
   readonly offset: number
@@ -131,25 +138,35 @@ export interface DatasetFieldHeader {
  * ```
  */
 export interface DatasetHeader {
+  /** Marks the file as a telos dataset. */
   readonly format: "telos-dataset"
+  /** The format version it was written in (see {@link datasetFormatVersion}). */
   readonly version: number
+  /** Byte order of the binary blocks. */
   readonly byteOrder: "little-endian"
+  /** The id of the environment the data comes from. */
   readonly envId: string
+  /** The collection's seed. */
   readonly seed: number
   /** How the data was collected (policy, its settings, episode length, ...), as the collector says. */
   readonly collector: Readonly<Record<string, unknown>>
+  /** How much the file holds. */
   readonly counts: {
+    /** Episodes. */
     readonly episodes: number
+    /** Transitions (actions) over all episodes. */
     readonly transitions: number
     /** Transitions plus one per episode: the rows of per-step fields. */
     readonly steps: number
   }
+  /** Each episode's length and ending. */
   readonly episodes: {
     /** Transitions per episode. */
     readonly lengths: ReadonlyArray<number>
     /** Whether each episode ended by termination rather than by its length budget. */
     readonly terminated: ReadonlyArray<boolean>
   }
+  /** The header entry of every field. */
   readonly fields: ReadonlyArray<DatasetFieldHeader>
 }
 

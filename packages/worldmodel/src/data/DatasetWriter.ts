@@ -28,10 +28,15 @@ import { type DatasetFieldHeader, datasetFormatVersion, encodeDatasetPrefix } fr
  * ```
  */
 export interface DatasetChunk {
+  /** Transitions of each episode in the chunk. */
   readonly episodeLengths: ArrayLike<number>
+  /** Whether each episode ended by termination rather than by its length budget. */
   readonly terminated: ArrayLike<boolean>
+  /** Step rows, `[steps, observationSize]`. */
   readonly observations: Float32Array
+  /** Transition rows, `[transitions, actionSize]`. */
   readonly actions: Float32Array
+  /** Step rows of images, `[steps, channels, height, width]`, when the dataset has them. */
   readonly images?: Uint8Array | undefined
 }
 
@@ -47,10 +52,15 @@ export interface DatasetChunk {
  * ```
  */
 export interface DatasetDescription {
+  /** The id of the environment the data comes from. */
   readonly envId: string
+  /** The collection's seed. */
   readonly seed: number
+  /** How the data was collected (policy, its settings, ...), as the collector says. */
   readonly collector: Readonly<Record<string, unknown>>
+  /** Numbers per observation. */
   readonly observationSize: number
+  /** Numbers per action. */
   readonly actionSize: number
   /** `[channels, height, width]` of the images, when the dataset has them. */
   readonly imageShape?: readonly [number, number, number] | undefined
@@ -80,9 +90,13 @@ export interface DatasetWriterOptions {
  * ```
  */
 export interface DatasetSummary {
+  /** The file written. */
   readonly path: string
+  /** Its size in bytes. */
   readonly bytes: number
+  /** Episodes written. */
   readonly episodes: number
+  /** Transitions written. */
   readonly transitions: number
 }
 
@@ -97,6 +111,7 @@ export interface DatasetSummary {
  * ```
  */
 export interface DatasetWriter {
+  /** The destination file. */
   readonly path: string
   /**
    * Queues a chunk. Resolves when the writer can take the next one, possibly before this one is

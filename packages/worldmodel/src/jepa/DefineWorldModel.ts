@@ -11,8 +11,11 @@ import type * as tf from "@tensorflow/tfjs"
 
 /** The parts of a world model a user writes. */
 export interface WorldModelDefinition {
+  /** The model's name (it also names the model in error messages). */
   readonly name: string
+  /** Size of a latent state (`D`). */
   readonly latentSize: number
+  /** The box the actions lie in. */
   readonly actionSpace: Box
   /** Primitive steps per model step; 1 unless the model is a level of a hierarchy. */
   readonly stride?: number

@@ -14,12 +14,28 @@ import { type DenseParameters, dense, multilayerPerceptron, perceptronParameters
 
 /** What an encoder reads. */
 export type ObservationShape =
-  | { readonly kind: "vector"; readonly size: number }
-  | { readonly kind: "image"; readonly channels: number; readonly height: number; readonly width: number }
+  | {
+      /** A state vector. */
+      readonly kind: "vector"
+      /** Numbers in the vector. */
+      readonly size: number
+    }
+  | {
+      /** An image, channels first. */
+      readonly kind: "image"
+      /** Channels of the image. */
+      readonly channels: number
+      /** Height in pixels. */
+      readonly height: number
+      /** Width in pixels. */
+      readonly width: number
+    }
 
 /** The architecture of an encoder. */
 export interface EncoderConfig {
+  /** What the encoder reads. */
   readonly observation: ObservationShape
+  /** Size of the latents it outputs. */
   readonly latentSize: number
   /** Hidden widths of the vector encoder's MLP, or of the image encoder's head after the patches. */
   readonly hidden: ReadonlyArray<number>
@@ -31,6 +47,7 @@ export interface EncoderConfig {
 
 /** An encoder: its parameters registered under a name, and the function they define. */
 export interface Encoder {
+  /** Its architecture. */
   readonly config: EncoderConfig
   /** Observations `[N, size]` or `[N, C, H, W]` (values in [0, 1] for images) to latents `[N, D]`. */
   encode(observations: tf.Tensor): tf.Tensor2D

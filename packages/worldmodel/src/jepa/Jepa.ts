@@ -24,20 +24,44 @@ const widths = Schema.Array(size)
 
 /** The configuration of a JEPA world model. */
 export const JepaConfig = Schema.Struct({
+  /** What the encoder reads: a state vector or an image. */
   observation: Schema.Union([
-    Schema.Struct({ kind: Schema.Literal("vector"), size }),
-    Schema.Struct({ kind: Schema.Literal("image"), channels: size, height: size, width: size })
+    Schema.Struct({
+      /** A state vector. */
+      kind: Schema.Literal("vector"),
+      /** Numbers in the vector. */
+      size
+    }),
+    Schema.Struct({
+      /** An image, channels first. */
+      kind: Schema.Literal("image"),
+      /** Channels of the image. */
+      channels: size,
+      /** Height in pixels. */
+      height: size,
+      /** Width in pixels. */
+      width: size
+    })
   ]),
+  /** Size of the latent state. */
   latentSize: size,
+  /** Lower bound of each action dimension (its length is the action size). */
   actionLow: Schema.Array(Schema.Number.check(Schema.isFinite())),
+  /** Upper bound of each action dimension. */
   actionHigh: Schema.Array(Schema.Number.check(Schema.isFinite())),
+  /** Hidden widths of the vector encoder's MLP, or of the image encoder's head after the patches. */
   encoderHidden: widths,
+  /** Image encoders: patch side of each stage (the product must divide height and width). */
   patchSizes: Schema.optional(widths),
+  /** Image encoders: channels after each stage. */
   patchChannels: Schema.optional(widths),
+  /** Hidden widths of the predictor's MLP. */
   predictorHidden: widths,
+  /** Hidden widths of the inverse-dynamics head's MLP. */
   inverseDynamicsHidden: widths,
   /** Size of the latent variable z; 0 for a deterministic model. */
   latentVariableSize: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  /** Hidden widths of the latent variable's inference network (`[64]` when absent). */
   latentVariableHidden: Schema.optional(widths)
 })
 
@@ -46,10 +70,13 @@ export type JepaConfig = typeof JepaConfig.Type
 
 /** A JEPA world model and everything trained with it. */
 export interface JepaModel {
+  /** The decoded configuration it was built from. */
   readonly config: JepaConfig
   /** Every trainable variable, by name. */
   readonly parameters: Map<string, tf.Variable>
+  /** Perception: observations to latents. */
   readonly encoder: Encoder
+  /** The latent dynamics: a latent and an action to the next latent. */
   readonly predictor: Predictor
   /** Predicts the action taken between two latents `[N, D]`, for the inverse-dynamics loss. */
   inverseDynamics(states: tf.Tensor2D, nextStates: tf.Tensor2D): tf.Tensor2D
@@ -64,6 +91,7 @@ export interface JepaModel {
   ) => tf.Tensor2D
   /** The model behind the `WorldModel` contract, for planners. */
   readonly worldModel: WorldModel
+  /** Frees every parameter. */
   dispose(): void
 }
 

@@ -28,7 +28,9 @@ export const glorotUniform = (rng: Random, fanIn: number, fanOut: number): Float
 
 /** A dense layer's parameters: `kernel [in, out]`, `bias [out]`. */
 export interface DenseParameters {
+  /** The weights, `[in, out]`. */
   readonly kernel: tf.Variable
+  /** The bias, `[out]`. */
   readonly bias: tf.Variable
 }
 

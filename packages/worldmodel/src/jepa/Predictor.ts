@@ -11,15 +11,19 @@ import { multilayerPerceptron, perceptronParameters } from "./Parameters.js"
 
 /** The architecture of a predictor. */
 export interface PredictorConfig {
+  /** Size of the latent state. */
   readonly latentSize: number
+  /** Size of an action. */
   readonly actionSize: number
   /** Size of the latent variable z (0 for a deterministic world model). */
   readonly latentVariableSize: number
+  /** Hidden widths of its MLP. */
   readonly hidden: ReadonlyArray<number>
 }
 
 /** A predictor's function. */
 export interface Predictor {
+  /** Its architecture. */
   readonly config: PredictorConfig
   /** `s' = s + f([s; a; z])`, batched over the first dimension. */
   step(states: tf.Tensor2D, actions: tf.Tensor2D, latentVariable?: tf.Tensor2D): tf.Tensor2D

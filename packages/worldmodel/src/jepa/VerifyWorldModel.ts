@@ -11,7 +11,9 @@ import * as tf from "@tensorflow/tfjs"
 
 /** What {@link verifyWorldModel} found; `problems` is empty for a conforming model. */
 export interface WorldModelReport {
+  /** The checked model's name. */
   readonly model: string
+  /** One line per property that does not hold. */
   readonly problems: ReadonlyArray<string>
 }
 

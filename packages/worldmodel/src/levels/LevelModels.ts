@@ -44,6 +44,7 @@ export interface LevelStackConfig {
   readonly latentSize: number
   /** The primitive action box, level 0's; level 1's encoder reads actions scaled from it to [-1, 1]. */
   readonly actionLow: ReadonlyArray<number>
+  /** The primitive action box's upper bounds. */
   readonly actionHigh: ReadonlyArray<number>
   /** Levels 1, 2, ... in order; any number. */
   readonly levels: ReadonlyArray<LevelSpec>
@@ -53,12 +54,15 @@ export interface LevelStackConfig {
 export interface LevelModel {
   /** 1 for the level right above the primitive one. */
   readonly level: number
+  /** Primitive steps per step of this level. */
   readonly stride: number
   /** Steps of the level below per step of this one. */
   readonly span: number
   /** Size of the level below's actions (the primitive action size for level 1). */
   readonly lowerActionSize: number
+  /** Size of this level's macro-actions (`M`). */
   readonly macroActionSize: number
+  /** Its predictor, over latents and macro-actions. */
   readonly predictor: Predictor
   /**
    * Infers macro-actions `[N, M]` in (-1, 1) from the level below's actions over each chunk,
@@ -71,6 +75,7 @@ export interface LevelModel {
 
 /** Level models over one JEPA. */
 export interface LevelStack {
+  /** The configuration it was built from. */
   readonly config: LevelStackConfig
   /** Every trainable variable, by name (`level1/predictor/...`, `level1/macroEncoder/...`). */
   readonly parameters: Map<string, tf.Variable>
@@ -83,6 +88,7 @@ export interface LevelStack {
    * share its perception and act in `[-1, 1]^M`.
    */
   worldModels(base: WorldModel): ReadonlyArray<WorldModel>
+  /** Frees every parameter. */
   dispose(): void
 }
 

@@ -33,9 +33,11 @@ const nonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** Options of level training, as a Schema (every field optional). */
 export const LevelTrainingOptions = Schema.Struct({
+  /** Sequences per optimisation step. */
   batchSize: Schema.optional(count),
   /** Steps of the top level per training sequence (sequences are `topSteps * topStride` long). */
   topSteps: Schema.optional(count),
+  /** Adam's learning rate. */
   learningRate: Schema.optional(Schema.Number.check(Schema.isGreaterThan(0))),
   /**
    * Steps each level predicts from its own predictions before restarting from the encoded latent:
@@ -43,6 +45,7 @@ export const LevelTrainingOptions = Schema.Struct({
    * hierarchy hands down.
    */
   rolloutSteps: Schema.optional(count),
+  /** Weight of the penalty on the macro-actions' mean squared norm `|m|^2`. */
   macroActionWeight: Schema.optional(nonNegative),
   /** Whether the levels' losses also train the encoder below them. */
   encoder: Schema.optional(Schema.Literals(["frozen", "joint"])),
@@ -54,19 +57,29 @@ export const LevelTrainingOptions = Schema.Struct({
   separateLevels: Schema.optional(Schema.Boolean),
   /** VICReg weights on the encodings, in joint training only. */
   varianceWeight: Schema.optional(nonNegative),
+  /** VICReg's covariance weight on the encodings, in joint training only. */
   covarianceWeight: Schema.optional(nonNegative)
 })
 
 /** Decoded level-training options with defaults. */
 export interface LevelTrainingConfig {
+  /** Sequences per optimisation step. */
   readonly batchSize: number
+  /** Steps of the top level per training sequence. */
   readonly topSteps: number
+  /** Adam's learning rate. */
   readonly learningRate: number
+  /** Steps each level predicts from its own predictions before restarting from the encoded latent. */
   readonly rolloutSteps: number
+  /** Weight of the penalty on the macro-actions' mean squared norm. */
   readonly macroActionWeight: number
+  /** `frozen`: the encoder is not trained; `joint`: the levels' losses also train it. */
   readonly encoder: "frozen" | "joint"
+  /** Whether each level learns from its own prediction error only. */
   readonly separateLevels: boolean
+  /** VICReg's variance weight on the encodings, in joint training only. */
   readonly varianceWeight: number
+  /** VICReg's covariance weight on the encodings, in joint training only. */
   readonly covarianceWeight: number
 }
 
@@ -92,16 +105,21 @@ export const levelTrainingConfig = (options: typeof LevelTrainingOptions.Encoded
 
 /** One level step's loss terms (host numbers). */
 export interface LevelLossTerms {
+  /** The minimised sum: the levels' errors, the weighted macro-action penalty and (joint) VICReg's terms. */
   readonly total: number
   /** Mean squared latent error of each level's predictions, level 1 first. */
   readonly prediction: ReadonlyArray<number>
+  /** Mean squared norm of the macro-actions (unweighted). */
   readonly macroAction: number
 }
 
 /** A trainer of level models: keeps its optimiser between steps. */
 export interface LevelTrainer {
+  /** The decoded options it trains with. */
   readonly config: LevelTrainingConfig
+  /** One optimisation step on a sampled batch; returns the loss terms. */
   step(dataset: Dataset, rng: Random): LevelLossTerms
+  /** Frees the optimiser's state (not the models). */
   dispose(): void
 }
 
@@ -289,7 +307,9 @@ export const createLevelTrainer = (
 
 /** How well each level predicts, over held-out style samples of the dataset. */
 export interface LevelEvaluation {
+  /** The level (1 for the one right above the primitive level). */
   readonly level: number
+  /** Its primitive steps per step. */
   readonly stride: number
   /** Mean squared latent error after one step of the level, over the latents' total variance. */
   readonly relativeError1: number
@@ -346,6 +366,7 @@ export const evaluateLevels = (
 export interface LevelTrainingHooks {
   /** A JEPA trainer to run one level-0 step before every level step (joint training from scratch). */
   readonly jepaTrainer?: Trainer
+  /** Called after each level step with the steps done, the steps in all and the step's terms. */
   readonly onStep?: (done: number, total: number, terms: LevelLossTerms) => void
 }
 

@@ -28,9 +28,13 @@ export interface JepaEvaluation {
   readonly predictionError: Readonly<Record<string, number>>
   /** The same divided by the mean per-dimension variance of the latents: scale-free. */
   readonly relativePredictionError: Readonly<Record<string, number>>
+  /** Mean per-dimension standard deviation of the latents. */
   readonly meanStd: number
+  /** The smallest per-dimension standard deviation of the latents. */
   readonly minimumStd: number
+  /** Effective rank of the latents' covariance (see `effectiveRank`), between 0 and the latent size. */
   readonly effectiveRank: number
+  /** Which latent dimensions collapsed (standard deviation below 0.1). */
   readonly collapse: CollapseReport
   /** Held-out R^2 of a linear probe from the latent to the state observation. */
   readonly probeR2: number
@@ -44,6 +48,7 @@ export interface EvaluationOptions {
   readonly samples?: number
   /** Prediction horizons to report (default 1, 4 and 16; longer ones are dropped if episodes are shorter). */
   readonly horizons?: ReadonlyArray<number>
+  /** Seed of the sampled windows and of the probe's split (default 12345). */
   readonly seed?: number
 }
 
@@ -155,7 +160,9 @@ export interface LatentVariableCoverage {
   readonly bestOfKError: number
   /** The error with z inferred from the window itself: the floor sampling can approach. */
   readonly posteriorError: number
+  /** K: values of z drawn per window. */
   readonly candidates: number
+  /** Predicted steps per window. */
   readonly horizon: number
 }
 

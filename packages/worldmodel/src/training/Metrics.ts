@@ -211,10 +211,15 @@ export const collapseReport = (
  * ```
  */
 export interface LinearProbeOptions {
+  /** The inputs, row-major `[count, inputSize]`. */
   readonly inputs: ArrayLike<number>
+  /** Numbers per input row. */
   readonly inputSize: number
+  /** The targets, row-major `[count, targetSize]`. */
   readonly targets: ArrayLike<number>
+  /** Numbers per target row. */
   readonly targetSize: number
+  /** Rows. */
   readonly count: number
   /** The share of rows (shuffled) the probe is fitted on; the rest measure it. Default 0.8. */
   readonly trainFraction?: number | undefined

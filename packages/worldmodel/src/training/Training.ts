@@ -21,37 +21,61 @@ const count = Schema.Int.check(Schema.isGreaterThan(0))
 
 /** Training options, as a Schema (every field optional). */
 export const TrainingOptions = Schema.Struct({
+  /** Training epochs. */
   epochs: Schema.optional(count),
+  /** Optimisation steps per epoch. */
   stepsPerEpoch: Schema.optional(count),
+  /** Sequences per optimisation step. */
   batchSize: Schema.optional(count),
   /** Predicted steps per training sequence. */
   rolloutSteps: Schema.optional(count),
+  /** Adam's learning rate. */
   learningRate: Schema.optional(positive),
+  /** Weight of the prediction error (predicted against target latents). */
   predictionWeight: Schema.optional(nonNegative),
+  /** Weight of VICReg's variance term. */
   varianceWeight: Schema.optional(nonNegative),
+  /** Weight of VICReg's covariance term. */
   covarianceWeight: Schema.optional(nonNegative),
+  /** Weight of the inverse-dynamics head's action error. */
   inverseDynamicsWeight: Schema.optional(nonNegative),
+  /** Weight of the smoothness term (mean squared step between consecutive latents). */
   smoothnessWeight: Schema.optional(nonNegative),
+  /** Weight of the latent variable's squared norm (only with a latent variable). */
   latentVariableWeight: Schema.optional(nonNegative),
   /** Decay of the EMA target encoder; 0 uses the online encoder (with a stop-gradient) as target. */
   targetDecay: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1))),
+  /** Seed of the random stream batches are drawn from (see `trainingRandom`). */
   seed: Schema.optional(Schema.Int)
 })
 
 /** Decoded training options with defaults. */
 export interface TrainingConfig {
+  /** Training epochs. */
   readonly epochs: number
+  /** Optimisation steps per epoch. */
   readonly stepsPerEpoch: number
+  /** Sequences per optimisation step. */
   readonly batchSize: number
+  /** Predicted steps per training sequence. */
   readonly rolloutSteps: number
+  /** Adam's learning rate. */
   readonly learningRate: number
+  /** Weight of the prediction error (predicted against target latents). */
   readonly predictionWeight: number
+  /** Weight of VICReg's variance term. */
   readonly varianceWeight: number
+  /** Weight of VICReg's covariance term. */
   readonly covarianceWeight: number
+  /** Weight of the inverse-dynamics head's action error. */
   readonly inverseDynamicsWeight: number
+  /** Weight of the smoothness term (mean squared step between consecutive latents). */
   readonly smoothnessWeight: number
+  /** Weight of the latent variable's squared norm (only with a latent variable). */
   readonly latentVariableWeight: number
+  /** Decay of the EMA target encoder; 0 uses the online encoder (with a stop-gradient) as target. */
   readonly targetDecay: number
+  /** Seed of the random stream batches are drawn from (see `trainingRandom`). */
   readonly seed: number
 }
 
@@ -82,8 +106,10 @@ export class TrainingDivergedError extends Data.TaggedError("TrainingDivergedErr
   readonly epoch: number
   /** 1-based, within the epoch. */
   readonly step: number
+  /** The non-finite total loss. */
   readonly loss: number
 }> {
+  /** Names the epoch, the step and the loss. */
   override get message(): string {
     return `training diverged at epoch ${this.epoch}, step ${this.step}: loss ${this.loss}`
   }
@@ -91,12 +117,19 @@ export class TrainingDivergedError extends Data.TaggedError("TrainingDivergedErr
 
 /** The loss terms of one step (host numbers). */
 export interface LossTerms {
+  /** The weighted sum of the terms below, which the step minimises. */
   readonly total: number
+  /** Squared error between predicted and target latents, averaged over the rolled-out steps. */
   readonly prediction: number
+  /** VICReg's variance term. */
   readonly variance: number
+  /** VICReg's covariance term. */
   readonly covariance: number
+  /** Squared error of the actions the inverse-dynamics head infers from consecutive latents. */
   readonly inverseDynamics: number
+  /** Mean squared step between consecutive latents. */
   readonly smoothness: number
+  /** Mean squared norm of the inferred latent variable (0 without one). */
   readonly latentVariable: number
 }
 
@@ -278,9 +311,11 @@ export const minimizeWithTerms = (
 
 /** A trainer bound to one model: keeps the optimiser (and EMA target encoder) between calls. */
 export interface Trainer {
+  /** The decoded options it trains with. */
   readonly config: TrainingConfig
   /** One optimisation step on a sampled batch; returns the loss terms. */
   step(dataset: Dataset, rng: Random): LossTerms
+  /** Frees the optimiser's state and the target encoder's copies (not the model). */
   dispose(): void
 }
 

@@ -27,8 +27,11 @@ const nextTurn = (): Promise<void> =>
 export interface EpochRecord {
   /** 1-based. */
   readonly epoch: number
+  /** The loss terms averaged over the epoch's steps. */
   readonly loss: LossTerms
+  /** The model evaluated after the epoch. */
   readonly evaluation: JepaEvaluation
+  /** Wall-clock seconds of the epoch's optimisation steps (the evaluation not included). */
   readonly seconds: number
   /** Training sequences per second over the epoch (batch size times steps, over seconds). */
   readonly samplesPerSecond: number
@@ -42,6 +45,7 @@ export interface TrainingHooks {
   readonly onEpoch?: (record: EpochRecord) => void | Promise<void>
   /** Epochs already done (when resuming); the run continues with the next one. */
   readonly startEpoch?: number
+  /** Options of the evaluation after each epoch. */
   readonly evaluation?: EvaluationOptions
 }
 

@@ -23,12 +23,19 @@ export type SteppingMode = "single" | "batched" | "definition"
 
 /** One row of the `envs` suite. */
 export interface ThroughputRow extends SuiteRow {
+  /** The environment's id. */
   readonly env: string
+  /** How it was stepped. */
   readonly mode: SteppingMode
+  /** Copies stepped together (1 unless batched). */
   readonly copies: number
+  /** Numbers per observation. */
   readonly observationSize: number
+  /** Environment steps taken while timed (over all copies). */
   readonly steps: number
+  /** Wall-clock seconds of the timed steps. */
   readonly seconds: number
+  /** `steps / seconds`. */
   readonly stepsPerSecond: number
 }
 

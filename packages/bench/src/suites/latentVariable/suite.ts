@@ -18,9 +18,13 @@ import type { Suite, SuiteCheck, SuiteRow, SummaryColumn } from "../../report/Su
 
 /** One model's row. */
 export interface LatentVariableRow extends SuiteRow {
+  /** The environment's id. */
   readonly env: string
+  /** Which model: without a latent variable, or with one. */
   readonly model: "deterministic" | "latent-variable"
+  /** Size of the latent variable z (0 for the deterministic model). */
   readonly latentVariableSize: number
+  /** Training steps. */
   readonly steps: number
   /** Error with no latent variable (deterministic) or z = 0. */
   readonly typicalError: number
@@ -28,16 +32,23 @@ export interface LatentVariableRow extends SuiteRow {
   readonly bestOfKError: number
   /** Error with z inferred from the window itself. */
   readonly posteriorError: number
+  /** K: futures sampled per window. */
   readonly candidates: number
+  /** Predicted steps per window. */
   readonly horizon: number
+  /** Wall-clock seconds of training (0 when the model came from the cache). */
   readonly trainSeconds: number
 }
 
 /** Sizes of the suite; tests shrink them. */
 export interface LatentVariableSuiteOptions {
+  /** Transitions of data collected (default 30,000). */
   readonly transitions?: number
+  /** Training steps (default 1500). */
   readonly steps?: number
+  /** Predicted steps per training sequence and per evaluated window (default 8). */
   readonly horizon?: number
+  /** K, futures sampled per window (default 8). */
   readonly candidates?: number
 }
 

@@ -60,12 +60,17 @@ import { mazeHierarchySettings } from "./settings.js"
 
 /** Options of {@link makeMazeHierarchySuite}, for shrinking it (tests) or choosing mazes. */
 export interface MazeHierarchySuiteOptions {
+  /** The mazes to run on (default the settings' four). */
   readonly mazes?: ReadonlyArray<MazeLayoutName>
+  /** Transitions of data collected per maze (default the settings'). */
   readonly transitions?: number
   /** JEPA optimisation steps (epochs x steps per epoch of the settings otherwise). */
   readonly jepaEpochs?: number
+  /** JEPA optimisation steps per epoch (default the settings'). */
   readonly jepaStepsPerEpoch?: number
+  /** Training steps of the levels (default the settings'). */
   readonly levelSteps?: number
+  /** k-means landmarks of the memory (default the settings'). */
   readonly landmarks?: number
   /** Also train a JEPA jointly with its levels on these mazes, and run the 2-level hierarchy on it. */
   readonly jointMazes?: ReadonlyArray<MazeLayoutName>
@@ -91,8 +96,15 @@ export interface MazeHierarchyRow extends PlanningRow {
   readonly levelErrors: ReadonlyArray<LevelEvaluation>
   /** Hops of the memory a step of each level above 0 may span before the passage guardrail costs. */
   readonly passageHops: ReadonlyArray<number>
+  /** Transitions in the maze's dataset. */
   readonly transitions: number
-  readonly figures: ReadonlyArray<{ readonly path: string; readonly caption: string }>
+  /** Drawings of some of the row's episodes (SVG files in the run directory). */
+  readonly figures: ReadonlyArray<{
+    /** Relative to the run directory. */
+    readonly path: string
+    /** What the drawing shows. */
+    readonly caption: string
+  }>
 }
 
 const mazeColumn = (title: string, cell: (row: MazeHierarchyRow) => string): SummaryColumn => ({

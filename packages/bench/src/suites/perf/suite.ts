@@ -24,11 +24,15 @@ import type { Suite, SuiteRow, SummaryColumn } from "../../report/Suite.js"
 export interface PerfRow extends SuiteRow {
   /** The workload's id in `perf-workloads.json`. */
   readonly id: string
+  /** The workload's planner (`none` for a workload without one). */
   readonly planner: PerfWorkload["planner"]
+  /** The backend the workload ran on. */
   readonly backend: BackendName
   /** Median wall-clock milliseconds of one run, result read back included. */
   readonly msMedian: number
+  /** Fastest timed run, in milliseconds. */
   readonly msMin: number
+  /** Slowest timed run, in milliseconds. */
   readonly msMax: number
   /** Untimed warm-up runs before them (the first counted the kernels). */
   readonly warmUpRuns: number
@@ -42,8 +46,11 @@ export interface PerfRow extends SuiteRow {
 
 /** Options of {@link measureWorkload}. */
 export interface MeasureOptions {
+  /** The seed the workload is built from. */
   readonly seed: number
+  /** The backend the row reports (the caller makes it the active one). */
   readonly backend: BackendName
+  /** How runs are timed (default `defaultTimingProtocol`). */
   readonly timing?: TimingProtocol
   /** Counts the kernels of the warm-up run with `tf.profile` (true by default). */
   readonly countKernels?: boolean
@@ -121,6 +128,7 @@ export interface PerfSuiteOptions {
   readonly workloads?: ReadonlyArray<string>
   /** The workloads the ids refer to; the fixed ones unless a test substitutes smaller ones. */
   readonly catalog?: ReadonlyArray<PerfWorkload>
+  /** How runs are timed (default `defaultTimingProtocol`). */
   readonly timing?: TimingProtocol
   /** Counts each workload's kernels on its warm-up run (true by default). */
   readonly countKernels?: boolean

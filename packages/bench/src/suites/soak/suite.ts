@@ -21,6 +21,7 @@ import type { Suite, SuiteRow, SummaryColumn } from "../../report/Suite.js"
 export interface SoakRow extends SuiteRow {
   /** Planning iterations (optimiser steps) done when the sample was taken. */
   readonly iterations: number
+  /** Tensors TensorFlow.js holds. */
   readonly tensors: number
   /** Bytes TensorFlow.js holds in tensors. */
   readonly tensorBytes: number
@@ -40,6 +41,7 @@ export interface SoakOptions {
   readonly plans: number
   /** Plans between two samples. */
   readonly plansPerSample: number
+  /** The gradient-planner workload each plan runs. */
   readonly workload: GradientWorkload
   /** Resident-set growth allowed between the first and the last sample, in MiB. */
   readonly rssToleranceMiB: number

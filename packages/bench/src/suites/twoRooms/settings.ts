@@ -7,7 +7,9 @@
 
 /** A circular zone the agent must never enter. */
 export interface KeepOutZone {
+  /** The zone's centre `[x, y]`, in the environment's position units. */
   readonly center: readonly [number, number]
+  /** Its radius, in the same units. */
   readonly radius: number
 }
 
@@ -20,13 +22,19 @@ export interface KeepOutZone {
  * ```
  */
 export const twoRoomsSuiteSettings = {
+  /** Evaluation episodes per row (unless the run overrides the count). */
   episodes: 100,
+  /** Steps planned ahead. */
   horizon: 16,
+  /** Transitions of data collected. */
   transitions: 20_000,
+  /** The landmark memory's k-means landmarks. */
   landmarks: 256,
+  /** Hops along the memory's route between the agent and the waypoint it is handed. */
   lookahead: 2,
   /** One zone in each room, across the middle of its height. */
   keepOut: {
+    /** The zones. */
     zones: [
       { center: [18, 32], radius: 5 },
       { center: [46, 32], radius: 5 }

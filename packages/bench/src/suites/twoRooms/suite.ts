@@ -71,12 +71,15 @@ export type TwoRoomsSection = "point-mass" | "ground-truth" | "state" | "pixels"
 
 /** Options of {@link makeTwoRoomsSuite}: they shrink the suite for tests. */
 export interface TwoRoomsSuiteOptions {
+  /** The parts to run (default all). */
   readonly sections?: ReadonlyArray<TwoRoomsSection>
   /** Transitions collected per dataset (default 20 000). */
   readonly transitions?: number
   /** Training steps per epoch, replacing the worldmodel suite's plans (tests). */
   readonly stepsPerEpoch?: number
+  /** Training epochs, replacing the worldmodel suite's plans (tests). */
   readonly epochs?: number
+  /** k-means landmarks of the memory (default the settings' 256). */
   readonly landmarks?: number
   /** Only planners whose names are listed (default all). */
   readonly planners?: ReadonlyArray<string>
@@ -88,6 +91,7 @@ export interface TwoRoomsRowFields {
   readonly model: string
   /** Landmarks in the memory that directs subgoals; 0 for none. */
   readonly landmarks: number
+  /** The guardrail the row plans under: none, or the keep-out zones as a hard constraint. */
   readonly guardrail: "none" | "keep-out (hard)"
   /** Steps spent inside a keep-out zone, all episodes together (guardrail rows). */
   readonly violations?: number

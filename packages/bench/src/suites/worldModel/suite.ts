@@ -45,31 +45,47 @@ import {
  * ```
  */
 export interface WorldModelRow extends SuiteRow {
+  /** The environment's id. */
   readonly env: string
+  /** What the model perceives: the state vector or pixels. */
   readonly obs: ObservationKind
+  /** The seed of collection and training. */
   readonly seed: number
+  /** Transitions in the dataset. */
   readonly transitions: number
+  /** Training epochs. */
   readonly epochs: number
   /** Optimisation steps in all. */
   readonly steps: number
+  /** Sequences per optimisation step. */
   readonly batchSize: number
+  /** Predicted steps per training sequence. */
   readonly rolloutSteps: number
+  /** Held-out R^2 of a linear probe from the latent to the state observation, after the last epoch. */
   readonly probeR2: number
+  /** Effective rank of the latents after the last epoch. */
   readonly effectiveRank: number
+  /** Mean per-dimension standard deviation of the latents after the last epoch. */
   readonly meanStd: number
+  /** Smallest per-dimension standard deviation of the latents after the last epoch. */
   readonly minimumStd: number
   /** Mean squared latent error per dimension after k predicted steps; `null` where episodes are shorter. */
   readonly predictionError1: number | null
+  /** The same after 4 steps. */
   readonly predictionError4: number | null
+  /** The same after 16 steps. */
   readonly predictionError16: number | null
   /** The same over the latents' mean variance (scale-free). */
   readonly relativePredictionError1: number | null
+  /** The relative error after 4 steps. */
   readonly relativePredictionError4: number | null
+  /** The relative error after 16 steps. */
   readonly relativePredictionError16: number | null
   /** Training sequences per second of optimisation (evaluation excluded). */
   readonly samplesPerSecond: number
   /** Wall-clock seconds of training, the evaluation after each epoch included. */
   readonly trainSeconds: number
+  /** Wall-clock seconds of data collection (0 when the data came from the cache). */
   readonly collectSeconds: number
   /** Where the final checkpoint is (in the stage cache). */
   readonly checkpoint: string
@@ -91,14 +107,19 @@ export interface WorldModelRow extends SuiteRow {
 export interface WorldModelSuiteOptions {
   /** Transitions per dataset; default `--episodes` x 200, or 20 000. */
   readonly transitions?: number
+  /** Training epochs. */
   readonly epochs?: number
+  /** Optimisation steps per epoch. */
   readonly stepsPerEpoch?: number
+  /** Sequences per optimisation step. */
   readonly batchSize?: number
+  /** Predicted steps per training sequence. */
   readonly rolloutSteps?: number
   /** Windows the evaluation samples (default 256 for state, 96 for pixels). */
   readonly evaluationSamples?: number
   /** The models to train, in order (default state, then pixels). */
   readonly observations?: ReadonlyArray<ObservationKind>
+  /** The registry `env` is looked up in (default the built-in `envRegistry`). */
   readonly registry?: EnvRegistry
   /** The environment to collect in and model (default {@link worldModelSuiteEnv}). */
   readonly env?: string
@@ -114,11 +135,21 @@ const horizonFigure = (errors: Readonly<Record<string, number>>, horizon: number
 
 /** A model trained by {@link trainSuiteModel}, with its data; the caller disposes the model. */
 export interface TrainedSuiteModel {
+  /** The model's row of figures. */
   readonly row: WorldModelRow
+  /** The trained JEPA. */
   readonly model: JepaModel
+  /** The data it was trained on. */
   readonly dataset: Dataset
   /** The recorded steps' latents and the landmark memory over them, when `memory` was asked for. */
-  readonly memory?: { readonly recorded: LatentTrajectories; readonly graph: LandmarkGraph } | undefined
+  readonly memory?:
+    | {
+        /** The recorded steps' latents, by episode. */
+        readonly recorded: LatentTrajectories
+        /** The landmark memory over them. */
+        readonly graph: LandmarkGraph
+      }
+    | undefined
 }
 
 /**
