@@ -532,3 +532,16 @@ describe("pixel runs", () => {
     ).toBe("pixels")
   })
 })
+
+describe("cost weights", () => {
+  it("weigh the judged observation coordinates, one each, only through a probe", () => {
+    expect(resolve(pointMass, ["cost.weights=[1,0.5]"]).cost.weights).toEqual([1, 0.5])
+    expect(resolve(pointMass, ["cost.dimensions=[]", "cost.weights=[1,1,0.1,0.1]"]).cost.weights).toEqual([
+      1, 1, 0.1, 0.1
+    ])
+    expect(configError(() => resolve(pointMass, ["cost.weights=[1]"])).message).toContain("cost.weights")
+    const latent = configError(() => resolve(pointMass, ["cost.judgedOn=latent", "cost.weights=[1,1]"]))
+    expect(latent.message).toContain('cost.judgedOn "probe"')
+    expect(configError(() => resolve(pointMass, ["cost.weights=[1,-1]"])).message).toContain("cost.weights")
+  })
+})

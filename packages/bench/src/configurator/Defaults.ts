@@ -83,6 +83,7 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
     cost: {
       judgedOn: goalDimensions.length > 0 ? "probe" : "latent",
       dimensions: [...goalDimensions],
+      weights: [],
       actionWeight: 0,
       goal: definition.goal === undefined ? null : [...definition.goal]
     },

@@ -161,6 +161,24 @@ const checkRunConfig = (
   if (new Set(config.cost.dimensions).size !== config.cost.dimensions.length) {
     throw fieldError(source, "cost.dimensions", "distinct coordinates")
   }
+  if (config.cost.weights.length > 0) {
+    // A learned latent's coordinates mean nothing fixed: weights are for observation coordinates.
+    if (config.cost.judgedOn !== "probe") {
+      throw fieldError(
+        source,
+        "cost.weights",
+        'no weights, or cost.judgedOn "probe" (weights are per observation coordinate)'
+      )
+    }
+    const judged = config.cost.dimensions.length > 0 ? config.cost.dimensions.length : observationSize
+    if (config.cost.weights.length !== judged) {
+      throw fieldError(
+        source,
+        "cost.weights",
+        `${judged} weights, one per judged coordinate, received ${config.cost.weights.length}`
+      )
+    }
+  }
   if (config.cost.goal !== null && config.cost.goal.length !== observationSize) {
     throw fieldError(
       source,

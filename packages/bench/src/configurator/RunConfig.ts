@@ -98,6 +98,12 @@ export const CostConfig = Schema.Struct({
   judgedOn: Schema.Literals(["latent", "probe"]),
   /** The observation coordinates the probe reads; empty: all of them. */
   dimensions: Schema.Array(nonNegativeInteger),
+  /**
+   * Weights of the judged coordinates' squared differences, one per coordinate in `dimensions` (or
+   * per observation coordinate when `dimensions` is empty); only with `judgedOn: "probe"`, since a
+   * learned latent's coordinates have no fixed meaning. Empty: all 1.
+   */
+  weights: Schema.Array(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))),
   /** Weight of the mean squared action (0: none). */
   actionWeight: nonNegative,
   /**

@@ -85,10 +85,11 @@ export const selectionProbe = (observationSize: number, dimensions: ReadonlyArra
  * ```
  */
 export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostFactory => {
+  const weights = config.cost.weights.length === 0 ? {} : { weights: config.cost.weights }
   const reach: CostFactory =
     config.cost.judgedOn === "probe" && probe !== undefined
-      ? (targets) => probedGoalCost({ goal: targets, probe, mode: "running" })
-      : (targets) => goalCost({ goal: targets, mode: "running" })
+      ? (targets) => probedGoalCost({ goal: targets, probe, mode: "running", ...weights })
+      : (targets) => goalCost({ goal: targets, mode: "running", ...weights })
   const weight = config.cost.actionWeight
   return weight > 0 ? (targets) => addCosts(reach(targets), scaleCost(weight, actionMagnitudeCost())) : reach
 }

@@ -203,12 +203,24 @@ const checkProbe = (probe: LatentProbe): void => {
  * ```
  */
 export const probedGoalCost = (options: {
+  /** Target latents `[N, D]`, read out by the probe like the predicted ones. */
   readonly goal: tf.Tensor2D
+  /** The read-out from latents to the quantities the goal constrains. */
   readonly probe: LatentProbe
+  /** `"terminal"` or `"running"`, as in {@link goalCost}. */
   readonly mode?: GoalCostMode
+  /** Weights of the read-out quantities' squared differences (all 1 by default). */
+  readonly weights?: ArrayLike<number>
 }): Cost => {
   const { probe } = options
   checkProbe(probe)
+  if (options.weights !== undefined && options.weights.length !== probe.outputSize) {
+    throw new InvalidValueError({
+      field: "probedGoalCost.weights",
+      expected: `${probe.outputSize} weights, one per probe output`,
+      received: `${options.weights.length}`
+    })
+  }
   const kernel = Float32Array.from(probe.weights)
   const offset = Float32Array.from(probe.bias)
   const mode = options.mode ?? "terminal"
@@ -232,7 +244,11 @@ export const probedGoalCost = (options: {
           candidates,
           probe.outputSize
         ]) as tf.Tensor3D
-        return goalCost({ goal: read(options.goal), mode }).evaluate(readStates, actions)
+        return goalCost({
+          goal: read(options.goal),
+          mode,
+          ...(options.weights === undefined ? {} : { weights: options.weights })
+        }).evaluate(readStates, actions)
       })
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidValueError } from "@telos/core"
-import { probeAlignedGoals } from "@telos/planner"
+import { probeAlignedGoals, probedGoalCost } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -63,5 +63,23 @@ describe("probeAlignedGoals", () => {
     expect(() => probeAlignedGoals(linearModel(new Array(12).fill(0)), probe, [0, 1])).toThrow(
       /full column rank/
     )
+  })
+})
+
+describe("probedGoalCost's weights", () => {
+  it("weigh each read-out quantity's squared difference, and must be one per probe output", () => {
+    const probe = { latentSize: 2, outputSize: 2, weights: [1, 0, 0, 1], bias: [0, 0] }
+    const goal = tf.tensor2d([[0, 0]])
+    const states = tf.tensor3d([[[1, 2]], [[1, 2]]]) // [T + 1 = 2, B = 1, D = 2]
+    const actions = tf.zeros([1, 1, 1]) as tf.Tensor3D
+    const plain = probedGoalCost({ goal, probe, mode: "running" }).evaluate(states, actions)
+    const weighted = probedGoalCost({ goal, probe, mode: "running", weights: [1, 0.25] }).evaluate(
+      states,
+      actions
+    )
+    expect(plain.dataSync()[0]).toBeCloseTo(1 + 4, 5)
+    expect(weighted.dataSync()[0]).toBeCloseTo(1 + 0.25 * 4, 5)
+    expect(() => probedGoalCost({ goal, probe, weights: [1] })).toThrow(/probedGoalCost.weights/)
+    tf.dispose([goal, states, actions, plain, weighted])
   })
 })
