@@ -205,6 +205,39 @@ export class Discrete {
     return Result.isSuccess(this.validate(value))
   }
 
+  /**
+   * The choice a row of scores, one per choice, picks: `start` plus the index of the largest score
+   * (the first wins a tie), as a planner's one-hot or relaxed row becomes an action. A row of the
+   * wrong length, or with a NaN (which has no order), is an `InvalidValueError` naming `field`.
+   *
+   * @example
+   * ```ts
+   * new Discrete(3, 10).choose([0.2, 0.7, 0.1]) // 11
+   * ```
+   */
+  choose(scores: ArrayLike<number>, field = "action"): number {
+    if (scores.length !== this.n) {
+      throw new InvalidValueError({
+        field,
+        expected: `${this.n} scores, one per choice`,
+        received: `${scores.length} values`
+      })
+    }
+    let best = 0
+    for (let i = 0; i < this.n; i++) {
+      const value = scores[i] as number
+      if (typeof value !== "number" || Number.isNaN(value)) {
+        throw new InvalidValueError({
+          field: `${field}[${i}]`,
+          expected: "a number",
+          received: describeValue(value)
+        })
+      }
+      if (value > (scores[best] as number)) best = i
+    }
+    return this.start + best
+  }
+
   /** Checks a value, or returns a typed error that names the field and the admissible range. */
   validate(value: unknown, field = "value"): Result.Result<number, InvalidValueError> {
     if (

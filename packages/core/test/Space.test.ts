@@ -424,3 +424,25 @@ describe("Discrete", () => {
     expect(() => new Discrete(3, 0.5)).toThrow(/Discrete\.start: expected an integer, received 0\.5/)
   })
 })
+
+describe("Discrete.choose", () => {
+  it("picks start plus the index of the largest score, the first on ties (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: -5, max: 5 }),
+        (scores, start) => {
+          const chosen = new Discrete(scores.length, start).choose(scores) - start
+          const largest = Math.max(...scores)
+          expect(scores[chosen]).toBe(largest)
+          expect(scores.slice(0, chosen).every((score) => score < largest)).toBe(true)
+        }
+      )
+    )
+  })
+
+  it("names a row of the wrong length and a NaN score", () => {
+    expect(() => new Discrete(3).choose([0, 1], "row")).toThrow(/row.*3 scores/)
+    expect(() => new Discrete(3).choose([0, Number.NaN, 1], "row")).toThrow(/row\[1\]/)
+  })
+})

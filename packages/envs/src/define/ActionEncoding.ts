@@ -126,20 +126,7 @@ export function decodeAction(
   if (row === null || typeof row !== "object" || row.length !== size) {
     throw new InvalidValueError({ field, expected: `a row of ${size} numbers`, received: describeValue(row) })
   }
-  if (space._tag === "Box") return Float64Array.from(row)
-  let best = 0
-  for (let i = 0; i < size; i++) {
-    const value = row[i] as number
-    if (typeof value !== "number" || Number.isNaN(value)) {
-      throw new InvalidValueError({
-        field: `${field}[${i}]`,
-        expected: "a number",
-        received: describeValue(value)
-      })
-    }
-    if (value > (row[best] as number)) best = i
-  }
-  return space.start + best
+  return space._tag === "Box" ? Float64Array.from(row) : space.choose(row, field)
 }
 
 /**

@@ -93,20 +93,7 @@ const defaultGoalOf = (info: Info): ArrayLike<number> => {
  */
 export const toEnvironmentAction = (action: Float32Array, env: Env): Float64Array | number => {
   const space = env.actionSpace
-  if (space._tag === "Discrete") {
-    if (action.length !== space.n) {
-      throw new InvalidValueError({
-        field: "action",
-        expected: `${space.n} scores, one per choice of ${env.id}'s Discrete(${space.n})`,
-        received: `${action.length} values`
-      })
-    }
-    let best = 0
-    for (let index = 1; index < action.length; index++) {
-      if ((action[index] as number) > (action[best] as number)) best = index
-    }
-    return space.start + best
-  }
+  if (space._tag === "Discrete") return space.choose(action, "action")
   const values = Float64Array.from(action)
   for (let index = 0; index < values.length; index++) {
     const value = values[index] as number
