@@ -28,6 +28,7 @@ import {
   scaleCost
 } from "@telos/planner"
 import type { ActorConfig, AgentKind, RunConfig } from "../configurator/RunConfig.js"
+import { probeDimensions } from "./Stages.js"
 
 /**
  * The planner an actor's settings name.
@@ -110,16 +111,6 @@ export interface AgentParts {
   readonly observationSize: number
 }
 
-/** The observation coordinates the goal is judged on: the configured ones, or all. */
-const probeDimensions = (
-  config: RunConfig,
-  outputs: number,
-  observationSize: number
-): ReadonlyArray<number> =>
-  config.cost.dimensions.length > 0
-    ? config.cost.dimensions
-    : Array.from({ length: Math.min(outputs, observationSize) }, (_, index) => index)
-
 /**
  * The agent of one kind: `flat` plans with level 0 alone, `hierarchical` with every level, each
  * `+memory` with the landmark memory above its top level; `ground-truth` is the flat agent over the
@@ -146,11 +137,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
   // A pixel goal is an image: its coordinates are not in it to align with, so it is only encoded.
   const encodeGoals =
     config.cost.judgedOn === "probe" && parts.probe !== undefined && config.data.observations === "state"
-      ? probeAlignedGoals(
-          parts.model,
-          parts.probe,
-          probeDimensions(config, parts.probe.outputSize, parts.observationSize)
-        )
+      ? probeAlignedGoals(parts.model, parts.probe, probeDimensions(config, parts.observationSize))
       : undefined
   const withMemory = kind.endsWith("+memory")
   const memory =
@@ -175,18 +162,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
           : { replanInterval: config.upperActor.replanInterval })
       }))
     : []
-  if (upper.length === 0) {
-    return flatAgent({
-      model: bottom.model,
-      planner: bottom.planner,
-      horizon: bottom.horizon,
-      cost,
-      ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
-      ...(memory === undefined ? {} : { memory }),
-      ...(encodeGoals === undefined ? {} : { encodeGoals }),
-      name: `${kind}: ${bottom.planner.name}`
-    })
-  }
+  // One level is exactly the flat agent (the memory, if any, directs it; anchors need a level above).
   return hierarchicalAgent([bottom, ...upper], {
     ...(memory === undefined ? {} : { memory }),
     ...(parts.memory === undefined || !withMemory ? {} : { subgoalAnchors: parts.memory.landmarks }),

@@ -20,6 +20,7 @@ import {
   collectStage,
   levelsStage,
   memoryStage,
+  probeDimensions,
   probeStage,
   recordedStates,
   type StageContext,
@@ -175,12 +176,7 @@ export const pipelineSuite = (
                   upperModels: [],
                   probe:
                     config.cost.judgedOn === "probe"
-                      ? selectionProbe(
-                          observationSize,
-                          config.cost.dimensions.length > 0
-                            ? config.cost.dimensions
-                            : Array.from({ length: observationSize }, (_, dimension) => dimension)
-                        )
+                      ? selectionProbe(observationSize, probeDimensions(config, observationSize))
                       : undefined,
                   memory: undefined,
                   observationSize

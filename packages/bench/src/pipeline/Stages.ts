@@ -29,12 +29,14 @@ import {
   trainLevels
 } from "@telos/worldmodel"
 import {
+  type CheckpointMetadata,
   disposeWeights,
   loadCheckpoint,
   openDataset,
   restoreParameters,
   saveCheckpoint
 } from "@telos/worldmodel/node"
+import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { runCollection } from "../cli/Collection.js"
 import type { Progress } from "../cli/Progress.js"
@@ -131,24 +133,39 @@ export interface TrainedWorldModel {
   readonly checkpoint: string
 }
 
+/**
+ * A model rebuilt from a checkpoint folder: `create` makes it from the saved config, then the saved
+ * weights are restored into it (the model is disposed if they do not fit).
+ */
+const restoreModel = async <Model extends { readonly parameters: Map<string, tf.Variable>; dispose(): void }>(
+  directory: string,
+  create: (config: Readonly<Record<string, unknown>>) => Model
+): Promise<{ readonly model: Model; readonly metadata: CheckpointMetadata }> => {
+  const loaded = await loadCheckpoint(directory)
+  try {
+    const model = create(loaded.config)
+    try {
+      restoreParameters(model.parameters, loaded.weights, directory)
+    } catch (error) {
+      model.dispose()
+      throw error
+    }
+    return { model, metadata: loaded.metadata }
+  } finally {
+    disposeWeights(loaded.weights)
+  }
+}
+
 /** Restores a JEPA and its epochs' figures from a checkpoint folder. */
 const loadJepa = async (
   directory: string,
   seed: number
 ): Promise<{ readonly jepa: JepaModel; readonly history: ReadonlyArray<EpochSummary> }> => {
-  const loaded = await loadCheckpoint(directory)
-  const recorded = loaded.metadata.metrics?.history
-  const history = Array.isArray(recorded) ? (recorded as ReadonlyArray<EpochSummary>) : []
-  const jepa = createJepa(loaded.config as Parameters<typeof createJepa>[0], seed)
-  try {
-    restoreParameters(jepa.parameters, loaded.weights, directory)
-  } catch (error) {
-    jepa.dispose()
-    throw error
-  } finally {
-    disposeWeights(loaded.weights)
-  }
-  return { jepa, history }
+  const { model, metadata } = await restoreModel(directory, (config) =>
+    createJepa(config as Parameters<typeof createJepa>[0], seed)
+  )
+  const recorded = metadata.metrics?.history
+  return { jepa: model, history: Array.isArray(recorded) ? (recorded as ReadonlyArray<EpochSummary>) : [] }
 }
 
 /**
@@ -307,16 +324,9 @@ export const levelsStage = async (
       if (joint) jepa.dispose()
     }
   })
-  const loaded = await loadCheckpoint(join(entry.directory, "levels"))
-  const stack = createLevelStack(loaded.config as unknown as LevelStackConfig, config.seed)
-  try {
-    restoreParameters(stack.parameters, loaded.weights, entry.directory)
-  } catch (error) {
-    stack.dispose()
-    throw error
-  } finally {
-    disposeWeights(loaded.weights)
-  }
+  const { model: stack } = await restoreModel(join(entry.directory, "levels"), (saved) =>
+    createLevelStack(saved as unknown as LevelStackConfig, config.seed)
+  )
   let jointJepa: JepaModel | undefined
   try {
     jointJepa = joint ? (await loadJepa(join(entry.directory, "jepa"), config.seed)).jepa : undefined
@@ -396,7 +406,10 @@ export const memoryStage = async (
   return { record: { ...entry, figures: { landmarks: graph.count } }, graph }
 }
 
-/** The observation coordinates the probe reads: the configured ones, or all. */
+/**
+ * The observation coordinates the goal is judged on through the probe: the configured ones, or all
+ * of them.
+ */
 export const probeDimensions = (config: RunConfig, observationSize: number): ReadonlyArray<number> =>
   config.cost.dimensions.length > 0
     ? config.cost.dimensions
