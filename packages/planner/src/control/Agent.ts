@@ -182,10 +182,11 @@ const startFlat = (
 ): AgentEpisodes => {
   const { model, planner, horizon } = options
   const count = goalRows.length
+  const encodeGoals = options.encodeGoals
   const goals =
-    options.encodeGoals === undefined
+    encodeGoals === undefined
       ? encodeRows(model, goalRows, "goals")
-      : tf.tidy(() => (options.encodeGoals as (goals: tf.Tensor2D) => tf.Tensor2D)(toRows(goalRows, "goals")))
+      : tf.tidy(() => encodeGoals(toRows(goalRows, "goals")))
   let tracker: SubgoalTracker | undefined
   let fixedCost: Cost | undefined
   try {
