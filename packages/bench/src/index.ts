@@ -13,6 +13,7 @@ export * from "./configurator/RunConfig.js"
 export * from "./pipeline/Agents.js"
 export * from "./pipeline/EnvSource.js"
 export * from "./pipeline/Pipeline.js"
+export * from "./pipeline/RunsSuite.js"
 export * from "./pipeline/StageCache.js"
 export * from "./pipeline/Stages.js"
 // Suites, running them, and their results and reports.

@@ -132,7 +132,8 @@ describe("telos run, end to end", () => {
     expect(config.worldModel.stepsPerEpoch).toBe(5)
     expect(config.evaluation).toEqual({
       episodes: 2,
-      agents: ["random", "ground-truth", "flat", "hierarchical"]
+      agents: ["random", "ground-truth", "flat", "hierarchical"],
+      equalCompute: false
     })
     expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
   })
@@ -255,6 +256,17 @@ describe("telos run, end to end", () => {
     expect(config.env).toBe("grid-doors")
     expect(config.actor).toMatchObject({ planner: "categorical-cem", horizon: 12 })
     expect(await listing(cache)).toEqual(before)
+  })
+
+  it("--preset applies a suite's settings to any environment; one that is not a pipeline suite is refused", async () => {
+    const printed = await run(["--env", "maze-medium", "--preset", "maze-hier", "--print-config"])
+    expect(printed.code).toBe(0)
+    const config = decodeConfigSync(RunConfig, JSON.parse(printed.out.join("\n")), "printed")
+    expect(config.memory).toMatchObject({ landmarks: 256, passages: { weight: 10 }, routeWeight: 2 })
+    expect(config.evaluation.equalCompute).toBe(true)
+    const refused = await run(["--env", "point-mass", "--preset", "quickstart", "--print-config"])
+    expect(refused.code).toBe(2)
+    expect(refused.error.join("\n")).toMatch(/preset.*maze-hier/)
   })
 })
 

@@ -381,6 +381,42 @@ describe("resolveRunConfig", () => {
       spec: "point-mass",
       set: ['evaluation.agents=["oracle"]'],
       names: "evaluation.agents[0]"
+    },
+    {
+      case: "matched compute for a flat agent without its hierarchical counterpart",
+      spec: "point-mass",
+      set: [
+        "evaluation.equalCompute=true",
+        'evaluation.agents=["flat","hierarchical+memory"]',
+        "memory.landmarks=8"
+      ],
+      names: "evaluation.agents[0]",
+      mentions: '"hierarchical"'
+    },
+    {
+      case: "matched compute for a sampling planner",
+      spec: "point-mass",
+      set: ["evaluation.equalCompute=true", "actor.planner=cem", 'evaluation.agents=["hierarchical","flat"]'],
+      names: "evaluation.equalCompute"
+    },
+    {
+      case: "a passage guardrail without a memory",
+      spec: "point-mass",
+      set: ["memory.passages.weight=10"],
+      names: "memory.passages.weight",
+      mentions: "memory.landmarks"
+    },
+    {
+      case: "a route cost without a memory",
+      spec: "point-mass",
+      set: ["memory.routeWeight=2"],
+      names: "memory.routeWeight"
+    },
+    {
+      case: "a passage quantile above 1",
+      spec: "point-mass",
+      set: ["memory.passages.quantile=1.5"],
+      names: "memory.passages.quantile"
     }
   ])("rejects $case with a ConfigError naming $names", ({ spec, set, names, ...rest }) => {
     const error = configError(() => resolve(envRegistry.get(spec), set))
@@ -414,6 +450,23 @@ describe("resolveRunConfig", () => {
     expect(config.levels.strides).toEqual([5, 20, 60])
     expect(config.cost.goal).toEqual([0.1, 0.2, 0, 0])
     expect(resolve(gridDoors, ["actor.horizon=12"]).actor.planner).toBe("categorical-cem")
+  })
+
+  it("applies a suite's settings over the defaults and under the file and --set, naming it in errors", () => {
+    const preset = { name: "my-suite", settings: { actor: { horizon: 12 }, memory: { landmarks: 32 } } }
+    const config = resolveRunConfig(pointMass, "point-mass", {
+      preset,
+      file: { memory: { landmarks: 64 } },
+      overrides: ["actor.iterations=5"]
+    })
+    expect([config.actor.horizon, config.memory.landmarks, config.actor.iterations]).toEqual([12, 64, 5])
+    const error = configError(() =>
+      resolveRunConfig(pointMass, "point-mass", {
+        preset: { name: "broken", settings: { actor: { horizon: 0 } } }
+      })
+    )
+    expect(error.source).toBe("preset broken")
+    expect(error.message).toContain("actor.horizon")
   })
 
   it("names the config file as the source of an error in it", () => {

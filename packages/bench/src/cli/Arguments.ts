@@ -32,8 +32,8 @@ export type Command =
  * @example
  * ```ts
  * const command: PipelineCommand = {
- *   kind: "pipeline", env: "point-mass", config: undefined, overrides: ["actor.horizon=24"],
- *   out: undefined, cache: "runs/cache", printConfig: false
+ *   kind: "pipeline", env: "point-mass", config: undefined, preset: undefined,
+ *   overrides: ["actor.horizon=24"], out: undefined, cache: "runs/cache", printConfig: false
  * }
  * ```
  */
@@ -43,6 +43,8 @@ export interface PipelineCommand {
   readonly env: string | undefined
   /** A JSON or YAML config file. */
   readonly config: string | undefined
+  /** A suite whose settings apply under the config file (`telos bench --list` names them). */
+  readonly preset: string | undefined
   /** `key.path=value` overrides, in order. */
   readonly overrides: ReadonlyArray<string>
   readonly out: string | undefined
@@ -122,6 +124,7 @@ export const PipelineFlags = Schema.Struct({
   help: Schema.optional(Schema.Boolean),
   env: Schema.optional(Schema.NonEmptyString),
   config: Schema.optional(Schema.NonEmptyString),
+  preset: Schema.optional(Schema.NonEmptyString),
   out: Schema.optional(Schema.NonEmptyString),
   cache: Schema.optional(Schema.NonEmptyString),
   "print-config": Schema.optional(Schema.Boolean)
@@ -206,6 +209,7 @@ export const usage = `usage:
                    the memory, plan with each agent; every stage cached by its configuration
 options:
   --config FILE    a JSON or YAML config (see the README's "Configuration"); --env may come from it
+  --preset SUITE   a suite's settings under the config, e.g. --preset maze-hier (its protocol)
   --set KEY=VALUE  override one config key, e.g. --set actor.horizon=24 (repeatable)
   --out DIR        where to write results.json, report.md, report.html (default runs/run/TIMESTAMP)
   --cache DIR      the stage cache (default runs/cache)
@@ -323,6 +327,7 @@ const parsePipeline = (tokens: ReadonlyArray<string>): Result.Result<Command, Co
     kind: "pipeline",
     env: parsed.env,
     config: parsed.config,
+    preset: parsed.preset,
     overrides: split.success.overrides,
     out: parsed.out,
     cache: parsed.cache ?? "runs/cache",

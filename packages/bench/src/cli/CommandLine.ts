@@ -79,7 +79,7 @@ const program = (
       return
     }
     if (request.kind === "pipeline") {
-      yield* runPipelineCommand(request, terminal, environments)
+      yield* runPipelineCommand(request, terminal, environments, catalog)
       return
     }
     if (request.kind === "list") {
@@ -121,7 +121,12 @@ const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
 }
 
 /** `telos run`: resolve the configuration, check the environment, run the pipeline, print the table. */
-const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, environments: EnvRegistry) =>
+const runPipelineCommand = (
+  request: PipelineCommand,
+  terminal: Terminal,
+  environments: EnvRegistry,
+  catalog: ReadonlyArray<Suite>
+) =>
   Effect.gen(function* () {
     const attempt = <A>(run: () => Promise<A>) =>
       Effect.tryPromise({ try: run, catch: (error) => error as Error })
@@ -137,9 +142,28 @@ const runPipelineCommand = (request: PipelineCommand, terminal: Terminal, enviro
       })
     }
     const source = yield* attempt(() => loadEnvSource(named, environments))
+    const presetSuite =
+      request.preset === undefined ? undefined : catalog.find((suite) => suite.id === request.preset)
+    if (request.preset !== undefined && presetSuite?.settings === undefined) {
+      return yield* new ConfigError({
+        source: "--preset",
+        issues: [
+          {
+            field: "preset",
+            expected: `a suite made of pipeline runs (${catalog
+              .filter((suite) => suite.settings !== undefined)
+              .map((suite) => suite.id)
+              .join(", ")}), received "${request.preset}"`
+          }
+        ]
+      })
+    }
     const config = yield* Effect.try({
       try: () =>
         resolveRunConfig(source.spec, named, {
+          ...(presetSuite?.settings === undefined
+            ? {}
+            : { preset: { name: presetSuite.id, settings: presetSuite.settings } }),
           file: file === undefined ? undefined : { ...file, env: named },
           filePath: request.config,
           overrides: request.overrides,

@@ -112,7 +112,14 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       candidates: 128,
       replanInterval: null
     },
-    memory: { landmarks: 0, lookahead: 3, linkFraction: 1 },
+    memory: {
+      landmarks: 0,
+      lookahead: 3,
+      linkFraction: 1,
+      anchorSubgoals: true,
+      passages: { quantile: 0.95, weight: 0 },
+      routeWeight: 0
+    },
     evaluation: {
       episodes: 50,
       agents: [
@@ -120,7 +127,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
         ...(spec.hasGroundTruthModel ? (["ground-truth"] as const) : []),
         "flat",
         ...(definition.maxEpisodeSteps >= 40 ? (["hierarchical"] as const) : [])
-      ]
+      ],
+      equalCompute: false
     }
   }
 }

@@ -12,7 +12,7 @@ import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfi
 import type { EnvSpec } from "@telos/envs"
 import { parse as parseYaml } from "yaml"
 import { defaultRunConfig } from "./Defaults.js"
-import { RunConfig } from "./RunConfig.js"
+import { type AgentKind, RunConfig } from "./RunConfig.js"
 
 /** A JSON-like value. */
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -193,11 +193,15 @@ const checkRunConfig = (
       "actor.planner",
       discrete
         ? `"categorical-cem" for ${config.env}'s discrete actions, received "${config.actor.planner}"`
-        : `"gradient", "cem" or "mppi" for ${config.env}'s box actions, received "${config.actor.planner}"`
+        : `"gradient", "cem", "mppi" or "random-shooting" for ${config.env}'s box actions, received "${config.actor.planner}"`
     )
   }
   if (config.upperActor.planner === "categorical-cem") {
-    throw fieldError(source, "upperActor.planner", `"gradient", "cem" or "mppi" (macro-actions are boxes)`)
+    throw fieldError(
+      source,
+      "upperActor.planner",
+      `"gradient", "cem", "mppi" or "random-shooting" (macro-actions are boxes)`
+    )
   }
   for (const [field, actor] of [
     ["actor", config.actor],
@@ -218,11 +222,36 @@ const checkRunConfig = (
     if (agent.endsWith("+memory") && config.memory.landmarks === 0) {
       throw fieldError(source, field, "memory.landmarks above 0 for an agent with memory")
     }
+    if (config.evaluation.equalCompute && agent.startsWith("flat")) {
+      const counterpart = agent.replace("flat", "hierarchical") as AgentKind
+      if (!config.evaluation.agents.includes(counterpart)) {
+        throw fieldError(source, field, `the agent "${counterpart}" beside it to match its compute to`)
+      }
+    }
   })
+  if (config.evaluation.equalCompute && config.actor.planner !== "gradient") {
+    throw fieldError(
+      source,
+      "evaluation.equalCompute",
+      `false, or actor.planner "gradient" (compute is matched in restarts), received "${config.actor.planner}"`
+    )
+  }
+  for (const [field, weight] of [
+    ["memory.passages.weight", config.memory.passages.weight],
+    ["memory.routeWeight", config.memory.routeWeight]
+  ] as const) {
+    if (weight > 0 && config.memory.landmarks === 0) {
+      throw fieldError(source, field, "0, or memory.landmarks above 0 (the memory is what it reads)")
+    }
+  }
 }
 
 /** Where a run's configuration comes from, besides the environment's defaults. */
 export interface ConfigSources {
+  /** A suite's settings (a partial configuration), applied over the defaults and under the file. */
+  readonly preset?:
+    | { readonly name: string; readonly settings: Readonly<Record<string, unknown>> }
+    | undefined
   /** A parsed config file, applied over the defaults. */
   readonly file?: Readonly<Record<string, unknown>> | undefined
   /** Its path, for error messages. */
@@ -234,7 +263,8 @@ export interface ConfigSources {
 }
 
 /**
- * The resolved configuration of a run on `spec`: defaults, then the file, then the overrides.
+ * The resolved configuration of a run on `spec`: defaults, then a suite's settings, then the file,
+ * then the overrides.
  *
  * @example
  * ```ts
@@ -248,6 +278,11 @@ export const resolveRunConfig = (
   sources: ConfigSources = {}
 ): RunConfig => {
   let merged: unknown = defaultRunConfig(spec, env)
+  if (sources.preset !== undefined) {
+    const source = `preset ${sources.preset.name}`
+    merged = mergeConfig(merged, sources.preset.settings)
+    checkRunConfig(decodeConfigSync(RunConfig, merged, source), spec, source, sources.pixelVariant === true)
+  }
   if (sources.file !== undefined) {
     // The file is checked on its own first, so that an error is blamed on where it was made.
     const source = sources.filePath ?? "run config"

@@ -114,7 +114,7 @@ export const CostConfig = Schema.Struct({
 })
 
 /** The planner names an actor may use. */
-export const PlannerName = Schema.Literals(["gradient", "cem", "mppi", "categorical-cem"])
+export const PlannerName = Schema.Literals(["gradient", "cem", "mppi", "categorical-cem", "random-shooting"])
 
 /** How one level plans. */
 export const ActorConfig = Schema.Struct({
@@ -142,7 +142,27 @@ export const MemoryConfig = Schema.Struct({
   /** Hops along the recorded route between the agent and the waypoint it is handed. */
   lookahead: positiveInteger,
   /** Latents closer than this fraction of the median recorded step are neighbours. */
-  linkFraction: positive
+  linkFraction: positive,
+  /**
+   * Whether a hierarchical agent moves each subgoal an upper level predicts to the nearest landmark
+   * before handing it down (a predicted latent can lie where no observation encodes to).
+   */
+  anchorSubgoals: Schema.Boolean,
+  /**
+   * The passage guardrail of the levels above 0: a predicted macro-step may span as many landmark
+   * hops as `quantile` of the recorded stretches of the level's stride do; each hop beyond costs
+   * `weight` (0: no guardrail).
+   */
+  passages: Schema.Struct({
+    quantile: Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)),
+    weight: nonNegative
+  }),
+  /**
+   * Weight of the squared landmark hops from each latent a level above 0 predicts to its target,
+   * added to that level's cost (0: none): the route the memory knows, where the latent distance
+   * cannot see walls.
+   */
+  routeWeight: nonNegative
 })
 
 /**
@@ -164,7 +184,13 @@ export const EvaluationConfig = Schema.Struct({
   /** Evaluation episodes per agent. */
   episodes: positiveInteger,
   /** The agents evaluated, each a row of the report. */
-  agents: Schema.Array(AgentKind)
+  agents: Schema.Array(AgentKind),
+  /**
+   * Planning compute matched: each flat agent's gradient planner gets as many restarts as make its
+   * world-model predictions per step match those measured for the hierarchical agent with the same
+   * memory in the same run (which is then evaluated first).
+   */
+  equalCompute: Schema.Boolean
 })
 
 /**

@@ -19,9 +19,12 @@ import {
   hierarchicalAgent,
   type LandmarkGraph,
   type LatentProbe,
+  landmarkRouteCosts,
   landmarkSubgoals,
   mppiPlanner,
   type PlanningLevel,
+  passageConstraint,
+  penaltyCost,
   probeAlignedGoals,
   probedGoalCost,
   randomShootingPlanner,
@@ -59,8 +62,23 @@ export const plannerOf = (actor: ActorConfig): Planner => {
         samples: candidates,
         elites: Math.max(2, Math.round(candidates / 8))
       })
+    case "random-shooting":
+      return randomShootingPlanner({ samples: candidates })
   }
 }
+
+/**
+ * Restarts that give the gradient planner of `actor` about `predictions` world-model predictions
+ * per environment step: a warm-started plan scores the start, each iteration and the end for every
+ * restart over the horizon, then reads the chosen plan out once.
+ *
+ * @example
+ * ```ts
+ * matchedRestarts({ ...actor, horizon: 16, warmStartIterations: 10 }, 3088) // 16
+ * ```
+ */
+export const matchedRestarts = (actor: ActorConfig, predictions: number): number =>
+  Math.max(1, Math.round((predictions - actor.horizon) / ((actor.warmStartIterations + 2) * actor.horizon)))
 
 /** The probe of a ground-truth model: its latent is the observation, so the probe selects coordinates. */
 export const selectionProbe = (observationSize: number, dimensions: ReadonlyArray<number>): LatentProbe => {
@@ -95,6 +113,33 @@ export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostF
   return weight > 0 ? (targets) => addCosts(reach(targets), scaleCost(weight, actionMagnitudeCost())) : reach
 }
 
+/**
+ * The cost of level `level + 1` (the first level above 0 is `level` 0): the run's cost, plus the
+ * memory's route to the target and its passage guardrail when the configuration weighs them.
+ *
+ * @example
+ * ```ts
+ * const cost = upperLevelCost(parts, 0)(targets)
+ * ```
+ */
+export const upperLevelCost = (parts: AgentParts, level: number): CostFactory => {
+  const { config, memory: graph } = parts
+  const cost = costOf(config, parts.probe)
+  const route = graph !== undefined && config.memory.routeWeight > 0 ? landmarkRouteCosts(graph) : undefined
+  const maxHops = parts.passageHops[level]
+  const passages =
+    graph !== undefined && maxHops !== undefined && config.memory.passages.weight > 0
+      ? penaltyCost(passageConstraint(graph, { maxHops }), config.memory.passages.weight)
+      : undefined
+  if (route === undefined && passages === undefined) return cost
+  return (targets) =>
+    addCosts(
+      cost(targets),
+      ...(route === undefined ? [] : [scaleCost(config.memory.routeWeight, route(targets))]),
+      ...(passages === undefined ? [] : [passages])
+    )
+}
+
 /** What the agents are made of. */
 export interface AgentParts {
   /** The run's configuration. */
@@ -105,8 +150,15 @@ export interface AgentParts {
   readonly upperModels: ReadonlyArray<WorldModel>
   /** The probe the cost reads goals through (`cost.judgedOn: "probe"`); `undefined` otherwise. */
   readonly probe: LatentProbe | undefined
-  /** The landmark memory the `+memory` agents take waypoints from; `undefined` when there is none. */
+  /**
+   * The landmark memory: waypoints for the `+memory` agents; anchors, passage guardrail and route
+   * cost for every hierarchical agent, as the configuration asks; `undefined` when there is none.
+   */
   readonly memory: LandmarkGraph | undefined
+  /** Per level above 0, the landmark hops a macro-step may span (the passage guardrail); empty: none. */
+  readonly passageHops: ReadonlyArray<number>
+  /** The flat agents' restarts when compute is matched (`evaluation.equalCompute`); else the actor's. */
+  readonly flatCandidates?: number | undefined
   /** Numbers in an observation (the goal probe reads some of them). */
   readonly observationSize: number
 }
@@ -144,19 +196,24 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     withMemory && parts.memory !== undefined
       ? landmarkSubgoals(parts.memory, { lookahead: config.memory.lookahead })
       : undefined
+  const hierarchical = kind.startsWith("hierarchical")
+  const bottomActor =
+    !hierarchical && parts.flatCandidates !== undefined
+      ? { ...config.actor, candidates: parts.flatCandidates }
+      : config.actor
   const bottom: PlanningLevel = {
     model: parts.model,
-    planner: plannerOf(config.actor),
+    planner: plannerOf(bottomActor),
     horizon: config.actor.horizon,
     cost,
     ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
   }
-  const upper: ReadonlyArray<PlanningLevel> = kind.startsWith("hierarchical")
-    ? parts.upperModels.map((model) => ({
+  const upper: ReadonlyArray<PlanningLevel> = hierarchical
+    ? parts.upperModels.map((model, level) => ({
         model,
         planner: plannerOf(config.upperActor),
         horizon: config.upperActor.horizon,
-        cost,
+        cost: upperLevelCost(parts, level),
         ...(config.upperActor.replanInterval === null
           ? {}
           : { replanInterval: config.upperActor.replanInterval })
@@ -165,7 +222,9 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
   // One level is exactly the flat agent (the memory, if any, directs it; anchors need a level above).
   return hierarchicalAgent([bottom, ...upper], {
     ...(memory === undefined ? {} : { memory }),
-    ...(parts.memory === undefined || !withMemory ? {} : { subgoalAnchors: parts.memory.landmarks }),
+    ...(parts.memory === undefined || !config.memory.anchorSubgoals
+      ? {}
+      : { subgoalAnchors: parts.memory.landmarks }),
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })

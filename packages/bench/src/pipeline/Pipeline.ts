@@ -8,11 +8,11 @@
  * @module
  */
 import { type Info, Random } from "@telos/core"
-import type { LatentTrajectories } from "@telos/planner"
+import { countingWorldModel, type LatentTrajectories, strideHops } from "@telos/planner"
 import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
-import { type AgentParts, agentOf, selectionProbe } from "./Agents.js"
+import { type AgentParts, agentOf, matchedRestarts, selectionProbe } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
@@ -36,6 +36,10 @@ export interface RunRow extends PlanningRow {
   readonly agent: string
   /** The world model it planned with: `jepa` or `ground-truth` (`none` for random actions). */
   readonly model: "jepa" | "ground-truth" | "none"
+  /** World-model predictions per environment step, all levels together (the planning compute). */
+  readonly predictionsPerStep: number
+  /** Level 0's candidates (restarts or samples) this agent planned with. */
+  readonly candidates: number
 }
 
 /** Options of {@link pipelineSuite}. */
@@ -68,7 +72,8 @@ export const runColumns: ReadonlyArray<SummaryColumn> = [
   runColumn("episodes", (row) => String(row.episodes)),
   runColumn("success", (row) => row.successRate.toFixed(2)),
   runColumn("mean return", (row) => row.meanReturn.toFixed(1)),
-  runColumn("mean steps", (row) => row.meanSteps.toFixed(1))
+  runColumn("mean steps", (row) => row.meanSteps.toFixed(1)),
+  runColumn("predictions/step", (row) => row.predictionsPerStep.toFixed(0))
 ]
 
 /**
@@ -134,10 +139,17 @@ export const pipelineSuite = (
             recorded ??= recordedStates(collected as CollectedData, jepa, config)
             return recorded
           }
-          const memory = agents.some((agent) => agent.endsWith("+memory"))
+          // The memory serves the +memory agents' waypoints and the hierarchical agents' upper levels.
+          const memory = agents.some((agent) => agent.endsWith("+memory") || agent.startsWith("hierarchical"))
             ? await memoryStage(stageContext, collected, encoderKey, recordedOnce)
             : undefined
           if (memory !== undefined) inputs.push(keep(memory).record.key)
+          const passageHops =
+            memory !== undefined && config.memory.passages.weight > 0
+              ? config.levels.strides.map((stride) =>
+                  strideHops(memory.graph, recordedOnce(), stride, config.memory.passages.quantile)
+                )
+              : []
           const probe = await probeStage(stageContext, collected, encoderKey, recordedOnce)
           if (probe !== undefined) inputs.push(keep(probe).record.key)
           parts = {
@@ -146,17 +158,32 @@ export const pipelineSuite = (
             upperModels: levels?.stack.worldModels(jepa.worldModel).slice(1) ?? [],
             probe: probe?.probe,
             memory: memory?.graph,
+            passageHops,
             observationSize: source.spec.definition.observationSpace.size
           }
         }
-        for (const kind of agents) {
+        // Matching compute needs the hierarchical agents' predictions first.
+        const order = config.evaluation.equalCompute
+          ? [
+              ...agents.filter((kind) => kind.startsWith("hierarchical")),
+              ...agents.filter((kind) => !kind.startsWith("hierarchical"))
+            ]
+          : agents
+        const predictions = new Map<AgentKind, number>()
+        for (const kind of order) {
           const truth = onTruth(kind)
+          const counterpart = predictions.get(kind.replace("flat", "hierarchical") as AgentKind)
+          const flatCandidates =
+            config.evaluation.equalCompute && kind.startsWith("flat") && counterpart !== undefined
+              ? matchedRestarts(config.actor, counterpart)
+              : undefined
           const settings = {
             kind,
             actor: config.actor,
             upperActor: config.upperActor,
             cost: config.cost,
-            lookahead: config.memory.lookahead,
+            memory: config.memory,
+            flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,
             backend: context.backend
@@ -167,21 +194,29 @@ export const pipelineSuite = (
             truth ? [source.fingerprint] : [source.fingerprint, ...inputs]
           )
           const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
-            const model = truth ? spec.groundTruthModel() : (parts as AgentParts).model
             const observationSize = spec.definition.observationSpace.size
-            const agentParts: AgentParts = truth
+            const modelParts: AgentParts = truth
               ? {
                   config,
-                  model,
+                  model: spec.groundTruthModel(),
                   upperModels: [],
                   probe:
                     config.cost.judgedOn === "probe"
                       ? selectionProbe(observationSize, probeDimensions(config, observationSize))
                       : undefined,
                   memory: undefined,
+                  passageHops: [],
                   observationSize
                 }
               : (parts as AgentParts)
+            // Every level's predictions are counted: the row reports its planning compute.
+            const counted = [modelParts.model, ...modelParts.upperModels].map(countingWorldModel)
+            const agentParts: AgentParts = {
+              ...modelParts,
+              model: (counted[0] as (typeof counted)[number]).model,
+              upperModels: counted.slice(1).map((count) => count.model),
+              flatCandidates
+            }
             const goal = config.cost.goal
             // A pixel agent acts on the environment's images, and its goal is the goal's image.
             const pixels = config.data.observations === "pixels" && !truth ? source.pixels : undefined
@@ -204,14 +239,19 @@ export const pipelineSuite = (
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
               (step) => context.progress(`episodes: ${kind}`, step / spec.definition.maxEpisodeSteps)
             )
+            const steps = row.meanSteps * row.episodes
             const runRow: RunRow = {
               ...row,
               agent: kind,
-              model: kind === "random" ? "none" : truth ? "ground-truth" : "jepa"
+              model: kind === "random" ? "none" : truth ? "ground-truth" : "jepa",
+              predictionsPerStep:
+                steps === 0 ? 0 : counted.reduce((sum, count) => sum + count.evaluations(), 0) / steps,
+              candidates: kind === "random" ? 1 : (flatCandidates ?? config.actor.candidates)
             }
             await writeStageJson(directory, "row.json", runRow)
           })
           const row = (await readStageJson(entry.directory, "row.json")) as RunRow
+          predictions.set(kind, row.predictionsPerStep)
           records.push({ ...entry, stage: `episodes (${kind})`, figures: { successRate: row.successRate } })
           yield row
         }

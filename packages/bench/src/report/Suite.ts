@@ -81,6 +81,11 @@ export interface Suite {
   checks?(rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck>
   /** The summary table's columns; the planning columns when absent. */
   readonly columns?: ReadonlyArray<SummaryColumn>
+  /**
+   * The run configuration the suite's pipeline runs share (a partial one), which `telos run
+   * --preset <id>` applies to any environment; absent for suites that are not pipeline runs.
+   */
+  readonly settings?: Readonly<Record<string, unknown>>
   /** The pipeline stages the suite has gone through so far, for the report (see `StageTiming`). */
   stages?(): ReadonlyArray<StageTiming>
 }

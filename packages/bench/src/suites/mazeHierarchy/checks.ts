@@ -4,18 +4,18 @@
  *
  * @module
  */
-import type { PlanningRow, SuiteCheck } from "../../report/Suite.js"
+import type { SuiteCheck } from "../../report/Suite.js"
 import type { MazeHierarchyRow } from "./suite.js"
 
 const findRow = (
   rows: ReadonlyArray<MazeHierarchyRow>,
-  env: string,
+  maze: string,
   levels: number,
   lookahead: number
 ): MazeHierarchyRow | undefined =>
   rows.find(
     (row) =>
-      row.env === env && row.levels === levels && row.lookahead === lookahead && row.encoder === "frozen"
+      row.maze === maze && row.levels === levels && row.lookahead === lookahead && row.encoder === "frozen"
   )
 
 const memoryName = (lookahead: number): string =>
@@ -31,13 +31,12 @@ const memoryName = (lookahead: number): string =>
  * mazeHierarchyChecks(rows).map((check) => check.passed)
  * ```
  */
-export const mazeHierarchyChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck> => {
-  const mazeRows = rows as ReadonlyArray<MazeHierarchyRow>
-  const lookaheads = [...new Set(mazeRows.map((row) => row.lookahead))].sort((a, b) => a - b)
+export const mazeHierarchyChecks = (rows: ReadonlyArray<MazeHierarchyRow>): ReadonlyArray<SuiteCheck> => {
+  const lookaheads = [...new Set(rows.map((row) => row.lookahead))].sort((a, b) => a - b)
   const checks: Array<SuiteCheck> = []
   for (const lookahead of lookaheads) {
-    const hierarchy = findRow(mazeRows, "maze-medium-pixels", 2, lookahead)
-    const flat = findRow(mazeRows, "maze-medium-pixels", 1, lookahead)
+    const hierarchy = findRow(rows, "medium", 2, lookahead)
+    const flat = findRow(rows, "medium", 1, lookahead)
     if (hierarchy === undefined || flat === undefined) continue
     checks.push({
       description: `maze-medium, ${memoryName(lookahead)}: 2 levels >= 0.9 (${hierarchy.successRate.toFixed(2)}) and flat at equal compute at least 0.1 below (${flat.successRate.toFixed(2)})`,
@@ -45,8 +44,8 @@ export const mazeHierarchyChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyA
     })
   }
   for (const lookahead of lookaheads) {
-    const three = findRow(mazeRows, "maze-large-pixels", 3, lookahead)
-    const two = findRow(mazeRows, "maze-large-pixels", 2, lookahead)
+    const three = findRow(rows, "large", 3, lookahead)
+    const two = findRow(rows, "large", 2, lookahead)
     if (three === undefined || two === undefined) continue
     checks.push({
       description: `maze-large, ${memoryName(lookahead)}: 3 levels beat 2 (${three.successRate.toFixed(2)} vs ${two.successRate.toFixed(2)})`,

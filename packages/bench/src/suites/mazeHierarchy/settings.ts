@@ -1,127 +1,75 @@
 /**
- * The `maze-hier` suite's protocol in numbers: the mazes, the data, the models, the levels and the
- * planners.
+ * The `maze-hier` suite's protocol as configuration: every run shares these settings (a partial
+ * run configuration over each maze's defaults); the suite varies the maze, the levels, the memory's
+ * waypoints and the encoder. `telos run --env maze-medium --preset maze-hier` runs them too.
  *
  * @module
  */
 import type { MazeLayoutName } from "@telos/envs"
 
 /**
- * The suite's protocol in numbers.
+ * The settings every run of the suite shares: 30,000 random-walk transitions of 64 x 64 images per
+ * maze; a 5,000-step JEPA; levels with strides 10 and 40 and 8-dim macro-actions (as HWM), trained
+ * 2,000 steps on the frozen encoder; level 0 the gradient planner over 16 steps, the levels above
+ * CEM over 8 macro-steps replanned every 5 steps; a memory of 256 landmarks (split less eagerly
+ * than the default: a maze's thin walls would cut clusters into landmarks too small for recorded
+ * steps to join) that anchors subgoals, guards passages and adds its route to the upper levels'
+ * cost; 100 episodes, the flat agent at the hierarchical agent's planning compute.
  *
  * @example
  * ```ts
- * mazeHierarchySettings.levels.map((level) => level.stride) // [10, 40]
+ * mazeHierarchySettings.levels.strides // [10]
  * ```
  */
 export const mazeHierarchySettings = {
-  /** The maze layouts the suite runs on. */
-  mazes: ["u", "four-rooms", "medium", "large"] as ReadonlyArray<MazeLayoutName>,
-  /** Transitions of data collected per maze. */
-  transitions: 30_000,
-  /** Evaluation episodes per row (unless the run overrides the count). */
-  episodes: 100,
-  /** The JEPA (level 0): trained until its loss levels off (the README has the measurements). */
-  jepa: {
-    /** Training epochs. */
+  data: { transitions: 30_000, observations: "pixels" },
+  worldModel: {
+    latentSize: 16,
     epochs: 40,
-    /** Optimisation steps per epoch. */
     stepsPerEpoch: 125,
-    /** Sequences per step. */
     batchSize: 32,
-    /** Predicted steps per training sequence. */
     rolloutSteps: 4,
-    /** The optimiser's learning rate. */
     learningRate: 1e-3
   },
-  /** Levels 1 and 2 (level 0 is the JEPA's primitive step). */
-  levels: [
-    {
-      /** Primitive steps per step of the level. */
-      stride: 10,
-      /** Size of the level's macro-actions. */
-      macroActionSize: 8
-    },
-    { stride: 40, macroActionSize: 8 }
-  ],
-  /** The levels' training (the README has how their errors moved with its length). */
-  levelTraining: {
-    /** Optimisation steps. */
-    steps: 2000,
-    /** Sequences per step. */
+  levels: {
+    strides: [10],
+    macroActionSize: 8,
+    trainingSteps: 2000,
     batchSize: 32,
-    /** Steps of the top level per training sequence. */
     topSteps: 2,
-    /** The optimiser's learning rate. */
-    learningRate: 1e-3
+    learningRate: 1e-3,
+    encoder: "frozen"
   },
-  /** Level 0: the gradient planner, also the flat planner (with more restarts). */
-  primitive: {
-    /** Iterations of a plan made from scratch. */
-    iterations: 20,
-    /** Iterations of a plan warm-started from the previous one. */
-    warmStartIterations: 10,
-    /** Gradient restarts (the flat planner may use more). */
-    restarts: 8,
-    /** Primitive steps planned ahead. */
-    horizon: 16
-  },
-  /** Levels 1 and 2: CEM over macro-actions. */
-  upper: [
-    {
-      /** Candidate sequences per CEM iteration. */
-      samples: 128,
-      /** Iterations of a plan made from scratch. */
-      iterations: 6,
-      /** Iterations of a plan warm-started from the previous one. */
-      warmStartIterations: 3,
-      /** Steps of the level planned ahead. */
-      horizon: 8,
-      /** Primitive steps between plans. */
-      replanInterval: 5
-    },
-    { samples: 128, iterations: 6, warmStartIterations: 3, horizon: 6, replanInterval: 20 }
-  ],
-  /**
-   * The landmark memory: k-means landmarks, split less eagerly than in Two-Rooms (`linkFraction`
-   * 3: a maze's thin walls split clusters into landmarks too small for recorded steps to join);
-   * rows without waypoints, and with targets far enough ahead that reaching the next one takes
-   * turns around walls.
-   */
+  cost: { judgedOn: "latent", dimensions: [] },
+  actor: { planner: "gradient", horizon: 16, iterations: 20, warmStartIterations: 10, candidates: 8 },
+  // The defaults' CEM over 8 macro-steps (6 and 3 iterations, 128 samples), replanned more often.
+  upperActor: { planner: "cem", horizon: 8, replanInterval: 5 },
   memory: {
-    /** k-means landmarks. */
     landmarks: 256,
-    /** Latents closer than this multiple of the median recorded step are neighbours. */
     linkFraction: 3,
-    /** The waypoint lookaheads (hops) of the rows; 0: a row without the memory's waypoints. */
-    lookaheads: [0, 7, 10] as ReadonlyArray<number>
+    lookahead: 7,
+    anchorSubgoals: true,
+    passages: { quantile: 0.95, weight: 10 },
+    routeWeight: 2
   },
-  /**
-   * Each subgoal a level predicts is moved to the nearest landmark of the memory (a recorded
-   * latent) before it is handed down: a predicted latent past a wall corner can lie where no
-   * observation encodes to, and level 0 would push into the wall towards it.
-   */
-  anchorSubgoals: true,
-  /**
-   * The passage guardrail on levels 1 and 2: a predicted macro-step may span as many hops of the
-   * landmark memory as `quantile` of the recorded stretches of its stride do; each hop beyond costs
-   * `weight`. Level models can predict a way through a wall corner whose two sides encode alike.
-   */
-  passages: {
-    /** The quantile of the recorded stretches' hops that a macro-step may span for free. */
-    quantile: 0.95,
-    /** Cost per hop beyond. */
-    weight: 10
-  },
-  /**
-   * Levels 1 and 2 score their predicted latents by the memory's hops to their target
-   * (`landmarkRouteCosts`, squared, times `weight`) besides the latent distance, which cuts
-   * corners beside walls whose far side encodes close to the target.
-   */
-  route: {
-    /** Weight of the squared hops in the cost. */
-    weight: 2
-  },
-  /** Episodes drawn per row in the report. */
-  drawnEpisodes: 2
+  evaluation: { episodes: 100, agents: ["hierarchical+memory", "flat+memory"], equalCompute: true }
+} as const
+
+/**
+ * What the suite varies.
+ *
+ * @example
+ * ```ts
+ * mazeHierarchyVariations.mazes // ["u", "four-rooms", "medium", "large"]
+ * ```
+ */
+export const mazeHierarchyVariations = {
+  /** The maze layouts. */
+  mazes: ["u", "four-rooms", "medium", "large"] as ReadonlyArray<MazeLayoutName>,
+  /** The hierarchies' strides: 2 levels (10) and 3 levels (10, 40). */
+  strides: [[10], [10, 40]] as ReadonlyArray<ReadonlyArray<number>>,
+  /** The memory's waypoint lookaheads (hops); 0: no waypoints (the upper levels still read the memory). */
+  lookaheads: [0, 7, 10] as ReadonlyArray<number>,
+  /** Mazes on which a JEPA is also trained jointly with its levels. */
+  jointMazes: ["medium"] as ReadonlyArray<MazeLayoutName>
 }

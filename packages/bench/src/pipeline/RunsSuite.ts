@@ -1,0 +1,102 @@
+/**
+ * A suite as settings: a list of runs of the pipeline, each an environment and the configuration it
+ * runs with (the suite's settings under the run's own), sharing one stage cache so that runs that
+ * differ only in their agents or planners train nothing twice. The suite's rows are the runs' rows,
+ * each carrying what its run fixed; its protocol is every run's resolved configuration.
+ *
+ * @module
+ */
+import { join } from "node:path"
+import { mergeConfig, resolveRunConfig } from "../configurator/Resolve.js"
+import type { RunConfig } from "../configurator/RunConfig.js"
+import type { Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
+import { loadEnvSource } from "./EnvSource.js"
+import { pipelineSuite, type RunRow, runColumns } from "./Pipeline.js"
+
+/** One run of a suite. */
+export interface SuiteRun<Fields extends object> {
+  /** A registered environment's id or a module path. */
+  readonly env: string
+  /** Configuration over the suite's settings (a partial run configuration). */
+  readonly settings: Readonly<Record<string, unknown>>
+  /** What this run fixes, copied into each of its rows (for the table and the checks). */
+  readonly fields: Fields
+}
+
+/** A row of a suite of runs: a run's row with the fields its run fixed. */
+export type SuiteRunRow<Fields> = RunRow & Fields
+
+/** What a suite of runs is made of. */
+export interface RunsSuiteSettings<Fields extends object> {
+  /** The suite's id (`telos bench --suite <id>`). */
+  readonly id: string
+  /** One line on what it shows. */
+  readonly description: string
+  /** Configuration every run shares, over each environment's defaults (a partial run configuration). */
+  readonly settings: Readonly<Record<string, unknown>>
+  /** The runs, in order. */
+  readonly runs: ReadonlyArray<SuiteRun<Fields>>
+  /** Columns for the fields, shown before the run's own. */
+  readonly fieldColumns: ReadonlyArray<SummaryColumn>
+  /** The suite's checks over all rows. */
+  readonly checks: (rows: ReadonlyArray<SuiteRunRow<Fields>>) => ReadonlyArray<SuiteCheck>
+}
+
+/**
+ * The configuration of one run of a suite: the environment's defaults, the suite's settings, the
+ * run's own, then the context's seed and episode count.
+ *
+ * @example
+ * ```ts
+ * const config = await suiteRunConfig(settings, run, { seed: 0, episodes: 20 })
+ * ```
+ */
+export const suiteRunConfig = async (
+  settings: Readonly<Record<string, unknown>>,
+  run: SuiteRun<object>,
+  context: { readonly seed: number; readonly episodes: number | undefined }
+): Promise<RunConfig> => {
+  const source = await loadEnvSource(run.env)
+  const file = mergeConfig(mergeConfig(settings, run.settings), {
+    seed: context.seed,
+    ...(context.episodes === undefined ? {} : { evaluation: { episodes: context.episodes } })
+  }) as Record<string, unknown>
+  return resolveRunConfig(source.spec, source.name, {
+    file,
+    filePath: `suite run on ${run.env}`,
+    pixelVariant: source.pixels !== undefined
+  })
+}
+
+/**
+ * The suite that runs the pipeline once per run of `suite`.
+ *
+ * @example
+ * ```ts
+ * const suite = runsSuite({ id: "mine", description: "...", settings: {}, runs: [{ env: "point-mass", settings: {}, fields: {} }], fieldColumns: [], checks: () => [] })
+ * ```
+ */
+export const runsSuite = <Fields extends object>(suite: RunsSuiteSettings<Fields>): Suite => {
+  const configs: Array<RunConfig> = []
+  return {
+    id: suite.id,
+    description: suite.description,
+    protocol: { settings: suite.settings, runs: suite.runs, resolved: configs },
+    settings: suite.settings,
+    columns: [...suite.fieldColumns, ...runColumns],
+    checks: (rows) => suite.checks(rows as ReadonlyArray<SuiteRunRow<Fields>>),
+    run: async function* (context) {
+      const cache = context.cache ?? join(context.directory ?? "runs", "cache")
+      for (const [index, run] of suite.runs.entries()) {
+        const config = await suiteRunConfig(suite.settings, run, context)
+        configs.push(config)
+        const pipeline = pipelineSuite(config, await loadEnvSource(run.env), { cache })
+        const progress = (label: string, fraction: number) =>
+          context.progress(`run ${index + 1}/${suite.runs.length} ${run.env}: ${label}`, fraction)
+        for await (const row of pipeline.run({ ...context, progress })) {
+          yield { ...(row as RunRow), ...run.fields }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { Random } from "@telos/core"
+import { envRegistry } from "@telos/envs"
+import { buildLandmarkGraph } from "@telos/planner"
+import * as tf from "@tensorflow/tfjs"
+import { describe, expect, it } from "vitest"
+import { type AgentParts, resolveRunConfig, upperLevelCost } from "../src/index.js"
+
+// A corridor recorded back and forth: latents (x, 0) for x = 0..19, so landmarks lie along a line
+// and the hops between two of them grow with the distance.
+const corridor = () => {
+  const walk = Array.from({ length: 20 }, (_, x) => [x, 0])
+  const latents = Float32Array.from([...walk, ...walk.slice().reverse()].flat())
+  return buildLandmarkGraph(
+    { latentSize: 2, latents, episodeLengths: [20, 20] },
+    { landmarks: 10, minimumTransitions: 1 },
+    Random.fromSeed(0)
+  )
+}
+
+const partsWith = (settings: ReadonlyArray<string>, passageHops: ReadonlyArray<number> = []): AgentParts => {
+  const spec = envRegistry.get("point-mass")
+  const config = resolveRunConfig(spec, "point-mass", {
+    overrides: ["cost.judgedOn=latent", "cost.dimensions=[]", "memory.landmarks=10", ...settings]
+  })
+  return {
+    config,
+    model: spec.groundTruthModel(),
+    upperModels: [],
+    probe: undefined,
+    memory: corridor(),
+    passageHops,
+    observationSize: 4
+  }
+}
+
+/** The cost of two one-step candidates from x = 0 towards a target at x = 19: one to 18, one to 2. */
+const costs = (parts: AgentParts): [number, number] =>
+  tf.tidy(() => {
+    const targets = tf.tensor2d([[19, 0]])
+    const states = tf.tensor3d([
+      [
+        [0, 0],
+        [0, 0]
+      ],
+      [
+        [18, 0],
+        [2, 0]
+      ]
+    ])
+    return Array.from(
+      upperLevelCost(
+        parts,
+        0
+      )(targets)
+        .evaluate(states, tf.zeros([1, 2, 2]))
+        .dataSync()
+    ) as [number, number]
+  })
+
+describe("the upper levels' cost", () => {
+  it("is the run's cost alone when the memory's costs weigh nothing", () => {
+    const [near, far] = costs(partsWith([]))
+    // The squared latent distance: (19 - 18)^2 and (19 - 2)^2.
+    expect(near).toBeCloseTo(1, 4)
+    expect(far).toBeCloseTo(289, 3)
+  })
+
+  it("adds the weighted squared hops of the memory's route to the target", () => {
+    const plain = costs(partsWith([]))
+    const routed = costs(partsWith(["memory.routeWeight=2"]))
+    const addedNear = routed[0] - plain[0]
+    const addedFar = routed[1] - plain[1]
+    expect(addedNear).toBeGreaterThanOrEqual(0)
+    // Far along the corridor is several hops away: at least 2 x 2^2 more.
+    expect(addedFar).toBeGreaterThanOrEqual(8)
+    expect(addedFar).toBeGreaterThan(addedNear)
+  })
+
+  it("adds the passage guardrail's penalty to a step spanning more hops than allowed", () => {
+    const plain = costs(partsWith([]))
+    const guarded = costs(partsWith(["memory.passages.weight=10"], [1]))
+    // From x = 0, a step to x = 2 spans at most one landmark hop; a step to 18 spans many.
+    expect(guarded[1] - plain[1]).toBeCloseTo(0, 3)
+    expect(guarded[0] - plain[0]).toBeGreaterThanOrEqual(10)
+    // No hops measured for a level: no guardrail there.
+    expect(costs(partsWith(["memory.passages.weight=10"], []))).toEqual(plain)
+  })
+})
