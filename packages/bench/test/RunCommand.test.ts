@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { main } from "../src/cli/CommandLine.js"
 import { RunConfig } from "../src/configurator/RunConfig.js"
+import type { RunRow } from "../src/pipeline/Pipeline.js"
 import { ensureBuilt, scratchDirectory } from "./fixtures/workspace.js"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir, useWasmBackend } from "./fixtures.js"
 
@@ -68,6 +69,7 @@ interface Stage {
   readonly stage: string
   readonly cached: boolean
   readonly key: string
+  readonly figures: Readonly<Record<string, number>>
 }
 
 let backend = "cpu"
@@ -213,6 +215,38 @@ describe("telos run, end to end", () => {
       Record<string, unknown>
     >)
       expect(row.episodes).toBe(1)
+  }, 30_000)
+
+  it("gives the ground truth a memory of the recorded observations, reusing the collected data", async () => {
+    const out = join(directory, "truth-memory")
+    const outcome = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      cache,
+      "--out",
+      out,
+      ...tiny,
+      "--set",
+      "memory.landmarks=8",
+      "--set",
+      'evaluation.agents=["ground-truth","ground-truth+memory"]'
+    ])
+    expect(outcome.code).toBe(0)
+    const results = await readResults(out)
+    const stages = results.stages as ReadonlyArray<Stage>
+    expect(stages.map((stage) => [stage.stage, stage.cached])).toEqual([
+      ["collect", true],
+      ["memory", false],
+      ["episodes (ground-truth)", true],
+      ["episodes (ground-truth+memory)", false]
+    ])
+    const rows = results.rows as ReadonlyArray<RunRow>
+    expect(rows.map((row) => [row.agent, row.model])).toEqual([
+      ["ground-truth", "ground-truth"],
+      ["ground-truth+memory", "ground-truth"]
+    ])
+    expect(stages[1]?.figures.landmarks).toBeGreaterThan(0)
   }, 30_000)
 
   it("gives an agent the same row whatever its place in the list of agents", async () => {

@@ -131,7 +131,9 @@ const checkRunConfig = (
     if (spec.definition.image === undefined) {
       throw fieldError(source, "data.observations", `"state": ${config.env} draws no images`)
     }
-    const learned = config.evaluation.agents.some((agent) => agent !== "ground-truth" && agent !== "random")
+    const learned = config.evaluation.agents.some(
+      (agent) => !agent.startsWith("ground-truth") && agent !== "random"
+    )
     if (learned && !pixelVariant) {
       throw fieldError(
         source,
@@ -213,7 +215,7 @@ const checkRunConfig = (
   }
   config.evaluation.agents.forEach((agent, index) => {
     const field = `evaluation.agents[${index}]`
-    if (agent === "ground-truth" && !spec.hasGroundTruthModel) {
+    if (agent.startsWith("ground-truth") && !spec.hasGroundTruthModel) {
       throw fieldError(source, field, `an agent ${config.env} can have: it has no ground-truth model`)
     }
     if (agent.startsWith("hierarchical") && config.levels.strides.length === 0) {

@@ -168,7 +168,8 @@ export const MemoryConfig = Schema.Struct({
 /**
  * The agents the evaluation runs, each a row of the report: `random` (uniform random actions, the
  * trivial baseline), `ground-truth` (the level-0 planner on the environment's own model, the
- * ceiling), and the learned `flat` and `hierarchical` agents, with or without the memory.
+ * ceiling; `ground-truth+memory` with a memory of the recorded observations), and the learned
+ * `flat` and `hierarchical` agents, with or without the memory.
  */
 export const AgentKind = Schema.Literals([
   "random",
@@ -176,7 +177,8 @@ export const AgentKind = Schema.Literals([
   "flat",
   "hierarchical",
   "flat+memory",
-  "hierarchical+memory"
+  "hierarchical+memory",
+  "ground-truth+memory"
 ])
 
 /** How agents are evaluated. */

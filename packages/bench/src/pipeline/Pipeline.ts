@@ -9,11 +9,13 @@
  */
 import { type Info, Random } from "@telos/core"
 import { countingWorldModel, type LatentTrajectories, strideHops } from "@telos/planner"
+
 import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
 import { type AgentParts, agentOf, matchedRestarts, selectionProbe } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
+import { recordedLatents } from "./LatentMemory.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
   type CollectedData,
@@ -115,7 +117,7 @@ export const pipelineSuite = (
       const spec = source.spec
       // Random actions need no model of their own: the ground truth's when there is one.
       const onTruth = (kind: AgentKind) =>
-        kind === "ground-truth" || (kind === "random" && spec.hasGroundTruthModel)
+        kind.startsWith("ground-truth") || (kind === "random" && spec.hasGroundTruthModel)
       const learned = agents.some((agent) => !onTruth(agent))
       let collected: CollectedData | undefined
       let trained: TrainedWorldModel | undefined
@@ -162,6 +164,16 @@ export const pipelineSuite = (
             observationSize: source.spec.definition.observationSpace.size
           }
         }
+        // The ground truth's memory: landmarks of the recorded observations, its own latents.
+        let truthMemory: Awaited<ReturnType<typeof memoryStage>>
+        if (agents.includes("ground-truth+memory")) {
+          const data = collected ?? keep(await collectStage(stageContext))
+          collected = data
+          truthMemory = await memoryStage(stageContext, data, "ground-truth", () =>
+            recordedLatents(spec.groundTruthModel(), data.dataset, false)
+          )
+          if (truthMemory !== undefined) keep(truthMemory)
+        }
         // Matching compute needs the hierarchical agents' predictions first.
         const order = config.evaluation.equalCompute
           ? [
@@ -182,7 +194,8 @@ export const pipelineSuite = (
             actor: config.actor,
             upperActor: config.upperActor,
             cost: config.cost,
-            memory: config.memory,
+            // Only an agent the memory serves depends on its settings.
+            memory: kind.endsWith("+memory") || kind.startsWith("hierarchical") ? config.memory : null,
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,
@@ -191,7 +204,12 @@ export const pipelineSuite = (
           const key = stageKey(
             "episodes",
             settings,
-            truth ? [source.fingerprint] : [source.fingerprint, ...inputs]
+            truth
+              ? [
+                  source.fingerprint,
+                  ...(kind === "ground-truth+memory" ? [truthMemory?.record.key ?? ""] : [])
+                ]
+              : [source.fingerprint, ...inputs]
           )
           const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
             const observationSize = spec.definition.observationSpace.size
@@ -204,7 +222,7 @@ export const pipelineSuite = (
                     config.cost.judgedOn === "probe"
                       ? selectionProbe(observationSize, probeDimensions(config, observationSize))
                       : undefined,
-                  memory: undefined,
+                  memory: kind === "ground-truth+memory" ? truthMemory?.graph : undefined,
                   passageHops: [],
                   observationSize
                 }

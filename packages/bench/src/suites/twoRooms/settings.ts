@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { worldModelSuitePlans } from "../worldModel/settings.js"
 
 /** A circular zone the agent must never enter. */
 export interface KeepOutZone {
@@ -46,4 +47,25 @@ export const twoRoomsSuiteSettings = {
      */
     margin: 3
   }
+} as const
+
+/**
+ * The suite's protocol as a run configuration, for `telos run --env two-rooms --preset two-rooms`:
+ * its data (20,000 random-walk transitions), the worldmodel suite's JEPA from the state, the
+ * horizon, no levels, the cost on the latent distance to the goal, the memory (256 landmarks, 2
+ * hops ahead), 100 episodes; the ground truth and the learned model, each with the memory.
+ *
+ * @example
+ * ```ts
+ * twoRoomsRunSettings.memory.landmarks // 256
+ * ```
+ */
+export const twoRoomsRunSettings = {
+  data: { transitions: twoRoomsSuiteSettings.transitions },
+  worldModel: { latentSize: 16, ...worldModelSuitePlans.state },
+  levels: { strides: [] },
+  cost: { judgedOn: "latent", dimensions: [] },
+  actor: { horizon: twoRoomsSuiteSettings.horizon },
+  memory: { landmarks: twoRoomsSuiteSettings.landmarks, lookahead: twoRoomsSuiteSettings.lookahead },
+  evaluation: { episodes: twoRoomsSuiteSettings.episodes, agents: ["ground-truth+memory", "flat+memory"] }
 } as const

@@ -51,7 +51,7 @@ import { pointMassReaching } from "../quickstart/suite.js"
 import { worldModelSuitePlans } from "../worldModel/settings.js"
 import { trainSuiteModel } from "../worldModel/suite.js"
 import { twoRoomsChecks } from "./checks.js"
-import { twoRoomsSuiteSettings } from "./settings.js"
+import { twoRoomsRunSettings, twoRoomsSuiteSettings } from "./settings.js"
 
 /** The planners every section runs, by name. */
 export const twoRoomsPlanners = (): ReadonlyArray<Planner> => [
@@ -278,6 +278,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite => 
 
   return {
     id: "two-rooms",
+    settings: twoRoomsRunSettings,
     description:
       "Two-Rooms end to end (PLDM protocol): every planner with ground-truth, state-JEPA and pixel-JEPA models, landmark memory, keep-out guardrail",
     protocol: {
