@@ -6,7 +6,9 @@ import {
   matchedRestarts,
   mazeHierarchyChecks,
   mazeHierarchyRuns,
-  mazeHierarchySettings
+  mazeHierarchySettings,
+  type SuiteRun,
+  suiteRunConfig
 } from "@telos/bench"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
@@ -88,22 +90,19 @@ describe("the maze-hier suite", () => {
   })
 
   describe("shrunk to one maze and two episodes", () => {
+    const tinyOptions = { mazes: ["u"], levelCounts: [2], lookaheads: [3], jointMazes: ["u"] } as const
+    const tinySettings = {
+      data: { transitions: 1200 },
+      worldModel: { epochs: 1, stepsPerEpoch: 2 },
+      levels: { trainingSteps: 2 },
+      memory: { landmarks: 16 }
+    }
+    const runs = mazeHierarchyRuns({ ...tinyOptions, settings: tinySettings })
     let directory = ""
     let rows: ReadonlyArray<MazeHierarchyRow> = []
     beforeAll(async () => {
       directory = await makeTempDir()
-      const tiny = makeMazeHierarchySuite({
-        mazes: ["u"],
-        levelCounts: [2],
-        lookaheads: [3],
-        jointMazes: ["u"],
-        settings: {
-          data: { transitions: 1200 },
-          worldModel: { epochs: 1, stepsPerEpoch: 2 },
-          levels: { trainingSteps: 2 },
-          memory: { landmarks: 16 }
-        }
-      })
+      const tiny = makeMazeHierarchySuite({ ...tinyOptions, settings: tinySettings })
       const terminal = fakeTerminal({ TELOS_BACKEND: "wasm" })
       const argv = ["bench", "--suite", "maze-hier", "--episodes", "2", "--seed", "1", "--out", directory]
       expect(await main(argv, terminal.terminal, [tiny])).toBeLessThanOrEqual(1)
@@ -113,15 +112,18 @@ describe("the maze-hier suite", () => {
       await removeTempDir(directory)
     })
 
-    it("runs the hierarchy, the flat planner at its compute, and the jointly trained hierarchy", () => {
+    it("runs the hierarchy, the flat planner at its compute, and the jointly trained hierarchy", async () => {
       expect(rows.map((entry) => [entry.agent, entry.levels, entry.encoder, entry.lookahead])).toEqual([
         ["hierarchical+memory", 2, "frozen", 3],
         ["flat+memory", 1, "frozen", 3],
         ["hierarchical+memory", 2, "joint", 3]
       ])
       const [hierarchy, flat] = rows as [MazeHierarchyRow, MazeHierarchyRow]
-      const actor = { ...mazeHierarchySettings.actor, replanInterval: null }
-      expect(flat.candidates).toBe(matchedRestarts(actor, hierarchy.predictionsPerStep))
+      const config = await suiteRunConfig(mazeHierarchySettings, runs[0] as SuiteRun<object>, {
+        seed: 1,
+        episodes: 2
+      })
+      expect(flat.candidates).toBe(matchedRestarts(config.actor, hierarchy.predictionsPerStep))
       for (const entry of rows) {
         expect(entry.env).toBe("maze-u")
         expect(entry.episodes).toBe(2)

@@ -252,7 +252,12 @@ const checkRunConfig = (
 export interface ConfigSources {
   /** A suite's settings (a partial configuration), applied over the defaults and under the file. */
   readonly preset?:
-    | { readonly name: string; readonly settings: Readonly<Record<string, unknown>> }
+    | {
+        /** The suite's id, for error messages. */
+        readonly name: string
+        /** Its settings. */
+        readonly settings: Readonly<Record<string, unknown>>
+      }
     | undefined
   /** A parsed config file, applied over the defaults. */
   readonly file?: Readonly<Record<string, unknown>> | undefined

@@ -154,7 +154,9 @@ export const MemoryConfig = Schema.Struct({
    * `weight` (0: no guardrail).
    */
   passages: Schema.Struct({
+    /** The quantile of the recorded stretches' hops that a macro-step may span for free. */
     quantile: Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1)),
+    /** Cost per hop beyond (0: no guardrail). */
     weight: nonNegative
   }),
   /**
@@ -235,3 +237,22 @@ export type ActorConfig = typeof ActorConfig.Type
 
 /** One agent row's kind. */
 export type AgentKind = typeof AgentKind.Type
+
+/** Any part of `T`, nested; arrays are replaced whole. */
+export type PartialSettings<T> =
+  T extends ReadonlyArray<unknown>
+    ? T
+    : T extends object
+      ? { readonly [K in keyof T]?: PartialSettings<T[K]> }
+      : T
+
+/**
+ * Part of a run's configuration, applied over the environment's defaults: a suite's settings
+ * (`telos run --preset`), a run of a suite, a config file.
+ *
+ * @example
+ * ```ts
+ * const settings: RunSettings = { actor: { horizon: 16 }, memory: { landmarks: 256 } }
+ * ```
+ */
+export type RunSettings = PartialSettings<RunConfig>

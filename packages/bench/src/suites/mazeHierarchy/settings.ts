@@ -6,6 +6,7 @@
  * @module
  */
 import type { MazeLayoutName } from "@telos/envs"
+import type { RunSettings } from "../../configurator/RunConfig.js"
 
 /**
  * The settings every run of the suite shares: 30,000 random-walk transitions of 64 x 64 images per
@@ -21,7 +22,7 @@ import type { MazeLayoutName } from "@telos/envs"
  * mazeHierarchySettings.levels.strides // [10]
  * ```
  */
-export const mazeHierarchySettings = {
+export const mazeHierarchySettings: RunSettings = {
   data: { transitions: 30_000, observations: "pixels" },
   worldModel: {
     latentSize: 16,
@@ -53,7 +54,7 @@ export const mazeHierarchySettings = {
     routeWeight: 2
   },
   evaluation: { episodes: 100, agents: ["hierarchical+memory", "flat+memory"], equalCompute: true }
-} as const
+}
 
 /**
  * What the suite varies.

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RunSettings } from "../../configurator/RunConfig.js"
 import { worldModelSuitePlans } from "../worldModel/settings.js"
 
 /** A circular zone the agent must never enter. */
@@ -47,7 +48,7 @@ export const twoRoomsSuiteSettings = {
      */
     margin: 3
   }
-} as const
+}
 
 /**
  * The suite's protocol as a run configuration, for `telos run --env two-rooms --preset two-rooms`:
@@ -60,12 +61,19 @@ export const twoRoomsSuiteSettings = {
  * twoRoomsRunSettings.memory.landmarks // 256
  * ```
  */
-export const twoRoomsRunSettings = {
+export const twoRoomsRunSettings: RunSettings = {
   data: { transitions: twoRoomsSuiteSettings.transitions },
-  worldModel: { latentSize: 16, ...worldModelSuitePlans.state },
+  worldModel: {
+    latentSize: 16,
+    epochs: worldModelSuitePlans.state.epochs,
+    stepsPerEpoch: worldModelSuitePlans.state.stepsPerEpoch,
+    batchSize: worldModelSuitePlans.state.batchSize,
+    rolloutSteps: worldModelSuitePlans.state.rolloutSteps,
+    learningRate: worldModelSuitePlans.state.learningRate
+  },
   levels: { strides: [] },
   cost: { judgedOn: "latent", dimensions: [] },
   actor: { horizon: twoRoomsSuiteSettings.horizon },
   memory: { landmarks: twoRoomsSuiteSettings.landmarks, lookahead: twoRoomsSuiteSettings.lookahead },
   evaluation: { episodes: twoRoomsSuiteSettings.episodes, agents: ["ground-truth+memory", "flat+memory"] }
-} as const
+}

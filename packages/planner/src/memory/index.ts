@@ -1,0 +1,6 @@
+/**
+ * `@telos/planner/memory`: memory: the landmark graph of where the agent has been.
+ *
+ * @module
+ */
+export * from "./LandmarkGraph.js"

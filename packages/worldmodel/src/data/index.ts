@@ -1,0 +1,25 @@
+/**
+ * `@telos/worldmodel/data`: offline datasets and the on-disk formats (the files themselves are read and written by `@telos/worldmodel/node`).
+ *
+ * @module
+ */
+export {
+  type CheckpointManifest,
+  type CheckpointWeightEntry,
+  checkpointFiles,
+  checkpointFormat,
+  checkpointFormatVersion
+} from "./CheckpointFormat.js"
+export * from "./CheckpointMatch.js"
+export * from "./Dataset.js"
+export {
+  type DatasetChunkEntry,
+  type DatasetDtype,
+  type DatasetEncoding,
+  type DatasetFieldHeader,
+  type DatasetHeader,
+  type DatasetRowsPer,
+  datasetFormatVersion,
+  datasetMagic,
+  datasetPrefixBytes
+} from "./DatasetFormat.js"
