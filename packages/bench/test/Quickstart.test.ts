@@ -1,20 +1,19 @@
 import {
+  agentOf,
+  mergeConfig,
   type PlanningRow,
+  probeDimensions,
+  quickstartRuns,
   quickstartSettings,
   quickstartSuite,
+  resolveRunConfig,
   runPlanningBenchmark,
+  selectionProbe,
   suites
 } from "@telos/bench"
 import { type Env, type Info, Random } from "@telos/core"
-import { normalizeAngle, pendulum, pointMass } from "@telos/envs"
-import {
-  actionMagnitudeCost,
-  addCosts,
-  flatAgent,
-  goalCost,
-  gradientPlanner,
-  scaleCost
-} from "@telos/planner"
+import { type EnvSpec, normalizeAngle, pendulum, pointMass } from "@telos/envs"
+import type { Agent } from "@telos/planner"
 import { beforeAll, describe, expect, it } from "vitest"
 import { makeRow, useWasmBackend } from "./fixtures.js"
 
@@ -39,8 +38,8 @@ describe("quickstartSuite", () => {
       "point-mass success rate >= 0.95 (gradient)",
       "pendulum mean return >= -250 (gradient)"
     ])
-    const mass = (successRate: number) => makeRow({ env: "point-mass", successRate })
-    const swing = (meanReturn: number) => makeRow({ env: "pendulum", meanReturn })
+    const mass = (successRate: number) => makeRow({ env: "point-mass", agent: "ground-truth", successRate })
+    const swing = (meanReturn: number) => makeRow({ env: "pendulum", agent: "ground-truth", meanReturn })
     expect(checksOf([mass(0.95), swing(-250)])).toEqual([true, true])
     expect(checksOf([mass(1), swing(-120)])).toEqual([true, true])
     expect(checksOf([mass(0.9499), swing(-250)])).toEqual([false, true])
@@ -48,8 +47,8 @@ describe("quickstartSuite", () => {
     expect(checksOf([swing(-100), mass(0.5)])).toEqual([false, true])
   })
 
-  it("judges only the gradient planner's rows, not the random baseline's", () => {
-    const random = { planner: "random" }
+  it("judges only the ground truth's rows, not the random baseline's", () => {
+    const random = { agent: "random" }
     expect(
       checksOf([
         makeRow({ env: "point-mass", successRate: 1, ...random }),
@@ -60,28 +59,36 @@ describe("quickstartSuite", () => {
 
   it("fails a check whose row is missing", () => {
     expect(checksOf([])).toEqual([false, false])
-    expect(checksOf([makeRow({ env: "point-mass", successRate: 1 })])).toEqual([true, false])
-    expect(checksOf([makeRow({ env: "pendulum", meanReturn: 0 })])).toEqual([false, true])
+    const truth = { agent: "ground-truth" }
+    expect(checksOf([makeRow({ env: "point-mass", successRate: 1, ...truth })])).toEqual([true, false])
+    expect(checksOf([makeRow({ env: "pendulum", meanReturn: 0, ...truth })])).toEqual([false, true])
   })
 })
 
+/** The ground-truth agent of the quickstart's run on `spec`, made as the pipeline makes it. */
+const quickstartAgent = (spec: EnvSpec<unknown>, env: "point-mass" | "pendulum"): Agent => {
+  const config = resolveRunConfig(spec, env, {
+    file: mergeConfig(quickstartSettings, quickstartRuns[env]) as Record<string, unknown>
+  })
+  const size = spec.definition.observationSpace.size
+  return agentOf("ground-truth", {
+    config,
+    model: spec.groundTruthModel(),
+    upperModels: [],
+    probe: selectionProbe(size, probeDimensions(config, size)),
+    memory: undefined,
+    passageHops: [],
+    observationSize: size
+  })
+}
+
 describe("the quickstart's settings with ground-truth models", () => {
   it("drive the point mass to its goal in two seeded episodes", () => {
-    const settings = quickstartSettings["point-mass"]
     const row = runPlanningBenchmark(
       {
         env: "point-mass",
         makeEnv: () => pointMass.make(),
-        agent: flatAgent({
-          model: pointMass.groundTruthModel(),
-          planner: gradientPlanner(settings.planner),
-          horizon: settings.horizon,
-          cost: (targets) =>
-            addCosts(
-              goalCost({ goal: targets, mode: "running", weights: settings.goalWeights }),
-              scaleCost(settings.actionWeight, actionMagnitudeCost())
-            )
-        }),
+        agent: quickstartAgent(pointMass, "point-mass"),
         episodes: 2,
         seed: 0
       },
@@ -93,7 +100,6 @@ describe("the quickstart's settings with ground-truth models", () => {
   })
 
   it("keep a pendulum started upright balanced for 30 steps", () => {
-    const settings = quickstartSettings.pendulum
     const steps = 30
     const finals: Array<Info> = []
     // The suite's pendulum starts anywhere; this one starts near upright and stops after 30 steps.
@@ -120,16 +126,7 @@ describe("the quickstart's settings with ground-truth models", () => {
       {
         env: "pendulum",
         makeEnv,
-        agent: flatAgent({
-          model: pendulum.groundTruthModel(),
-          planner: gradientPlanner(settings.planner),
-          horizon: settings.horizon,
-          cost: (targets) =>
-            addCosts(
-              goalCost({ goal: targets, mode: "running", weights: settings.goalWeights }),
-              scaleCost(settings.actionWeight, actionMagnitudeCost())
-            )
-        }),
+        agent: quickstartAgent(pendulum, "pendulum"),
         goalOf: () => pendulum.definition.goal as ReadonlyArray<number>,
         episodes: 1,
         seed: 0

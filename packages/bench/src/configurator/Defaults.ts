@@ -94,7 +94,9 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           iterations: 6,
           warmStartIterations: 3,
           candidates: 128,
-          replanInterval: null
+          replanInterval: null,
+          learningRate: null,
+          initialStd: null
         }
       : {
           planner: "gradient",
@@ -102,7 +104,9 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           iterations: 20,
           warmStartIterations: 10,
           candidates: 8,
-          replanInterval: null
+          replanInterval: null,
+          learningRate: null,
+          initialStd: null
         },
     upperActor: {
       planner: "cem",
@@ -110,7 +114,9 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       iterations: 6,
       warmStartIterations: 3,
       candidates: 128,
-      replanInterval: null
+      replanInterval: null,
+      learningRate: null,
+      initialStd: null
     },
     memory: {
       landmarks: 0,

@@ -132,7 +132,14 @@ export const ActorConfig = Schema.Struct({
    * Primitive steps between plans; `null`: level 0 every step, a level above once per step of the
    * level below (its stride).
    */
-  replanInterval: Schema.NullOr(positiveInteger)
+  replanInterval: Schema.NullOr(positiveInteger),
+  /** The gradient planner's step size, in half-widths of the action box; `null`: the library's. */
+  learningRate: Schema.NullOr(positive),
+  /**
+   * The gradient planner's spread of random initial sequences, in half-widths of the action box;
+   * `null`: the library's.
+   */
+  initialStd: Schema.NullOr(nonNegative)
 })
 
 /** The landmark memory of recorded latents above the top level. */

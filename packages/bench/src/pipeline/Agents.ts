@@ -45,7 +45,13 @@ export const plannerOf = (actor: ActorConfig): Planner => {
   const { iterations, warmStartIterations, candidates } = actor
   switch (actor.planner) {
     case "gradient":
-      return gradientPlanner({ iterations, warmStartIterations, restarts: candidates })
+      return gradientPlanner({
+        iterations,
+        warmStartIterations,
+        restarts: candidates,
+        ...(actor.learningRate === null ? {} : { learningRate: actor.learningRate }),
+        ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
+      })
     case "cem":
       return cemPlanner({
         iterations,
@@ -77,7 +83,10 @@ export const plannerOf = (actor: ActorConfig): Planner => {
  * matchedRestarts({ ...actor, horizon: 16, warmStartIterations: 10 }, 3088) // 16
  * ```
  */
-export const matchedRestarts = (actor: ActorConfig, predictions: number): number =>
+export const matchedRestarts = (
+  actor: Pick<ActorConfig, "horizon" | "warmStartIterations">,
+  predictions: number
+): number =>
   Math.max(1, Math.round((predictions - actor.horizon) / ((actor.warmStartIterations + 2) * actor.horizon)))
 
 /** The probe of a ground-truth model: its latent is the observation, so the probe selects coordinates. */

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import type { PlanningRow, SuiteCheck, SuiteRow } from "../../report/Suite.js"
+import type { RunRow } from "../../pipeline/Pipeline.js"
+import type { SuiteCheck, SuiteRow } from "../../report/Suite.js"
 
 /**
  * The quickstart's checks: point-mass success rate >= 0.95 and pendulum mean return >= -250, both
- * with the gradient planner.
+ * with the gradient planner on the ground truth (not random actions).
  *
  * @example
  * ```ts
@@ -16,9 +17,9 @@ import type { PlanningRow, SuiteCheck, SuiteRow } from "../../report/Suite.js"
  * ```
  */
 export const quickstartChecks = (rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck> => {
-  const planning = rows as ReadonlyArray<PlanningRow>
-  const mass = planning.find((row) => row.env === "point-mass" && row.planner === "gradient")
-  const swing = planning.find((row) => row.env === "pendulum" && row.planner === "gradient")
+  const planning = rows as ReadonlyArray<RunRow>
+  const mass = planning.find((row) => row.env === "point-mass" && row.agent === "ground-truth")
+  const swing = planning.find((row) => row.env === "pendulum" && row.agent === "ground-truth")
   return [
     {
       description: "point-mass success rate >= 0.95 (gradient)",

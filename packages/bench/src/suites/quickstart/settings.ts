@@ -1,61 +1,48 @@
 /**
- * The quickstart suite's settings: per environment, the episodes, the planner and the cost.
+ * The quickstart suite's protocol as configuration: the gradient planner on each environment's
+ * ground-truth model (and random actions beside it), with a hand-weighted cost.
  *
  * @module
  */
+import type { RunSettings } from "../../configurator/RunConfig.js"
 
-/** Planner settings per environment: small enough to run on two cores in a few minutes. */
-export const quickstartSettings = {
-  /** Point-mass reaching. */
+/**
+ * What both runs share: the ground truth's gradient planner (30 steps ahead, 5 warm-started Adam
+ * steps of 0.2 half-widths) against random actions; the goal judged on weighted observation
+ * coordinates plus a small action term.
+ *
+ * @example
+ * ```ts
+ * quickstartSettings.actor?.horizon // 30
+ * ```
+ */
+export const quickstartSettings: RunSettings = {
+  actor: { planner: "gradient", horizon: 30, warmStartIterations: 5, learningRate: 0.2 },
+  cost: { judgedOn: "probe", actionWeight: 0.001 },
+  evaluation: { agents: ["ground-truth", "random"] }
+}
+
+/**
+ * Per environment, over {@link quickstartSettings}: episodes, the planner's budget, and the cost's
+ * weights. Point-mass: reach the goal's position and arrive slowly (velocities weigh a little).
+ * Pendulum: upright is `[cos, sin, velocity] = [1, 0, 0]`; speed weighs lightly (Gymnasium's
+ * reward uses 0.1), since a heavier speed term makes "hold the pole half-way up" a local minimum
+ * that the swing-up, which needs speed, cannot escape.
+ *
+ * @example
+ * ```ts
+ * quickstartRuns.pendulum.cost?.weights // [1, 1, 0.01]
+ * ```
+ */
+export const quickstartRuns: Readonly<Record<"point-mass" | "pendulum", RunSettings>> = {
   "point-mass": {
-    /** Episodes per row. */
-    episodes: 20,
-    /** Steps planned ahead. */
-    horizon: 30,
-    /** The gradient planner's options. */
-    planner: {
-      /** Adam steps of a plan made from scratch. */
-      iterations: 20,
-      /** Adam steps of a warm-started plan. */
-      warmStartIterations: 5,
-      /** Candidate sequences optimised per problem. */
-      restarts: 4,
-      /** Adam step size, in units of the half-width of the action box. */
-      learningRate: 0.2,
-      /** Standard deviation of random initial sequences, in units of the half-width of the action box. */
-      initialStd: 0.3
-    },
-    /** Per-dimension weights of the squared distance to the goal state. */
-    // Reach the goal's position and arrive slowly; velocities matter a little.
-    goalWeights: [1, 1, 0.05, 0.05],
-    /** Weight of the action-magnitude cost (the squared actions summed over the horizon). */
-    actionWeight: 0.001
+    actor: { iterations: 20, candidates: 4, initialStd: 0.3 },
+    cost: { dimensions: [0, 1, 2, 3], weights: [1, 1, 0.05, 0.05] },
+    evaluation: { episodes: 20 }
   },
-  /** Pendulum swing-up. */
   pendulum: {
-    /** Episodes per row. */
-    episodes: 10,
-    /** Steps planned ahead. */
-    horizon: 30,
-    /** The gradient planner's options. */
-    planner: {
-      /** Adam steps of a plan made from scratch. */
-      iterations: 30,
-      /** Adam steps of a warm-started plan. */
-      warmStartIterations: 5,
-      /** Candidate sequences optimised per problem. */
-      restarts: 8,
-      /** Adam step size, in units of the half-width of the action box. */
-      learningRate: 0.2,
-      /** Standard deviation of random initial sequences, in units of the half-width of the action box. */
-      initialStd: 0.5
-    },
-    /** Per-dimension weights of the squared distance to the goal latent. */
-    // Upright is the latent [cos, sin, velocity] = [1, 0, 0]. Speed is weighed lightly (Gymnasium's
-    // reward uses 0.1): a heavier speed term makes "hold the pole half-way up" a local minimum that
-    // the swing-up, which needs speed, cannot escape.
-    goalWeights: [1, 1, 0.01],
-    /** Weight of the action-magnitude cost (the squared actions summed over the horizon). */
-    actionWeight: 0.001
+    actor: { iterations: 30, candidates: 8, initialStd: 0.5 },
+    cost: { dimensions: [0, 1, 2], weights: [1, 1, 0.01] },
+    evaluation: { episodes: 10 }
   }
-} as const
+}
