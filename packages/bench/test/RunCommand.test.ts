@@ -298,7 +298,7 @@ describe("telos run, end to end", () => {
     const config = decodeConfigSync(RunConfig, JSON.parse(printed.out.join("\n")), "printed")
     expect(config.memory).toMatchObject({ landmarks: 256, passages: { weight: 10 }, routeWeight: 2 })
     expect(config.evaluation.equalCompute).toBe(true)
-    const refused = await run(["--env", "point-mass", "--preset", "quickstart", "--print-config"])
+    const refused = await run(["--env", "point-mass", "--preset", "perf", "--print-config"])
     expect(refused.code).toBe(2)
     expect(refused.error.join("\n")).toMatch(/preset.*maze-hier/)
   })
