@@ -4,12 +4,14 @@ import {
   insideKeepOut,
   main,
   makeTwoRoomsSuite,
+  resolveRunConfig,
   type TwoRoomsRow,
   twoRoomsChecks,
   twoRoomsPlanners,
+  twoRoomsRunSettings,
   twoRoomsSuiteSettings
 } from "@telos/bench"
-import { twoRooms } from "@telos/envs"
+import { envRegistry, twoRooms } from "@telos/envs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
 
@@ -44,6 +46,21 @@ describe("the two-rooms suite", () => {
       "cem + gradient",
       "random-shooting"
     ])
+  })
+
+  it("lends its protocol as a preset: the suite's data, horizon and memory, the ground truth and the JEPA", () => {
+    expect(findSuite("two-rooms").settings).toBe(twoRoomsRunSettings)
+    const config = resolveRunConfig(envRegistry.get("two-rooms"), "two-rooms", {
+      preset: { name: "two-rooms", settings: twoRoomsRunSettings }
+    })
+    expect(config.data.transitions).toBe(twoRoomsSuiteSettings.transitions)
+    expect(config.actor.horizon).toBe(twoRoomsSuiteSettings.horizon)
+    expect(config.memory).toMatchObject({
+      landmarks: twoRoomsSuiteSettings.landmarks,
+      lookahead: twoRoomsSuiteSettings.lookahead
+    })
+    expect(config.levels.strides).toEqual([])
+    expect(config.evaluation).toMatchObject({ episodes: 100, agents: ["ground-truth+memory", "flat+memory"] })
   })
 
   it("checks ground truth >= 0.95 for every planner, the best pixel planner >= 0.9, and zero guarded violations", () => {
