@@ -73,7 +73,7 @@ export interface CollectCommand {
   /** Record state observations only, or images too. */
   readonly observations: "state" | "pixels"
   /** `undefined`: a random walk for 2-D actions, uniform actions otherwise. */
-  readonly policy: "random-walk" | "uniform" | undefined
+  readonly policy: "random-walk" | "uniform" | "correlated" | undefined
   /** `undefined`: the environment's own episode budget. */
   readonly episodeLength: number | undefined
   readonly seed: number
@@ -155,7 +155,7 @@ export const CollectFlags = Schema.Struct({
   transitions: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
   out: Schema.optional(Schema.NonEmptyString),
   obs: Schema.optional(Schema.Literals(["state", "pixels"])),
-  policy: Schema.optional(Schema.Literals(["random-walk", "uniform"])),
+  policy: Schema.optional(Schema.Literals(["random-walk", "uniform", "correlated"])),
   "episode-length": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
   seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
@@ -228,7 +228,8 @@ options:
                    gather an offline dataset into DIR/dataset.bin
 options:
   --obs state|pixels            record images too with pixels (default state)
-  --policy random-walk|uniform  exploration (default random-walk for 2-D actions, else uniform)
+  --policy random-walk|uniform|correlated  exploration (default random-walk for 2-D actions,
+                   else uniform; correlated: actions that persist, for bodies with inertia)
   --episode-length L            transitions per episode (default the environment's budget)
   --seed S                      seed of the whole collection (default 0)
 

@@ -15,6 +15,7 @@ import {
 import {
   actionEncodingSize,
   collectEpisodes,
+  correlatedPolicy,
   type EnvRegistry,
   type EnvSpec,
   type ExplorationPolicy,
@@ -57,6 +58,13 @@ const choosePolicy = (spec: EnvSpec<unknown>, requested: CollectCommand["policy"
     throw flagError(
       "--policy",
       `uniform: random-walk needs 2-D displacement actions, and "${spec.id}" has ${actionSpace._tag === "Box" ? `${actionSpace.size}` : `Discrete(${actionSpace.n})`}`
+    )
+  }
+  if (policy === "correlated") {
+    if (actionSpace._tag === "Box") return correlatedPolicy(actionSpace)
+    throw flagError(
+      "--policy",
+      `uniform: correlated actions need a box, and "${spec.id}" has Discrete(${actionSpace.n})`
     )
   }
   return uniformPolicy(actionSpace)

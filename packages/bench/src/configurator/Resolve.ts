@@ -189,6 +189,22 @@ const checkRunConfig = (
     )
   }
   const discrete = definition.actionSpace._tag === "Discrete"
+  const actionSize =
+    definition.actionSpace._tag === "Discrete" ? definition.actionSpace.n : definition.actionSpace.size
+  if (config.data.policy === "random-walk" && (discrete || actionSize !== 2)) {
+    throw fieldError(
+      source,
+      "data.policy",
+      `"uniform" or "correlated": a random walk needs 2-D box actions, and ${config.env} has ${discrete ? `Discrete(${actionSize})` : `${actionSize}`}`
+    )
+  }
+  if (config.data.policy === "correlated" && discrete) {
+    throw fieldError(
+      source,
+      "data.policy",
+      `"uniform": correlated actions need a box, and ${config.env}'s are discrete`
+    )
+  }
   if (discrete !== (config.actor.planner === "categorical-cem")) {
     throw fieldError(
       source,

@@ -15,8 +15,11 @@ const nonNegative = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanO
 
 /** Reward-free data the world model and the memory learn from. */
 export const DataConfig = Schema.Struct({
-  /** `random-walk`: PLDM's smooth random walks (2-D actions); `uniform`: independent uniform actions. */
-  policy: Schema.Literals(["random-walk", "uniform"]),
+  /**
+   * `random-walk`: PLDM's smooth random walks (2-D actions); `uniform`: independent uniform
+   * actions; `correlated`: actions that persist from step to step (box actions).
+   */
+  policy: Schema.Literals(["random-walk", "uniform", "correlated"]),
   /** Transitions to collect in all (environment steps). */
   transitions: positiveInteger,
   /** Steps per collected episode. */

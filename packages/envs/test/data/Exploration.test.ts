@@ -1,5 +1,12 @@
 import { Box, InvalidValueError, Random } from "@telos/core"
-import { type ExplorationPolicy, pendulum, pointMass, randomWalkPolicy, uniformPolicy } from "@telos/envs"
+import {
+  correlatedPolicy,
+  type ExplorationPolicy,
+  pendulum,
+  pointMass,
+  randomWalkPolicy,
+  uniformPolicy
+} from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { thrownBy } from "../support.js"
@@ -191,5 +198,61 @@ describe("randomWalkPolicy", () => {
     const error = thrownBy(run)
     expect(error).toBeInstanceOf(InvalidValueError)
     expect(error).toMatchObject({ field })
+  })
+})
+
+describe("correlatedPolicy", () => {
+  const box = new Box({ low: [-2, 0], high: [2, 1], shape: [2] })
+  const actions = (policy: ReturnType<typeof correlatedPolicy>, seed: number, steps: number) => {
+    const episode = policy.startEpisode(Random.fromSeed(seed))
+    return Array.from({ length: steps }, () =>
+      Array.from(episode.act(Float64Array.of(0), new Float64Array(2)))
+    )
+  }
+  const lagOneCorrelation = (series: ReadonlyArray<number>): number => {
+    const mean = series.reduce((sum, value) => sum + value, 0) / series.length
+    let product = 0
+    let square = 0
+    for (let t = 0; t < series.length; t++) {
+      square += ((series[t] as number) - mean) ** 2
+      if (t > 0) product += ((series[t] as number) - mean) * ((series[t - 1] as number) - mean)
+    }
+    return product / square
+  }
+
+  it("stays inside the box and repeats itself for a seed", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        (seed, persistence) => {
+          const policy = correlatedPolicy(box, { persistence })
+          const first = actions(policy, seed, 50)
+          for (const [x, y] of first as Array<[number, number]>) {
+            expect(x).toBeGreaterThanOrEqual(-2)
+            expect(x).toBeLessThanOrEqual(2)
+            expect(y).toBeGreaterThanOrEqual(0)
+            expect(y).toBeLessThanOrEqual(1)
+          }
+          expect(actions(policy, seed, 50)).toEqual(first)
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
+  it("carries each action over to the next, where uniform actions do not", () => {
+    const series = (policy: ReturnType<typeof correlatedPolicy>) =>
+      actions(policy, 3, 4000).map((action) => action[0] as number)
+    expect(lagOneCorrelation(series(correlatedPolicy(box, { persistence: 0.9 })))).toBeGreaterThan(0.75)
+    expect(Math.abs(lagOneCorrelation(series(correlatedPolicy(box, { persistence: 0 }))))).toBeLessThan(0.1)
+    expect(Math.abs(lagOneCorrelation(series(uniformPolicy(box))))).toBeLessThan(0.1)
+    expect(correlatedPolicy(box).settings).toEqual({ policy: "correlated", persistence: 0.95 })
+  })
+
+  it("rejects a persistence outside [0, 1) naming it", () => {
+    for (const persistence of [1, -0.1, Number.NaN]) {
+      expect(() => correlatedPolicy(box, { persistence })).toThrow(/persistence/)
+    }
   })
 })
