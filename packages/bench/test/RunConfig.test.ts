@@ -413,6 +413,19 @@ describe("resolveRunConfig", () => {
       names: "memory.routeWeight"
     },
     {
+      case: "a random walk on 1-D actions",
+      spec: "pendulum",
+      set: ["data.policy=random-walk"],
+      names: "data.policy",
+      mentions: "2-D box actions"
+    },
+    {
+      case: "correlated actions on a discrete space",
+      spec: "grid-doors",
+      set: ["data.policy=correlated"],
+      names: "data.policy"
+    },
+    {
       case: "a passage quantile above 1",
       spec: "point-mass",
       set: ["memory.passages.quantile=1.5"],
