@@ -237,7 +237,7 @@ describe("telos run, end to end", () => {
     const stages = results.stages as ReadonlyArray<Stage>
     expect(stages.map((stage) => [stage.stage, stage.cached])).toEqual([
       ["collect", true],
-      ["memory", false],
+      ["memory (ground-truth)", false],
       ["episodes (ground-truth)", true],
       ["episodes (ground-truth+memory)", false]
     ])

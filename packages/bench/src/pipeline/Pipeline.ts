@@ -172,7 +172,9 @@ export const pipelineSuite = (
           truthMemory = await memoryStage(stageContext, data, "ground-truth", () =>
             recordedLatents(spec.groundTruthModel(), data.dataset, false)
           )
-          if (truthMemory !== undefined) keep(truthMemory)
+          // Named apart from the learned model's memory, which the same run may build too.
+          if (truthMemory !== undefined)
+            keep({ ...truthMemory, record: { ...truthMemory.record, stage: "memory (ground-truth)" } })
         }
         // Matching compute needs the hierarchical agents' predictions first.
         const order = config.evaluation.equalCompute
