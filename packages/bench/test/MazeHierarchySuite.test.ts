@@ -1,5 +1,6 @@
 import {
   findSuite,
+  loadEnvSource,
   type MazeHierarchyRow,
   main,
   makeMazeHierarchySuite,
@@ -119,7 +120,8 @@ describe("the maze-hier suite", () => {
         ["hierarchical+memory", 2, "joint", 3]
       ])
       const [hierarchy, flat] = rows as [MazeHierarchyRow, MazeHierarchyRow]
-      const config = await suiteRunConfig(mazeHierarchySettings, runs[0] as SuiteRun<object>, {
+      const run = runs[0] as SuiteRun<object>
+      const config = suiteRunConfig(mazeHierarchySettings, run, await loadEnvSource(run.env), {
         seed: 1,
         episodes: 2
       })

@@ -1,14 +1,13 @@
 import {
   agentOf,
+  groundTruthParts,
   mergeConfig,
   type PlanningRow,
-  probeDimensions,
   quickstartRuns,
   quickstartSettings,
   quickstartSuite,
   resolveRunConfig,
   runPlanningBenchmark,
-  selectionProbe,
   suites
 } from "@telos/bench"
 import { type Env, type Info, Random } from "@telos/core"
@@ -70,16 +69,7 @@ const quickstartAgent = (spec: EnvSpec<unknown>, env: "point-mass" | "pendulum")
   const config = resolveRunConfig(spec, env, {
     file: mergeConfig(quickstartSettings, quickstartRuns[env]) as Record<string, unknown>
   })
-  const size = spec.definition.observationSpace.size
-  return agentOf("ground-truth", {
-    config,
-    model: spec.groundTruthModel(),
-    upperModels: [],
-    probe: selectionProbe(size, probeDimensions(config, size)),
-    memory: undefined,
-    passageHops: [],
-    observationSize: size
-  })
+  return agentOf("ground-truth", groundTruthParts(config, spec))
 }
 
 describe("the quickstart's settings with ground-truth models", () => {

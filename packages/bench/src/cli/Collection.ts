@@ -24,6 +24,7 @@ import {
 } from "@telos/envs"
 import { type DatasetSummary, datasetFileName, writeDataset } from "@telos/worldmodel/node"
 import { Effect } from "effect"
+import { policyMismatch } from "../configurator/Resolve.js"
 import type { CollectCommand } from "./Arguments.js"
 import type { Progress } from "./Progress.js"
 
@@ -53,20 +54,11 @@ const choosePolicy = (spec: EnvSpec<unknown>, requested: CollectCommand["policy"
   const actionSpace = spec.definition.actionSpace
   const displacement = actionSpace._tag === "Box" && actionSpace.size === 2
   const policy = requested ?? (displacement ? "random-walk" : "uniform")
-  if (policy === "random-walk") {
-    if (actionSpace._tag === "Box" && actionSpace.size === 2) return randomWalkPolicy(actionSpace)
-    throw flagError(
-      "--policy",
-      `uniform: random-walk needs 2-D displacement actions, and "${spec.id}" has ${actionSpace._tag === "Box" ? `${actionSpace.size}` : `Discrete(${actionSpace.n})`}`
-    )
-  }
-  if (policy === "correlated") {
-    if (actionSpace._tag === "Box") return correlatedPolicy(actionSpace)
-    throw flagError(
-      "--policy",
-      `uniform: correlated actions need a box, and "${spec.id}" has Discrete(${actionSpace.n})`
-    )
-  }
+  const mismatch = policyMismatch(policy, actionSpace, `"${spec.id}"`)
+  if (mismatch !== undefined) throw flagError("--policy", mismatch)
+  if (actionSpace._tag === "Discrete") return uniformPolicy(actionSpace)
+  if (policy === "random-walk") return randomWalkPolicy(actionSpace)
+  if (policy === "correlated") return correlatedPolicy(actionSpace)
   return uniformPolicy(actionSpace)
 }
 

@@ -9,10 +9,10 @@
 import { readFile } from "node:fs/promises"
 import { extname } from "node:path"
 import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfigError } from "@telos/core"
-import type { EnvSpec } from "@telos/envs"
+import type { ActionSpace, EnvSpec } from "@telos/envs"
 import { parse as parseYaml } from "yaml"
 import { defaultRunConfig } from "./Defaults.js"
-import { type AgentKind, RunConfig } from "./RunConfig.js"
+import { type DataConfig, hierarchicalCounterpart, RunConfig } from "./RunConfig.js"
 
 /** A JSON-like value. */
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -117,6 +117,32 @@ export const readConfigFile = async (path: string): Promise<Record<string, unkno
   return parsed
 }
 
+/**
+ * What to choose instead when the exploration `policy` does not suit `actionSpace` (a random walk
+ * needs 2-D box actions, correlated actions a box), or `undefined` when it does: the one check behind
+ * `data.policy` and `telos collect --policy`.
+ *
+ * @example
+ * ```ts
+ * policyMismatch("random-walk", pendulum.definition.actionSpace, "pendulum")
+ * // '"uniform" or "correlated": a random walk needs 2-D box actions, and pendulum has 1'
+ * ```
+ */
+export const policyMismatch = (
+  policy: DataConfig["policy"],
+  actionSpace: ActionSpace,
+  env: string
+): string | undefined => {
+  const discrete = actionSpace._tag === "Discrete"
+  if (policy === "random-walk" && (discrete || actionSpace.size !== 2)) {
+    return `${discrete ? '"uniform"' : '"uniform" or "correlated"'}: a random walk needs 2-D box actions, and ${env} has ${discrete ? `Discrete(${actionSpace.n})` : `${actionSpace.size}`}`
+  }
+  if (policy === "correlated" && discrete) {
+    return `"uniform": correlated actions need a box, and ${env} has Discrete(${actionSpace.n})`
+  }
+  return undefined
+}
+
 const fieldError = (source: string, field: string, expected: string): ConfigError =>
   new ConfigError({ source, issues: [{ field, expected }] })
 
@@ -189,22 +215,8 @@ const checkRunConfig = (
     )
   }
   const discrete = definition.actionSpace._tag === "Discrete"
-  const actionSize =
-    definition.actionSpace._tag === "Discrete" ? definition.actionSpace.n : definition.actionSpace.size
-  if (config.data.policy === "random-walk" && (discrete || actionSize !== 2)) {
-    throw fieldError(
-      source,
-      "data.policy",
-      `"uniform" or "correlated": a random walk needs 2-D box actions, and ${config.env} has ${discrete ? `Discrete(${actionSize})` : `${actionSize}`}`
-    )
-  }
-  if (config.data.policy === "correlated" && discrete) {
-    throw fieldError(
-      source,
-      "data.policy",
-      `"uniform": correlated actions need a box, and ${config.env}'s are discrete`
-    )
-  }
+  const mismatch = policyMismatch(config.data.policy, definition.actionSpace, config.env)
+  if (mismatch !== undefined) throw fieldError(source, "data.policy", mismatch)
   if (discrete !== (config.actor.planner === "categorical-cem")) {
     throw fieldError(
       source,
@@ -241,7 +253,7 @@ const checkRunConfig = (
       throw fieldError(source, field, "memory.landmarks above 0 for an agent with memory")
     }
     if (config.evaluation.equalCompute && agent.startsWith("flat")) {
-      const counterpart = agent.replace("flat", "hierarchical") as AgentKind
+      const counterpart = hierarchicalCounterpart(agent)
       if (!config.evaluation.agents.includes(counterpart)) {
         throw fieldError(source, field, `the agent "${counterpart}" beside it to match its compute to`)
       }

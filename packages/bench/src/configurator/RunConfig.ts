@@ -193,6 +193,28 @@ export const AgentKind = Schema.Literals([
   "ground-truth+memory"
 ])
 
+/**
+ * The hierarchical agent a flat one is matched against (`flat+memory`: `hierarchical+memory`).
+ *
+ * @example
+ * ```ts
+ * hierarchicalCounterpart("flat") // "hierarchical"
+ * ```
+ */
+export const hierarchicalCounterpart = (kind: AgentKind): AgentKind =>
+  kind.replace("flat", "hierarchical") as AgentKind
+
+/**
+ * Whether the memory serves an agent: its waypoints (`+memory`) or a hierarchy's upper levels.
+ *
+ * @example
+ * ```ts
+ * memoryServes("hierarchical") // true
+ * ```
+ */
+export const memoryServes = (kind: AgentKind): boolean =>
+  kind.endsWith("+memory") || kind.startsWith("hierarchical")
+
 /** How agents are evaluated. */
 export const EvaluationConfig = Schema.Struct({
   /** Evaluation episodes per agent. */
@@ -241,6 +263,9 @@ export const RunConfig = Schema.Struct({
 
 /** A resolved run configuration. */
 export type RunConfig = typeof RunConfig.Type
+
+/** The data a run collects. */
+export type DataConfig = typeof DataConfig.Type
 
 /** One level's actor settings. */
 export type ActorConfig = typeof ActorConfig.Type

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Planner, WorldModel } from "@telos/core"
+import type { EnvSpec } from "@telos/envs"
 import {
   type Agent,
   actionMagnitudeCost,
@@ -147,6 +148,36 @@ export const upperLevelCost = (parts: AgentParts, level: number): CostFactory =>
       ...(route === undefined ? [] : [scaleCost(config.memory.routeWeight, route(targets))]),
       ...(passages === undefined ? [] : [passages])
     )
+}
+
+/**
+ * The parts of the ground truth's agents: the environment's own model, whose latent is the
+ * observation, so a probe-judged cost selects the judged coordinates; `memory` for the
+ * `ground-truth+memory` agent.
+ *
+ * @example
+ * ```ts
+ * const agent = agentOf("ground-truth", groundTruthParts(config, pointMass))
+ * ```
+ */
+export const groundTruthParts = (
+  config: RunConfig,
+  spec: EnvSpec<unknown>,
+  memory?: LandmarkGraph | undefined
+): AgentParts => {
+  const observationSize = spec.definition.observationSpace.size
+  return {
+    config,
+    model: spec.groundTruthModel(),
+    upperModels: [],
+    probe:
+      config.cost.judgedOn === "probe"
+        ? selectionProbe(observationSize, probeDimensions(config, observationSize))
+        : undefined,
+    memory,
+    passageHops: [],
+    observationSize
+  }
 }
 
 /** What the agents are made of. */

@@ -10,10 +10,15 @@
 import { type Info, Random } from "@telos/core"
 import { countingWorldModel, type LatentTrajectories, strideHops } from "@telos/planner"
 
-import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
+import {
+  AgentKind,
+  hierarchicalCounterpart,
+  memoryServes,
+  type RunConfig
+} from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
-import { type AgentParts, agentOf, matchedRestarts, selectionProbe } from "./Agents.js"
+import { type AgentParts, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { recordedLatents } from "./LatentMemory.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
@@ -22,7 +27,6 @@ import {
   collectStage,
   levelsStage,
   memoryStage,
-  probeDimensions,
   probeStage,
   recordedStates,
   type StageContext,
@@ -142,7 +146,7 @@ export const pipelineSuite = (
             return recorded
           }
           // The memory serves the +memory agents' waypoints and the hierarchical agents' upper levels.
-          const memory = agents.some((agent) => agent.endsWith("+memory") || agent.startsWith("hierarchical"))
+          const memory = agents.some(memoryServes)
             ? await memoryStage(stageContext, collected, encoderKey, recordedOnce)
             : undefined
           if (memory !== undefined) inputs.push(keep(memory).record.key)
@@ -186,7 +190,7 @@ export const pipelineSuite = (
         const predictions = new Map<AgentKind, number>()
         for (const kind of order) {
           const truth = onTruth(kind)
-          const counterpart = predictions.get(kind.replace("flat", "hierarchical") as AgentKind)
+          const counterpart = predictions.get(hierarchicalCounterpart(kind))
           const flatCandidates =
             config.evaluation.equalCompute && kind.startsWith("flat") && counterpart !== undefined
               ? matchedRestarts(config.actor, counterpart)
@@ -197,7 +201,7 @@ export const pipelineSuite = (
             upperActor: config.upperActor,
             cost: config.cost,
             // Only an agent the memory serves depends on its settings.
-            memory: kind.endsWith("+memory") || kind.startsWith("hierarchical") ? config.memory : null,
+            memory: memoryServes(kind) ? config.memory : null,
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,
@@ -214,20 +218,12 @@ export const pipelineSuite = (
               : [source.fingerprint, ...inputs]
           )
           const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
-            const observationSize = spec.definition.observationSpace.size
             const modelParts: AgentParts = truth
-              ? {
+              ? groundTruthParts(
                   config,
-                  model: spec.groundTruthModel(),
-                  upperModels: [],
-                  probe:
-                    config.cost.judgedOn === "probe"
-                      ? selectionProbe(observationSize, probeDimensions(config, observationSize))
-                      : undefined,
-                  memory: kind === "ground-truth+memory" ? truthMemory?.graph : undefined,
-                  passageHops: [],
-                  observationSize
-                }
+                  spec,
+                  kind === "ground-truth+memory" ? truthMemory?.graph : undefined
+                )
               : (parts as AgentParts)
             // Every level's predictions are counted: the row reports its planning compute.
             const counted = [modelParts.model, ...modelParts.upperModels].map(countingWorldModel)

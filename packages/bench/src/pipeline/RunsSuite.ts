@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { mergeConfig, resolveRunConfig } from "../configurator/Resolve.js"
 import type { RunConfig } from "../configurator/RunConfig.js"
 import type { Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
-import { loadEnvSource } from "./EnvSource.js"
+import { type EnvSource, loadEnvSource } from "./EnvSource.js"
 import { pipelineSuite, type RunRow, runColumns } from "./Pipeline.js"
 
 /** One run of a suite. */
@@ -48,15 +48,15 @@ export interface RunsSuiteSettings<Fields extends object> {
  *
  * @example
  * ```ts
- * const config = await suiteRunConfig(settings, run, { seed: 0, episodes: 20 })
+ * const config = suiteRunConfig(settings, run, await loadEnvSource(run.env), { seed: 0, episodes: 20 })
  * ```
  */
-export const suiteRunConfig = async (
+export const suiteRunConfig = (
   settings: Readonly<Record<string, unknown>>,
   run: SuiteRun<object>,
+  source: EnvSource,
   context: { readonly seed: number; readonly episodes: number | undefined }
-): Promise<RunConfig> => {
-  const source = await loadEnvSource(run.env)
+): RunConfig => {
   const file = mergeConfig(mergeConfig(settings, run.settings), {
     seed: context.seed,
     ...(context.episodes === undefined ? {} : { evaluation: { episodes: context.episodes } })
@@ -88,9 +88,10 @@ export const runsSuite = <Fields extends object>(suite: RunsSuiteSettings<Fields
     run: async function* (context) {
       const cache = context.cache ?? join(context.directory ?? "runs", "cache")
       for (const [index, run] of suite.runs.entries()) {
-        const config = await suiteRunConfig(suite.settings, run, context)
+        const source = await loadEnvSource(run.env)
+        const config = suiteRunConfig(suite.settings, run, source, context)
         configs.push(config)
-        const pipeline = pipelineSuite(config, await loadEnvSource(run.env), { cache })
+        const pipeline = pipelineSuite(config, source, { cache })
         const progress = (label: string, fraction: number) =>
           context.progress(`run ${index + 1}/${suite.runs.length} ${run.env}: ${label}`, fraction)
         for await (const row of pipeline.run({ ...context, progress })) {

@@ -9,9 +9,8 @@ import type { Planner } from "@telos/core"
 import { pointMass } from "@telos/envs"
 import { flatAgent } from "@telos/planner"
 import { mergeConfig, resolveRunConfig } from "../../configurator/Resolve.js"
-import { costOf, selectionProbe } from "../../pipeline/Agents.js"
+import { costOf, groundTruthParts } from "../../pipeline/Agents.js"
 import { runsSuite } from "../../pipeline/RunsSuite.js"
-import { probeDimensions } from "../../pipeline/Stages.js"
 import type { PlanningBenchmark } from "../../report/PlanningBenchmark.js"
 import type { Suite } from "../../report/Suite.js"
 import { quickstartChecks } from "./checks.js"
@@ -30,7 +29,6 @@ export const pointMassReaching = (planner: Planner): Omit<PlanningBenchmark, "ep
   const config = resolveRunConfig(pointMass, "point-mass", {
     file: mergeConfig(quickstartSettings, quickstartRuns["point-mass"]) as Record<string, unknown>
   })
-  const size = pointMass.definition.observationSpace.size
   return {
     env: "point-mass",
     makeEnv: () => pointMass.make(),
@@ -38,7 +36,7 @@ export const pointMassReaching = (planner: Planner): Omit<PlanningBenchmark, "ep
       model: pointMass.groundTruthModel(),
       planner,
       horizon: config.actor.horizon,
-      cost: costOf(config, selectionProbe(size, probeDimensions(config, size)))
+      cost: costOf(config, groundTruthParts(config, pointMass).probe)
     })
   }
 }
