@@ -249,6 +249,27 @@ describe("telos run, end to end", () => {
     expect(stages[1]?.figures.landmarks).toBeGreaterThan(0)
   }, 30_000)
 
+  it("builds the learned model's memory only for a learned agent it serves", async () => {
+    const out = join(directory, "truth-memory-beside-flat")
+    const outcome = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      cache,
+      "--out",
+      out,
+      ...tiny,
+      "--set",
+      "memory.landmarks=8",
+      "--set",
+      'evaluation.agents=["ground-truth+memory","flat"]'
+    ])
+    expect(outcome.code).toBe(0)
+    const stages = ((await readResults(out)).stages as ReadonlyArray<Stage>).map((stage) => stage.stage)
+    expect(stages).toContain("memory (ground-truth)")
+    expect(stages).not.toContain("memory")
+  }, 30_000)
+
   it("gives an agent the same row whatever its place in the list of agents", async () => {
     const rowOf = async (agents: string, name: string) => {
       const outcome = await run([

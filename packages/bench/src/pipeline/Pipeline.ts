@@ -146,7 +146,7 @@ export const pipelineSuite = (
             return recorded
           }
           // The memory serves the +memory agents' waypoints and the hierarchical agents' upper levels.
-          const memory = agents.some(memoryServes)
+          const memory = agents.some((kind) => !onTruth(kind) && memoryServes(kind))
             ? await memoryStage(stageContext, collected, encoderKey, recordedOnce)
             : undefined
           if (memory !== undefined) inputs.push(keep(memory).record.key)
