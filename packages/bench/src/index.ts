@@ -12,6 +12,7 @@ export * from "./configurator/RunConfig.js"
 // The pipeline: env -> collect -> train -> levels -> memory -> agents, each stage cached.
 export * from "./pipeline/Agents.js"
 export * from "./pipeline/EnvSource.js"
+export * from "./pipeline/Guardrail.js"
 export * from "./pipeline/Pipeline.js"
 export * from "./pipeline/RunsSuite.js"
 export * from "./pipeline/StageCache.js"

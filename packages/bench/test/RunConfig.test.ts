@@ -14,6 +14,7 @@ import {
   resolveRunConfig
 } from "../src/configurator/Resolve.js"
 import { RunConfig } from "../src/configurator/RunConfig.js"
+import { plannerOf } from "../src/pipeline/Agents.js"
 
 interface TinyOptions {
   readonly maxEpisodeSteps?: number
@@ -430,6 +431,37 @@ describe("resolveRunConfig", () => {
       spec: "point-mass",
       set: ["memory.passages.quantile=1.5"],
       names: "memory.passages.quantile"
+    },
+    {
+      case: "a keep-out zone centred on three coordinates",
+      spec: "point-mass",
+      set: ['guardrail.keepOut=[{"center":[0,0,0],"radius":0.1}]'],
+      names: "guardrail.keepOut[0].center"
+    },
+    {
+      case: "a keep-out zone of radius 0",
+      spec: "point-mass",
+      set: ['guardrail.keepOut=[{"center":[0,0],"radius":0}]'],
+      names: "guardrail.keepOut[0].radius"
+    },
+    {
+      case: "a guardrail position beyond the observation",
+      spec: "point-mass",
+      set: ['guardrail.keepOut=[{"center":[0,0],"radius":0.1}]', "guardrail.position=[0,4]"],
+      names: "guardrail.position[1]"
+    },
+    {
+      case: "a guardrail position on one coordinate twice",
+      spec: "point-mass",
+      set: ['guardrail.keepOut=[{"center":[0,0],"radius":0.1}]', "guardrail.position=[1,1]"],
+      names: "guardrail.position",
+      mentions: "distinct"
+    },
+    {
+      case: "the hybrid planner on discrete actions",
+      spec: "grid-doors",
+      set: ["actor.planner=hybrid"],
+      names: "actor.planner"
     }
   ])("rejects $case with a ConfigError naming $names", ({ spec, set, names, ...rest }) => {
     const error = configError(() => resolve(envRegistry.get(spec), set))
@@ -463,6 +495,14 @@ describe("resolveRunConfig", () => {
     expect(config.levels.strides).toEqual([5, 20, 60])
     expect(config.cost.goal).toEqual([0.1, 0.2, 0, 0])
     expect(resolve(gridDoors, ["actor.horizon=12"]).actor.planner).toBe("categorical-cem")
+    const guarded = resolve(pointMass, [
+      'guardrail.keepOut=[{"center":[0.5,-0.5],"radius":0.2}]',
+      "guardrail.position=[1,0]",
+      "actor.planner=hybrid",
+      "actor.refineSteps=4"
+    ])
+    expect(guarded.guardrail).toMatchObject({ position: [1, 0], margin: 0, enforced: true })
+    expect(plannerOf(guarded.actor).name).toBe("cem + gradient")
   })
 
   it("applies a suite's settings over the defaults and under the file and --set, naming it in errors", () => {

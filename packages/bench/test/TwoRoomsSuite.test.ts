@@ -1,23 +1,25 @@
 import {
   findSuite,
   guardedSeeds,
-  insideKeepOut,
   main,
   makeTwoRoomsSuite,
   resolveRunConfig,
   type TwoRoomsRow,
   twoRoomsChecks,
+  twoRoomsKeepOut,
   twoRoomsPlanners,
   twoRoomsRunSettings,
-  twoRoomsSuiteSettings
+  twoRoomsRuns,
+  twoRoomsSuiteSettings,
+  zoneViolation
 } from "@telos/bench"
-import { envRegistry, twoRooms } from "@telos/envs"
+import { envRegistry } from "@telos/envs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
 
 const row = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => ({
   env: "two-rooms",
-  planner: "cem",
+  planner: "ground-truth+memory: cem",
   levels: 1,
   seed: 0,
   episodes: 100,
@@ -25,26 +27,48 @@ const row = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => ({
   meanReturn: 0,
   meanSteps: 30,
   planMsPerStep: 10,
+  agent: "ground-truth+memory",
   model: "ground-truth",
+  predictionsPerStep: 1000,
+  candidates: 256,
   landmarks: 256,
+  search: "cem",
+  perception: "state",
   guardrail: "none",
-  transitions: 20_000,
   ...fields
 })
 
+const guardedConfig = (enforced: boolean) =>
+  resolveRunConfig(envRegistry.get("two-rooms"), "two-rooms", {
+    preset: { name: "two-rooms", settings: twoRoomsRunSettings },
+    file: { guardrail: { ...twoRoomsKeepOut, enforced }, evaluation: { episodes: 20 } }
+  })
+
 describe("the two-rooms suite", () => {
-  it("is registered with PLDM's protocol and every planner", () => {
+  it("is registered with PLDM's protocol and every planner, as runs of the pipeline", () => {
     const suite = findSuite("two-rooms")
     expect(suite.columns?.map((column) => column.title)).toEqual(
       expect.arrayContaining(["model", "planner", "memory", "guardrail", "success", "violations"])
     )
     expect(twoRoomsSuiteSettings).toMatchObject({ episodes: 100, horizon: 16 })
-    expect(twoRoomsPlanners().map((planner) => planner.name)).toEqual([
+    expect(Object.keys(twoRoomsPlanners)).toEqual([
       "gradient",
       "cem",
       "pldm-mppi",
-      "cem + gradient",
+      "hybrid",
       "random-shooting"
+    ])
+    const runs = twoRoomsRuns(
+      ["point-mass", "ground-truth", "state", "pixels", "guardrail"],
+      Object.keys(twoRoomsPlanners)
+    )
+    // 5 point-mass, 5 two-rooms (ground truth and state JEPA), 1 without memory, 5 pixels, 4 guardrail.
+    expect(runs).toHaveLength(20)
+    expect(runs.filter((run) => run.fields.guardrail !== "none").map((run) => run.fields)).toEqual([
+      { search: "pldm-mppi", perception: "state", guardrail: "measured" },
+      { search: "pldm-mppi", perception: "state", guardrail: "keep-out (hard)" },
+      { search: "pldm-mppi", perception: "pixels", guardrail: "measured" },
+      { search: "pldm-mppi", perception: "pixels", guardrail: "keep-out (hard)" }
     ])
   })
 
@@ -60,19 +84,20 @@ describe("the two-rooms suite", () => {
       lookahead: twoRoomsSuiteSettings.lookahead
     })
     expect(config.levels.strides).toEqual([])
+    expect(config.guardrail.keepOut).toEqual([])
     expect(config.evaluation).toMatchObject({ episodes: 100, agents: ["ground-truth+memory", "flat+memory"] })
   })
 
-  it("checks ground truth >= 0.95 for every planner, the best pixel planner >= 0.9, and zero guarded violations", () => {
+  it("checks ground truth >= 0.95 for every planner, the best pixel planner >= 0.9, and zero enforced violations", () => {
     const checks = twoRoomsChecks([
-      row({ planner: "gradient", successRate: 0.96 }),
-      row({ planner: "pldm-mppi", successRate: 0.5, landmarks: 0 }),
-      row({ env: "point-mass", landmarks: 0, successRate: 0.9 }),
-      row({ model: "jepa-pixels", planner: "cem", successRate: 0.85 }),
-      row({ model: "jepa-pixels", planner: "pldm-mppi", successRate: 0.93 }),
-      row({ model: "ground-truth", planner: "pldm-mppi", successRate: 0.9, violations: 12 }),
-      row({ model: "jepa-pixels", guardrail: "keep-out (hard)", violations: 0 }),
-      row({ model: "ground-truth", guardrail: "keep-out (hard)", violations: 2 })
+      row({ search: "gradient", successRate: 0.96 }),
+      row({ search: "pldm-mppi", successRate: 0.5, landmarks: undefined, agent: "ground-truth" }),
+      row({ env: "point-mass", landmarks: undefined, successRate: 0.9, agent: "ground-truth" }),
+      row({ model: "jepa", perception: "pixels", search: "cem", successRate: 0.85 }),
+      row({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.93 }),
+      row({ search: "pldm-mppi", successRate: 0.9, guardrail: "measured", violations: 12 }),
+      row({ model: "jepa", perception: "pixels", guardrail: "keep-out (hard)", violations: 0 }),
+      row({ guardrail: "keep-out (hard)", violations: 2 })
     ])
     expect(checks.map((check) => check.passed)).toEqual([true, false, true, true, false])
     // The row without memory is reported, not checked: it shows why the memory is there.
@@ -81,15 +106,36 @@ describe("the two-rooms suite", () => {
   })
 
   it("keeps guarded episodes' starts and goals clear of the zones, and tells a step inside one", () => {
-    const seeds = guardedSeeds(() => twoRooms.make(), 0, 20)
+    const config = guardedConfig(true)
+    const seeds = guardedSeeds(config, envRegistry.get("two-rooms"))
     expect(seeds).toHaveLength(20)
-    const env = twoRooms.make()
-    for (const seed of seeds) {
-      const { info } = env.reset({ seed })
-      expect(insideKeepOut(info)).toBe(false)
+    const violates = zoneViolation(config.guardrail, false)
+    const env = envRegistry.get("two-rooms").make()
+    let skipped = 0
+    for (let seed = 0; seed <= (seeds.at(-1) ?? 0); seed++) {
+      const { observation, info } = env.reset({ seed })
+      const goal = info.goal as Float64Array
+      const clear = !violates(info, observation as Float64Array) && !violates(info, goal)
+      if (!seeds.includes(seed)) skipped++
+      if (seeds.includes(seed)) expect(clear).toBe(true)
     }
-    const [zone] = twoRoomsSuiteSettings.keepOut.zones
-    expect(insideKeepOut({ position: Float64Array.from(zone?.center ?? []) })).toBe(true)
+    expect(skipped).toBeGreaterThan(0)
+    const [zone] = twoRoomsKeepOut.keepOut
+    expect(violates({}, Float64Array.from(zone?.center ?? []))).toBe(true)
+    // An agent that sees pixels is judged on the position its environment reports.
+    const fromPixels = zoneViolation(config.guardrail, true)
+    expect(fromPixels({ position: Float64Array.from(zone?.center ?? []) }, new Float32Array(8))).toBe(true)
+    expect(() => fromPixels({}, new Float32Array(8))).toThrow(/info.position/)
+  })
+
+  it("starts a pixel episode where the state episode of the same seed starts", () => {
+    const state = envRegistry.get("two-rooms").make()
+    const pixels = envRegistry.get("two-rooms-pixels").make()
+    for (const seed of [0, 7, 41]) {
+      expect(Array.from(pixels.reset({ seed }).info.position as Float64Array)).toEqual(
+        Array.from(state.reset({ seed }).observation as Float64Array)
+      )
+    }
   })
 
   describe("shrunk to a few episodes", () => {
@@ -99,11 +145,12 @@ describe("the two-rooms suite", () => {
       directory = await makeTempDir()
       const tiny = makeTwoRoomsSuite({
         sections: ["ground-truth", "guardrail"],
-        transitions: 3000,
-        epochs: 1,
-        stepsPerEpoch: 2,
-        landmarks: 48,
-        planners: ["random-shooting"]
+        planners: ["random-shooting"],
+        settings: {
+          data: { transitions: 3000 },
+          worldModel: { epochs: 1, stepsPerEpoch: 2 },
+          memory: { landmarks: 48 }
+        }
       })
       const terminal = fakeTerminal({ TELOS_BACKEND: "wasm" })
       const argv = ["bench", "--suite", "two-rooms", "--episodes", "2", "--seed", "3", "--out", directory]
@@ -114,22 +161,25 @@ describe("the two-rooms suite", () => {
       await removeTempDir(directory)
     })
 
-    it("reports the planner with memory, the planner without, and the guardrail pair", () => {
-      expect(rows.map((entry) => [entry.model, entry.planner, entry.landmarks > 0, entry.guardrail])).toEqual(
-        [
-          ["ground-truth", "random-shooting", true, "none"],
-          ["ground-truth", "random-shooting", false, "none"],
-          ["ground-truth", "random-shooting", true, "none"],
-          ["ground-truth", "random-shooting (constrained)", true, "keep-out (hard)"]
-        ]
-      )
-      for (const entry of rows) {
-        expect(entry.episodes).toBe(2)
-        if (entry.landmarks > 0) expect(entry.transitions).toBeGreaterThanOrEqual(2999)
-      }
-      expect(rows[3]?.violations).toBeTypeOf("number")
-      // The guarded memory has dropped the landmarks inside the zones.
+    it("reports the planner with memory, the planner without, and the guardrail pairs", () => {
+      expect(
+        rows.map((entry) => [entry.model, entry.perception, entry.landmarks !== undefined, entry.guardrail])
+      ).toEqual([
+        ["ground-truth", "state", true, "none"],
+        ["ground-truth", "state", false, "none"],
+        ["ground-truth", "state", true, "measured"],
+        ["ground-truth", "state", true, "keep-out (hard)"],
+        ["jepa", "pixels", true, "measured"],
+        ["jepa", "pixels", true, "keep-out (hard)"]
+      ])
+      for (const entry of rows) expect(entry.episodes).toBe(2)
+      expect(rows[3]?.planner).toContain("(constrained)")
+      expect(rows[2]?.planner).not.toContain("(constrained)")
+      for (const entry of rows.slice(2)) expect(entry.violations).toBeTypeOf("number")
+      expect(rows[0]?.violations).toBeUndefined()
+      // The enforced guardrail's memory has dropped the landmarks inside the zones.
       expect(rows[3]?.landmarks).toBeLessThan(rows[2]?.landmarks ?? 0)
+      expect(rows[5]?.landmarks).toBeLessThan(rows[4]?.landmarks ?? 0)
     })
   })
 })

@@ -25,6 +25,8 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  *   `goalDimensions`, on the whole latent otherwise.
  * - actors: level 0 the gradient planner for box actions (8 restarts) and the categorical CEM for
  *   discrete ones, over an eighth of an episode (10 to 30 steps); levels above the CEM over 8 steps.
+ * - guardrail: none (no zones; the position, should zones be set, the first two observation
+ *   coordinates).
  * - evaluation: 50 episodes of random actions, the ground-truth model (when the environment has
  *   one), the flat and the hierarchical agent.
  *
@@ -96,7 +98,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           candidates: 128,
           replanInterval: null,
           learningRate: null,
-          initialStd: null
+          initialStd: null,
+          refineSteps: 6
         }
       : {
           planner: "gradient",
@@ -106,7 +109,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           candidates: 8,
           replanInterval: null,
           learningRate: null,
-          initialStd: null
+          initialStd: null,
+          refineSteps: 6
         },
     upperActor: {
       planner: "cem",
@@ -116,7 +120,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       candidates: 128,
       replanInterval: null,
       learningRate: null,
-      initialStd: null
+      initialStd: null,
+      refineSteps: 6
     },
     memory: {
       landmarks: 0,
@@ -125,6 +130,13 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       anchorSubgoals: true,
       passages: { quantile: 0.95, weight: 0 },
       routeWeight: 0
+    },
+    guardrail: {
+      keepOut: [],
+      position: [0, Math.min(1, observationSize - 1)],
+      margin: 0,
+      enforced: true,
+      outerIterations: 3
     },
     evaluation: {
       episodes: 50,

@@ -223,14 +223,14 @@ const checkRunConfig = (
       "actor.planner",
       discrete
         ? `"categorical-cem" for ${config.env}'s discrete actions, received "${config.actor.planner}"`
-        : `"gradient", "cem", "mppi" or "random-shooting" for ${config.env}'s box actions, received "${config.actor.planner}"`
+        : `"gradient", "cem", "mppi", "random-shooting" or "hybrid" for ${config.env}'s box actions, received "${config.actor.planner}"`
     )
   }
   if (config.upperActor.planner === "categorical-cem") {
     throw fieldError(
       source,
       "upperActor.planner",
-      `"gradient", "cem", "mppi" or "random-shooting" (macro-actions are boxes)`
+      `"gradient", "cem", "mppi", "random-shooting" or "hybrid" (macro-actions are boxes)`
     )
   }
   for (const [field, actor] of [
@@ -272,6 +272,24 @@ const checkRunConfig = (
   ] as const) {
     if (weight > 0 && config.memory.landmarks === 0) {
       throw fieldError(source, field, "0, or memory.landmarks above 0 (the memory is what it reads)")
+    }
+  }
+  if (config.guardrail.keepOut.length > 0) {
+    config.guardrail.position.forEach((coordinate, index) => {
+      if (coordinate >= observationSize) {
+        throw fieldError(
+          source,
+          `guardrail.position[${index}]`,
+          `a state-observation coordinate below ${observationSize}, received ${coordinate}`
+        )
+      }
+    })
+    if (config.guardrail.position[0] === config.guardrail.position[1]) {
+      throw fieldError(
+        source,
+        "guardrail.position",
+        "two distinct coordinates (the zones are circles on a plane)"
+      )
     }
   }
 }

@@ -116,8 +116,18 @@ export const CostConfig = Schema.Struct({
   goal: Schema.NullOr(Schema.Array(Schema.Number.check(Schema.isFinite())))
 })
 
-/** The planner names an actor may use. */
-export const PlannerName = Schema.Literals(["gradient", "cem", "mppi", "categorical-cem", "random-shooting"])
+/**
+ * The planner names an actor may use. `hybrid`: the CEM's refits, then `refineSteps` gradient
+ * steps from its mean (one restart).
+ */
+export const PlannerName = Schema.Literals([
+  "gradient",
+  "cem",
+  "mppi",
+  "categorical-cem",
+  "random-shooting",
+  "hybrid"
+])
 
 /** How one level plans. */
 export const ActorConfig = Schema.Struct({
@@ -142,7 +152,9 @@ export const ActorConfig = Schema.Struct({
    * The gradient planner's spread of random initial sequences, in half-widths of the action box;
    * `null`: the library's.
    */
-  initialStd: Schema.NullOr(nonNegative)
+  initialStd: Schema.NullOr(nonNegative),
+  /** The hybrid planner's gradient steps after its CEM refits (read by `hybrid` only). */
+  refineSteps: nonNegativeInteger
 })
 
 /** The landmark memory of recorded latents above the top level. */
@@ -175,6 +187,38 @@ export const MemoryConfig = Schema.Struct({
    * cannot see walls.
    */
   routeWeight: nonNegative
+})
+
+/** A circle on the plane of the guardrail's two position coordinates. */
+export const KeepOutZoneConfig = Schema.Struct({
+  /** The zone's centre, in the position's units. */
+  center: Schema.Tuple([Schema.Number.check(Schema.isFinite()), Schema.Number.check(Schema.isFinite())]),
+  /** Its radius, in the same units. */
+  radius: positive
+})
+
+/**
+ * Places the agent must never enter, as a hard constraint on every planning agent's primitive
+ * plans. The position is two coordinates of the state observation; a learned model's latents are
+ * read through a quadratic probe fitted on the recorded data, a ground-truth model's directly.
+ * With zones, the memory drops the landmarks within them (and the margin), the episodes are the
+ * first seeds whose start and goal lie clear of them, and every row counts the steps whose true
+ * position is inside one.
+ */
+export const GuardrailConfig = Schema.Struct({
+  /** The zones; empty: no guardrail. */
+  keepOut: Schema.Array(KeepOutZoneConfig),
+  /** The two state-observation coordinates that are the position. */
+  position: Schema.Tuple([nonNegativeInteger, nonNegativeInteger]),
+  /** How much further than each zone's edge the planners keep away (a model is never exact). */
+  margin: nonNegative,
+  /**
+   * `true`: the planners keep out. `false`: the zones are only measured (same episodes, violations
+   * counted), the baseline that the enforced guardrail is compared with.
+   */
+  enforced: Schema.Boolean,
+  /** Outer iterations of the augmented Lagrangian that enforces the zones. */
+  outerIterations: positiveInteger
 })
 
 /**
@@ -257,6 +301,8 @@ export const RunConfig = Schema.Struct({
   upperActor: ActorConfig,
   /** The landmark memory. */
   memory: MemoryConfig,
+  /** Keep-out zones the agents must respect. */
+  guardrail: GuardrailConfig,
   /** The agents evaluated and for how long. */
   evaluation: EvaluationConfig
 })
@@ -269,6 +315,9 @@ export type DataConfig = typeof DataConfig.Type
 
 /** One level's actor settings. */
 export type ActorConfig = typeof ActorConfig.Type
+
+/** The guardrail's settings. */
+export type GuardrailConfig = typeof GuardrailConfig.Type
 
 /** One agent row's kind. */
 export type AgentKind = typeof AgentKind.Type

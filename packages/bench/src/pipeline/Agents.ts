@@ -14,10 +14,12 @@ import {
   type CostFactory,
   categoricalCemPlanner,
   cemPlanner,
+  constrainedPlanner,
   flatAgent,
   goalCost,
   gradientPlanner,
   hierarchicalAgent,
+  hybridPlanner,
   type LandmarkGraph,
   type LatentProbe,
   landmarkRouteCosts,
@@ -32,6 +34,8 @@ import {
   scaleCost
 } from "@telos/planner"
 import type { ActorConfig, AgentKind, RunConfig } from "../configurator/RunConfig.js"
+import { guarded, memoryClearOfZones, truthPositions, zoneConstraints } from "./Guardrail.js"
+import type { PositionProbe } from "./LatentMemory.js"
 import { probeDimensions } from "./Stages.js"
 
 /**
@@ -71,6 +75,20 @@ export const plannerOf = (actor: ActorConfig): Planner => {
       })
     case "random-shooting":
       return randomShootingPlanner({ samples: candidates })
+    case "hybrid":
+      return hybridPlanner(
+        cemPlanner({
+          iterations,
+          warmStartIterations,
+          samples: candidates,
+          elites: Math.max(2, Math.round(candidates / 8))
+        }),
+        gradientPlanner({
+          iterations: actor.refineSteps,
+          restarts: 1,
+          ...(actor.learningRate === null ? {} : { learningRate: actor.learningRate })
+        })
+      )
   }
 }
 
@@ -176,7 +194,8 @@ export const groundTruthParts = (
         : undefined,
     memory,
     passageHops: [],
-    observationSize
+    observationSize,
+    ...(guarded(config) ? { positions: truthPositions(config.guardrail) } : {})
   }
 }
 
@@ -201,7 +220,26 @@ export interface AgentParts {
   readonly flatCandidates?: number | undefined
   /** Numbers in an observation (the goal probe reads some of them). */
   readonly observationSize: number
+  /** How positions are read from latents, for the guardrail's zones; `undefined` without zones. */
+  readonly positions?: PositionProbe | undefined
 }
+
+const enforcesZones = (parts: AgentParts): parts is AgentParts & { readonly positions: PositionProbe } =>
+  parts.positions !== undefined && guarded(parts.config) && parts.config.guardrail.enforced
+
+/**
+ * The memory an agent plans with: the parts' memory, without the landmarks within the guardrail's
+ * zones when it is enforced; `undefined` when there is none.
+ *
+ * @example
+ * ```ts
+ * agentMemory(parts)?.count // landmarks the agent may be handed
+ * ```
+ */
+export const agentMemory = (parts: AgentParts): LandmarkGraph | undefined =>
+  parts.memory !== undefined && enforcesZones(parts)
+    ? memoryClearOfZones(parts.memory, parts.config.guardrail, parts.positions.positionOf)
+    : parts.memory
 
 /**
  * The agent of one kind: `flat` plans with level 0 alone, `hierarchical` with every level, each
@@ -232,18 +270,24 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
       ? probeAlignedGoals(parts.model, parts.probe, probeDimensions(config, parts.observationSize))
       : undefined
   const withMemory = kind.endsWith("+memory")
+  const graph = agentMemory(parts)
   const memory =
-    withMemory && parts.memory !== undefined
-      ? landmarkSubgoals(parts.memory, { lookahead: config.memory.lookahead })
+    withMemory && graph !== undefined
+      ? landmarkSubgoals(graph, { lookahead: config.memory.lookahead })
       : undefined
   const hierarchical = kind.startsWith("hierarchical")
   const bottomActor =
     !hierarchical && parts.flatCandidates !== undefined
       ? { ...config.actor, candidates: parts.flatCandidates }
       : config.actor
+  const planner = plannerOf(bottomActor)
   const bottom: PlanningLevel = {
     model: parts.model,
-    planner: plannerOf(bottomActor),
+    planner: enforcesZones(parts)
+      ? constrainedPlanner(planner, zoneConstraints(config.guardrail, parts.positions.position), {
+          outerIterations: config.guardrail.outerIterations
+        })
+      : planner,
     horizon: config.actor.horizon,
     cost,
     ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
@@ -262,9 +306,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
   // One level is exactly the flat agent (the memory, if any, directs it; anchors need a level above).
   return hierarchicalAgent([bottom, ...upper], {
     ...(memory === undefined ? {} : { memory }),
-    ...(parts.memory === undefined || !config.memory.anchorSubgoals
-      ? {}
-      : { subgoalAnchors: parts.memory.landmarks }),
+    ...(graph === undefined || !config.memory.anchorSubgoals ? {} : { subgoalAnchors: graph.landmarks }),
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })

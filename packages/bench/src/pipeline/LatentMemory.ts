@@ -63,29 +63,37 @@ export const recordedLatents = (model: WorldModel, dataset: Dataset, pixels: boo
 }
 
 /**
- * A quadratic probe from a model's recorded latents to the recorded positions. A linear one was off
+ * A quadratic probe from a model's recorded latents to the recorded positions (the state
+ * observation's `coordinates`, by default its first two). A linear one was off
  * by up to 6.7 px near the zones from pixels (median 2.7), too much for any sensible margin; the
  * quadratic one by at most 2.5 px there.
  *
  * @example
  * ```ts
- * const { positionOf } = probePositions(recorded, dataset, 0)
+ * const { positionOf } = probePositions(recorded, dataset, 0, [0, 1])
  * positionOf(latent) // [x, y]
  * ```
  */
 export const probePositions = (
   trajectories: LatentTrajectories,
   dataset: Dataset,
-  seed: number
+  seed: number,
+  coordinates: readonly [number, number] = [0, 1]
 ): PositionProbe => {
   const size = trajectories.latentSize
   const width = quadraticFeatureSize(size)
+  const count = trajectories.latents.length / size
+  const targets = new Float32Array(count * 2)
+  for (let row = 0; row < count; row++) {
+    targets[row * 2] = dataset.observations[row * dataset.observationSize + coordinates[0]] as number
+    targets[row * 2 + 1] = dataset.observations[row * dataset.observationSize + coordinates[1]] as number
+  }
   const probe = linearProbe({
     inputs: quadraticFeatures(trajectories.latents, size),
     inputSize: width,
-    targets: dataset.observations,
+    targets,
     targetSize: 2,
-    count: trajectories.latents.length / size,
+    count,
     ridge: 1e-3,
     rng: Random.fromSeed(seed)
   })

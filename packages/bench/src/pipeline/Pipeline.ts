@@ -8,7 +8,7 @@
  * @module
  */
 import { type Info, Random } from "@telos/core"
-import { countingWorldModel, type LatentTrajectories, strideHops } from "@telos/planner"
+import { countingWorldModel, type LandmarkGraph, type LatentTrajectories, strideHops } from "@telos/planner"
 
 import {
   AgentKind,
@@ -18,9 +18,10 @@ import {
 } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
-import { type AgentParts, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
+import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
-import { recordedLatents } from "./LatentMemory.js"
+import { guarded, guardedSeeds, zoneViolation } from "./Guardrail.js"
+import { probePositions, recordedLatents } from "./LatentMemory.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
   type CollectedData,
@@ -46,6 +47,10 @@ export interface RunRow extends PlanningRow {
   readonly predictionsPerStep: number
   /** Level 0's candidates (restarts or samples) this agent planned with. */
   readonly candidates: number
+  /** Landmarks of the memory the agent planned with (agents that have one). */
+  readonly landmarks?: number
+  /** Steps whose true position was inside a keep-out zone, all episodes together (runs with zones). */
+  readonly violations?: number
 }
 
 /** Options of {@link pipelineSuite}. */
@@ -82,6 +87,11 @@ export const runColumns: ReadonlyArray<SummaryColumn> = [
   runColumn("predictions/step", (row) => row.predictionsPerStep.toFixed(0))
 ]
 
+/** The guardrail's column: steps inside a keep-out zone (rows of runs with zones). */
+export const violationsColumn: SummaryColumn = runColumn("violations", (row) =>
+  row.violations === undefined ? "" : String(row.violations)
+)
+
 /**
  * The pipeline of one run as a suite. Its protocol is the resolved configuration.
  *
@@ -106,7 +116,7 @@ export const pipelineSuite = (
     id: "run",
     description: `telos run on ${source.name}`,
     protocol: { env: source.name, envId: source.spec.id, config },
-    columns: runColumns,
+    columns: guarded(config) ? [...runColumns, violationsColumn] : runColumns,
     stages: () => [...records],
     checks: (rows): ReadonlyArray<SuiteCheck> => runChecks(rows as ReadonlyArray<RunRow>),
     run: async function* (context) {
@@ -165,7 +175,17 @@ export const pipelineSuite = (
             probe: probe?.probe,
             memory: memory?.graph,
             passageHops,
-            observationSize: source.spec.definition.observationSpace.size
+            observationSize: source.spec.definition.observationSpace.size,
+            ...(guarded(config)
+              ? {
+                  positions: probePositions(
+                    recordedOnce(),
+                    (collected as CollectedData).dataset,
+                    config.seed,
+                    config.guardrail.position
+                  )
+                }
+              : {})
           }
         }
         // The ground truth's memory: landmarks of the recorded observations, its own latents.
@@ -205,7 +225,9 @@ export const pipelineSuite = (
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,
-            backend: context.backend
+            backend: context.backend,
+            // Zones change the episodes, the planners and the memory.
+            ...(guarded(config) ? { guardrail: config.guardrail } : {})
           }
           const key = stageKey(
             "episodes",
@@ -242,6 +264,12 @@ export const pipelineSuite = (
                 : goal === null
                   ? undefined
                   : () => goal
+            const zones = guarded(config)
+              ? {
+                  seeds: guardedSeeds(config, spec),
+                  violates: zoneViolation(config.guardrail, pixels !== undefined)
+                }
+              : {}
             const row = runPlanningBenchmark(
               {
                 env: spec.id,
@@ -249,7 +277,8 @@ export const pipelineSuite = (
                 agent: agentOf(kind, agentParts),
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
-                seed: config.seed
+                seed: config.seed,
+                ...zones
               },
               // Seeded by the agent's kind, not its place in the list: a cached row is the same row.
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
@@ -262,7 +291,10 @@ export const pipelineSuite = (
               model: kind === "random" ? "none" : truth ? "ground-truth" : "jepa",
               predictionsPerStep:
                 steps === 0 ? 0 : counted.reduce((sum, count) => sum + count.evaluations(), 0) / steps,
-              candidates: kind === "random" ? 1 : (flatCandidates ?? config.actor.candidates)
+              candidates: kind === "random" ? 1 : (flatCandidates ?? config.actor.candidates),
+              ...(kind !== "random" && memoryServes(kind) && agentParts.memory !== undefined
+                ? { landmarks: (agentMemory(agentParts) as LandmarkGraph).count }
+                : {})
             }
             await writeStageJson(directory, "row.json", runRow)
           })

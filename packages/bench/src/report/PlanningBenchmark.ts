@@ -22,7 +22,7 @@ export interface PlanningBenchmark {
   /** Whether an episode succeeded, judged on its last step's info (see `EpisodeOptions.isSuccess`). */
   readonly isSuccess?: (info: Info) => boolean
   /** Whether a step broke a guardrail (see `EpisodeOptions.violates`); the row then counts violations. */
-  readonly violates?: (info: Info) => boolean
+  readonly violates?: (info: Info, observation: ArrayLike<number>) => boolean
   /** Episodes to run, as one batch. */
   readonly episodes: number
   /** The episodes' seeds, when not `seed, seed + 1, ...` (e.g. only seeds whose start suits a guardrail). */

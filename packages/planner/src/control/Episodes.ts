@@ -51,10 +51,10 @@ export interface EpisodeOptions {
   /** Whether an episode succeeded, judged on the info of its last step; default `info.success === true`. */
   readonly isSuccess?: (info: Info) => boolean
   /**
-   * Whether a step broke a guardrail, judged on the environment's info after it (e.g. the agent's
-   * true position inside a keep-out zone); such steps are counted per episode.
+   * Whether a step broke a guardrail, judged on the environment's info and observation after it
+   * (e.g. the agent's true position inside a keep-out zone); such steps are counted per episode.
    */
-  readonly violates?: (info: Info) => boolean
+  readonly violates?: (info: Info, observation: ArrayLike<number>) => boolean
   /** Called after every step of the batch: steps taken so far, episodes still running. */
   readonly onStep?: (step: number, running: number) => void
   /** Called after each episode's step with the environment's info (e.g. to record trajectories). */
@@ -162,7 +162,8 @@ export const runEpisodes = (
         observations[index] = outcome.observation
         totals[index] = (totals[index] as number) + outcome.reward
         steps[index] = (steps[index] as number) + 1
-        if (options.violates?.(outcome.info) === true) violations[index] = (violations[index] as number) + 1
+        if (options.violates?.(outcome.info, outcome.observation) === true)
+          violations[index] = (violations[index] as number) + 1
         options.onTransition?.(index, outcome.info)
         plannedCosts[index]?.push(chosen.plannedCost)
         if (outcome.terminated || outcome.truncated) {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { PlanningRow, SuiteCheck } from "../../report/Suite.js"
-import type { TwoRoomsRow } from "./suite.js"
+import type { SuiteCheck } from "../../report/Suite.js"
+import { type TwoRoomsRow, twoRoomsModelName } from "./suite.js"
 
 /**
  * The suite's checks: ground truth >= 0.95 for every planner (point-mass and Two-Rooms), the best
@@ -16,34 +16,32 @@ import type { TwoRoomsRow } from "./suite.js"
  * twoRoomsChecks(rows).every((check) => check.passed)
  * ```
  */
-export const twoRoomsChecks = (rows: ReadonlyArray<PlanningRow>): ReadonlyArray<SuiteCheck> => {
-  const typed = rows as ReadonlyArray<TwoRoomsRow>
+export const twoRoomsChecks = (rows: ReadonlyArray<TwoRoomsRow>): ReadonlyArray<SuiteCheck> => {
   const checks: Array<SuiteCheck> = []
-  for (const row of typed) {
+  for (const row of rows) {
     if (
       row.model === "ground-truth" &&
+      // Guardrail rows are checked below, on their own seeds; the row without memory is reported.
       row.guardrail === "none" &&
-      // Guardrail rows (they count violations) are checked below, on their own seeds.
-      row.violations === undefined &&
-      (row.env === "point-mass" || row.landmarks > 0)
+      (row.env === "point-mass" || row.landmarks !== undefined)
     ) {
       checks.push({
-        description: `${row.env} ground truth, ${row.planner}: success >= 0.95 (${row.successRate.toFixed(2)})`,
+        description: `${row.env} ground truth, ${row.search}: success >= 0.95 (${row.successRate.toFixed(2)})`,
         passed: row.successRate >= 0.95
       })
     }
   }
-  const pixelRows = typed.filter((row) => row.model === "jepa-pixels" && row.guardrail === "none")
+  const pixelRows = rows.filter((row) => twoRoomsModelName(row) === "jepa-pixels" && row.guardrail === "none")
   if (pixelRows.length > 0) {
     const best = pixelRows.reduce((a, b) => (b.successRate > a.successRate ? b : a))
     checks.push({
-      description: `two-rooms from pixels, best planner (${best.planner}, ${best.transitions} transitions): success >= 0.9 (${best.successRate.toFixed(2)})`,
+      description: `two-rooms from pixels, best planner (${best.search}): success >= 0.9 (${best.successRate.toFixed(2)})`,
       passed: best.successRate >= 0.9
     })
   }
-  for (const row of typed.filter((candidate) => candidate.guardrail === "keep-out (hard)")) {
+  for (const row of rows.filter((candidate) => candidate.guardrail === "keep-out (hard)")) {
     checks.push({
-      description: `${row.model} keep-out as a hard constraint: zero violations (${row.violations ?? 0}), success ${row.successRate.toFixed(2)}`,
+      description: `${twoRoomsModelName(row)} keep-out as a hard constraint: zero violations (${row.violations ?? 0}), success ${row.successRate.toFixed(2)}`,
       passed: row.violations === 0
     })
   }

@@ -1,22 +1,14 @@
 /**
  * The `two-rooms` suite's protocol in numbers: data sizes, the planners' budgets and the keep-out
- * zones.
+ * zones, all as run configuration.
  *
  * @module
  */
-import type { RunSettings } from "../../configurator/RunConfig.js"
+import type { ActorConfig, GuardrailConfig, RunSettings } from "../../configurator/RunConfig.js"
 import { worldModelSuitePlans } from "../worldModel/settings.js"
 
-/** A circular zone the agent must never enter. */
-export interface KeepOutZone {
-  /** The zone's centre `[x, y]`, in the environment's position units. */
-  readonly center: readonly [number, number]
-  /** Its radius, in the same units. */
-  readonly radius: number
-}
-
 /**
- * The suite's settings. Planners are sized to run 100 episodes as one batch on two cores.
+ * The suite's sizes. Planners are sized to run 100 episodes as one batch on two cores.
  *
  * @example
  * ```ts
@@ -33,21 +25,60 @@ export const twoRoomsSuiteSettings = {
   /** The landmark memory's k-means landmarks. */
   landmarks: 256,
   /** Hops along the memory's route between the agent and the waypoint it is handed. */
-  lookahead: 2,
-  /** One zone in each room, across the middle of its height. */
-  keepOut: {
-    /** The zones. */
-    zones: [
-      { center: [18, 32], radius: 5 },
-      { center: [46, 32], radius: 5 }
-    ] as ReadonlyArray<KeepOutZone>,
-    /**
-     * The planner keeps this much further away than the zone's edge: its model is not exact, and a
-     * learned model's position is read by a probe (a quadratic one: at most 2.5 px off near the
-     * zones from pixels).
-     */
-    margin: 3
-  }
+  lookahead: 2
+}
+
+/**
+ * The planners every section compares, by the name its rows carry, as level 0's actor settings:
+ * gradient (Adam, 8 restarts, 20 steps, 10 when warm), CEM (256 samples, 6 refits, 3 when warm),
+ * PLDM's MPPI (500 samples, 6 updates, 1 when warm: PLDM updates its plan once per step), the
+ * hybrid (CEM 128 x 2 refits, then 6 gradient steps) and random shooting (256 sequences).
+ *
+ * @example
+ * ```ts
+ * twoRoomsPlanners["pldm-mppi"].candidates // 500
+ * ```
+ */
+export const twoRoomsPlanners: Readonly<Record<string, Partial<ActorConfig>>> = {
+  gradient: {
+    planner: "gradient",
+    candidates: 8,
+    iterations: 20,
+    warmStartIterations: 10,
+    learningRate: 0.1,
+    initialStd: null
+  },
+  cem: { planner: "cem", candidates: 256, iterations: 6, warmStartIterations: 3 },
+  "pldm-mppi": { planner: "mppi", candidates: 500, iterations: 6, warmStartIterations: 1 },
+  hybrid: {
+    planner: "hybrid",
+    candidates: 128,
+    iterations: 2,
+    warmStartIterations: 1,
+    refineSteps: 6,
+    learningRate: 0.1
+  },
+  "random-shooting": { planner: "random-shooting", candidates: 256 }
+}
+
+/**
+ * The keep-out guardrail: one zone in each room, across the middle of its height; the planner
+ * keeps 3 px further away than the zone's edge (its model is not exact, and a learned model's
+ * position is read by a quadratic probe).
+ *
+ * @example
+ * ```ts
+ * twoRoomsKeepOut.keepOut.length // 2
+ * ```
+ */
+export const twoRoomsKeepOut: Omit<GuardrailConfig, "enforced"> = {
+  keepOut: [
+    { center: [18, 32], radius: 5 },
+    { center: [46, 32], radius: 5 }
+  ],
+  position: [0, 1],
+  margin: 3,
+  outerIterations: 3
 }
 
 /**
@@ -76,4 +107,23 @@ export const twoRoomsRunSettings: RunSettings = {
   actor: { horizon: twoRoomsSuiteSettings.horizon },
   memory: { landmarks: twoRoomsSuiteSettings.landmarks, lookahead: twoRoomsSuiteSettings.lookahead },
   evaluation: { episodes: twoRoomsSuiteSettings.episodes, agents: ["ground-truth+memory", "flat+memory"] }
+}
+
+/**
+ * What the pixel runs change: 64 x 64 images and the worldmodel suite's pixel training plan.
+ *
+ * @example
+ * ```ts
+ * twoRoomsPixelSettings.data?.observations // "pixels"
+ * ```
+ */
+export const twoRoomsPixelSettings: RunSettings = {
+  data: { observations: "pixels" },
+  worldModel: {
+    epochs: worldModelSuitePlans.pixels.epochs,
+    stepsPerEpoch: worldModelSuitePlans.pixels.stepsPerEpoch,
+    batchSize: worldModelSuitePlans.pixels.batchSize,
+    rolloutSteps: worldModelSuitePlans.pixels.rolloutSteps,
+    learningRate: worldModelSuitePlans.pixels.learningRate
+  }
 }
