@@ -3,7 +3,7 @@ import { envRegistry } from "@telos/envs"
 import { buildLandmarkGraph } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
-import { type AgentParts, resolveRunConfig, upperLevelCost } from "../src/index.js"
+import { type AgentParts, agentOf, levelActor, resolveRunConfig, upperLevelCost } from "../src/index.js"
 
 // A corridor recorded back and forth: latents (x, 0) for x = 0..19, so landmarks lie along a line
 // and the hops between two of them grow with the distance.
@@ -84,5 +84,35 @@ describe("the upper levels' cost", () => {
     expect(guarded[0] - plain[0]).toBeGreaterThanOrEqual(10)
     // No hops measured for a level: no guardrail there.
     expect(costs(partsWith(["memory.passages.weight=10"], []))).toEqual(plain)
+  })
+})
+
+describe("the levels' actors", () => {
+  it("plan each level above 0 with upperActor, or with that level's own settings over it", () => {
+    const spec = envRegistry.get("point-mass")
+    const model = spec.groundTruthModel()
+    const hierarchy = (settings: ReadonlyArray<string>) => {
+      const parts = partsWith(["levels.strides=[5,20]", ...settings])
+      // Level models only need their strides here: no plan is made.
+      const upperModels = [5, 20].map((stride) => ({ ...model, stride }))
+      return agentOf("hierarchical", { ...parts, model, upperModels })
+    }
+    expect(hierarchy([]).name).toBe("hierarchical: gradient < cem < cem")
+    expect(hierarchy(['upperActors=[{},{"planner":"mppi","horizon":4}]']).name).toBe(
+      "hierarchical: gradient < cem < mppi"
+    )
+    const config = partsWith(["levels.strides=[5,20]", 'upperActors=[{"horizon":4}]']).config
+    expect([levelActor(config, 1).horizon, levelActor(config, 2).horizon]).toEqual([
+      4,
+      config.upperActor.horizon
+    ])
+  })
+
+  it("rejects more level actors than levels, and a discrete planner for macro-actions", () => {
+    expect(() => partsWith(["levels.strides=[5]", "upperActors=[{},{}]"])).toThrow(/upperActors/)
+    expect(() =>
+      partsWith(["levels.strides=[5,20]", 'upperActors=[{},{"planner":"categorical-cem"}]'])
+    ).toThrow(/upperActors\[1\]\.planner/)
+    expect(() => partsWith(['upperActors=[{"horizon":0}]'])).toThrow(/upperActors\[0\]\.horizon|horizon/)
   })
 })

@@ -123,6 +123,7 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       initialStd: null,
       refineSteps: 6
     },
+    upperActors: [],
     memory: {
       landmarks: 0,
       lookahead: 3,

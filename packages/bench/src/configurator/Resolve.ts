@@ -12,7 +12,7 @@ import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfi
 import type { ActionSpace, EnvSpec } from "@telos/envs"
 import { parse as parseYaml } from "yaml"
 import { defaultRunConfig } from "./Defaults.js"
-import { type DataConfig, hierarchicalCounterpart, RunConfig } from "./RunConfig.js"
+import { type DataConfig, hierarchicalCounterpart, levelActor, RunConfig } from "./RunConfig.js"
 
 /** A JSON-like value. */
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -226,12 +226,25 @@ const checkRunConfig = (
         : `"gradient", "cem", "mppi", "random-shooting" or "hybrid" for ${config.env}'s box actions, received "${config.actor.planner}"`
     )
   }
-  if (config.upperActor.planner === "categorical-cem") {
+  if (config.upperActors.length > config.levels.strides.length) {
     throw fieldError(
       source,
-      "upperActor.planner",
-      `"gradient", "cem", "mppi", "random-shooting" or "hybrid" (macro-actions are boxes)`
+      "upperActors",
+      `at most one entry per level above 0 (${config.levels.strides.length}), received ${config.upperActors.length}`
     )
+  }
+  const upperActors = [
+    ["upperActor", config.upperActor],
+    ...config.upperActors.map((_, index) => [`upperActors[${index}]`, levelActor(config, index + 1)] as const)
+  ] as const
+  for (const [field, actor] of upperActors) {
+    if (actor.planner === "categorical-cem") {
+      throw fieldError(
+        source,
+        `${field}.planner`,
+        `"gradient", "cem", "mppi", "random-shooting" or "hybrid" (macro-actions are boxes)`
+      )
+    }
   }
   for (const [field, actor] of [
     ["actor", config.actor],

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Schema } from "effect"
+import { Schema, Struct } from "effect"
 
 const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
 const nonNegativeInteger = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -157,6 +157,9 @@ export const ActorConfig = Schema.Struct({
   refineSteps: nonNegativeInteger
 })
 
+/** Part of an actor's settings, over `upperActor`'s, for one level above 0. */
+export const ActorOverride = ActorConfig.mapFields(Struct.map(Schema.optionalKey))
+
 /** The landmark memory of recorded latents above the top level. */
 export const MemoryConfig = Schema.Struct({
   /** k-means landmarks; 0: no memory. */
@@ -297,8 +300,13 @@ export const RunConfig = Schema.Struct({
   cost: CostConfig,
   /** Level 0's actor (primitive actions). */
   actor: ActorConfig,
-  /** The actor of every level above 0. */
+  /** The actor of every level above 0 (unless `upperActors` says otherwise for a level). */
   upperActor: ActorConfig,
+  /**
+   * Per level above 0, lowest first, settings over `upperActor`'s for that level alone (empty: every
+   * level plans as `upperActor`); at most one per level.
+   */
+  upperActors: Schema.Array(ActorOverride),
   /** The landmark memory. */
   memory: MemoryConfig,
   /** Keep-out zones the agents must respect. */
@@ -318,6 +326,23 @@ export type ActorConfig = typeof ActorConfig.Type
 
 /** The guardrail's settings. */
 export type GuardrailConfig = typeof GuardrailConfig.Type
+
+/**
+ * The actor of level `level` (1 is the first level above the primitive one): `upperActor` with
+ * that level's `upperActors` entry over it.
+ *
+ * @example
+ * ```ts
+ * levelActor(config, 2).horizon // upperActors[1].horizon ?? upperActor.horizon
+ * ```
+ */
+export const levelActor = (
+  config: Pick<RunConfig, "upperActor" | "upperActors">,
+  level: number
+): ActorConfig => ({
+  ...config.upperActor,
+  ...config.upperActors[level - 1]
+})
 
 /** One agent row's kind. */
 export type AgentKind = typeof AgentKind.Type

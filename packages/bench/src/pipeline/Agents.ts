@@ -33,7 +33,7 @@ import {
   randomShootingPlanner,
   scaleCost
 } from "@telos/planner"
-import type { ActorConfig, AgentKind, RunConfig } from "../configurator/RunConfig.js"
+import { type ActorConfig, type AgentKind, levelActor, type RunConfig } from "../configurator/RunConfig.js"
 import { guarded, memoryClearOfZones, truthPositions, zoneConstraints } from "./Guardrail.js"
 import type { PositionProbe } from "./LatentMemory.js"
 import { probeDimensions } from "./Stages.js"
@@ -293,15 +293,16 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
   }
   const upper: ReadonlyArray<PlanningLevel> = hierarchical
-    ? parts.upperModels.map((model, level) => ({
-        model,
-        planner: plannerOf(config.upperActor),
-        horizon: config.upperActor.horizon,
-        cost: upperLevelCost(parts, level),
-        ...(config.upperActor.replanInterval === null
-          ? {}
-          : { replanInterval: config.upperActor.replanInterval })
-      }))
+    ? parts.upperModels.map((model, level) => {
+        const actor = levelActor(config, level + 1)
+        return {
+          model,
+          planner: plannerOf(actor),
+          horizon: actor.horizon,
+          cost: upperLevelCost(parts, level),
+          ...(actor.replanInterval === null ? {} : { replanInterval: actor.replanInterval })
+        }
+      })
     : []
   // One level is exactly the flat agent (the memory, if any, directs it; anchors need a level above).
   return hierarchicalAgent([bottom, ...upper], {

@@ -219,6 +219,8 @@ export const pipelineSuite = (
             kind,
             actor: config.actor,
             upperActor: config.upperActor,
+            // Only a hierarchy with its own actor per level depends on them.
+            ...(config.upperActors.length > 0 ? { upperActors: config.upperActors } : {}),
             cost: config.cost,
             // Only an agent the memory serves depends on its settings.
             memory: memoryServes(kind) ? config.memory : null,
