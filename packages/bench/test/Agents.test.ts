@@ -3,7 +3,14 @@ import { envRegistry } from "@telos/envs"
 import { buildLandmarkGraph } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { describe, expect, it } from "vitest"
-import { type AgentParts, agentOf, levelActor, resolveRunConfig, upperLevelCost } from "../src/index.js"
+import {
+  type AgentParts,
+  agentOf,
+  costOf,
+  levelActor,
+  resolveRunConfig,
+  upperLevelCost
+} from "../src/index.js"
 
 // A corridor recorded back and forth: latents (x, 0) for x = 0..19, so landmarks lie along a line
 // and the hops between two of them grow with the distance.
@@ -114,5 +121,24 @@ describe("the levels' actors", () => {
       partsWith(["levels.strides=[5,20]", 'upperActors=[{},{"planner":"categorical-cem"}]'])
     ).toThrow(/upperActors\[1\]\.planner/)
     expect(() => partsWith(['upperActors=[{"horizon":0}]'])).toThrow(/upperActors\[0\]\.horizon|horizon/)
+  })
+})
+
+describe("the configured goal cost", () => {
+  it("judges every predicted step (running) or the last one only (terminal)", () => {
+    const judged = (mode: string) =>
+      tf.tidy(() => {
+        const { config } = partsWith([`cost.mode=${mode}`])
+        // One candidate passing the target at step 1 and leaving it by step 2.
+        const states = tf.tensor3d([[[0, 0]], [[19, 0]], [[15, 0]]])
+        return costOf(
+          config,
+          undefined
+        )(tf.tensor2d([[19, 0]]))
+          .evaluate(states, tf.zeros([2, 1, 2]))
+          .dataSync()[0] as number
+      })
+    expect(judged("running")).toBeCloseTo((0 + 16) / 2, 4)
+    expect(judged("terminal")).toBeCloseTo(16, 4)
   })
 })

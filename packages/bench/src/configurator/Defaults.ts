@@ -86,6 +86,7 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       judgedOn: goalDimensions.length > 0 ? "probe" : "latent",
       dimensions: [...goalDimensions],
       weights: [],
+      mode: "running",
       actionWeight: 0,
       goal: definition.goal === undefined ? null : [...definition.goal]
     },

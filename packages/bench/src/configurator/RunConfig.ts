@@ -107,6 +107,11 @@ export const CostConfig = Schema.Struct({
    * learned latent's coordinates have no fixed meaning. Empty: all 1.
    */
   weights: Schema.Array(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))),
+  /**
+   * Which predicted states are judged: `running`, the mean over the whole horizon (arrive soon and
+   * stay); `terminal`, the last one only (arrive by the horizon's end, however the way goes).
+   */
+  mode: Schema.Literals(["running", "terminal"]),
   /** Weight of the mean squared action (0: none). */
   actionWeight: nonNegative,
   /**

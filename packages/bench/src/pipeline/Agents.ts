@@ -124,7 +124,7 @@ export const selectionProbe = (observationSize: number, dimensions: ReadonlyArra
 
 /**
  * The cost factory of the configuration: the goal judged on the latent or through the probe, over
- * every predicted step, plus the action term when its weight is above 0.
+ * every predicted step or the last (`cost.mode`), plus the action term when its weight is above 0.
  *
  * @example
  * ```ts
@@ -135,8 +135,8 @@ export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostF
   const weights = config.cost.weights.length === 0 ? {} : { weights: config.cost.weights }
   const reach: CostFactory =
     config.cost.judgedOn === "probe" && probe !== undefined
-      ? (targets) => probedGoalCost({ goal: targets, probe, mode: "running", ...weights })
-      : (targets) => goalCost({ goal: targets, mode: "running", ...weights })
+      ? (targets) => probedGoalCost({ goal: targets, probe, mode: config.cost.mode, ...weights })
+      : (targets) => goalCost({ goal: targets, mode: config.cost.mode, ...weights })
   const weight = config.cost.actionWeight
   return weight > 0 ? (targets) => addCosts(reach(targets), scaleCost(weight, actionMagnitudeCost())) : reach
 }
