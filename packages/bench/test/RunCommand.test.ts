@@ -217,6 +217,37 @@ describe("telos run, end to end", () => {
       expect(row.episodes).toBe(1)
   }, 30_000)
 
+  it("a linear goal probe refits the probe alone, and the learned agents plan through it", async () => {
+    const out = join(directory, "linear-probe")
+    const outcome = await run([
+      "--env",
+      "point-mass",
+      "--cache",
+      cache,
+      "--out",
+      out,
+      ...tiny,
+      "--set",
+      "cost.probe=linear",
+      "--set",
+      'evaluation.agents=["ground-truth","flat"]'
+    ])
+    expect(outcome.code, outcome.error.join("\n")).toBe(0)
+    const stages = (await readResults(out)).stages as ReadonlyArray<Stage>
+    const cached = Object.fromEntries(stages.map((stage) => [stage.stage, stage.cached]))
+    expect(cached).toMatchObject({
+      collect: true,
+      "world-model": true,
+      probe: false,
+      "episodes (flat)": false
+    })
+    const linear = stages.find((stage) => stage.stage === "probe")
+    const quadratic = (firstResults.stages as ReadonlyArray<Stage>).find((stage) => stage.stage === "probe")
+    expect(linear?.key).not.toBe(quadratic?.key)
+    // The default reads 16 + 136 features of a 16-number latent: it fits at least as well.
+    expect(quadratic?.figures.r2).toBeGreaterThanOrEqual((linear?.figures.r2 ?? 1) - 1e-6)
+  }, 60_000)
+
   it("gives the ground truth a memory of the recorded observations, reusing the collected data", async () => {
     const out = join(directory, "truth-memory")
     const outcome = await run([

@@ -21,6 +21,7 @@ interface TinyOptions {
   readonly discrete?: boolean
   readonly observationSize?: number
   readonly goalDimensions?: ReadonlyArray<number>
+  readonly goalWeights?: ReadonlyArray<number>
   readonly groundTruth?: boolean
   readonly goal?: ReadonlyArray<number>
 }
@@ -35,6 +36,7 @@ const tinyEnv = (options: TinyOptions = {}): EnvSpec<unknown> => {
     actionSpace: options.discrete === true ? new Discrete(4) : new Box({ low: -1, high: 1, shape: [2] }),
     maxEpisodeSteps: options.maxEpisodeSteps ?? 50,
     ...(options.goalDimensions === undefined ? {} : { goalDimensions: options.goalDimensions }),
+    ...(options.goalWeights === undefined ? {} : { goalWeights: options.goalWeights }),
     ...(options.goal === undefined ? {} : { goal: options.goal }),
     ...(options.groundTruth === true
       ? {
@@ -106,6 +108,21 @@ describe("defaultRunConfig", () => {
     const tiny = defaultRunConfig(tinyEnv({ observationSize: 5, goalDimensions: [4, 2] }), "tiny").cost
     expect(tiny).toMatchObject({ judgedOn: "probe", dimensions: [4, 2] })
     expect(defaultRunConfig(tinyEnv(), "tiny").cost).toMatchObject({ judgedOn: "latent", dimensions: [] })
+    // A learned latent often holds a coordinate curved: the default probe reads products too.
+    expect(declared.probe).toBe("quadratic")
+  })
+
+  it("weighs the declared goal coordinates as the environment declares (pendulum: upright over still)", () => {
+    const pendulum = envRegistry.get("pendulum")
+    expect(defaultRunConfig(pendulum, "pendulum").cost).toMatchObject({
+      judgedOn: "probe",
+      dimensions: [0, 1, 2],
+      weights: [1, 1, 0.01],
+      goal: [1, 0, 0]
+    })
+    const weighed = tinyEnv({ observationSize: 5, goalDimensions: [4, 2], goalWeights: [2, 0.5] })
+    expect(defaultRunConfig(weighed, "tiny").cost.weights).toEqual([2, 0.5])
+    expect(defaultRunConfig(pointMass, "point-mass").cost.weights).toEqual([])
   })
 
   it("copies a declared fixed goal, and reads the episodes' goal otherwise", () => {

@@ -38,6 +38,11 @@ const row = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => ({
   ...fields
 })
 
+const withoutMemory = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => {
+  const { landmarks: _landmarks, ...rest } = row(fields)
+  return rest
+}
+
 const guardedConfig = (enforced: boolean) =>
   resolveRunConfig(envRegistry.get("two-rooms"), "two-rooms", {
     preset: { name: "two-rooms", settings: twoRoomsRunSettings },
@@ -91,8 +96,8 @@ describe("the two-rooms suite", () => {
   it("checks ground truth >= 0.95 for every planner, the best pixel planner >= 0.9, and zero enforced violations", () => {
     const checks = twoRoomsChecks([
       row({ search: "gradient", successRate: 0.96 }),
-      row({ search: "pldm-mppi", successRate: 0.5, landmarks: undefined, agent: "ground-truth" }),
-      row({ env: "point-mass", landmarks: undefined, successRate: 0.9, agent: "ground-truth" }),
+      withoutMemory({ search: "pldm-mppi", successRate: 0.5, agent: "ground-truth" }),
+      withoutMemory({ env: "point-mass", successRate: 0.9, agent: "ground-truth" }),
       row({ model: "jepa", perception: "pixels", search: "cem", successRate: 0.85 }),
       row({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.93 }),
       row({ search: "pldm-mppi", successRate: 0.9, guardrail: "measured", violations: 12 }),

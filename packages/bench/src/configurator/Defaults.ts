@@ -22,7 +22,7 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  * - levels: one level above the primitive one, a step standing for a twentieth of an episode (at
  *   least 2 steps), when episodes are at least 40 steps long; none otherwise.
  * - cost: on the declared goal coordinates through a probe when the environment declares
- *   `goalDimensions`, on the whole latent otherwise.
+ *   `goalDimensions` (weighted by its `goalWeights`; a quadratic probe), on the whole latent otherwise.
  * - actors: level 0 the gradient planner for box actions (8 restarts) and the categorical CEM for
  *   discrete ones, over an eighth of an episode (10 to 30 steps); levels above the CEM over 8 steps.
  * - guardrail: none (no zones; the position, should zones be set, the first two observation
@@ -85,7 +85,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
     cost: {
       judgedOn: goalDimensions.length > 0 ? "probe" : "latent",
       dimensions: [...goalDimensions],
-      weights: [],
+      probe: "quadratic",
+      weights: goalDimensions.length > 0 ? [...(definition.goalWeights ?? [])] : [],
       mode: "running",
       actionWeight: 0,
       goal: definition.goal === undefined ? null : [...definition.goal]

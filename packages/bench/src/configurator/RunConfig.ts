@@ -95,12 +95,18 @@ export const LevelsConfig = Schema.Struct({
 export const CostConfig = Schema.Struct({
   /**
    * `latent`: the squared distance between predicted and target latents. `probe`: the same
-   * distance after a linear probe from the latent to the observation coordinates in `dimensions`
+   * distance after a probe (`probe`) from the latent to the observation coordinates in `dimensions`
    * (fitted on the collected data), so a goal that is only a place ignores the rest of the state.
    */
   judgedOn: Schema.Literals(["latent", "probe"]),
   /** The observation coordinates the probe reads; empty: all of them. */
   dimensions: Schema.Array(nonNegativeInteger),
+  /**
+   * The probe's read-out: `linear` in the latent, or `quadratic` (the latent and its pairwise
+   * products, for coordinates a learned latent holds curved). A ground-truth model's probe selects
+   * the coordinates either way.
+   */
+  probe: Schema.Literals(["linear", "quadratic"]),
   /**
    * Weights of the judged coordinates' squared differences, one per coordinate in `dimensions` (or
    * per observation coordinate when `dimensions` is empty); only with `judgedOn: "probe"`, since a

@@ -13,7 +13,9 @@ import {
   buildLandmarkGraph,
   type LandmarkGraph,
   type LatentProbe,
-  type LatentTrajectories
+  type LatentTrajectories,
+  quadraticFeatureSize,
+  quadraticFeatures
 } from "@telos/planner"
 import {
   createJepa,
@@ -444,7 +446,13 @@ export const probeStage = async (
   if (config.cost.judgedOn !== "probe") return undefined
   const dataset = collected.dataset
   const dimensions = probeDimensions(config, dataset.observationSize)
-  const key = stageKey("probe", { dimensions, seed: config.seed }, [encoderKey, collected.record.key])
+  const features = config.cost.probe
+  // A linear probe's key is what it was before quadratic probes existed: its cache stays valid.
+  const key = stageKey(
+    "probe",
+    { dimensions, seed: config.seed, ...(features === "quadratic" ? { features } : {}) },
+    [encoderKey, collected.record.key]
+  )
   const entry = await cachedStage(context.cache, "probe", key, async (directory) => {
     const trajectories = recorded()
     const count = trajectories.latents.length / trajectories.latentSize
@@ -456,9 +464,12 @@ export const probeStage = async (
         ] as number
       })
     }
+    const quadratic = features === "quadratic"
     const fitted = linearProbe({
-      inputs: trajectories.latents,
-      inputSize: trajectories.latentSize,
+      inputs: quadratic
+        ? quadraticFeatures(trajectories.latents, trajectories.latentSize)
+        : trajectories.latents,
+      inputSize: quadratic ? quadraticFeatureSize(trajectories.latentSize) : trajectories.latentSize,
       targets,
       targetSize: dimensions.length,
       count,
@@ -470,6 +481,7 @@ export const probeStage = async (
       outputSize: dimensions.length,
       weights: Array.from(fitted.weights),
       bias: Array.from(fitted.bias),
+      features,
       r2: fitted.r2
     })
   })
@@ -480,7 +492,8 @@ export const probeStage = async (
       latentSize: json.latentSize,
       outputSize: json.outputSize,
       weights: json.weights,
-      bias: json.bias
+      bias: json.bias,
+      features: json.features ?? "linear"
     }
   }
 }

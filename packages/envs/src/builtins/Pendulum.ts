@@ -219,6 +219,10 @@ export const pendulum: EnvSpec<PendulumState, Box> = defineEnv<PendulumState, Bo
     success: pendulumBalanced(state.theta, state.thetaDot)
   }),
   goal: [1, 0, 0],
+  // Upright matters more than still, as in Gymnasium's reward; a full-weight speed term makes
+  // "hold the pole half-way up" a cheaper plan than the swing-up that needs speed.
+  goalDimensions: [0, 1, 2],
+  goalWeights: [1, 1, 0.01],
   render,
   groundTruthModel: pendulumModel
 })

@@ -144,7 +144,8 @@ const sameVector = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
  * - `observation-space`, `action-space`, `max-episode-steps`, `goal-dimensions`: the observation
  *   space is a `Box`, the action space a `Box` or a `Discrete` (and `outOfRangeActions` one of
  *   `"reject"`, `"clip"`), the step budget a positive integer, `goalDimensions` (when declared)
- *   distinct integer indices of the observation;
+ *   distinct integer indices of the observation and `goalWeights` one finite non-negative weight
+ *   for each;
  * - `reset-options`: `reset({ seed, options: undefined })` works;
  * - `observation`: every observation, at reset and after each step, has the observation space's
  *   length and finite entries; `observation-space`: it lies inside the space (within `tolerance`);
@@ -221,6 +222,23 @@ export const checkEnv = <State, Action extends ActionSpace>(
       fail(
         "goal-dimensions",
         `expected distinct integer indices in [0, ${size - 1}], received ${describeValue(goalDimensions)}`
+      )
+    }
+  }
+  const goalWeights: unknown = definition.goalWeights
+  if (goalWeights !== undefined) {
+    const count = Array.isArray(goalDimensions) ? goalDimensions.length : undefined
+    const valid =
+      count !== undefined &&
+      Array.isArray(goalWeights) &&
+      goalWeights.length === count &&
+      goalWeights.every((weight) => typeof weight === "number" && Number.isFinite(weight) && weight >= 0)
+    if (!valid) {
+      fail(
+        "goal-dimensions",
+        count === undefined
+          ? `goalWeights need goalDimensions to weigh, received goalWeights ${describeValue(goalWeights)}`
+          : `expected goalWeights of ${count} finite non-negative numbers, one per goal dimension, received ${describeValue(goalWeights)}`
       )
     }
   }

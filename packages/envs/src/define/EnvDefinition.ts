@@ -105,6 +105,12 @@ export interface EnvDefinition<State, Action extends ActionSpace = ActionSpace> 
    */
   readonly goalDimensions?: ReadonlyArray<number>
   /**
+   * How much each of `goalDimensions` weighs in judging arrival (default all 1), for a task that
+   * cares about some coordinates more than others (Pendulum: the angle over the speed, as its
+   * reward does). Needs `goalDimensions`, one weight each.
+   */
+  readonly goalWeights?: ReadonlyArray<number>
+  /**
    * The goal observation of an environment whose episodes report no `goal` in their info, because
    * its task is one fixed state (Pendulum: upright and still). Planners aim at it.
    */

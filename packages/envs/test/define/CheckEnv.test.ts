@@ -188,6 +188,14 @@ describe("checkEnv", () => {
     expect(broken({ goalDimensions: [0] })).toBe(undefined)
   })
 
+  it("catches goal weights without goal dimensions, of the wrong count, negative or not finite", () => {
+    expect(broken({ goalWeights: [1] })).toBe("goal-dimensions")
+    for (const goalWeights of [[1, 1], [], [-1], [Number.NaN], ["1"]]) {
+      expect(broken({ goalDimensions: [0], goalWeights })).toBe("goal-dimensions")
+    }
+    expect(broken({ goalDimensions: [0], goalWeights: [0.5] })).toBe(undefined)
+  })
+
   it("catches a reset that fails without options, and a step that fails on its own actions", () => {
     expect(
       broken({

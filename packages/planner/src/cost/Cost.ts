@@ -7,6 +7,7 @@
 import type { Cost } from "@telos/core"
 import { InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { quadraticFeatureSize, quadraticReadout } from "./Guardrail.js"
 
 /** Which predicted states a goal cost looks at. */
 export type GoalCostMode = "terminal" | "running"
@@ -160,10 +161,47 @@ export interface LatentProbe {
   readonly latentSize: number
   /** Number of quantities read out. */
   readonly outputSize: number
-  /** `W`, `[latentSize, outputSize]` row-major. */
+  /**
+   * `W`, row-major: `[latentSize, outputSize]` for a linear probe, `[F, outputSize]` over the
+   * features of `quadraticFeatures` (`F = D + D (D + 1) / 2`) for a quadratic one.
+   */
   readonly weights: ArrayLike<number>
   /** `b`, `[outputSize]`. */
   readonly bias: ArrayLike<number>
+  /**
+   * What `W` reads: the latent itself (`linear`, the default) or the latent and its pairwise
+   * products (`quadratic`: a learned latent often holds a quantity curved, where a linear read-out
+   * is off).
+   */
+  readonly features?: "linear" | "quadratic" | undefined
+}
+
+const probeWidth = (probe: LatentProbe): number =>
+  probe.features === "quadratic" ? quadraticFeatureSize(probe.latentSize) : probe.latentSize
+
+/**
+ * The probe's read-out on the backend, differentiable: latents `[M, D]` to quantities `[M, K]`.
+ *
+ * @example
+ * ```ts
+ * const read = probeReadout(probe)
+ * const quantities = tf.tidy(() => read(latents))
+ * ```
+ */
+export const probeReadout = (probe: LatentProbe): ((latents: tf.Tensor2D) => tf.Tensor2D) => {
+  checkProbe(probe)
+  if (probe.features === "quadratic") {
+    return quadraticReadout(probe.weights, probe.bias, probe.latentSize, probe.outputSize)
+  }
+  const kernel = Float32Array.from(probe.weights)
+  const offset = Float32Array.from(probe.bias)
+  return (latents) =>
+    tf.tidy(
+      () =>
+        latents
+          .matMul(tf.tensor2d(kernel, [probe.latentSize, probe.outputSize]))
+          .add(tf.tensor1d(offset)) as tf.Tensor2D
+    )
 }
 
 const checkProbe = (probe: LatentProbe): void => {
@@ -173,12 +211,12 @@ const checkProbe = (probe: LatentProbe): void => {
     !Number.isInteger(outputSize) ||
     latentSize < 1 ||
     outputSize < 1 ||
-    probe.weights.length !== latentSize * outputSize ||
+    probe.weights.length !== probeWidth(probe) * outputSize ||
     probe.bias.length !== outputSize
   ) {
     throw new InvalidValueError({
       field: "probe",
-      expected: `weights of ${latentSize} x ${outputSize} numbers and a bias of ${outputSize}`,
+      expected: `weights of ${probeWidth(probe)} x ${outputSize} numbers and a bias of ${outputSize}`,
       received: `weights ${probe.weights.length}, bias ${probe.bias.length}`
     })
   }
@@ -221,8 +259,7 @@ export const probedGoalCost = (options: {
       received: `${options.weights.length}`
     })
   }
-  const kernel = Float32Array.from(probe.weights)
-  const offset = Float32Array.from(probe.bias)
+  const read = probeReadout(probe)
   const mode = options.mode ?? "terminal"
   return {
     name: `goal through a probe (${mode})`,
@@ -236,9 +273,6 @@ export const probedGoalCost = (options: {
             received: `states of ${size}, goals of ${options.goal.shape[1]}`
           })
         }
-        const weights = tf.tensor2d(kernel, [probe.latentSize, probe.outputSize])
-        const bias = tf.tensor1d(offset)
-        const read = (latents: tf.Tensor2D) => latents.matMul(weights).add(bias) as tf.Tensor2D
         const readStates = read(states.reshape([steps * candidates, size]) as tf.Tensor2D).reshape([
           steps,
           candidates,
@@ -284,10 +318,14 @@ const solveSmall = (matrix: Float64Array, size: number, rhs: Float64Array): Floa
   return x
 }
 
+/** Correction steps that align a goal for a quadratic probe. */
+const quadraticAlignmentSteps = 8
+
 /**
  * Perception of goal observations for a goal judged through a probe: each goal is encoded, then
  * moved by the smallest step that makes the probe read exactly the goal's own coordinates
- * `dimensions` (`z + (g - probe(z)) (WᵀW)⁻¹ Wᵀ`). A goal observation whose other numbers mean
+ * `dimensions` (`z + (g - probe(z)) (WᵀW)⁻¹ Wᵀ`; for a quadratic probe, a few such steps with the
+ * reading's Jacobian at the current latent in place of `W`). A goal observation whose other numbers mean
  * nothing (a fingertip target written beside arbitrary joint angles) encodes to a latent the probe
  * may misread; after the step it reads the target, and the rest of the latent stays as encoded.
  *
@@ -328,18 +366,97 @@ export const probeAlignedGoals = (
     const solved = solveSmall(gram, outputSize, column)
     for (let k = 0; k < outputSize; k++) correction[k * latentSize + d] = solved[k] as number
   }
-  const weights = Float32Array.from(probe.weights)
-  const bias = Float32Array.from(probe.bias)
+  if (probe.features === "quadratic") return quadraticAlignment(model, probe, dimensions)
+  const read = probeReadout(probe)
   return (goals) =>
     tf.tidy(() => {
-      const latents = model.encode(goals)
       const wanted = tf.concat(
         dimensions.map((dimension) => goals.slice([0, dimension], [-1, 1])),
         1
       ) as tf.Tensor2D
-      const read = latents.matMul(tf.tensor2d(weights, [latentSize, outputSize])).add(tf.tensor1d(bias))
+      const latents = model.encode(goals)
       return latents.add(
-        wanted.sub(read).matMul(tf.tensor2d(correction, [outputSize, latentSize]))
+        wanted.sub(read(latents)).matMul(tf.tensor2d(correction, [outputSize, latentSize]))
       ) as tf.Tensor2D
     })
+}
+
+/**
+ * Goal alignment for a quadratic probe: Gauss-Newton steps on the host, each the smallest move
+ * that the reading's Jacobian at the current latent says would read the goal's coordinates.
+ */
+const quadraticAlignment = (
+  model: { encode(observations: tf.Tensor): tf.Tensor2D },
+  probe: LatentProbe,
+  dimensions: ReadonlyArray<number>
+): ((goals: tf.Tensor2D) => tf.Tensor2D) => {
+  const { latentSize: size, outputSize: outputs } = probe
+  const weight = (feature: number, output: number) => probe.weights[feature * outputs + output] as number
+  // The feature index of z_a z_b (a <= b), in quadraticFeatures' order.
+  const productFeature: Array<Array<number>> = Array.from({ length: size }, () =>
+    new Array<number>(size).fill(0)
+  )
+  let feature = size
+  for (let first = 0; first < size; first++) {
+    for (let second = first; second < size; second++) {
+      ;(productFeature[first] as Array<number>)[second] = feature
+      ;(productFeature[second] as Array<number>)[first] = feature
+      feature++
+    }
+  }
+  const readAndJacobian = (latent: Float64Array): { reading: Float64Array; jacobian: Float64Array } => {
+    const reading = new Float64Array(outputs)
+    const jacobian = new Float64Array(outputs * size)
+    for (let output = 0; output < outputs; output++) {
+      let value = probe.bias[output] as number
+      for (let a = 0; a < size; a++) {
+        const za = latent[a] as number
+        value += weight(a, output) * za
+        let slope = weight(a, output)
+        for (let b = 0; b < size; b++) {
+          const w = weight((productFeature[a] as Array<number>)[b] as number, output)
+          if (b >= a) value += w * za * (latent[b] as number)
+          // d(z_a z_b)/dz_a = z_b, and z_a^2 gives 2 z_a: the diagonal counts twice.
+          slope += w * (latent[b] as number) * (a === b ? 2 : 1)
+        }
+        jacobian[output * size + a] = slope
+      }
+      reading[output] = value
+    }
+    return { reading, jacobian }
+  }
+  return (goals) => {
+    const encoded = tf.tidy(() => model.encode(goals))
+    const latents = Float64Array.from(encoded.dataSync())
+    encoded.dispose()
+    const rows = goals.shape[0]
+    const targets = goals.arraySync()
+    for (let row = 0; row < rows; row++) {
+      const latent = latents.subarray(row * size, (row + 1) * size)
+      const wanted = dimensions.map((dimension) => (targets[row] as Array<number>)[dimension] as number)
+      for (let step = 0; step < quadraticAlignmentSteps; step++) {
+        const { reading, jacobian } = readAndJacobian(latent)
+        const residual = Float64Array.from(wanted, (value, output) => value - (reading[output] as number))
+        if (residual.every((value) => Math.abs(value) < 1e-7)) break
+        const gram = new Float64Array(outputs * outputs)
+        for (let i = 0; i < outputs; i++) {
+          for (let j = 0; j < outputs; j++) {
+            let sum = 0
+            for (let d = 0; d < size; d++)
+              sum += (jacobian[i * size + d] as number) * (jacobian[j * size + d] as number)
+            gram[i * outputs + j] = sum
+          }
+        }
+        const multipliers = solveSmall(gram, outputs, residual)
+        for (let d = 0; d < size; d++) {
+          let move = 0
+          for (let output = 0; output < outputs; output++) {
+            move += (jacobian[output * size + d] as number) * (multipliers[output] as number)
+          }
+          latent[d] = (latent[d] as number) + move
+        }
+      }
+    }
+    return tf.tensor2d(Float32Array.from(latents), [rows, size])
+  }
 }

@@ -159,10 +159,66 @@ export const quadraticFeatures = (latents: ArrayLike<number>, latentSize: number
 }
 
 /**
- * A quadratic read-out of the position, differentiable: `features(z) W + b` with the features of
- * {@link quadraticFeatures} (`weights` `[F, 2]` row-major, `bias` `[2]`). On the backend the
- * products come from the full outer product `z z^T`, whose entries below the diagonal get zero
- * weight (slices and products only, so every backend can differentiate it).
+ * A quadratic read-out of `outputSize` quantities, differentiable: `features(z) W + b` with the
+ * features of {@link quadraticFeatures} (`weights` `[F, outputSize]` row-major, `bias`
+ * `[outputSize]`). On the backend the products come from the full outer product `z z^T`, whose
+ * entries below the diagonal get zero weight (slices and products only, so every backend can
+ * differentiate it).
+ *
+ * @example
+ * ```ts
+ * const probe = linearProbe({ inputs: quadraticFeatures(latents, 16), inputSize: quadraticFeatureSize(16), targets, targetSize: 3, count, rng })
+ * const read = quadraticReadout(probe.weights, probe.bias, 16, 3)
+ * ```
+ */
+export const quadraticReadout = (
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  latentSize: number,
+  outputSize: number
+): ((latents: tf.Tensor2D) => tf.Tensor2D) => {
+  const width = quadraticFeatureSize(latentSize)
+  if (weights.length !== width * outputSize || bias.length !== outputSize) {
+    throw new InvalidValueError({
+      field: "quadraticReadout",
+      expected: `weights of length ${width * outputSize} and a bias of length ${outputSize}`,
+      received: `weights ${weights.length}, bias ${bias.length}`
+    })
+  }
+  const linear = Float32Array.from(
+    { length: latentSize * outputSize },
+    (_, index) => weights[index] as number
+  )
+  const products = new Float32Array(latentSize * latentSize * outputSize)
+  let feature = latentSize
+  for (let first = 0; first < latentSize; first++) {
+    for (let second = first; second < latentSize; second++) {
+      for (let output = 0; output < outputSize; output++) {
+        products[(first * latentSize + second) * outputSize + output] = weights[
+          feature * outputSize + output
+        ] as number
+      }
+      feature++
+    }
+  }
+  const offset = Float32Array.from(bias)
+  return (latents) =>
+    tf.tidy(() => {
+      const count = latents.shape[0]
+      const outer = latents
+        .reshape([count, latentSize, 1])
+        .mul(latents.reshape([count, 1, latentSize]))
+        .reshape([count, latentSize * latentSize]) as tf.Tensor2D
+      return latents
+        .matMul(tf.tensor2d(linear, [latentSize, outputSize]))
+        .add(outer.matMul(tf.tensor2d(products, [latentSize * latentSize, outputSize])))
+        .add(tf.tensor1d(offset)) as tf.Tensor2D
+    })
+}
+
+/**
+ * A quadratic read-out of the position (two quantities), for guardrails: see
+ * {@link quadraticReadout}.
  *
  * @example
  * ```ts
@@ -183,28 +239,5 @@ export const quadraticPosition = (
       received: `weights ${weights.length}, bias ${bias.length}`
     })
   }
-  const linear = Float32Array.from({ length: latentSize * 2 }, (_, index) => weights[index] as number)
-  const products = new Float32Array(latentSize * latentSize * 2)
-  let feature = latentSize
-  for (let first = 0; first < latentSize; first++) {
-    for (let second = first; second < latentSize; second++) {
-      for (let axis = 0; axis < 2; axis++) {
-        products[(first * latentSize + second) * 2 + axis] = weights[feature * 2 + axis] as number
-      }
-      feature++
-    }
-  }
-  const offset = Float32Array.from(bias)
-  return (latents) =>
-    tf.tidy(() => {
-      const count = latents.shape[0]
-      const outer = latents
-        .reshape([count, latentSize, 1])
-        .mul(latents.reshape([count, 1, latentSize]))
-        .reshape([count, latentSize * latentSize]) as tf.Tensor2D
-      return latents
-        .matMul(tf.tensor2d(linear, [latentSize, 2]))
-        .add(outer.matMul(tf.tensor2d(products, [latentSize * latentSize, 2])))
-        .add(tf.tensor1d(offset)) as tf.Tensor2D
-    })
+  return quadraticReadout(weights, bias, latentSize, 2)
 }

@@ -1,5 +1,5 @@
 import { InvalidValueError } from "@telos/core"
-import { probeAlignedGoals, probedGoalCost } from "@telos/planner"
+import { probeAlignedGoals, probedGoalCost, probeReadout } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -81,5 +81,60 @@ describe("probedGoalCost's weights", () => {
     expect(weighted.dataSync()[0]).toBeCloseTo(1 + 0.25 * 4, 5)
     expect(() => probedGoalCost({ goal, probe, weights: [1] })).toThrow(/probedGoalCost.weights/)
     tf.dispose([goal, states, actions, plain, weighted])
+  })
+})
+
+describe("a quadratic probe", () => {
+  // Latent [a, b]: features [a, b, a², ab, b²]; the read-outs are a + 0.1 b² and b - 0.2 ab + 0.5.
+  const probe = {
+    latentSize: 2,
+    outputSize: 2,
+    weights: [1, 0, 0, 1, 0, 0, 0, -0.2, 0.1, 0],
+    bias: [0, 0.5],
+    features: "quadratic" as const
+  }
+  const host = (a: number, b: number) => [a + 0.1 * b * b, b - 0.2 * a * b + 0.5]
+
+  it("reads the latent and its pairwise products on the backend, as on the host (property)", () => {
+    fc.assert(
+      fc.property(finite, finite, (a, b) => {
+        const read = probeReadout(probe)
+        const values = tf.tidy(() => read(tf.tensor2d([[a, b]])).arraySync()) as Array<Array<number>>
+        const [x, y] = host(a, b)
+        expect(values[0]?.[0]).toBeCloseTo(x as number, 4)
+        expect(values[0]?.[1]).toBeCloseTo(y as number, 4)
+      }),
+      { numRuns: 50 }
+    )
+  })
+
+  it("aligns a goal until the curved read-out reads the goal's coordinates", () => {
+    // The encoder copies the first two observation numbers into the latent.
+    const model = {
+      encode: (observations: tf.Tensor) =>
+        tf.tidy(() => (observations as tf.Tensor2D).slice([0, 0], [-1, 2])) as tf.Tensor2D
+    }
+    const goals = [
+      [0.5, -0.5, 0],
+      [-1, 1, 0]
+    ]
+    const aligned = probeAlignedGoals(model, probe, [0, 1])(tf.tensor2d(goals))
+    const [first, second] = aligned.arraySync() as Array<[number, number]>
+    aligned.dispose()
+    for (const [index, latent] of [first, second].entries()) {
+      const [x, y] = host(...(latent as [number, number]))
+      expect(x).toBeCloseTo(goals[index]?.[0] as number, 3)
+      expect(y).toBeCloseTo(goals[index]?.[1] as number, 3)
+    }
+  })
+
+  it("judges a goal through the quadratic read-out, and rejects weights of the linear width", () => {
+    const cost = probedGoalCost({ goal: tf.tensor2d([[0, 0]]), probe, mode: "terminal" })
+    const value = tf.tidy(
+      () => cost.evaluate(tf.tensor3d([[[0, 0]], [[1, 2]]]), tf.zeros([1, 1, 1])).dataSync()[0]
+    )
+    // Reads (1.4, 2.1) against the goal's (0, 0.5).
+    expect(value).toBeCloseTo(1.4 ** 2 + 1.6 ** 2, 4)
+    expect(() => probeReadout({ ...probe, weights: [1, 0, 0, 1] })).toThrow(InvalidValueError)
   })
 })
