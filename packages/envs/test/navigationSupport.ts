@@ -14,7 +14,7 @@ import * as fc from "fast-check"
  *
  * @example
  * ```ts
- * expect(segmentAvoidsWalls(twoRoomsLayout, 20, 30, 40, 30, 0)).toBe(false)
+ * expect(segmentAvoidsWalls(thickWallsLayout, 20, 30, 40, 30, 0)).toBe(false)
  * ```
  */
 export const segmentAvoidsWalls = (
@@ -43,7 +43,7 @@ export const segmentAvoidsWalls = (
  *
  * @example
  * ```ts
- * fc.assert(fc.property(freePoints(twoRoomsLayout, 5, 59), ([x, y]) => !insideWall(twoRoomsLayout, x, y)))
+ * fc.assert(fc.property(freePoints(thickWallsLayout, 5, 59), ([x, y]) => !insideWall(thickWallsLayout, x, y)))
  * ```
  */
 export const freePoints = (layout: WallLayout, low: number, high: number): fc.Arbitrary<[number, number]> =>

@@ -11,13 +11,15 @@ import { pendulum } from "./Pendulum.js"
 import { pointMass } from "./PointMass.js"
 import { reacher } from "./Reacher.js"
 import { twoRooms, twoRoomsPixels } from "./TwoRooms.js"
+import { twoRoomsThickWalls, twoRoomsThickWallsPixels } from "./TwoRoomsThickWalls.js"
 import { twoRoomsWind } from "./TwoRoomsWind.js"
 
 /**
  * The built-in environments: `point-mass`, `pendulum` and `reacher`; the navigation worlds
- * `two-rooms`, `two-rooms-pixels`, `two-rooms-wind`, `maze-u`, `maze-four-rooms`, `maze-medium`
- * and `maze-large` (each maze also as `maze-<name>-pixels`, seen through 64 x 64 images); and
- * `grid-doors`, a grid world with discrete actions.
+ * `two-rooms` (PLDM's `DotWall`), `two-rooms-pixels`, `two-rooms-thick-walls` (the earlier
+ * approximation, also as `two-rooms-thick-walls-pixels`), `two-rooms-wind`, `maze-u`,
+ * `maze-four-rooms`, `maze-medium` and `maze-large` (each maze also as `maze-<name>-pixels`, seen
+ * through 64 x 64 images); and `grid-doors`, a grid world with discrete actions.
  *
  * @example
  * ```ts
@@ -31,6 +33,8 @@ export const envRegistry: EnvRegistry = new EnvRegistry()
   .register(reacher)
   .register(twoRooms)
   .register(twoRoomsPixels)
+  .register(twoRoomsThickWalls)
+  .register(twoRoomsThickWallsPixels)
   .register(twoRoomsWind)
   .register(mazeU)
   .register(mazeFourRooms)

@@ -1,8 +1,8 @@
 /**
- * `maze-*`: the Two-Rooms point dynamics in multi-room layouts given as text maps, where the path
- * to the goal first leads away from it: the case where a flat planner stalls against a wall and a
- * hierarchy should not. Start and goal are drawn far apart along the maze's shortest paths; the
- * step budget grows with the maze.
+ * `maze-*`: the point dynamics of `two-rooms-thick-walls` (`moveWithWalls`) in multi-room layouts
+ * given as text maps, where the path to the goal first leads away from it: the case where a flat
+ * planner stalls against a wall and a hierarchy should not. Start and goal are drawn far apart
+ * along the maze's shortest paths; the step budget grows with the maze.
  *
  * @module
  */
@@ -272,10 +272,10 @@ const resolveSpec = (layout: MazeLayoutName | MazeLayoutSpec): MazeLayoutSpec =>
 
 /**
  * Makes a maze environment from a built-in layout's name or a layout of one's own. The agent
- * moves as in Two-Rooms (displacements in `[-2.45, 2.45]^2`, walls stop it). Start and goal are
- * drawn as a uniform cell pair at least `minimumStartGoalDistance` (half the longest shortest path)
- * apart along the maze, each point uniform in the middle half of its cell. Success (termination)
- * within half a cell of the goal; reward minus the distance; step budget as in
+ * moves as in `two-rooms-thick-walls` (displacements in `[-2.45, 2.45]^2`, walls stop it). Start
+ * and goal are drawn as a uniform cell pair at least `minimumStartGoalDistance` (half the longest
+ * shortest path) apart along the maze, each point uniform in the middle half of its cell. Success
+ * (termination) within half a cell of the goal; reward minus the distance; step budget as in
  * {@link PreparedMaze}. Options as `makeTwoRooms`' (`observation`, `imageSize`); the image shows
  * the whole maze. Reset options: `{ start?: [x, y], goal?: [x, y] }` (with one end fixed, the
  * other is drawn at least the minimum distance away). Ids: `maze-<name>`, `maze-<name>-pixels`

@@ -1,15 +1,16 @@
 /**
- * What the navigation worlds (two-rooms, two-rooms-wind, the mazes) share: a point agent in a
- * walled arena moved by 2-D displacements under {@link moveWithWalls}, a goal, a success radius,
- * an optional hidden wind, state or pixel observations, and the factory options that choose
- * between them. Each world supplies its layout and how it places start and goal;
- * {@link defineNavigationEnv} builds the environment.
+ * What the navigation worlds (two-rooms, two-rooms-thick-walls, two-rooms-wind, the mazes) share:
+ * a point agent in a walled arena moved by 2-D displacements, by default under
+ * {@link moveWithWalls}, a goal, a success radius, an optional hidden wind, state or pixel
+ * observations, and the factory options that choose between them. Each world supplies its layout
+ * and how it places start and goal, and may bring its own physics and picture (two-rooms does,
+ * to be PLDM's `DotWall`); {@link defineNavigationEnv} builds the environment.
  *
  * @module
  */
 import { Box, describeValue, InvalidValueError, type Random, type WorldModel } from "@telos/core"
 import { defineEnv, type EnvSpec } from "../define/DefineEnv.js"
-import type { TransitionResult } from "../define/EnvDefinition.js"
+import type { ImageRenderer, TransitionResult } from "../define/EnvDefinition.js"
 import { checkOptionNames, type ResetOptionValues, readVectorOption } from "../define/Options.js"
 import { svgDocument } from "../define/Svg.js"
 import type { Rectangle, WallLayout } from "../physics/WallLayout.js"
@@ -59,6 +60,11 @@ export interface NavigationState {
   readonly windX: number
   /** The wind's y component, in pixels per step. */
   readonly windY: number
+  /**
+   * Whether the move into this state touched a wall (false after a reset). Present only in worlds
+   * with their own physics (`two-rooms`), whose info reports it as `wallHit`.
+   */
+  readonly wallHit?: boolean
 }
 
 /**
@@ -176,6 +182,34 @@ export interface EpisodePlacement {
 }
 
 /**
+ * A world's own physics, in place of {@link moveWithWalls} over its layout (which then only draws
+ * the SVG picture).
+ *
+ * @example
+ * ```ts
+ * const open: NavigationPhysics = {
+ *   insideWall: (x, y) => !(x > 0 && x < 64 && y > 0 && y < 64),
+ *   move: (x, y, dx, dy, _rng, target) => {
+ *     const blocked = open.insideWall(x + dx, y + dy)
+ *     target[0] = blocked ? x : x + dx
+ *     target[1] = blocked ? y : y + dy
+ *     return blocked
+ *   }
+ * }
+ * ```
+ */
+export interface NavigationPhysics {
+  /** Whether `(x, y)` is blocked: starts and goals given as reset options must not be. */
+  insideWall(x: number, y: number): boolean
+  /**
+   * Moves the agent from `(x, y)`, a free point, by `(dx, dy)`, writes where it ends into
+   * `target[0]`, `target[1]`, and returns whether the move touched a wall. Any randomness comes
+   * from `rng`, so that a seed fixes the trajectory.
+   */
+  move(x: number, y: number, dx: number, dy: number, rng: Random, target: Float64Array): boolean
+}
+
+/**
  * One navigation world, as {@link defineNavigationEnv} needs it.
  *
  * @example
@@ -214,6 +248,15 @@ export interface NavigationWorld {
   readonly winds?: ReadonlyArray<Wind>
   /** The differentiable dynamics, for state observations. */
   readonly groundTruthModel?: () => WorldModel
+  /**
+   * The world's own collision rule and free-space test; absent: {@link moveWithWalls} over
+   * `layout`. A world with its own physics reports `info.wallHit`.
+   */
+  readonly physics?: NavigationPhysics
+  /** Draws the world at a given image size; absent: {@link navigationImage} of `layout`. */
+  readonly image?: (size: number) => ImageRenderer<ArenaPoint>
+  /** What `step` does with an action outside the box (see `EnvDefinition`); absent: `"reject"`. */
+  readonly outOfRangeActions?: "reject" | "clip"
 }
 
 const toPoint = (vector: Float64Array | undefined): ArenaPoint | undefined =>
@@ -237,15 +280,16 @@ const drawWind = (winds: ReadonlyArray<Wind>, rng: Random, options: ResetOptionV
 
 /**
  * Builds a navigation environment. Observation: `[x, y]` in `freeBounds`, or, for pixels, the
- * `[2, size, size]` image of {@link navigationImage} divided by 255. Action: a displacement in
- * `[-2.45, 2.45]^2`, plus the episode's wind, moved under {@link moveWithWalls}. Reward: minus the
- * distance to the goal after the move. Success (termination): squared distance below
- * `successSquaredDistance`. Reset options: `{ start?: [x, y], goal?: [x, y] }` (points outside
- * every wall) and, with winds, `{ wind?: name }`. Info: `{ goal: Float64Array [gx, gy], position:
- * Float64Array [x, y], success, distance }` (the position is for evaluation, e.g. of guardrails: a
- * pixel agent sees only its image), plus `goalImage` (the goal's `uint8` image) for pixel observations and `wind`
- * (`Float64Array [wx, wy]`) for windy worlds, which is there for evaluation only: an agent that
- * reads it is told what it should infer.
+ * `[2, size, size]` image (the world's own, or {@link navigationImage}) divided by 255. Action: a
+ * displacement in `[-2.45, 2.45]^2`, plus the episode's wind, moved under the world's physics or
+ * {@link moveWithWalls}. Reward: minus the distance to the goal after the move. Success
+ * (termination): squared distance below `successSquaredDistance`. Reset options: `{ start?: [x,
+ * y], goal?: [x, y] }` (points outside every wall) and, with winds, `{ wind?: name }`. Info: `{
+ * goal: Float64Array [gx, gy], position: Float64Array [x, y], success, distance }` (the position
+ * is for evaluation, e.g. of guardrails: a pixel agent sees only its image), plus `goalImage` (the
+ * goal's `uint8` image) for pixel observations, `wallHit` (whether the last move touched a wall)
+ * for worlds with their own physics, and `wind` (`Float64Array [wx, wy]`) for windy worlds, which
+ * is there for evaluation only: an agent that reads it is told what it should infer.
  *
  * @example
  * ```ts
@@ -256,9 +300,13 @@ const drawWind = (winds: ReadonlyArray<Wind>, rng: Random, options: ResetOptionV
  * ```
  */
 export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationState, Box> => {
+  const { freeBounds, successSquaredDistance, winds, physics } = world
   const walls = compileWalls(world.layout)
-  const image = navigationImage(world.layout, world.imageSize)
-  const { freeBounds, successSquaredDistance, winds } = world
+  const insideAnyWall =
+    physics === undefined
+      ? (x: number, y: number) => insideCompiledWall(walls, x, y)
+      : (x: number, y: number) => physics.insideWall(x, y)
+  const image = (world.image ?? ((size) => navigationImage(world.layout, size)))(world.imageSize)
   const positionSpace = new Box({
     low: [freeBounds.x, freeBounds.y],
     high: [freeBounds.x + freeBounds.width, freeBounds.y + freeBounds.height]
@@ -273,7 +321,7 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
 
   const readPoint = (options: ResetOptionValues, name: string): ArenaPoint | undefined => {
     const point = toPoint(readVectorOption(options, name, positionSpace))
-    if (point !== undefined && insideCompiledWall(walls, point.x, point.y)) {
+    if (point !== undefined && insideAnyWall(point.x, point.y)) {
       throw new InvalidValueError({
         field: `options.${name}`,
         expected: "a point outside every wall",
@@ -288,7 +336,15 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
     const fixed = { start: readPoint(options, "start"), goal: readPoint(options, "goal") }
     const { start, goal } = world.placeEpisode(rng, fixed)
     const wind = winds === undefined ? undefined : drawWind(winds, rng, options)
-    return { x: start.x, y: start.y, goalX: goal.x, goalY: goal.y, windX: wind?.x ?? 0, windY: wind?.y ?? 0 }
+    const state = {
+      x: start.x,
+      y: start.y,
+      goalX: goal.x,
+      goalY: goal.y,
+      windX: wind?.x ?? 0,
+      windY: wind?.y ?? 0
+    }
+    return physics === undefined ? state : { ...state, wallHit: false }
   }
 
   const transition = (
@@ -298,15 +354,29 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
   ): TransitionResult<NavigationState> => {
     const dx = (action[0] as number) + state.windX
     const dy = (action[1] as number) + state.windY
-    moveWithWalls(walls, state.x, state.y, dx, dy, rng, moved)
-    // An explicit literal (not a spread) keeps one object shape on this hot path.
-    const next: NavigationState = {
-      x: moved[0] as number,
-      y: moved[1] as number,
-      goalX: state.goalX,
-      goalY: state.goalY,
-      windX: state.windX,
-      windY: state.windY
+    // Explicit literals (not spreads) keep one object shape per world on this hot path.
+    let next: NavigationState
+    if (physics === undefined) {
+      moveWithWalls(walls, state.x, state.y, dx, dy, rng, moved)
+      next = {
+        x: moved[0] as number,
+        y: moved[1] as number,
+        goalX: state.goalX,
+        goalY: state.goalY,
+        windX: state.windX,
+        windY: state.windY
+      }
+    } else {
+      const wallHit = physics.move(state.x, state.y, dx, dy, rng, moved)
+      next = {
+        x: moved[0] as number,
+        y: moved[1] as number,
+        goalX: state.goalX,
+        goalY: state.goalY,
+        windX: state.windX,
+        windY: state.windY,
+        wallHit
+      }
     }
     const squared = (next.x - next.goalX) ** 2 + (next.y - next.goalY) ** 2
     return { state: next, reward: -Math.sqrt(squared), terminated: squared < successSquaredDistance }
@@ -328,7 +398,8 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
       success: squared < successSquaredDistance,
       distance: Math.sqrt(squared),
       ...(pixels ? { goalImage: image.render({ x: state.goalX, y: state.goalY }) } : {}),
-      ...(winds === undefined ? {} : { wind: Float64Array.of(state.windX, state.windY) })
+      ...(winds === undefined ? {} : { wind: Float64Array.of(state.windX, state.windY) }),
+      ...(physics === undefined ? {} : { wallHit: state.wallHit === true })
     }
   }
 
@@ -352,6 +423,7 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
     observationSpace,
     actionSpace: navigationActionSpace,
     maxEpisodeSteps: world.maxEpisodeSteps,
+    ...(world.outOfRangeActions === undefined ? {} : { outOfRangeActions: world.outOfRangeActions }),
     initialState,
     transition,
     observe,

@@ -1,8 +1,10 @@
 /**
- * Top-down images of the navigation worlds, as PLDM draws Two-Rooms: channel 0 shows the agent as
- * a Gaussian dot (std 1.3 arena pixels, peak 255), channel 1 the walls (255 inside a wall). The
- * wall channel is drawn once; each frame copies it and touches only the small patch of pixels
- * around the dot, so rendering costs microseconds and, given a target, allocates nothing.
+ * Top-down images of the navigation worlds drawn as wall rectangles (the mazes,
+ * two-rooms-thick-walls, two-rooms-wind), in the style of PLDM's Two-Rooms: channel 0 shows the
+ * agent as a Gaussian dot (std 1.3 arena pixels, peak 255), channel 1 the walls (255 inside a
+ * wall). `two-rooms` draws PLDM's own picture instead (`twoRoomsImage`). The wall channel is drawn
+ * once; each frame copies it and touches only the small patch of pixels around the dot, so
+ * rendering costs microseconds and, given a target, allocates nothing.
  *
  * @module
  */
@@ -49,7 +51,7 @@ const dotReach = Math.sqrt(2 * Math.log(255))
  *
  * @example
  * ```ts
- * const image = navigationImage(twoRoomsLayout, 64)
+ * const image = navigationImage(thickWallsLayout, 64)
  * const pixels = image.render({ x: 20, y: 30 }) // Uint8Array(2 * 64 * 64)
  * image.render({ x: 21, y: 30 }, pixels) // redraws in place and returns `pixels`
  * ```

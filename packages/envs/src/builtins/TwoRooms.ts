@@ -1,8 +1,9 @@
 /**
- * `two-rooms`: PLDM's Two-Rooms benchmark (Sobal et al. 2025). A point agent in a 64 x 64 arena
- * split by a wall with one door must reach a goal in the other room within 200 steps, moving by
- * displacements of at most 2.45 px per axis; walls stop it (see `WallPhysics`). Geometry in
- * `TwoRoomsLayout`, ground-truth model in `TwoRoomsModel`.
+ * `two-rooms`: PLDM's Two-Rooms benchmark (Sobal et al. 2025), its `DotWall` environment at the
+ * defaults: a point agent in a 64 x 64 arena split by a wall with one door must reach a goal in the
+ * other room within 200 steps. Geometry and picture in `TwoRoomsLayout`, the move rule in
+ * `TwoRoomsPhysics`, the ground-truth model in `TwoRoomsModel`. The variant telos shipped before,
+ * with thick walls, is `two-rooms-thick-walls`.
  *
  * @module
  */
@@ -18,21 +19,38 @@ import {
   placeTwoRoomsEpisode,
   twoRoomsFreeBounds,
   twoRoomsGeometry,
+  twoRoomsImage,
   twoRoomsLayout
 } from "./TwoRoomsLayout.js"
 import { twoRoomsModel } from "./TwoRoomsModel.js"
+import { twoRoomsPhysics } from "./TwoRoomsPhysics.js"
 
 /**
- * Makes a Two-Rooms environment. Options (checked, with a typed error naming the field):
+ * Makes a Two-Rooms environment, PLDM's `DotWall`, in PLDM's coordinates (`x` the image column,
+ * `y` the row, pixel centres at integers; borders at 4 and 59, middle wall faces at `x = 31` and
+ * `x = 33`, door `6 <= y <= 14`). Options (checked, with a typed error naming the field):
  * `observation` `"state"` (default, `[x, y]`, id `"two-rooms"`) or `"pixels"` (the
  * `[2, size, size]` image in `[0, 1]`, id `"two-rooms-pixels"`, or `"two-rooms-pixels-<size>"`
  * for a size other than 64); `imageSize` (default 64) for pixels, `info.goalImage` and
- * `definition.image`. Reward: minus the distance to the goal after the move (PLDM's environment
- * returns 0; a dense reward costs nothing and serves reward-based baselines). Success
- * (termination): `((x - gx)^2 + (y - gy)^2) / 2 < 1`. Reset options: `{ start?: [x, y], goal?:
- * [x, y] }`. Info: `{ goal: Float64Array [gx, gy], success, distance }`, plus `goalImage`
- * (`Uint8Array`, the goal's image) for pixels. The state variant has the ground-truth model
- * `twoRoomsModel`.
+ * `definition.image`, which at 64 is PLDM's frame pixel for pixel.
+ *
+ * - Dynamics: PLDM's step and contact rule (see `twoRoomsMove`), with the contact noise drawn
+ *   from the environment's seeded stream, so a seed fixes the trajectory. Positions are float32
+ *   numbers, as in PLDM; reset options are rounded to float32 too.
+ * - Actions: displacements in the box `[-2.45, 2.45]^2`. PLDM's `step` takes any displacement and
+ *   its planner bounds the Euclidean norm by 2.45, so every action its evaluation sends lies in the
+ *   box; an action outside the box is clipped onto it per component (`outOfRangeActions: "clip"`).
+ * - Reward: minus the distance to the goal after the move (PLDM's environment returns 0; a dense
+ *   reward costs nothing and serves reward-based baselines).
+ * - Success (termination): `((x - gx)^2 + (y - gy)^2) / 2 < 1`, PLDM's `done`; its evaluation
+ *   counts an episode a success once the agent has been that close, which terminating there
+ *   reproduces. 200 steps, PLDM's evaluation budget.
+ * - Start and goal: in opposite rooms, each uniform over its room's range, the agent's room a fair
+ *   coin (see `placeTwoRoomsEpisode`).
+ * - Reset options: `{ start?: [x, y], goal?: [x, y] }`, free points. Info: `{ goal: Float64Array
+ *   [gx, gy], position: Float64Array [x, y], success, distance, wallHit }` (`wallHit`: the last
+ *   move touched a wall), plus `goalImage` (`Uint8Array`, the goal's image) for pixels. The state
+ *   variant has the ground-truth model `twoRoomsModel`.
  *
  * @example
  * ```ts
@@ -54,8 +72,8 @@ export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationSta
     id,
     description:
       observation === "state"
-        ? "PLDM's Two-Rooms: reach a goal in the other room through a door; state [x, y]."
-        : `PLDM's Two-Rooms from ${imageSize}x${imageSize} 2-channel images (agent dot, walls).`,
+        ? "PLDM's Two-Rooms (DotWall): reach a goal in the other room through a door; state [x, y]."
+        : `PLDM's Two-Rooms (DotWall) from ${imageSize}x${imageSize} 2-channel images (agent dot, walls).`,
     layout: twoRoomsLayout,
     freeBounds: twoRoomsFreeBounds,
     maxEpisodeSteps: twoRoomsGeometry.maxEpisodeSteps,
@@ -63,6 +81,9 @@ export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationSta
     observation,
     imageSize,
     placeEpisode: placeTwoRoomsEpisode,
+    physics: twoRoomsPhysics,
+    image: twoRoomsImage,
+    outOfRangeActions: "clip",
     groundTruthModel: twoRoomsModel
   })
 }

@@ -1,6 +1,6 @@
 /**
- * `two-rooms-wind`: Two-Rooms with a hidden, persistent wind, a task for world models with a
- * latent variable. At reset, after start and goal, the episode draws one of four winds (east,
+ * `two-rooms-wind`: the thick-walled Two-Rooms (`two-rooms-thick-walls`) with a hidden, persistent
+ * wind, a task for world models with a latent variable. At reset, after start and goal, the episode draws one of four winds (east,
  * west, north, south, 0.75 px per step) and adds it to every move, which walls still stop. The
  * observation does not show it; the agent has to infer it from how its moves turn out.
  *
@@ -15,13 +15,13 @@ import {
   readNavigationOptions,
   type Wind
 } from "./Navigation.js"
+import { twoRoomsThickWallsModel } from "./TwoRoomsModel.js"
 import {
-  placeTwoRoomsEpisode,
-  twoRoomsFreeBounds,
-  twoRoomsGeometry,
-  twoRoomsLayout
-} from "./TwoRoomsLayout.js"
-import { twoRoomsModel } from "./TwoRoomsModel.js"
+  placeThickWallsEpisode,
+  thickWallsFreeBounds,
+  thickWallsGeometry,
+  thickWallsLayout
+} from "./TwoRoomsThickWallsLayout.js"
 
 /**
  * The drift per step of each wind, in pixels: a third of the largest action, strong enough to
@@ -51,13 +51,14 @@ export const twoRoomsWinds: ReadonlyArray<Wind> = Object.freeze([
 ])
 
 /**
- * Makes a windy Two-Rooms environment: `two-rooms` in every respect (options, geometry, start and
- * goal for a given seed, reward, success, budget) except that each move is `action + wind`. Reset
+ * Makes a windy Two-Rooms environment: `two-rooms-thick-walls` in every respect (options,
+ * geometry, start and goal for a given seed, reward, success, budget) except that each move is
+ * `action + wind`. Reset
  * options add `{ wind?: "east" | "west" | "north" | "south" }` to fix it. `info.wind`
  * (`Float64Array [wx, wy]`) reports the episode's wind for evaluation only: agents must not read
  * it, since inferring it is the task. Ids: `"two-rooms-wind"` and `"two-rooms-wind-pixels"`
- * (`-<size>` appended for a size other than 64). The ground-truth model `twoRoomsModel` takes the
- * wind as its latent variable.
+ * (`-<size>` appended for a size other than 64). The ground-truth model `twoRoomsThickWallsModel`
+ * takes the wind as its latent variable.
  *
  * @example
  * ```ts
@@ -72,16 +73,16 @@ export const makeTwoRoomsWind = (options?: NavigationOptions): EnvSpec<Navigatio
   return defineNavigationEnv({
     id: observation === "state" ? "two-rooms-wind" : `two-rooms-wind-pixels${pixelSuffix}`,
     description:
-      "Two-Rooms with a hidden persistent wind (one of four, drawn per episode) added to every move.",
-    layout: twoRoomsLayout,
-    freeBounds: twoRoomsFreeBounds,
-    maxEpisodeSteps: twoRoomsGeometry.maxEpisodeSteps,
-    successSquaredDistance: twoRoomsGeometry.successSquaredDistance,
+      "Thick-walled Two-Rooms (as two-rooms-thick-walls) with a hidden persistent wind (one of four, drawn per episode) added to every move.",
+    layout: thickWallsLayout,
+    freeBounds: thickWallsFreeBounds,
+    maxEpisodeSteps: thickWallsGeometry.maxEpisodeSteps,
+    successSquaredDistance: thickWallsGeometry.successSquaredDistance,
     observation,
     imageSize,
-    placeEpisode: placeTwoRoomsEpisode,
+    placeEpisode: placeThickWallsEpisode,
     winds: twoRoomsWinds,
-    groundTruthModel: twoRoomsModel
+    groundTruthModel: twoRoomsThickWallsModel
   })
 }
 

@@ -1,6 +1,7 @@
 /**
- * Walled arenas, the geometry shared by the navigation worlds (two-rooms, the mazes): a rectangle
- * of free space in pixel units with axis-aligned wall rectangles inside it. `x` grows to the right,
+ * Walled arenas, the geometry shared by the navigation worlds (the mazes, two-rooms-thick-walls,
+ * two-rooms-wind; `two-rooms` uses a layout only for its SVG picture): a rectangle of free space in
+ * pixel units with axis-aligned wall rectangles inside it. `x` grows to the right,
  * `y` downwards, as in images; a rectangle covers `[x, x + width) x [y, y + height)`.
  *
  * @module

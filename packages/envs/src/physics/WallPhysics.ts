@@ -1,10 +1,11 @@
 /**
- * The point dynamics of the navigation worlds (two-rooms, the mazes): the agent moves by a
- * displacement, and a move that would enter a wall stops at the first wall it touches, pushed
- * back off that wall by a small random offset, as PLDM's Two-Rooms does. Collision is continuous
- * (the whole segment is tested against each wall rectangle), so no move tunnels through a wall,
- * however long it is. This is the hot path of data collection: it allocates nothing and tests only
- * the walls near the move.
+ * The point dynamics of the navigation worlds drawn as wall rectangles (the mazes,
+ * two-rooms-thick-walls, two-rooms-wind): the agent moves by a displacement, and a move that would
+ * enter a wall stops at the first wall it touches, pushed back off that wall by a small random
+ * offset, after PLDM's Two-Rooms (`two-rooms` itself follows PLDM's exact rule, in
+ * `TwoRoomsPhysics`). Collision is continuous (the whole segment is tested against each wall
+ * rectangle), so no move tunnels through a wall, however long it is. This is the hot path of data
+ * collection: it allocates nothing and tests only the walls near the move.
  *
  * @module
  */
@@ -13,9 +14,9 @@ import type { WallLayout } from "./WallLayout.js"
 
 /**
  * How far the agent is pushed back off a wall it runs into: uniform in `[minimum, maximum)` pixels
- * along the wall's normal. PLDM draws the offset as the absolute value of a normal of std 0.5; a
- * positive minimum keeps the agent visibly off the wall, and the mean (0.275) is what the
- * ground-truth models use.
+ * along the wall's normal. PLDM draws the offset as the absolute value of a normal of std 0.5 and
+ * adds a shift along the wall; this rule keeps a positive minimum, so the agent stays visibly off
+ * the wall, and no shift. The mean (0.275) is what the ground-truth models of these worlds use.
  *
  * @example
  * ```ts
@@ -39,7 +40,7 @@ const outside = 1e9
  *
  * @example
  * ```ts
- * const walls: CompiledWalls = compileWalls(twoRoomsLayout)
+ * const walls: CompiledWalls = compileWalls(thickWallsLayout)
  * walls.rectangleCount // 6 walls + 4 outside the arena
  * ```
  */
@@ -125,7 +126,7 @@ export const compileWalls = (layout: WallLayout): CompiledWalls => {
  *
  * @example
  * ```ts
- * insideCompiledWall(compileWalls(twoRoomsLayout), 32, 30) // true
+ * insideCompiledWall(compileWalls(thickWallsLayout), 32, 30) // true
  * ```
  */
 export const insideCompiledWall = (walls: CompiledWalls, x: number, y: number): boolean => {
@@ -157,7 +158,7 @@ export const insideCompiledWall = (walls: CompiledWalls, x: number, y: number): 
  *
  * @example
  * ```ts
- * const walls = compileWalls(twoRoomsLayout)
+ * const walls = compileWalls(thickWallsLayout)
  * const end = new Float64Array(2)
  * moveWithWalls(walls, 20, 30, 2, 1, rng, end) // end = [22, 31]: no wall on the way
  * moveWithWalls(walls, 30, 30, 2.4, 0, rng, end) // end[0] in (30.5, 30.95]: stopped by the wall at x = 31

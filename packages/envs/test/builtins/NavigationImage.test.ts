@@ -3,7 +3,7 @@ import { insideWall, mazeLayouts, prepareMaze } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { navigationDotStd, navigationImage } from "../../src/builtins/NavigationImage.js"
-import { twoRoomsLayout } from "../../src/builtins/TwoRoomsLayout.js"
+import { thickWallsLayout } from "../../src/builtins/TwoRoomsThickWallsLayout.js"
 import { freePoints } from "../navigationSupport.js"
 import { thrownBy } from "../support.js"
 
@@ -18,10 +18,10 @@ const peakOf = (pixels: Uint8Array, size: number): { value: number; indices: Arr
 describe("navigationImage", () => {
   it("draws the dot's peak at the pixel that holds the agent", () => {
     for (const size of [64, 32, 100]) {
-      const image = navigationImage(twoRoomsLayout, size)
+      const image = navigationImage(thickWallsLayout, size)
       const scale = size / 64
       fc.assert(
-        fc.property(freePoints(twoRoomsLayout, 5, 59), ([x, y]) => {
+        fc.property(freePoints(thickWallsLayout, 5, 59), ([x, y]) => {
           const pixels = image.render({ x, y })
           const { value, indices } = peakOf(pixels, size)
           const agentPixel = Math.floor(y * scale) * size + Math.floor(x * scale)
@@ -34,7 +34,7 @@ describe("navigationImage", () => {
   })
 
   it("draws PLDM's Gaussian: 255 exp(-d^2 / (2 * 1.3^2)), truncated", () => {
-    const image = navigationImage(twoRoomsLayout, 64)
+    const image = navigationImage(thickWallsLayout, 64)
     const pixels = image.render({ x: 20.5, y: 30.5 })
     expect(pixels[30 * 64 + 20]).toBe(255)
     for (const [column, row] of [
@@ -55,8 +55,8 @@ describe("navigationImage", () => {
   it("shows the walls where insideWall holds at the pixel centres", () => {
     const large = prepareMaze(mazeLayouts.large)
     for (const [layout, size] of [
-      [twoRoomsLayout, 64],
-      [twoRoomsLayout, 48],
+      [thickWallsLayout, 64],
+      [thickWallsLayout, 48],
       [large.layout, 64],
       [large.layout, 112]
     ] as const) {
@@ -70,8 +70,8 @@ describe("navigationImage", () => {
         }
       }
     }
-    // PLDM's picture: the middle wall is columns 31 to 33, the door rows 6 to 13, at size 64.
-    const pixels = navigationImage(twoRoomsLayout, 64).render({ x: 10, y: 10 })
+    // The thick-walled Two-Rooms at size 64: the middle wall is columns 31 to 33, the door rows 6 to 13.
+    const pixels = navigationImage(thickWallsLayout, 64).render({ x: 10, y: 10 })
     const wallAt = (column: number, row: number): number => pixels[64 * 64 + row * 64 + column]!
     expect([30, 31, 32, 33, 34].map((column) => wallAt(column, 30))).toEqual([0, 255, 255, 255, 0])
     expect([5, 6, 13, 14].map((row) => wallAt(32, row))).toEqual([255, 0, 0, 255])
@@ -79,7 +79,7 @@ describe("navigationImage", () => {
   })
 
   it("redraws into a given target without allocating, erasing the previous dot", () => {
-    const image = navigationImage(twoRoomsLayout, 64)
+    const image = navigationImage(thickWallsLayout, 64)
     const target = new Uint8Array(2 * 64 * 64)
     expect(image.render({ x: 10, y: 10 }, target)).toBe(target)
     expect(image.render({ x: 40, y: 40 }, target)).toBe(target)
@@ -89,11 +89,11 @@ describe("navigationImage", () => {
   })
 
   it("rejects a target of the wrong length and a bad size", () => {
-    const image = navigationImage(twoRoomsLayout, 32)
+    const image = navigationImage(thickWallsLayout, 32)
     expect(thrownBy(() => image.render({ x: 10, y: 10 }, new Uint8Array(10)))).toMatchObject({
       _tag: "InvalidValueError",
       field: "target"
     })
-    expect(thrownBy(() => navigationImage(twoRoomsLayout, 0))).toBeInstanceOf(InvalidValueError)
+    expect(thrownBy(() => navigationImage(thickWallsLayout, 0))).toBeInstanceOf(InvalidValueError)
   })
 })

@@ -1,7 +1,14 @@
-import { envRegistry, insideWall, makeTwoRoomsWind, twoRooms, twoRoomsWind, twoRoomsWinds } from "@telos/envs"
+import {
+  envRegistry,
+  insideWall,
+  makeTwoRoomsWind,
+  twoRoomsThickWalls,
+  twoRoomsWind,
+  twoRoomsWinds
+} from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { twoRoomsLayout } from "../../src/builtins/TwoRoomsLayout.js"
+import { thickWallsLayout } from "../../src/builtins/TwoRoomsThickWallsLayout.js"
 import { displacements } from "../navigationSupport.js"
 import { thrownBy } from "../support.js"
 
@@ -44,15 +51,15 @@ describe("two-rooms-wind", () => {
       for (let step = 0; step < 10; step++) {
         const [x, y] = env.step([2.45, 0]).observation
         expect(x).toBeLessThan(31)
-        expect(insideWall(twoRoomsLayout, x!, y!)).toBe(false)
+        expect(insideWall(thickWallsLayout, x!, y!)).toBe(false)
       }
     }
   })
 
-  it("places start and goal as two-rooms does for the same seed, and lets the options fix the wind", () => {
+  it("places start and goal as two-rooms-thick-walls does for the same seed, and lets the options fix the wind", () => {
     for (let seed = 0; seed < 20; seed++) {
       const windy = twoRoomsWind.make().reset({ seed })
-      const still = twoRooms.make().reset({ seed })
+      const still = twoRoomsThickWalls.make().reset({ seed })
       expect(windy.observation).toEqual(still.observation)
       expect(windy.info.goal).toEqual(still.info.goal)
       expect(windOf(twoRoomsWind.make().reset({ seed, options: { wind: "north" } }).info)).toEqual([0, -0.75])
@@ -68,6 +75,6 @@ describe("two-rooms-wind", () => {
     const pixels = makeTwoRoomsWind({ observation: "pixels", imageSize: 32 })
     expect(pixels.id).toBe("two-rooms-wind-pixels-32")
     expect(pixels.make().reset({ seed: 0 }).info.wind).toBeInstanceOf(Float64Array)
-    expect(twoRoomsWind.groundTruthModel().name).toBe("two-rooms-dynamics")
+    expect(twoRoomsWind.groundTruthModel().name).toBe("two-rooms-thick-walls-dynamics")
   })
 })

@@ -9,6 +9,8 @@ const builtins = [
   "reacher",
   "two-rooms",
   "two-rooms-pixels",
+  "two-rooms-thick-walls",
+  "two-rooms-thick-walls-pixels",
   "two-rooms-wind",
   "maze-u",
   "maze-four-rooms",
