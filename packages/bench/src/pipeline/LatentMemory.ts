@@ -64,9 +64,8 @@ export const recordedLatents = (model: WorldModel, dataset: Dataset, pixels: boo
 
 /**
  * A quadratic probe from a model's recorded latents to the recorded positions (the state
- * observation's `coordinates`, by default its first two). A linear one was off
- * by up to 6.7 px near the zones from pixels (median 2.7), too much for any sensible margin; the
- * quadratic one by at most 2.5 px there.
+ * observation's `coordinates`, by default its first two): a learned latent holds the position
+ * curved, and a guardrail's margin must exceed the probe's error (the README has the figures).
  *
  * @example
  * ```ts
