@@ -40,6 +40,27 @@ export interface ArenaPoint {
 const dotReach = Math.sqrt(2 * Math.log(255))
 
 /**
+ * The buffer a renderer draws into: the caller's `target` when it has the image's `length`, else
+ * a new one; a target of another length is an `InvalidValueError`.
+ *
+ * @example
+ * ```ts
+ * const pixels = renderTarget(target, 2 * 64 * 64)
+ * ```
+ */
+export const renderTarget = (target: Uint8Array | undefined, length: number): Uint8Array => {
+  const pixels = target ?? new Uint8Array(length)
+  if (pixels.length !== length) {
+    throw new InvalidValueError({
+      field: "target",
+      expected: `a Uint8Array of length ${length}`,
+      received: `length ${pixels.length}`
+    })
+  }
+  return pixels
+}
+
+/**
  * Draws a layout and a point as a square `[2, size, size]` image, `uint8`, channel-major.
  *
  * Geometry: the arena is scaled by `size / max(width, height)` and anchored at the top-left corner;
@@ -82,14 +103,7 @@ export const navigationImage = (layout: WallLayout, size: number): ImageRenderer
   const columnFactors = new Float64Array(patchLength)
   const rowFactors = new Float64Array(patchLength)
   const render = (point: ArenaPoint, target?: Uint8Array): Uint8Array => {
-    const pixels = target ?? new Uint8Array(2 * plane)
-    if (pixels.length !== 2 * plane) {
-      throw new InvalidValueError({
-        field: "target",
-        expected: `a Uint8Array of length ${2 * plane}`,
-        received: `length ${pixels.length}`
-      })
-    }
+    const pixels = renderTarget(target, 2 * plane)
     pixels.set(background)
     const centreX = point.x * scale
     const centreY = point.y * scale

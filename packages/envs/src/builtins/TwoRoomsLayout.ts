@@ -21,7 +21,7 @@ import { describeValue, InvalidValueError, type Random } from "@telos/core"
 import type { ImageRenderer } from "../define/EnvDefinition.js"
 import type { Rectangle, WallLayout } from "../physics/WallLayout.js"
 import type { EpisodePlacement } from "./Navigation.js"
-import { type ArenaPoint, navigationDotStd } from "./NavigationImage.js"
+import { type ArenaPoint, navigationDotStd, renderTarget } from "./NavigationImage.js"
 
 /**
  * The numbers of `two-rooms` (see the module comment for how they fit together).
@@ -232,14 +232,7 @@ export const twoRoomsImage = (size: number): ImageRenderer<ArenaPoint> => {
   const lastIndex = (centre: number): number =>
     Math.min(size - 1, Math.floor((centre + dotReach + 0.5) * scale - 0.5))
   const render = (point: ArenaPoint, target?: Uint8Array): Uint8Array => {
-    const pixels = target ?? new Uint8Array(2 * plane)
-    if (pixels.length !== 2 * plane) {
-      throw new InvalidValueError({
-        field: "target",
-        expected: `a Uint8Array of length ${2 * plane}`,
-        received: `length ${pixels.length}`
-      })
-    }
+    const pixels = renderTarget(target, 2 * plane)
     pixels.set(background)
     const row1 = lastIndex(point.y)
     const column0 = firstIndex(point.x)
