@@ -135,7 +135,8 @@ describe("telos run, end to end", () => {
     expect(config.evaluation).toEqual({
       episodes: 2,
       agents: ["random", "ground-truth", "flat", "hierarchical"],
-      equalCompute: false
+      equalCompute: false,
+      env: null
     })
     expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
   })
@@ -216,6 +217,41 @@ describe("telos run, end to end", () => {
     >)
       expect(row.episodes).toBe(1)
   }, 30_000)
+
+  it("evaluates in evaluation.env: the model of the run's data, the episodes of the other environment", async () => {
+    const own = ["--env", "two-rooms", "--cache", cache, ...tiny, "--set", 'evaluation.agents=["flat"]']
+    const home = await run([...own, "--out", join(directory, "home")])
+    const away = await run([
+      ...own,
+      "--out",
+      join(directory, "away"),
+      "--set",
+      "evaluation.env=two-rooms-thick-walls"
+    ])
+    expect(home.code).toBe(0)
+    expect(away.code).toBe(0)
+    expect(away.out).toContain(
+      "telos: agents evaluated in two-rooms-thick-walls (two-rooms-thick-walls, checked)"
+    )
+    const [homeResults, awayResults] = await Promise.all([
+      readResults(join(directory, "home")),
+      readResults(join(directory, "away"))
+    ])
+    const stagesOf = (results: Record<string, unknown>) => results.stages as ReadonlyArray<Stage>
+    const keys = (results: Record<string, unknown>) =>
+      Object.fromEntries(stagesOf(results).map((stage) => [stage.stage, stage.key]))
+    // Data and model are the run's own; only the episodes are new.
+    expect(stagesOf(awayResults).map((stage) => [stage.stage, stage.cached])).toEqual([
+      ["collect", true],
+      ["world-model", true],
+      ["episodes (flat)", false]
+    ])
+    expect(keys(awayResults).collect).toBe(keys(homeResults).collect)
+    expect(keys(awayResults)["episodes (flat)"]).not.toBe(keys(homeResults)["episodes (flat)"])
+    const rowOf = (results: Record<string, unknown>) => (results.rows as ReadonlyArray<RunRow>)[0] as RunRow
+    expect(rowOf(homeResults).env).toBe("two-rooms")
+    expect(rowOf(awayResults).env).toBe("two-rooms-thick-walls")
+  }, 60_000)
 
   it("a linear goal probe refits the probe alone, and the learned agents plan through it", async () => {
     const out = join(directory, "linear-probe")
@@ -376,6 +412,16 @@ describe("telos run, bad input", () => {
       case: "strides that are not increasing multiples",
       argv: async () => ["--env", "point-mass", "--set", "levels.strides=[10,15]"],
       names: ["levels.strides[1]"]
+    },
+    {
+      case: "an evaluation environment that perceives otherwise",
+      argv: async () => ["--env", "point-mass", "--set", "evaluation.env=two-rooms"],
+      names: ["evaluation.env", "[4]", "two-rooms", "[2]"]
+    },
+    {
+      case: "an unknown evaluation environment",
+      argv: async () => ["--env", "point-mass", "--set", "evaluation.env=point-mas"],
+      names: ['"point-mas"', "point-mass"]
     },
     {
       case: "a malformed --set",

@@ -10,7 +10,7 @@ import { ConfigError, resolveBackend } from "@telos/core"
 import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
 import { readConfigFile, resolveRunConfig } from "../configurator/Resolve.js"
-import { loadEnvSource } from "../pipeline/EnvSource.js"
+import { loadEnvSource, loadEvaluationSource } from "../pipeline/EnvSource.js"
 import { pipelineSuite } from "../pipeline/Pipeline.js"
 import { summaryText } from "../report/Report.js"
 import { type RunFiles, runSuite } from "../report/Runner.js"
@@ -183,7 +183,22 @@ const runPipelineCommand = (
     terminal.out(
       `telos: run on ${named} (${source.spec.id}, checked) on backend ${backend.name}; cache ${request.cache}`
     )
-    const suite = pipelineSuite(config, source, { cache: request.cache, report: terminal.out })
+    const evaluationSource = yield* attempt(() => loadEvaluationSource(config, source, environments))
+    if (evaluationSource !== undefined) {
+      const heldOut = yield* Effect.try({
+        try: () => checkEnv(evaluationSource.spec),
+        catch: (error) => error as Error
+      })
+      for (const warning of heldOut.warnings) terminal.error(`telos: ${evaluationSource.spec.id}: ${warning}`)
+      terminal.out(
+        `telos: agents evaluated in ${evaluationSource.name} (${evaluationSource.spec.id}, checked)`
+      )
+    }
+    const suite = pipelineSuite(config, source, {
+      cache: request.cache,
+      report: terminal.out,
+      evaluationSource
+    })
     const files = yield* runSuite(suite, {
       backend: backend.name,
       episodes: undefined,

@@ -149,7 +149,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
         "flat",
         ...(definition.maxEpisodeSteps >= 40 ? (["hierarchical"] as const) : [])
       ],
-      equalCompute: false
+      equalCompute: false,
+      env: null
     }
   }
 }

@@ -284,7 +284,13 @@ export const EvaluationConfig = Schema.Struct({
    * world-model predictions per step match those measured for the hierarchical agent with the same
    * memory in the same run (which is then evaluated first).
    */
-  equalCompute: Schema.Boolean
+  equalCompute: Schema.Boolean,
+  /**
+   * The environment the agents are evaluated in, when not the run's own: one with the same
+   * observation and action spaces whose episodes the data never saw (layouts held out from
+   * training, say). `null`: the run's environment.
+   */
+  env: Schema.NullOr(Schema.NonEmptyString)
 })
 
 /**

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { extname, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
-import { UnknownNameError } from "@telos/core"
+import { ConfigError, UnknownNameError } from "@telos/core"
 import { type EnvRegistry, type EnvSpec, envRegistry } from "@telos/envs"
 import { Data } from "effect"
 
@@ -144,4 +144,57 @@ export const loadEnvSource = async (
     name,
     fingerprint: `module:${createHash("sha256").update(source).digest("hex").slice(0, 16)}`
   }
+}
+
+const spaceOf = (spec: EnvSpec<unknown> | undefined, part: "observationSpace" | "actionSpace"): string => {
+  if (spec === undefined) return "none"
+  const space = spec.definition[part]
+  return space._tag === "Discrete" ? `${space.n} choices` : `[${space.shape.join(", ")}]`
+}
+
+/**
+ * The environment a run's agents are evaluated in (`evaluation.env`), loaded as the run's own is;
+ * `undefined` when the run evaluates in its own. It must perceive and act as the run's environment
+ * does (the same observation and action shapes, images included where the run reads images), or
+ * it is a `ConfigError` naming the shapes that differ.
+ *
+ * @example
+ * ```ts
+ * const heldOut = await loadEvaluationSource(config, await loadEnvSource(config.env))
+ * heldOut?.spec.id // "diverse-maze-held-out"
+ * ```
+ */
+export const loadEvaluationSource = async (
+  config: {
+    readonly evaluation: { readonly env: string | null }
+    readonly data: { readonly observations: string }
+  },
+  source: EnvSource,
+  registry: EnvRegistry = envRegistry
+): Promise<EnvSource | undefined> => {
+  const named = config.evaluation.env
+  if (named === null) return undefined
+  const evaluation = await loadEnvSource(named, registry)
+  const pixels = config.data.observations === "pixels"
+  const pairs: ReadonlyArray<readonly [string, EnvSpec<unknown> | undefined, EnvSpec<unknown> | undefined]> =
+    [
+      ["", source.spec, evaluation.spec],
+      ...(pixels ? ([["images of ", source.pixels, evaluation.pixels]] as const) : [])
+    ]
+  for (const [what, own, other] of pairs) {
+    for (const part of ["observationSpace", "actionSpace"] as const) {
+      if (spaceOf(own, part) !== spaceOf(other, part)) {
+        throw new ConfigError({
+          source: "run config",
+          issues: [
+            {
+              field: "evaluation.env",
+              expected: `an environment whose ${what}${part === "actionSpace" ? "actions" : "observations"} have the shape of ${source.name}'s ${spaceOf(own, part)}, received "${named}" with ${spaceOf(other, part)}`
+            }
+          ]
+        })
+      }
+    }
+  }
+  return evaluation
 }

@@ -59,6 +59,11 @@ export interface PipelineOptions {
   readonly cache: string
   /** Lines worth printing while stages run (a trained epoch, ...). */
   readonly report?: (line: string) => void
+  /**
+   * The environment the agents are evaluated in (`evaluation.env`, loaded by
+   * `loadEvaluationSource`); absent: the run's own.
+   */
+  readonly evaluationSource?: EnvSource | undefined
 }
 
 /** A run's suite, with the stage records it collected (for reports). */
@@ -129,6 +134,8 @@ export const pipelineSuite = (
       }
       const agents = config.evaluation.agents
       const spec = source.spec
+      // Data, models and memory come from the run's environment; episodes from this one.
+      const evaluation = options.evaluationSource ?? source
       // Random actions need no model of their own: the ground truth's when there is one.
       const onTruth = (kind: AgentKind) =>
         kind.startsWith("ground-truth") || (kind === "random" && spec.hasGroundTruthModel)
@@ -236,16 +243,16 @@ export const pipelineSuite = (
             settings,
             truth
               ? [
-                  source.fingerprint,
+                  evaluation.fingerprint,
                   ...(kind === "ground-truth+memory" ? [truthMemory?.record.key ?? ""] : [])
                 ]
-              : [source.fingerprint, ...inputs]
+              : [evaluation.fingerprint, ...inputs]
           )
           const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
             const modelParts: AgentParts = truth
               ? groundTruthParts(
                   config,
-                  spec,
+                  evaluation.spec,
                   kind === "ground-truth+memory" ? truthMemory?.graph : undefined
                 )
               : (parts as AgentParts)
@@ -259,7 +266,7 @@ export const pipelineSuite = (
             }
             const goal = config.cost.goal
             // A pixel agent acts on the environment's images, and its goal is the goal's image.
-            const pixels = config.data.observations === "pixels" && !truth ? source.pixels : undefined
+            const pixels = config.data.observations === "pixels" && !truth ? evaluation.pixels : undefined
             const goalOf =
               pixels !== undefined
                 ? (info: Info) => Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
@@ -268,14 +275,14 @@ export const pipelineSuite = (
                   : () => goal
             const zones = guarded(config)
               ? {
-                  seeds: guardedSeeds(config, spec),
+                  seeds: guardedSeeds(config, evaluation.spec),
                   violates: zoneViolation(config.guardrail, pixels !== undefined)
                 }
               : {}
             const row = runPlanningBenchmark(
               {
-                env: spec.id,
-                makeEnv: () => (pixels ?? spec).make(),
+                env: evaluation.spec.id,
+                makeEnv: () => (pixels ?? evaluation.spec).make(),
                 agent: agentOf(kind, agentParts),
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
@@ -284,7 +291,8 @@ export const pipelineSuite = (
               },
               // Seeded by the agent's kind, not its place in the list: a cached row is the same row.
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
-              (step) => context.progress(`episodes: ${kind}`, step / spec.definition.maxEpisodeSteps)
+              (step) =>
+                context.progress(`episodes: ${kind}`, step / evaluation.spec.definition.maxEpisodeSteps)
             )
             const steps = row.meanSteps * row.episodes
             const runRow: RunRow = {

@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { mergeConfig, resolveRunConfig } from "../configurator/Resolve.js"
 import type { RunConfig } from "../configurator/RunConfig.js"
 import type { Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
-import { type EnvSource, loadEnvSource } from "./EnvSource.js"
+import { type EnvSource, loadEnvSource, loadEvaluationSource } from "./EnvSource.js"
 import { pipelineSuite, type RunRow, runColumns } from "./Pipeline.js"
 
 /** One run of a suite. */
@@ -91,7 +91,8 @@ export const runsSuite = <Fields extends object>(suite: RunsSuiteSettings<Fields
         const source = await loadEnvSource(run.env)
         const config = suiteRunConfig(suite.settings, run, source, context)
         configs.push(config)
-        const pipeline = pipelineSuite(config, source, { cache })
+        const evaluationSource = await loadEvaluationSource(config, source)
+        const pipeline = pipelineSuite(config, source, { cache, evaluationSource })
         const progress = (label: string, fraction: number) =>
           context.progress(`run ${index + 1}/${suite.runs.length} ${run.env}: ${label}`, fraction)
         for await (const row of pipeline.run({ ...context, progress })) {
