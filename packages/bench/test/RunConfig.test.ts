@@ -1,8 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Box, ConfigError, Discrete, decodeConfigSync, FileError, type WorldModel } from "@telos/core"
+import { Box, ConfigError, Discrete, decodeConfigSync, FileError, Random, type WorldModel } from "@telos/core"
 import { defineEnv, type EnvSpec, envRegistry } from "@telos/envs"
+import { goalCost } from "@telos/planner"
+import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { defaultRunConfig } from "../src/configurator/Defaults.js"
@@ -520,6 +522,24 @@ describe("resolveRunConfig", () => {
     ])
     expect(guarded.guardrail).toMatchObject({ position: [1, 0], margin: 0, enforced: true })
     expect(plannerOf(guarded.actor).name).toBe("cem + gradient")
+  })
+
+  it("hands MPPI its noise and temperature: no noise leaves the mean plan as it was", () => {
+    const plan = (overrides: ReadonlyArray<string>) => {
+      const actor = resolve(pointMass, ["actor.planner=mppi", "actor.candidates=16", ...overrides]).actor
+      const initialStates = tf.tensor2d([[0.5, -0.5, 0, 0]])
+      const cost = goalCost({ goal: [[0, 0, 0, 0]] })
+      const result = plannerOf(actor).plan(
+        { model: pointMass.groundTruthModel(), initialStates, cost, horizon: 4 },
+        Random.fromSeed(0)
+      )
+      initialStates.dispose()
+      return Array.from(result.actions)
+    }
+    expect(plan(["actor.noiseStd=0"]).every((value) => value === 0)).toBe(true)
+    expect(plan(["actor.noiseStd=0.5"]).some((value) => value !== 0)).toBe(true)
+    // A low temperature is greedier: another weighted mean from the same samples.
+    expect(plan(["actor.temperature=0.001"])).not.toEqual(plan(["actor.temperature=1000"]))
   })
 
   it("applies a suite's settings over the defaults and under the file and --set, naming it in errors", () => {

@@ -101,6 +101,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           replanInterval: null,
           learningRate: null,
           initialStd: null,
+          noiseStd: null,
+          temperature: null,
           refineSteps: 6
         }
       : {
@@ -112,6 +114,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
           replanInterval: null,
           learningRate: null,
           initialStd: null,
+          noiseStd: null,
+          temperature: null,
           refineSteps: 6
         },
     upperActor: {
@@ -123,6 +127,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       replanInterval: null,
       learningRate: null,
       initialStd: null,
+      noiseStd: null,
+      temperature: null,
       refineSteps: 6
     },
     upperActors: [],

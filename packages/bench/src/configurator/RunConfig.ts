@@ -164,6 +164,13 @@ export const ActorConfig = Schema.Struct({
    * `null`: the library's.
    */
   initialStd: Schema.NullOr(nonNegative),
+  /**
+   * MPPI's sampling noise, in half-widths of the action box (constant: MPPI does not refit its
+   * spread); `null`: the library's.
+   */
+  noiseStd: Schema.NullOr(nonNegative),
+  /** MPPI's temperature, in the cost's units (smaller is greedier); `null`: the library's. */
+  temperature: Schema.NullOr(positive),
   /** The hybrid planner's gradient steps after its CEM refits (read by `hybrid` only). */
   refineSteps: nonNegativeInteger
 })

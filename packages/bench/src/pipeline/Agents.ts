@@ -65,7 +65,13 @@ export const plannerOf = (actor: ActorConfig): Planner => {
         elites: Math.max(2, Math.round(candidates / 8))
       })
     case "mppi":
-      return mppiPlanner({ iterations, warmStartIterations, samples: candidates })
+      return mppiPlanner({
+        iterations,
+        warmStartIterations,
+        samples: candidates,
+        ...(actor.noiseStd === null ? {} : { noiseStd: actor.noiseStd }),
+        ...(actor.temperature === null ? {} : { temperature: actor.temperature })
+      })
     case "categorical-cem":
       return categoricalCemPlanner({
         iterations,
