@@ -1,6 +1,7 @@
-import { readdir, rm, stat, writeFile } from "node:fs/promises"
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { join, relative } from "node:path"
 import { decodeConfigSync } from "@telos/core"
+import { envRegistry } from "@telos/envs"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { main } from "../src/cli/CommandLine.js"
@@ -136,7 +137,8 @@ describe("telos run, end to end", () => {
       episodes: 2,
       agents: ["random", "ground-truth", "flat", "hierarchical"],
       equalCompute: false,
-      env: null
+      env: null,
+      drawnEpisodes: 0
     })
     expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
   })
@@ -251,6 +253,47 @@ describe("telos run, end to end", () => {
     const rowOf = (results: Record<string, unknown>) => (results.rows as ReadonlyArray<RunRow>)[0] as RunRow
     expect(rowOf(homeResults).env).toBe("two-rooms")
     expect(rowOf(awayResults).env).toBe("two-rooms-thick-walls")
+  }, 60_000)
+
+  it("draws the first episodes: the path from the reset on, each level's subgoals, over the environment's picture", async () => {
+    const out = join(directory, "drawn")
+    const outcome = await run([
+      "--env",
+      "two-rooms",
+      "--cache",
+      cache,
+      "--out",
+      out,
+      ...tiny,
+      "--set",
+      'evaluation.agents=["flat","hierarchical"]',
+      "--set",
+      "evaluation.drawnEpisodes=1"
+    ])
+    expect(outcome.code).toBe(0)
+    const rows = (await readResults(out)).rows as ReadonlyArray<
+      RunRow & { readonly figures: ReadonlyArray<{ readonly path: string; readonly caption: string }> }
+    >
+    for (const row of rows) {
+      const trace = row.traces?.[0]
+      expect(row.traces).toHaveLength(1)
+      expect(trace?.seed).toBe(0)
+      // The reset's position, then one per step.
+      const start = envRegistry.get("two-rooms").make().reset({ seed: 0 }).info.position as Float64Array
+      expect(trace?.positions[0]).toEqual([start[0], start[1]])
+      expect(trace?.positions.length).toBeGreaterThan(1)
+      expect(trace?.positions.length).toBeLessThanOrEqual(201)
+      expect(trace?.goal).toHaveLength(2)
+      expect(row.figures).toHaveLength(1)
+      const svg = await readFile(join(out, row.figures[0]?.path as string), "utf8")
+      expect(svg).toContain("<polyline")
+      expect(svg.endsWith("</svg>")).toBe(true)
+    }
+    const [flat, hierarchical] = rows
+    expect(flat?.traces?.[0]?.subgoals).toEqual([])
+    const levels = new Set(hierarchical?.traces?.[0]?.subgoals.map((subgoal) => subgoal.level))
+    expect([...levels]).toEqual([1])
+    expect(await readFile(join(out, "report.md"), "utf8")).toContain(flat?.figures[0]?.path as string)
   }, 60_000)
 
   it("a linear goal probe refits the probe alone, and the learned agents plan through it", async () => {

@@ -156,7 +156,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
         ...(definition.maxEpisodeSteps >= 40 ? (["hierarchical"] as const) : [])
       ],
       equalCompute: false,
-      env: null
+      env: null,
+      drawnEpisodes: 0
     }
   }
 }

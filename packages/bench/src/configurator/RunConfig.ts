@@ -297,7 +297,12 @@ export const EvaluationConfig = Schema.Struct({
    * observation and action spaces whose episodes the data never saw (layouts held out from
    * training, say). `null`: the run's environment.
    */
-  env: Schema.NullOr(Schema.NonEmptyString)
+  env: Schema.NullOr(Schema.NonEmptyString),
+  /**
+   * Episodes per row (the first ones) whose path, goal and subgoals per level are recorded and
+   * drawn over the environment's picture in the report; 0: none.
+   */
+  drawnEpisodes: nonNegativeInteger
 })
 
 /**

@@ -18,6 +18,7 @@ import {
   flatAgent,
   goalCost,
   gradientPlanner,
+  type HierarchyOptions,
   hierarchicalAgent,
   hybridPlanner,
   type LandmarkGraph,
@@ -228,6 +229,8 @@ export interface AgentParts {
   readonly observationSize: number
   /** How positions are read from latents, for the guardrail's zones; `undefined` without zones. */
   readonly positions?: PositionProbe | undefined
+  /** Told the subgoals each level above 0 hands down (see `HierarchyOptions.onSubgoals`). */
+  readonly onSubgoals?: HierarchyOptions["onSubgoals"]
 }
 
 const enforcesZones = (parts: AgentParts): parts is AgentParts & { readonly positions: PositionProbe } =>
@@ -315,6 +318,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     ...(memory === undefined ? {} : { memory }),
     ...(graph === undefined || !config.memory.anchorSubgoals ? {} : { subgoalAnchors: graph.landmarks }),
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
+    ...(parts.onSubgoals === undefined ? {} : { onSubgoals: parts.onSubgoals }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })
 }

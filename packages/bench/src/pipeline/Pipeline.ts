@@ -20,8 +20,9 @@ import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
 import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
+import { type EpisodeTrace, type TracePoint, traceRecorder, writeTraceFigures } from "./EpisodeTraces.js"
 import { guarded, guardedSeeds, zoneViolation } from "./Guardrail.js"
-import { probePositions, recordedLatents } from "./LatentMemory.js"
+import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
   type CollectedData,
@@ -51,6 +52,8 @@ export interface RunRow extends PlanningRow {
   readonly landmarks?: number
   /** Steps whose true position was inside a keep-out zone, all episodes together (runs with zones). */
   readonly violations?: number
+  /** The first episodes' paths and subgoals (`evaluation.drawnEpisodes`). */
+  readonly traces?: ReadonlyArray<EpisodeTrace>
 }
 
 /** Options of {@link pipelineSuite}. */
@@ -143,6 +146,14 @@ export const pipelineSuite = (
       let collected: CollectedData | undefined
       let trained: TrainedWorldModel | undefined
       let levels: TrainedLevels | undefined
+      // Positions read from learned latents, fitted only if a row draws its episodes.
+      let fitPositions: (() => PositionProbe) | undefined
+      let fittedPositions: PositionProbe | undefined
+      const learnedPositionOf = (): ((latent: Float32Array) => TracePoint) | undefined => {
+        if (fitPositions === undefined) return undefined
+        fittedPositions ??= fitPositions()
+        return fittedPositions.positionOf
+      }
       try {
         const inputs: Array<string> = []
         let parts: AgentParts | undefined
@@ -173,6 +184,9 @@ export const pipelineSuite = (
                   strideHops(memory.graph, recordedOnce(), stride, config.memory.passages.quantile)
                 )
               : []
+          const data = collected
+          fitPositions = () =>
+            probePositions(recordedOnce(), data.dataset, config.seed, config.guardrail.position)
           const probe = await probeStage(stageContext, collected, encoderKey, recordedOnce)
           if (probe !== undefined) inputs.push(keep(probe).record.key)
           parts = {
@@ -236,7 +250,8 @@ export const pipelineSuite = (
             seed: config.seed,
             backend: context.backend,
             // Zones change the episodes, the planners and the memory.
-            ...(guarded(config) ? { guardrail: config.guardrail } : {})
+            ...(guarded(config) ? { guardrail: config.guardrail } : {}),
+            ...(config.evaluation.drawnEpisodes > 0 ? { drawnEpisodes: config.evaluation.drawnEpisodes } : {})
           }
           const key = stageKey(
             "episodes",
@@ -258,11 +273,24 @@ export const pipelineSuite = (
               : (parts as AgentParts)
             // Every level's predictions are counted: the row reports its planning compute.
             const counted = [modelParts.model, ...modelParts.upperModels].map(countingWorldModel)
+            const seeds = guarded(config)
+              ? guardedSeeds(config, evaluation.spec)
+              : Array.from({ length: config.evaluation.episodes }, (_, index) => config.seed + index)
+            const recorder =
+              config.evaluation.drawnEpisodes > 0
+                ? traceRecorder(
+                    Math.min(config.evaluation.drawnEpisodes, config.evaluation.episodes),
+                    seeds,
+                    modelParts.model.latentSize,
+                    truth ? truthPositionOf(config) : learnedPositionOf()
+                  )
+                : undefined
             const agentParts: AgentParts = {
               ...modelParts,
               model: (counted[0] as (typeof counted)[number]).model,
               upperModels: counted.slice(1).map((count) => count.model),
-              flatCandidates
+              flatCandidates,
+              ...(recorder === undefined ? {} : { onSubgoals: recorder.onSubgoals })
             }
             const goal = config.cost.goal
             // A pixel agent acts on the environment's images, and its goal is the goal's image.
@@ -274,10 +302,7 @@ export const pipelineSuite = (
                   ? undefined
                   : () => goal
             const zones = guarded(config)
-              ? {
-                  seeds: guardedSeeds(config, evaluation.spec),
-                  violates: zoneViolation(config.guardrail, pixels !== undefined)
-                }
+              ? { seeds, violates: zoneViolation(config.guardrail, pixels !== undefined) }
               : {}
             const row = runPlanningBenchmark(
               {
@@ -287,7 +312,10 @@ export const pipelineSuite = (
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
                 seed: config.seed,
-                ...zones
+                ...zones,
+                ...(recorder === undefined
+                  ? {}
+                  : { onReset: recorder.onReset, onTransition: recorder.onTransition })
               },
               // Seeded by the agent's kind, not its place in the list: a cached row is the same row.
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
@@ -304,14 +332,26 @@ export const pipelineSuite = (
               candidates: kind === "random" ? 1 : (flatCandidates ?? config.actor.candidates),
               ...(kind !== "random" && memoryServes(kind) && agentParts.memory !== undefined
                 ? { landmarks: (agentMemory(agentParts) as LandmarkGraph).count }
-                : {})
+                : {}),
+              ...(recorder === undefined ? {} : { traces: recorder.traces() })
             }
             await writeStageJson(directory, "row.json", runRow)
           })
           const row = (await readStageJson(entry.directory, "row.json")) as RunRow
           predictions.set(kind, row.predictionsPerStep)
           records.push({ ...entry, stage: `episodes (${kind})`, figures: { successRate: row.successRate } })
-          yield row
+          const figures =
+            row.traces === undefined || context.directory === undefined
+              ? []
+              : await writeTraceFigures(
+                  context.directory,
+                  `${evaluation.spec.id}-${kind}-${row.levels}-levels-${entry.key.slice(0, 8)}`,
+                  evaluation.spec,
+                  row.traces,
+                  (trace) =>
+                    `${evaluation.spec.id}, ${kind} (${row.levels} level${row.levels === 1 ? "" : "s"}), seed ${trace.seed}${trace.layout === undefined ? "" : `, layout ${trace.layout}`}`
+                )
+          yield figures.length === 0 ? row : { ...row, figures }
         }
       } finally {
         trained?.jepa.dispose()
@@ -321,6 +361,14 @@ export const pipelineSuite = (
     }
   }
 }
+
+/** A ground-truth model's latent is the state: its position is two of its coordinates. */
+const truthPositionOf =
+  (config: RunConfig) =>
+  (latent: Float32Array): TracePoint => [
+    latent[config.guardrail.position[0]] as number,
+    latent[config.guardrail.position[1]] as number
+  ]
 
 /**
  * A run's checks: every learned agent does better than random actions (success, or else mean

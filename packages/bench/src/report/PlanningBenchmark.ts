@@ -31,6 +31,8 @@ export interface PlanningBenchmark {
   readonly seed: number
   /** Called after each episode's step with its info (see `EpisodeOptions.onTransition`). */
   readonly onTransition?: (episode: number, info: Info) => void
+  /** Called after each episode's reset with its info (see `EpisodeOptions.onReset`). */
+  readonly onReset?: (episode: number, info: Info) => void
   /** Extra fields for the row (the planner's settings, say). */
   readonly details?: Readonly<Record<string, unknown>>
 }
@@ -60,7 +62,8 @@ export const runPlanningBenchmark = (
     ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
     ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
     ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates }),
-    ...(benchmark.onTransition === undefined ? {} : { onTransition: benchmark.onTransition })
+    ...(benchmark.onTransition === undefined ? {} : { onTransition: benchmark.onTransition }),
+    ...(benchmark.onReset === undefined ? {} : { onReset: benchmark.onReset })
   })
   const returns = run.episodes.map((episode) => episode.totalReward)
   const longest = Math.max(...run.episodes.map((episode) => episode.plannedCosts.length))

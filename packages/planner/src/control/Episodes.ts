@@ -59,6 +59,8 @@ export interface EpisodeOptions {
   readonly onStep?: (step: number, running: number) => void
   /** Called after each episode's step with the environment's info (e.g. to record trajectories). */
   readonly onTransition?: (episode: number, info: Info) => void
+  /** Called after each environment's reset with its info (where a recorded trajectory starts). */
+  readonly onReset?: (episode: number, info: Info) => void
 }
 
 const defaultGoalOf = (info: Info): ArrayLike<number> => {
@@ -134,6 +136,9 @@ export const runEpisodes = (
   const isSuccess = options.isSuccess ?? ((info: Info) => info.success === true)
   const goalOf = options.goalOf ?? defaultGoalOf
   const resets = envs.map((env, index) => env.reset({ seed: seeds[index] as number }))
+  resets.forEach((reset, index) => {
+    options.onReset?.(index, reset.info)
+  })
   const observations: Array<ArrayLike<number>> = resets.map((reset) => reset.observation)
   const totals = envs.map(() => 0)
   const steps = envs.map(() => 0)

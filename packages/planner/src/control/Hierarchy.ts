@@ -145,6 +145,13 @@ export interface HierarchyOptions {
    */
   readonly subgoalAnchors?: Float32Array
   /**
+   * Told each time a level above 0 replans: the level (1 is the lowest above 0), the episodes it
+   * planned for, and the targets it now hands down, `[N, D]` row-major over all episodes (only the
+   * rows of `episodes` are new). For figures of what each level asked of the one below; the array
+   * is the hierarchy's own, to be copied, not kept.
+   */
+  readonly onSubgoals?: (level: number, episodes: ReadonlyArray<number>, subgoals: Float32Array) => void
+  /**
    * A level hands its own target down unchanged once its plan's first step ends this close to it,
    * as a fraction of that step's length (default 0.25): a predicted latent is only as exact as the
    * search that chose it, and the last stretch to a goal needs the goal itself.
@@ -292,6 +299,7 @@ export const hierarchySubgoals = (
             const targets =
               index === upperLevels.length - 1 ? topTargets : (levels[index + 1] as LevelState).subgoals
             planLevel(level, state, latents, targets, active, rng, anchors, reachRatio)
+            options.onSubgoals?.(index + 1, active, state.subgoals)
             plans[index] = (plans[index] as number) + 1
             aboveReplanned = true
           }

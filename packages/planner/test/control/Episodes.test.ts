@@ -19,14 +19,21 @@ describe("runEpisodes", () => {
     const envs = [shiftEnv(2), shiftEnv(2), shiftEnv(2)]
     const steps: Array<number> = []
     const transitions = [0, 0, 0]
+    const resets: Array<number> = []
     const run = runEpisodes(envs, [1, 2, 3], agent(), {
       rng: Random.fromSeed(0),
       onStep: (step) => steps.push(step),
+      onReset: (episode, info) => {
+        expect(info.goal).toBeDefined()
+        expect(transitions[episode]).toBe(0)
+        resets.push(episode)
+      },
       onTransition: (episode, info) => {
         expect(info.goal).toBeDefined()
         transitions[episode] = (transitions[episode] as number) + 1
       }
     })
+    expect(resets).toEqual([0, 1, 2])
     expect(transitions).toEqual(run.episodes.map((episode) => episode.steps))
     expect(run.episodes.map((episode) => episode.success)).toEqual([true, true, true])
     expect(run.planCalls).toBe(Math.max(...run.episodes.map((episode) => episode.steps)))

@@ -103,6 +103,39 @@ describe("hierarchicalAgent", () => {
     expect(plans[0]).toBeLessThanOrEqual(Math.ceil(steps / 5) + Math.ceil(steps / 20))
   })
 
+  it("tells each level's subgoals as they are handed down: level 1's are level 0's targets", () => {
+    const levels = [primitive(), { ...upper(5), replanInterval: 5 }, { ...upper(20, 3), replanInterval: 20 }]
+    const told: Array<{ level: number; episodes: ReadonlyArray<number>; subgoals: Float32Array }> = []
+    const received: Array<Float32Array> = []
+    const agent = hierarchicalAgent(levels, {
+      onSubgoals: (level, episodes, subgoals) => told.push({ level, episodes, subgoals: subgoals.slice() }),
+      wrapSubgoals: (director) => ({
+        name: director.name,
+        start: (goals) => {
+          const tracker = director.start(goals)
+          return {
+            next: (states, running) => {
+              const targets = tracker.next(states, running)
+              received.push(targets.slice())
+              return targets
+            }
+          }
+        }
+      })
+    })
+    const run = runEpisodes([shiftEnv(2, 0.01, 41), shiftEnv(2, 0.01, 41)], [9, 10], agent, {
+      rng: Random.fromSeed(0),
+      isSuccess: () => false
+    })
+    const plans = run.agent.levelPlans
+    expect(told.filter((entry) => entry.level === 1)).toHaveLength(plans[0] as number)
+    expect(told.filter((entry) => entry.level === 2)).toHaveLength(plans[1] as number)
+    expect(told.every((entry) => entry.subgoals.length === 4 && entry.episodes.length > 0)).toBe(true)
+    // Level 0 aims at what level 1 last told.
+    const lastOfLevel1 = told.filter((entry) => entry.level === 1).at(-1)?.subgoals
+    expect(received.at(-1)).toEqual(lastOfLevel1)
+  })
+
   it("plans towards a memory's targets above the top level", () => {
     const memory: SubgoalDirector = {
       name: "fixed",
