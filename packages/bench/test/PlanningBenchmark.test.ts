@@ -115,6 +115,33 @@ describe("runPlanningBenchmark", () => {
     expect(tf.memory().numTensors).toBe(before)
   })
 
+  it("plans in batches when asked: every episode once, in order, the callbacks told each episode's place in the row", () => {
+    const { traces, makeEnv } = tracedEnvs([60, 2, 60])
+    const resets: Array<number> = []
+    const transitions: Array<number> = [0, 0, 0]
+    const row = runPlanningBenchmark(
+      benchmark(makeEnv, {
+        batch: 2,
+        onReset: (episode) => resets.push(episode),
+        onTransition: (episode) => {
+          transitions[episode] = (transitions[episode] as number) + 1
+        }
+      }),
+      Random.fromSeed(1),
+      () => undefined
+    )
+    expect(traces.map((trace) => trace.seed)).toEqual([11, 12, 13])
+    expect(resets).toEqual([0, 1, 2])
+    expect(transitions).toEqual(traces.map((trace) => trace.steps))
+    expect(row.episodes).toBe(3)
+    expect(row.successRate).toBeCloseTo(2 / 3, 12)
+    expect(row.returns).toHaveLength(3)
+    // Two batches: the first as long as its longer episode, then the third alone.
+    expect(row.planCalls).toBe(
+      Math.max(traces[0]?.steps ?? 0, traces[1]?.steps ?? 0) + (traces[2]?.steps ?? 0)
+    )
+  })
+
   it("is reproducible for a seed", () => {
     const run = () =>
       runPlanningBenchmark(benchmark(tracedEnvs([20]).makeEnv), Random.fromSeed(9), () => undefined)

@@ -138,7 +138,8 @@ describe("telos run, end to end", () => {
       agents: ["random", "ground-truth", "flat", "hierarchical"],
       equalCompute: false,
       env: null,
-      drawnEpisodes: 0
+      drawnEpisodes: 0,
+      batch: null
     })
     expect(config.cost).toMatchObject({ judgedOn: "probe", dimensions: [0, 1] })
   })

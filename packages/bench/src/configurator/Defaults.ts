@@ -157,7 +157,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       ],
       equalCompute: false,
       env: null,
-      drawnEpisodes: 0
+      drawnEpisodes: 0,
+      batch: null
     }
   }
 }

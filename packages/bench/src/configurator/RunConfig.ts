@@ -302,7 +302,12 @@ export const EvaluationConfig = Schema.Struct({
    * Episodes per row (the first ones) whose path, goal and subgoals per level are recorded and
    * drawn over the environment's picture in the report; 0: none.
    */
-  drawnEpisodes: nonNegativeInteger
+  drawnEpisodes: nonNegativeInteger,
+  /**
+   * Episodes planned together, in consecutive batches of this many (a large planner's tensors grow
+   * with the batch); `null`: all of them at once.
+   */
+  batch: Schema.NullOr(positiveInteger)
 })
 
 /**

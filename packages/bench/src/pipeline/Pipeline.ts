@@ -251,7 +251,10 @@ export const pipelineSuite = (
             backend: context.backend,
             // Zones change the episodes, the planners and the memory.
             ...(guarded(config) ? { guardrail: config.guardrail } : {}),
-            ...(config.evaluation.drawnEpisodes > 0 ? { drawnEpisodes: config.evaluation.drawnEpisodes } : {})
+            ...(config.evaluation.drawnEpisodes > 0
+              ? { drawnEpisodes: config.evaluation.drawnEpisodes }
+              : {}),
+            ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch })
           }
           const key = stageKey(
             "episodes",
@@ -312,6 +315,7 @@ export const pipelineSuite = (
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
                 seed: config.seed,
+                ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch }),
                 ...zones,
                 ...(recorder === undefined
                   ? {}

@@ -33,6 +33,11 @@ export interface PlanningBenchmark {
   readonly onTransition?: (episode: number, info: Info) => void
   /** Called after each episode's reset with its info (see `EpisodeOptions.onReset`). */
   readonly onReset?: (episode: number, info: Info) => void
+  /**
+   * Episodes planned together, as consecutive batches of this many; absent: all at once. A planner's
+   * tensors grow with the batch (2,000 samples of 96 steps for 100 episodes do not fit in memory).
+   */
+  readonly batch?: number
   /** Extra fields for the row (the planner's settings, say). */
   readonly details?: Readonly<Record<string, unknown>>
 }
@@ -54,17 +59,41 @@ export const runPlanningBenchmark = (
   rng: Random,
   onStep: (step: number, running: number) => void
 ): PlanningRow => {
-  const envs = Array.from({ length: benchmark.episodes }, () => benchmark.makeEnv())
-  const seeds = benchmark.seeds ?? envs.map((_, index) => benchmark.seed + index)
-  const run = runEpisodes(envs, seeds, benchmark.agent, {
-    rng,
-    onStep,
-    ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
-    ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
-    ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates }),
-    ...(benchmark.onTransition === undefined ? {} : { onTransition: benchmark.onTransition }),
-    ...(benchmark.onReset === undefined ? {} : { onReset: benchmark.onReset })
+  const seeds =
+    benchmark.seeds ?? Array.from({ length: benchmark.episodes }, (_, index) => benchmark.seed + index)
+  const batch = benchmark.batch ?? seeds.length
+  const runs = Array.from({ length: Math.ceil(seeds.length / batch) }, (_, index) => {
+    const first = index * batch
+    const batchSeeds = seeds.slice(first, first + batch)
+    const { onTransition, onReset } = benchmark
+    return runEpisodes(
+      batchSeeds.map(() => benchmark.makeEnv()),
+      batchSeeds,
+      benchmark.agent,
+      {
+        rng,
+        onStep,
+        ...(benchmark.goalOf === undefined ? {} : { goalOf: benchmark.goalOf }),
+        ...(benchmark.isSuccess === undefined ? {} : { isSuccess: benchmark.isSuccess }),
+        ...(benchmark.violates === undefined ? {} : { violates: benchmark.violates }),
+        ...(onTransition === undefined
+          ? {}
+          : { onTransition: (episode: number, info: Info) => onTransition(first + episode, info) }),
+        ...(onReset === undefined
+          ? {}
+          : { onReset: (episode: number, info: Info) => onReset(first + episode, info) })
+      }
+    )
   })
+  const planCalls = runs.reduce((sum, part) => sum + part.planCalls, 0)
+  const run = {
+    episodes: runs.flatMap((part) => part.episodes),
+    planCalls,
+    planMillisecondsPerCall:
+      planCalls === 0
+        ? 0
+        : runs.reduce((sum, part) => sum + part.planMillisecondsPerCall * part.planCalls, 0) / planCalls
+  }
   const returns = run.episodes.map((episode) => episode.totalReward)
   const longest = Math.max(...run.episodes.map((episode) => episode.plannedCosts.length))
   const meanPlannedCost = Array.from({ length: longest }, (_, step) =>
