@@ -4,6 +4,8 @@
  * @module
  */
 export * from "./Builtins.js"
+export * from "./DiverseMaze.js"
+export * from "./DiverseMazeLayouts.js"
 export * from "./GridDoors.js"
 export * from "./Maze.js"
 export * from "./MazeDistance.js"

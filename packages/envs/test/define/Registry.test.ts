@@ -20,7 +20,19 @@ const builtins = [
   "maze-four-rooms-pixels",
   "maze-medium-pixels",
   "maze-large-pixels",
-  "grid-doors"
+  "grid-doors",
+  "diverse-maze-5",
+  "diverse-maze-20",
+  "diverse-maze-held-out",
+  "diverse-maze-held-out-short",
+  "diverse-maze-held-out-medium",
+  "diverse-maze-held-out-long",
+  "diverse-maze-5-pixels",
+  "diverse-maze-20-pixels",
+  "diverse-maze-held-out-pixels",
+  "diverse-maze-held-out-short-pixels",
+  "diverse-maze-held-out-medium-pixels",
+  "diverse-maze-held-out-long-pixels"
 ]
 
 describe("EnvRegistry", () => {
