@@ -4,6 +4,7 @@
  * @module
  */
 import { UnknownNameError } from "@telos/core"
+import { diverseMazeSuite } from "../suites/diverseMaze/suite.js"
 import { envThroughputSuite } from "../suites/envThroughput/suite.js"
 import { latentVariableSuite } from "../suites/latentVariable/suite.js"
 import { mazeHierarchySuite } from "../suites/mazeHierarchy/suite.js"
@@ -23,7 +24,8 @@ export const suites: ReadonlyArray<Suite> = [
   worldModelSuite,
   latentVariableSuite,
   twoRoomsSuite,
-  mazeHierarchySuite
+  mazeHierarchySuite,
+  diverseMazeSuite
 ]
 
 /** The suite called `id`, or an error listing the known ones. */
