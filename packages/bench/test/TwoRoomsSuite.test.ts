@@ -35,6 +35,7 @@ const row = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => ({
   search: "cem",
   perception: "state",
   guardrail: "none",
+  horizon: 16,
   ...fields
 })
 
@@ -64,17 +65,26 @@ describe("the two-rooms suite", () => {
       "random-shooting"
     ])
     const runs = twoRoomsRuns(
-      ["point-mass", "ground-truth", "state", "pixels", "guardrail"],
+      ["point-mass", "ground-truth", "state", "pixels", "no-memory", "guardrail"],
       Object.keys(twoRoomsPlanners)
     )
-    // 5 point-mass, 5 two-rooms (ground truth and state JEPA), 1 without memory, 5 pixels, 4 guardrail.
-    expect(runs).toHaveLength(20)
+    // 5 point-mass, 5 two-rooms (ground truth and state JEPA), 1 without memory, 5 pixels,
+    // 3 without memory (pixels with ours and PLDM's planner, the ground truth with PLDM's), 4 guardrail.
+    expect(runs).toHaveLength(23)
     expect(runs.filter((run) => run.fields.guardrail !== "none").map((run) => run.fields)).toEqual([
-      { search: "pldm-mppi", perception: "state", guardrail: "measured" },
-      { search: "pldm-mppi", perception: "state", guardrail: "keep-out (hard)" },
-      { search: "pldm-mppi", perception: "pixels", guardrail: "measured" },
-      { search: "pldm-mppi", perception: "pixels", guardrail: "keep-out (hard)" }
+      { search: "pldm-mppi", perception: "state", guardrail: "measured", horizon: 16 },
+      { search: "pldm-mppi", perception: "state", guardrail: "keep-out (hard)", horizon: 16 },
+      { search: "pldm-mppi", perception: "pixels", guardrail: "measured", horizon: 16 },
+      { search: "pldm-mppi", perception: "pixels", guardrail: "keep-out (hard)", horizon: 16 }
     ])
+    const pldm = runs.filter((run) => run.fields.search === "pldm-mppi-96")
+    expect(pldm.map((run) => run.fields.perception)).toEqual(["pixels", "state"])
+    for (const run of pldm) {
+      expect(run.settings).toMatchObject({
+        actor: { planner: "mppi", horizon: 96, candidates: 2000, iterations: 1, noiseStd: 4 },
+        evaluation: { batch: 20 }
+      })
+    }
   })
 
   it("lends its protocol as a preset: the suite's data, horizon and memory, the ground truth and the JEPA", () => {
@@ -105,6 +115,20 @@ describe("the two-rooms suite", () => {
       row({ guardrail: "keep-out (hard)", violations: 2 })
     ])
     expect(checks.map((check) => check.passed)).toEqual([true, false, true, true, false])
+    const noMemory = (successRate: number) =>
+      twoRoomsChecks([
+        withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
+        withoutMemory({
+          model: "jepa",
+          perception: "pixels",
+          search: "pldm-mppi-96",
+          horizon: 96,
+          successRate
+        })
+      ]).find((check) => check.description.includes("without memory"))
+    expect(noMemory(0.98)?.passed).toBe(true)
+    expect(noMemory(0.97)?.passed).toBe(false)
+    expect(noMemory(0.97)?.description).toContain("pldm-mppi-96, horizon 96")
     // The row without memory is reported, not checked: it shows why the memory is there.
     expect(checks.some((check) => check.description.includes("0.50"))).toBe(false)
     expect(checks[2]?.description).toContain("pldm-mppi")

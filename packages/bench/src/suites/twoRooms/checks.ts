@@ -9,7 +9,8 @@ import { type TwoRoomsRow, twoRoomsModelName } from "./suite.js"
 
 /**
  * The suite's checks: ground truth >= 0.95 for every planner (point-mass and Two-Rooms), the best
- * planner from pixels >= 0.9, and zero violations with the hard guardrail.
+ * planner from pixels >= 0.9, from pixels without memory >= 0.98 (the issue's goal, beside PLDM's
+ * 97.8%), and zero violations with the hard guardrail.
  *
  * @example
  * ```ts
@@ -37,6 +38,14 @@ export const twoRoomsChecks = (rows: ReadonlyArray<TwoRoomsRow>): ReadonlyArray<
     checks.push({
       description: `two-rooms from pixels, best planner (${best.search}): success >= 0.9 (${best.successRate.toFixed(2)})`,
       passed: best.successRate >= 0.9
+    })
+  }
+  const withoutMemory = pixelRows.filter((row) => row.landmarks === undefined)
+  if (withoutMemory.length > 0) {
+    const best = withoutMemory.reduce((a, b) => (b.successRate > a.successRate ? b : a))
+    checks.push({
+      description: `two-rooms from pixels without memory (PLDM reports 0.978), best planner (${best.search}, horizon ${best.horizon}): success >= 0.98 (${best.successRate.toFixed(2)})`,
+      passed: best.successRate >= 0.98
     })
   }
   for (const row of rows.filter((candidate) => candidate.guardrail === "keep-out (hard)")) {

@@ -62,6 +62,30 @@ export const twoRoomsPlanners: Readonly<Record<string, Partial<ActorConfig>>> = 
 }
 
 /**
+ * PLDM's own planner for Two-Rooms (its `wall` evaluation config): MPPI with 2,000 samples over a
+ * 96-step horizon, one update per step from the previous plan, noise far wider than the action
+ * box (PLDM's sigma of 12 in normalised units is clipped to its step norm, so every sampled step
+ * is a full move in a random direction: here 4 half-widths, clipped to the box), greedy weights;
+ * 20 episodes planned together, as PLDM chunks its 100 environments.
+ *
+ * @example
+ * ```ts
+ * twoRoomsPldmPlanner.actor?.horizon // 96
+ * ```
+ */
+export const twoRoomsPldmPlanner: RunSettings = {
+  actor: {
+    planner: "mppi",
+    horizon: 96,
+    candidates: 2000,
+    iterations: 1,
+    warmStartIterations: 1,
+    noiseStd: 4
+  },
+  evaluation: { batch: 20 }
+}
+
+/**
  * The keep-out guardrail: one zone in each room, across the middle of its height; the planner
  * keeps 3 px further away than the zone's edge (its model is not exact, and a learned model's
  * position is read by a quadratic probe).

@@ -25,12 +25,13 @@ import {
   twoRoomsKeepOut,
   twoRoomsPixelSettings,
   twoRoomsPlanners,
+  twoRoomsPldmPlanner,
   twoRoomsRunSettings,
   twoRoomsSuiteSettings
 } from "./settings.js"
 
 /** Which parts of the suite run (all by default; tests pick few). */
-export type TwoRoomsSection = "point-mass" | "ground-truth" | "state" | "pixels" | "guardrail"
+export type TwoRoomsSection = "point-mass" | "ground-truth" | "state" | "pixels" | "no-memory" | "guardrail"
 
 /** What a run of the suite fixes in its rows. */
 export interface TwoRoomsFields {
@@ -40,6 +41,8 @@ export interface TwoRoomsFields {
   readonly perception: "state" | "pixels"
   /** `none`; `measured`: the zones counted, not enforced; `keep-out (hard)`: enforced. */
   readonly guardrail: "none" | "measured" | "keep-out (hard)"
+  /** The horizon planned (16, or PLDM's own 96). */
+  readonly horizon: number
 }
 
 /** One row: a run's row and what its run fixed. */
@@ -77,6 +80,9 @@ const pixelsWith = (settings: RunSettings): RunSettings =>
 /** The reference planner of the guardrail pair and the row without memory: PLDM's. */
 const reference = "pldm-mppi"
 
+/** PLDM's own planner settings (96 steps, 2,000 samples), as rows name them. */
+const pldm = "pldm-mppi-96"
+
 /**
  * The suite's runs: per section and planner, one pipeline run.
  *
@@ -100,8 +106,17 @@ export const twoRoomsRuns = (
     guardrail: TwoRoomsFields["guardrail"] = "none"
   ): SuiteRun<TwoRoomsFields> => ({
     env,
-    settings: mergeConfig(mergeConfig(own, { actor: twoRoomsPlanners[search] }), settings) as RunSettings,
-    fields: { search, perception, guardrail }
+    settings: mergeConfig(
+      mergeConfig(own, search === pldm ? twoRoomsPldmPlanner : { actor: twoRoomsPlanners[search] }),
+      settings
+    ) as RunSettings,
+    fields: {
+      search,
+      perception,
+      guardrail,
+      horizon:
+        search === pldm ? (twoRoomsPldmPlanner.actor?.horizon as number) : twoRoomsSuiteSettings.horizon
+    }
   })
   const runs: Array<SuiteRun<TwoRoomsFields>> = []
   if (has("point-mass")) {
@@ -136,6 +151,13 @@ export const twoRoomsRuns = (
     for (const search of planners) {
       runs.push(run("two-rooms", search, pixelsWith({ evaluation: { agents: ["flat+memory"] } }), "pixels"))
     }
+  }
+  if (has("no-memory")) {
+    // The row comparable to PLDM's 97.8%: from pixels, no memory; with our planner, and with PLDM's own.
+    for (const search of [referencePlanner, pldm]) {
+      runs.push(run("two-rooms", search, pixelsWith({ evaluation: { agents: ["flat"] } }), "pixels"))
+    }
+    runs.push(run("two-rooms", pldm, { evaluation: { agents: ["ground-truth"] } }))
   }
   if (has("guardrail")) {
     const pairs: ReadonlyArray<readonly [TwoRoomsFields["perception"], RunSettings]> = [
@@ -174,13 +196,14 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite =>
       "Two-Rooms end to end (PLDM protocol): every planner with ground-truth, state-JEPA and pixel-JEPA models, landmark memory, keep-out guardrail",
     settings: twoRoomsRunSettings,
     runs: twoRoomsRuns(
-      options.sections ?? ["point-mass", "ground-truth", "state", "pixels", "guardrail"],
+      options.sections ?? ["point-mass", "ground-truth", "state", "pixels", "no-memory", "guardrail"],
       options.planners ?? Object.keys(twoRoomsPlanners),
       options.settings
     ),
     fieldColumns: [
       column("model", twoRoomsModelName),
       column("planner", (row) => row.search),
+      column("horizon", (row) => String(row.horizon)),
       column("memory", (row) => (row.landmarks === undefined ? "none" : `${row.landmarks} landmarks`)),
       column("guardrail", (row) => row.guardrail),
       violationsColumn
