@@ -285,9 +285,11 @@ describe("telos run, end to end", () => {
       expect(trace?.positions.length).toBeGreaterThan(1)
       expect(trace?.positions.length).toBeLessThanOrEqual(201)
       expect(trace?.goal).toHaveLength(2)
+      expect(typeof trace?.success).toBe("boolean")
       expect(row.figures).toHaveLength(1)
       const svg = await readFile(join(out, row.figures[0]?.path as string), "utf8")
       expect(svg).toContain("<polyline")
+      expect(svg).toContain(trace?.success === true ? ">success" : ">failure")
       expect(svg.endsWith("</svg>")).toBe(true)
     }
     const [flat, hierarchical] = rows

@@ -26,6 +26,8 @@ export interface EpisodeTrace {
   readonly subgoals: ReadonlyArray<{ readonly level: number; readonly step: number; readonly at: TracePoint }>
   /** The episode's layout (`info.layout`), for environments whose layout changes between episodes. */
   readonly layout?: number
+  /** Whether the last step recorded reported success (`info.success`); absent in older records. */
+  readonly success?: boolean
 }
 
 const pointOf = (value: unknown): TracePoint | undefined => {
@@ -74,9 +76,12 @@ export const traceRecorder = (
   )
   const goals: Array<TracePoint | undefined> = Array.from({ length: count }, () => undefined)
   const layouts: Array<number | undefined> = Array.from({ length: count }, () => undefined)
+  const successes: Array<boolean> = Array.from({ length: count }, () => false)
   const record = (episode: number, info: Info) => {
     const at = pointOf(info.position)
-    if (episode < count && at !== undefined) positions[episode]?.push(at)
+    if (episode >= count || at === undefined) return
+    positions[episode]?.push(at)
+    successes[episode] = info.success === true
   }
   return {
     onReset: (episode, info) => {
@@ -104,6 +109,7 @@ export const traceRecorder = (
                 seed: seeds[episode] as number,
                 positions: path,
                 subgoals: subgoals[episode] ?? [],
+                success: successes[episode] === true,
                 ...(goals[episode] === undefined ? {} : { goal: goals[episode] }),
                 ...(layouts[episode] === undefined ? {} : { layout: layouts[episode] })
               }
@@ -146,7 +152,8 @@ export const traceSvg = (picture: string, trace: EpisodeTrace, caption: string):
   const overlay =
     `<g class="trace"><polyline points="${path}" fill="none" stroke="#1f5fbf" stroke-width="${round(0.5 * unit)}" opacity="0.8"/>` +
     marks.join("") +
-    `<text x="${round(unit)}" y="${round(3 * unit)}" font-size="${round(2.6 * unit)}" font-family="sans-serif">${caption.replace(/[<>&]/g, "")}${legend === "" ? "" : ` (subgoals: ${legend})`}</text></g>`
+    `<text x="${round(unit)}" y="${round(2.5 * unit)}" font-size="${round(1.9 * unit)}" font-family="sans-serif">${caption.replace(/[<>&]/g, "")}</text>` +
+    `<text x="${round(unit)}" y="${round(5 * unit)}" font-size="${round(1.9 * unit)}" font-family="sans-serif">${trace.success === undefined ? "" : trace.success ? "success" : "failure"}${legend === "" ? "" : `${trace.success === undefined ? "" : "; "}subgoals of ${legend}`}</text></g>`
   return `${picture.slice(0, -"</svg>".length)}${overlay}</svg>`
 }
 
