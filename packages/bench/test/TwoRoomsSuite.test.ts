@@ -185,7 +185,7 @@ describe("the two-rooms suite", () => {
       const argv = ["bench", "--suite", "two-rooms", "--episodes", "2", "--seed", "3", "--out", directory]
       expect(await main(argv, terminal.terminal, [tiny])).toBeLessThanOrEqual(1)
       rows = (await readResults(directory)).rows as ReadonlyArray<TwoRoomsRow>
-    })
+    }, 180_000)
     afterAll(async () => {
       await removeTempDir(directory)
     })
