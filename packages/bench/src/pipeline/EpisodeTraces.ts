@@ -14,6 +14,16 @@ import type { EnvSpec } from "@telos/envs"
 /** A point on the plane of the environment's positions. */
 export type TracePoint = readonly [number, number]
 
+/** A subgoal a level above 0 handed down, read as a position. */
+export interface TraceSubgoal {
+  /** The level that handed it down (1 is the lowest above 0). */
+  readonly level: number
+  /** The episode's step it was handed down at (0: before the first action). */
+  readonly step: number
+  /** Where it lies. */
+  readonly at: TracePoint
+}
+
 /** One recorded episode. */
 export interface EpisodeTrace {
   /** The episode's seed. */
@@ -23,7 +33,7 @@ export interface EpisodeTrace {
   /** The goal's position (the reset's `info.goal`), when the environment reports one. */
   readonly goal?: TracePoint
   /** Each subgoal a level above 0 handed down: the level, the step it was handed down at, where. */
-  readonly subgoals: ReadonlyArray<{ readonly level: number; readonly step: number; readonly at: TracePoint }>
+  readonly subgoals: ReadonlyArray<TraceSubgoal>
   /** The episode's layout (`info.layout`), for environments whose layout changes between episodes. */
   readonly layout?: number
   /** Whether the last step recorded reported success (`info.success`); absent in older records. */
@@ -70,10 +80,7 @@ export const traceRecorder = (
   positionOf?: (latent: Float32Array) => TracePoint
 ): TraceRecorder => {
   const positions: Array<Array<TracePoint>> = Array.from({ length: count }, () => [])
-  const subgoals: Array<Array<{ level: number; step: number; at: TracePoint }>> = Array.from(
-    { length: count },
-    () => []
-  )
+  const subgoals: Array<Array<TraceSubgoal>> = Array.from({ length: count }, () => [])
   const goals: Array<TracePoint | undefined> = Array.from({ length: count }, () => undefined)
   const layouts: Array<number | undefined> = Array.from({ length: count }, () => undefined)
   const successes: Array<boolean> = Array.from({ length: count }, () => false)
