@@ -146,14 +146,8 @@ export const pipelineSuite = (
       let collected: CollectedData | undefined
       let trained: TrainedWorldModel | undefined
       let levels: TrainedLevels | undefined
-      // Positions read from learned latents, fitted only if a row draws its episodes.
-      let fitPositions: (() => PositionProbe) | undefined
-      let fittedPositions: PositionProbe | undefined
-      const learnedPositionOf = (): ((latent: Float32Array) => TracePoint) | undefined => {
-        if (fitPositions === undefined) return undefined
-        fittedPositions ??= fitPositions()
-        return fittedPositions.positionOf
-      }
+      // Positions read from learned latents (guardrail zones, drawn episodes), fitted once if at all.
+      let positionsOnce: (() => PositionProbe) | undefined
       try {
         const inputs: Array<string> = []
         let parts: AgentParts | undefined
@@ -185,8 +179,11 @@ export const pipelineSuite = (
                 )
               : []
           const data = collected
-          fitPositions = () =>
-            probePositions(recordedOnce(), data.dataset, config.seed, config.guardrail.position)
+          let positions: PositionProbe | undefined
+          positionsOnce = () => {
+            positions ??= probePositions(recordedOnce(), data.dataset, config.seed, config.guardrail.position)
+            return positions
+          }
           const probe = await probeStage(stageContext, collected, encoderKey, recordedOnce)
           if (probe !== undefined) inputs.push(keep(probe).record.key)
           parts = {
@@ -197,16 +194,7 @@ export const pipelineSuite = (
             memory: memory?.graph,
             passageHops,
             observationSize: source.spec.definition.observationSpace.size,
-            ...(guarded(config)
-              ? {
-                  positions: probePositions(
-                    recordedOnce(),
-                    (collected as CollectedData).dataset,
-                    config.seed,
-                    config.guardrail.position
-                  )
-                }
-              : {})
+            ...(guarded(config) ? { positions: positionsOnce() } : {})
           }
         }
         // The ground truth's memory: landmarks of the recorded observations, its own latents.
@@ -285,7 +273,7 @@ export const pipelineSuite = (
                     Math.min(config.evaluation.drawnEpisodes, config.evaluation.episodes),
                     seeds,
                     modelParts.model.latentSize,
-                    truth ? truthPositionOf(config) : learnedPositionOf()
+                    truth ? truthPositionOf(config) : positionsOnce?.().positionOf
                   )
                 : undefined
             const agentParts: AgentParts = {
@@ -305,7 +293,7 @@ export const pipelineSuite = (
                   ? undefined
                   : () => goal
             const zones = guarded(config)
-              ? { seeds, violates: zoneViolation(config.guardrail, pixels !== undefined) }
+              ? { violates: zoneViolation(config.guardrail, pixels !== undefined) }
               : {}
             const row = runPlanningBenchmark(
               {
@@ -314,6 +302,7 @@ export const pipelineSuite = (
                 agent: agentOf(kind, agentParts),
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
+                seeds,
                 seed: config.seed,
                 ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch }),
                 ...zones,
