@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises"
-import { dirname, join } from "node:path"
+import { rename, rm, writeFile } from "node:fs/promises"
+import { basename, dirname, join } from "node:path"
 import { Effect } from "effect"
 import { FileError } from "./Errors.js"
+import { makeDirectory } from "./OutputFolder.js"
 
 let temporaryCounter = 0
 
@@ -21,22 +22,23 @@ let temporaryCounter = 0
  * ```
  */
 export const writeFileAtomic = (path: string, data: string | Uint8Array): Effect.Effect<void, FileError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const directory = dirname(path)
-      await mkdir(directory, { recursive: true })
-      const temporary = join(directory, `.${process.pid}.${Date.now()}.${temporaryCounter++}.tmp`)
-      try {
-        await writeFile(temporary, data)
-        await rename(temporary, path)
-      } catch (error) {
-        await rm(temporary, { force: true })
-        throw error
-      }
-    },
-    catch: (error) =>
-      new FileError({
-        path,
-        reason: error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)
-      })
-  })
+  Effect.flatMap(makeDirectory(dirname(path)), () =>
+    Effect.tryPromise({
+      try: async () => {
+        const directory = dirname(path)
+        const temporary = join(directory, `.${basename(path)}.${process.pid}.${Date.now()}.${temporaryCounter++}.tmp`)
+        try {
+          await writeFile(temporary, data)
+          await rename(temporary, path)
+        } catch (error) {
+          await rm(temporary, { force: true })
+          throw error
+        }
+      },
+      catch: (error) =>
+        new FileError({
+          path,
+          reason: error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)
+        })
+    })
+  )

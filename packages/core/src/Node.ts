@@ -12,4 +12,5 @@
  * @module
  */
 export * from "./Files.js"
+export * from "./OutputFolder.js"
 export * from "./Png.js"

@@ -20,6 +20,8 @@ export type Command =
       readonly seed: number
       /** `--backends`: the backends a suite compares (the perf suite); `undefined` when not given. */
       readonly backends?: ReadonlyArray<BackendName>
+      /** `--overwrite`: replace a complete run in `out` instead of refusing. */
+      readonly overwrite?: boolean
     }
   | CollectCommand
   | TrainCommand
@@ -52,6 +54,8 @@ export interface PipelineCommand {
   readonly cache: string
   /** Print the resolved configuration and stop. */
   readonly printConfig: boolean
+  /** `--overwrite`: replace a complete run in `out` instead of refusing. */
+  readonly overwrite?: boolean
 }
 
 /**
@@ -77,6 +81,8 @@ export interface CollectCommand {
   /** `undefined`: the environment's own episode budget. */
   readonly episodeLength: number | undefined
   readonly seed: number
+  /** `--overwrite`: replace a dataset already in `out` instead of refusing. */
+  readonly overwrite?: boolean
 }
 
 /**
@@ -113,11 +119,33 @@ export interface TrainCommand {
   readonly seed: number
   /** Continue the checkpoint in `out` instead of starting afresh. */
   readonly resume: boolean
+  /** `--overwrite`: start afresh over a checkpoint already in `out` instead of refusing. */
+  readonly overwrite?: boolean
   /** The loss terms' weights (the pipeline's configuration sets them); the library's defaults when absent. */
   readonly lossWeights?: TrainingLossWeights | undefined
   /** Windows the evaluation after each epoch samples (the pipeline's configuration sets it). */
   readonly evaluationSamples?: number | undefined
 }
+
+/**
+ * The largest value each count flag takes. Past them a run would not fit in memory or time on any
+ * machine telos runs on, and the failure would come late and unnamed ("Invalid array length").
+ */
+export const flagBounds = {
+  episodes: 100_000,
+  seed: Number.MAX_SAFE_INTEGER,
+  transitions: 100_000_000,
+  "episode-length": 1_000_000,
+  epochs: 1_000_000,
+  "steps-per-epoch": 10_000_000,
+  "batch-size": 65_536,
+  "rollout-steps": 1_000,
+  "latent-size": 65_536,
+  "latent-variable": 65_536
+} as const
+
+const count = (name: keyof typeof flagBounds, above: number) =>
+  Schema.optional(Schema.Int.check(Schema.isGreaterThan(above), Schema.isLessThanOrEqualTo(flagBounds[name])))
 
 /** The flags of `telos run`, after tokenising (`--set` is taken apart first: it repeats). */
 export const PipelineFlags = Schema.Struct({
@@ -127,7 +155,8 @@ export const PipelineFlags = Schema.Struct({
   preset: Schema.optional(Schema.NonEmptyString),
   out: Schema.optional(Schema.NonEmptyString),
   cache: Schema.optional(Schema.NonEmptyString),
-  "print-config": Schema.optional(Schema.Boolean)
+  "print-config": Schema.optional(Schema.Boolean),
+  overwrite: Schema.optional(Schema.Boolean)
 })
 
 /** The flags of `telos bench`, after tokenising. */
@@ -136,9 +165,10 @@ export const BenchFlags = Schema.Struct({
   help: Schema.optional(Schema.Boolean),
   suite: Schema.optional(Schema.NonEmptyString),
   out: Schema.optional(Schema.NonEmptyString),
-  episodes: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  backends: Schema.optional(Schema.NonEmptyString)
+  episodes: count("episodes", 0),
+  seed: count("seed", -1),
+  backends: Schema.optional(Schema.NonEmptyString),
+  overwrite: Schema.optional(Schema.Boolean)
 })
 
 /**
@@ -152,12 +182,13 @@ export const BenchFlags = Schema.Struct({
 export const CollectFlags = Schema.Struct({
   help: Schema.optional(Schema.Boolean),
   env: Schema.optional(Schema.NonEmptyString),
-  transitions: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  transitions: count("transitions", 0),
   out: Schema.optional(Schema.NonEmptyString),
   obs: Schema.optional(Schema.Literals(["state", "pixels"])),
   policy: Schema.optional(Schema.Literals(["random-walk", "uniform", "correlated"])),
-  "episode-length": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  "episode-length": count("episode-length", 0),
+  seed: count("seed", -1),
+  overwrite: Schema.optional(Schema.Boolean)
 })
 
 /**
@@ -174,18 +205,19 @@ export const TrainFlags = Schema.Struct({
   obs: Schema.optional(Schema.Literals(["state", "pixels"])),
   data: Schema.optional(Schema.NonEmptyString),
   out: Schema.optional(Schema.NonEmptyString),
-  epochs: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  "steps-per-epoch": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  "batch-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(1))),
-  "rollout-steps": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
-  "latent-size": Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  epochs: count("epochs", 0),
+  "steps-per-epoch": count("steps-per-epoch", 0),
+  "batch-size": count("batch-size", 1),
+  "rollout-steps": count("rollout-steps", 0),
+  "latent-size": count("latent-size", 0),
   "learning-rate": Schema.optional(Schema.Number.check(Schema.isFinite(), Schema.isGreaterThan(0))),
-  "latent-variable": Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  seed: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  resume: Schema.optional(Schema.Boolean)
+  "latent-variable": count("latent-variable", -1),
+  seed: count("seed", -1),
+  resume: Schema.optional(Schema.Boolean),
+  overwrite: Schema.optional(Schema.Boolean)
 })
 
-const booleanFlags = new Set(["list", "help", "resume", "print-config"])
+const booleanFlags = new Set(["list", "help", "resume", "print-config", "overwrite"])
 // Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
 // look numeric, so `--out 2024` names a directory called 2024.
 const numericFlags = new Set([
@@ -214,6 +246,7 @@ options:
   --out DIR        where to write results.json, report.md, report.html (default runs/run/TIMESTAMP)
   --cache DIR      the stage cache (default runs/cache)
   --print-config   print the resolved configuration as JSON and stop
+  --overwrite      replace a complete run in --out (an unfinished one is resumed without it)
 
   telos bench --list                 list the benchmark suites
   telos bench --suite ID [options]   run a suite
@@ -223,6 +256,7 @@ options:
   --seed S         seed of the first episode (default 0); episode i uses S + i
   --backends LIST  comma-separated backends to compare, each in turn (perf suite; default the
                    active backend and wasm)
+  --overwrite      replace a complete run in --out (an unfinished one is resumed without it)
 
   telos collect --env ID --transitions N --out DIR [options]
                    gather an offline dataset into DIR/dataset.bin
@@ -232,6 +266,7 @@ options:
                    else uniform; correlated: actions that persist, for bodies with inertia)
   --episode-length L            transitions per episode (default the environment's budget)
   --seed S                      seed of the whole collection (default 0)
+  --overwrite                   replace a dataset already in DIR (refused without it)
 
   telos train --env ID --obs state|pixels --data DIR --out DIR [options]
                    train a JEPA world model on a dataset; a checkpoint in DIR after every epoch
@@ -246,6 +281,7 @@ options:
   --seed S               seed of the weights and the batches (default 0)
   --resume               continue the checkpoint in --out from its next epoch (the flags must
                          describe the same model; the optimiser's state starts afresh)
+  --overwrite            start afresh over a checkpoint already in --out (refused without it)
 environment:
   TELOS_BACKEND         auto | node-gpu | node | native | wasm | cpu
   TELOS_NATIVE_THREADS  threads per matrix product of the native backend (default: the cores)`
@@ -332,7 +368,8 @@ const parsePipeline = (tokens: ReadonlyArray<string>): Result.Result<Command, Co
     overrides: split.success.overrides,
     out: parsed.out,
     cache: parsed.cache ?? "runs/cache",
-    printConfig: parsed["print-config"] === true
+    printConfig: parsed["print-config"] === true,
+    overwrite: parsed.overwrite === true
   })
 }
 
@@ -361,7 +398,8 @@ const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, Confi
     observations: flags.obs ?? "state",
     policy: flags.policy,
     episodeLength: flags["episode-length"],
-    seed: flags.seed ?? 0
+    seed: flags.seed ?? 0,
+    overwrite: flags.overwrite === true
   })
 }
 
@@ -402,7 +440,8 @@ const parseTrain = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigE
     learningRate: flags["learning-rate"],
     latentVariableSize: flags["latent-variable"],
     seed: flags.seed ?? 0,
-    resume: flags.resume === true
+    resume: flags.resume === true,
+    overwrite: flags.overwrite === true
   })
 }
 
@@ -453,6 +492,7 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
     out: flags.out,
     episodes: flags.episodes,
     seed: flags.seed ?? 0,
+    overwrite: flags.overwrite === true,
     ...(backends !== undefined ? { backends } : {})
   })
 }

@@ -4,14 +4,17 @@
  *
  * @module
  */
+import { stat } from "node:fs/promises"
 import { join } from "node:path"
 import {
   ConfigError,
   type DatasetError,
   FileError,
+  type InterruptedError,
   type InvalidValueError,
   type UnknownNameError
 } from "@telos/core"
+import type { OutputLockedError } from "@telos/core/node"
 import {
   actionEncodingSize,
   collectEpisodes,
@@ -26,6 +29,7 @@ import { type DatasetSummary, datasetFileName, writeDataset } from "@telos/world
 import { Effect } from "effect"
 import { policyMismatch } from "../configurator/Resolve.js"
 import type { CollectCommand } from "./Arguments.js"
+import { claimFolder } from "./Claim.js"
 import type { Progress } from "./Progress.js"
 
 /**
@@ -45,7 +49,14 @@ export interface CollectionSummary extends DatasetSummary {
 }
 
 /** Every way a collection can fail. */
-export type CollectionError = ConfigError | UnknownNameError | InvalidValueError | FileError | DatasetError
+export type CollectionError =
+  | ConfigError
+  | UnknownNameError
+  | InvalidValueError
+  | FileError
+  | DatasetError
+  | OutputLockedError
+  | InterruptedError
 
 const flagError = (field: string, expected: string): ConfigError =>
   new ConfigError({ source: "arguments", issues: [{ field, expected }] })
@@ -81,6 +92,16 @@ export const collectionSummaryText = (summary: CollectionSummary): string => {
   return `collected ${summary.transitions} transitions in ${summary.episodes} episodes: ${megabytes} MB in ${seconds} s, ${rate} transitions/s -> ${summary.path}`
 }
 
+/** What `runCollection` works with. */
+export interface CollectionOptions {
+  /** The environments `--env` may name. */
+  readonly environments: EnvRegistry
+  /** The progress display. */
+  readonly progress: Progress
+  /** Where notices go (a stale lock taken over, temporaries of killed runs removed). */
+  readonly notify?: ((line: string) => void) | undefined
+}
+
 /**
  * Collects the dataset a `telos collect` command asks for and writes it atomically. An unknown
  * environment is an `UnknownNameError` listing the known ones; `--obs pixels` on an environment
@@ -96,62 +117,72 @@ export const collectionSummaryText = (summary: CollectionSummary): string => {
  */
 export const runCollection = (
   command: CollectCommand,
-  options: { readonly environments: EnvRegistry; readonly progress: Progress }
+  options: CollectionOptions
 ): Effect.Effect<CollectionSummary, CollectionError> =>
-  Effect.gen(function* () {
-    const spec = yield* Effect.try({
-      try: () => options.environments.get(command.env),
-      catch: (error) => error as UnknownNameError
-    })
-    const pixels = command.observations === "pixels"
-    if (pixels && spec.definition.image === undefined) {
-      return yield* flagError("--obs", `state: environment "${spec.id}" has no image renderer`)
-    }
-    const policy = yield* Effect.try({
-      try: () => choosePolicy(spec, command.policy),
-      catch: (error) => error as ConfigError | InvalidValueError
-    })
-    const episodeLength = command.episodeLength ?? spec.definition.maxEpisodeSteps
-    const image = spec.definition.image
-    const path = join(command.out, datasetFileName)
-    const label = `collect ${spec.id}`
-    const started = performance.now()
-    const written = yield* Effect.tryPromise({
-      try: () =>
-        writeDataset(
-          path,
-          {
-            envId: spec.id,
-            seed: command.seed,
-            collector: { ...policy.settings, episodeLength, observations: command.observations },
-            observationSize: spec.definition.observationSpace.size,
-            actionSize: actionEncodingSize(spec.definition.actionSpace),
-            imageShape:
-              pixels && image !== undefined ? [image.channels, image.height, image.width] : undefined
-          },
-          collectEpisodes({
-            spec,
-            policy,
-            transitions: command.transitions,
-            episodeLength,
-            pixels,
-            seed: command.seed,
-            onProgress: (progress) => options.progress.update(label, progress.transitions / progress.total)
-          })
-        ),
-      catch: (error) =>
-        isTypedError(error)
-          ? error
-          : new FileError({
-              path,
-              reason: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""
+  Effect.scoped(
+    Effect.gen(function* () {
+      const spec = yield* Effect.try({
+        try: () => options.environments.get(command.env),
+        catch: (error) => error as UnknownNameError
+      })
+      const pixels = command.observations === "pixels"
+      if (pixels && spec.definition.image === undefined) {
+        return yield* flagError("--obs", `state: environment "${spec.id}" has no image renderer`)
+      }
+      const policy = yield* Effect.try({
+        try: () => choosePolicy(spec, command.policy),
+        catch: (error) => error as ConfigError | InvalidValueError
+      })
+      const episodeLength = command.episodeLength ?? spec.definition.maxEpisodeSteps
+      const image = spec.definition.image
+      const path = join(command.out, datasetFileName)
+      yield* claimFolder(command.out, "telos collect", options.notify)
+      const existing = yield* Effect.promise(() => stat(path).catch(() => undefined))
+      if (existing !== undefined && command.overwrite !== true) {
+        return yield* flagError(
+          "--out",
+          `a folder without a dataset, or --overwrite to replace it: ${path} exists (${existing.size} bytes)`
+        )
+      }
+      const label = `collect ${spec.id}`
+      const started = performance.now()
+      const written = yield* Effect.tryPromise({
+        try: () =>
+          writeDataset(
+            path,
+            {
+              envId: spec.id,
+              seed: command.seed,
+              collector: { ...policy.settings, episodeLength, observations: command.observations },
+              observationSize: spec.definition.observationSpace.size,
+              actionSize: actionEncodingSize(spec.definition.actionSpace),
+              imageShape:
+                pixels && image !== undefined ? [image.channels, image.height, image.width] : undefined
+            },
+            collectEpisodes({
+              spec,
+              policy,
+              transitions: command.transitions,
+              episodeLength,
+              pixels,
+              seed: command.seed,
+              onProgress: (progress) => options.progress.update(label, progress.transitions / progress.total)
             })
-    }).pipe(Effect.ensuring(Effect.sync(() => options.progress.finish())))
-    return {
-      ...written,
-      env: spec.id,
-      policy: policy.id,
-      observations: command.observations,
-      seconds: (performance.now() - started) / 1000
-    }
-  })
+          ),
+        catch: (error) =>
+          isTypedError(error)
+            ? error
+            : new FileError({
+                path,
+                reason: (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""
+              })
+      }).pipe(Effect.ensuring(Effect.sync(() => options.progress.finish())))
+      return {
+        ...written,
+        env: spec.id,
+        policy: policy.id,
+        observations: command.observations,
+        seconds: (performance.now() - started) / 1000
+      }
+    })
+  )

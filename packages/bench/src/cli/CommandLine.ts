@@ -1,12 +1,13 @@
 /**
  * The `telos` command line: `telos bench --list`, `telos bench --suite ID`, `telos collect` and
  * `telos train`.
- * Every failure is one line on stderr and a non-zero exit code (2 for bad input, 1 for anything else).
+ * Every failure is one line on stderr and a non-zero exit code (2 for bad input, 130/143/129 for a
+ * run stopped by SIGINT/SIGTERM/SIGHUP, 1 for anything else).
  *
  * @module
  */
 import { join } from "node:path"
-import { ConfigError, resolveBackend } from "@telos/core"
+import { ConfigError, InterruptedError, interruptionExitCode, resolveBackend } from "@telos/core"
 import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
 import { readConfigFile, resolveRunConfig } from "../configurator/Resolve.js"
@@ -60,7 +61,7 @@ const program = (
         `telos: collecting ${request.transitions} transitions from ${request.env} (${request.observations})`
       )
       const progress = makeProgress(terminal.progressOutput, terminal.environment)
-      const summary = yield* runCollection(request, { environments, progress })
+      const summary = yield* runCollection(request, { environments, progress, notify: terminal.error })
       terminal.out(collectionSummaryText(summary))
       return
     }
@@ -229,6 +230,10 @@ export const main = async (
   const failure = Cause.squash(exit.cause)
   const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : ""
   const message = failure instanceof Error ? failure.message : String(failure)
+  if (failure instanceof InterruptedError) {
+    terminal.error(`telos: ${message}; finished work is kept, temporaries removed`)
+    return interruptionExitCode(failure.reason)
+  }
   terminal.error(`telos: ${message.split("\n")[0]}`)
   if (
     terminal.environment.TELOS_DEBUG !== undefined &&

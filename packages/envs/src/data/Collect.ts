@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { describeValue, InvalidValueError, Random } from "@telos/core"
+import { checkInterruption, describeValue, InvalidValueError, Random } from "@telos/core"
 import { actionEncodingSize, encodeActionInto } from "../define/ActionEncoding.js"
 import type { EnvSpec } from "../define/DefineEnv.js"
 import type { ActionSpace, EnvDefinition, ImageRenderer } from "../define/EnvDefinition.js"
@@ -260,6 +260,8 @@ export const collectEpisodes = <State>(options: CollectOptions<State>): Iterable
       let collected = 0
       let episodes = 0
       while (collected < total) {
+        // Between chunks the consumer has written the last one: a stop here loses nothing.
+        checkInterruption()
         const chunk = new ChunkBuilder<State>(capacity, observationSize, actionSpace, renderer)
         while (collected < total && chunk.free >= Math.min(episodeLength, total - collected) + 1) {
           const budget = Math.min(episodeLength, total - collected)

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkInterruption } from "@telos/core"
 import type { Dataset } from "../data/Dataset.js"
 import type { JepaModel } from "../jepa/Jepa.js"
 import { type EvaluationOptions, evaluateJepa, type JepaEvaluation } from "./Evaluation.js"
@@ -90,7 +91,10 @@ export const trainJepa = async (
         done++
         hooks.onStep?.(done, total, loss)
         // Let timers and I/O (progress output) run between steps of a long epoch.
-        if (step % 20 === 19) await nextTurn()
+        if (step % 20 === 19) {
+          await nextTurn()
+          checkInterruption()
+        }
       }
       const seconds = (performance.now() - started) / 1000
       const record: EpochRecord = {
