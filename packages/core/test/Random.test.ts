@@ -1,11 +1,28 @@
-import { Random } from "@telos/core"
+import { InvalidValueError, Random } from "@telos/core"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 
 const draws = (rng: Random, count: number): Array<number> =>
   Array.from({ length: count }, () => rng.uniform())
 
-const seeds = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))
+const safe = Number.MAX_SAFE_INTEGER
+const seeds = fc.oneof(fc.integer(), fc.double({ min: -safe, max: safe, noNaN: true }))
+
+// The error a call throws, or undefined.
+const thrownBy = (call: () => unknown): unknown => {
+  try {
+    call()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+const expectInvalid = (call: () => unknown, field: string): void => {
+  const error = thrownBy(call)
+  expect(error).toBeInstanceOf(InvalidValueError)
+  expect((error as InvalidValueError).field).toBe(field)
+}
 
 describe("Random", () => {
   it("gives the same stream for the same seed", () => {
@@ -39,7 +56,13 @@ describe("Random", () => {
       [0.5, 2 ** 31],
       [0.25, 0],
       [7.5, 7],
-      [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1]
+      [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1],
+      // Fractions closer together than 2^-32 (they once shared a 32-bit hash of the fraction).
+      [2 ** -40, 0],
+      [0.5, 0.5 + 2 ** -45],
+      [1e-300, 0],
+      [Number.MIN_VALUE, 0],
+      [-(2 ** -40), -1]
     ]
     for (const [x, y] of pairs) {
       expect(draws(Random.fromSeed(x), 4), `${x} vs ${y}`).not.toEqual(draws(Random.fromSeed(y), 4))
@@ -51,6 +74,79 @@ describe("Random", () => {
     const rng = Random.fromSeed(42)
     const first = [rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]
     expect(first).toEqual(GOLDEN_42)
+    // And across the whole accepted range of integers, negative and beyond 32 bits included.
+    for (const [seed, golden] of GOLDEN_INTEGER_SEEDS) {
+      const stream = Random.fromSeed(seed)
+      expect(
+        Array.from({ length: 4 }, () => stream.nextUint32()),
+        `seed ${seed}`
+      ).toEqual(golden)
+    }
+  })
+
+  it("gives different streams for any two different accepted seeds", () => {
+    // Near neighbours are where aliasing hides: a seed and the next double up, or a seed and one
+    // 2^-k away, as well as two arbitrary seeds.
+    const nextUp = (x: number): number => {
+      const view = new DataView(new ArrayBuffer(8))
+      view.setFloat64(0, x)
+      const bits = view.getBigUint64(0)
+      view.setBigUint64(0, x >= 0 ? bits + 1n : bits - 1n)
+      return view.getFloat64(0)
+    }
+    const neighbours = fc
+      .double({ min: -safe + 1, max: safe - 1, noNaN: true })
+      .map((x) => [x, nextUp(x)] as const)
+    const pairs = fc.oneof(fc.tuple(seeds, seeds), neighbours)
+    fc.assert(
+      fc.property(pairs, ([x, y]) => {
+        fc.pre(x !== y)
+        expect(draws(Random.fromSeed(x), 3)).not.toEqual(draws(Random.fromSeed(y), 3))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("refuses seeds it could not tell apart from others, naming the seed", () => {
+    // 1e300 once gave seed 0's stream, and 2^64 + k gave k's.
+    const tooLarge = fc.oneof(
+      fc.double({ min: safe + 2, noNaN: true }),
+      fc.double({ max: -safe - 2, noNaN: true }),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, 2 ** 53, 2 ** 64)
+    )
+    fc.assert(fc.property(tooLarge, (seed) => expectInvalid(() => Random.fromSeed(seed), "seed")))
+    expect(thrownBy(() => Random.fromSeed(1e300))).toMatchObject({ field: "seed", received: "1e+300" })
+    expect(() => Random.fromSeed(safe)).not.toThrow()
+    expect(() => Random.fromSeed(-safe)).not.toThrow()
+  })
+
+  it("refuses arguments that describe no draw", () => {
+    const rng = Random.fromSeed(0)
+    const badCounts = fc.oneof(
+      fc.integer({ max: 0 }),
+      fc.double({ noNaN: false }).filter((n) => !Number.isInteger(n)),
+      fc.constantFrom(2 ** 53, Number.POSITIVE_INFINITY)
+    )
+    fc.assert(fc.property(badCounts, (n) => expectInvalid(() => rng.integer(n), "integer.n")))
+    const finite = fc.double({ noNaN: true, noDefaultInfinity: true })
+    const reversed = fc.tuple(finite, finite).filter(([low, high]) => high < low)
+    fc.assert(
+      fc.property(reversed, ([low, high]) => expectInvalid(() => rng.uniformIn(low, high), "uniformIn.high"))
+    )
+    const notFinite = fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY)
+    fc.assert(
+      fc.property(notFinite, finite, (bad, other) => {
+        expectInvalid(() => rng.uniformIn(bad, other), "uniformIn.low")
+        expectInvalid(() => rng.uniformIn(other, bad), "uniformIn.high")
+      })
+    )
+    expectInvalid(() => rng.uniformIn(-Number.MAX_VALUE, Number.MAX_VALUE), "uniformIn.high")
+    expectInvalid(() => rng.splitMany(-1), "splitMany.count")
+    expectInvalid(() => rng.splitMany(1.5), "splitMany.count")
+    // The edge cases that do describe a draw still work.
+    expect(rng.integer(1)).toBe(0)
+    expect(rng.uniformIn(3, 3)).toBe(3)
+    expect(rng.splitMany(0)).toEqual([])
   })
 
   it("draws uniform numbers in [0, 1)", () => {
@@ -195,10 +291,21 @@ describe("Random", () => {
 
   it("rejects seeds that are not finite", () => {
     for (const seed of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-      expect(() => Random.fromSeed(seed)).toThrow(RangeError)
+      expect(() => Random.fromSeed(seed)).toThrow(InvalidValueError)
       expect(() => Random.fromSeed(seed)).toThrow(/seed: expected a finite number/)
     }
   })
 })
 
 const GOLDEN_42: ReadonlyArray<number> = [2837322924, 3792213822, 1930246744]
+
+// Streams of integer seeds as they were before seeds were validated; none may change.
+const GOLDEN_INTEGER_SEEDS: ReadonlyArray<readonly [number, ReadonlyArray<number>]> = [
+  [0, [3809008728, 2598931707, 3349171028, 2080719149]],
+  [-1, [835879718, 4195107910, 3572044333, 2466610417]],
+  [2 ** 32 + 5, [3616982058, 3823651252, 742317834, 3966085990]],
+  [-(2 ** 40) - 3, [1528909076, 2780150283, 3454100474, 1986424177]],
+  [Number.MAX_SAFE_INTEGER, [835879718, 4292738724, 4279720130, 1414162354]],
+  [-Number.MAX_SAFE_INTEGER, [2442144158, 1141557967, 1950677243, 3545451132]],
+  [123456789012, [1521372386, 3046620192, 46616372, 2460381858]]
+]
