@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { describeValue, InvalidValueError, type WorldModel } from "@telos/core"
+import { InvalidValueError, type WorldModel } from "@telos/core"
 import { type BoxEnv, DefinedEnv } from "./DefinedEnv.js"
 import { type BoxVectorEnv, DefinedVectorEnv, type VectorEnvOptions } from "./DefinedVectorEnv.js"
+import { checkDefinition } from "./DefinitionCheck.js"
 import type { ActionSpace, EnvDefinition } from "./EnvDefinition.js"
 
 export type { ActionSpace, EnvDefinition, ImageRenderer, TransitionResult } from "./EnvDefinition.js"
@@ -40,9 +41,11 @@ export interface EnvSpec<State, Action extends ActionSpace = ActionSpace> {
 }
 
 /**
- * Builds an environment from its definition. The definition's spaces and settings are checked
- * here, so a malformed one fails at once with an `InvalidValueError` naming the setting; use
- * `checkEnv` to check its behaviour too.
+ * Builds an environment from its definition. Every member of the definition is checked here (the
+ * functions are functions, the spaces are spaces of the right kind, the settings and optional
+ * members have their documented types), so a malformed one fails at once with an
+ * `InvalidValueError` naming the member, e.g. `definition.transition`, instead of a `TypeError`
+ * at the first step; use `checkEnv` to check its behaviour too.
  *
  * @example
  * ```ts
@@ -64,35 +67,7 @@ export interface EnvSpec<State, Action extends ActionSpace = ActionSpace> {
 export const defineEnv = <State, Action extends ActionSpace = ActionSpace>(
   definition: EnvDefinition<State, Action>
 ): EnvSpec<State, Action> => {
-  if (typeof definition.id !== "string" || definition.id.length === 0) {
-    throw new InvalidValueError({
-      field: "definition.id",
-      expected: "a non-empty string",
-      received: describeValue(definition.id)
-    })
-  }
-  if (!Number.isInteger(definition.maxEpisodeSteps) || definition.maxEpisodeSteps < 1) {
-    throw new InvalidValueError({
-      field: "definition.maxEpisodeSteps",
-      expected: "a positive integer",
-      received: describeValue(definition.maxEpisodeSteps)
-    })
-  }
-  const rule: unknown = definition.outOfRangeActions
-  if (rule !== undefined && rule !== "reject" && rule !== "clip") {
-    throw new InvalidValueError({
-      field: "definition.outOfRangeActions",
-      expected: '"reject" or "clip"',
-      received: describeValue(rule)
-    })
-  }
-  if (rule === "clip" && definition.actionSpace._tag !== "Box") {
-    throw new InvalidValueError({
-      field: "definition.outOfRangeActions",
-      expected: '"reject" for a Discrete action space, which has no bound to clip to',
-      received: '"clip"'
-    })
-  }
+  checkDefinition(definition)
   return {
     id: definition.id,
     description: definition.description,

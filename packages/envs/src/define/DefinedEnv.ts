@@ -7,7 +7,7 @@
 import {
   type ActionInput,
   type Box,
-  describeValue,
+  checkSeed,
   type Env,
   type Info,
   InvalidValueError,
@@ -92,19 +92,17 @@ export const checkAction = (
 export type EpisodeStatus = "not-started" | "running" | "ended"
 
 /**
- * A random stream from a reset seed, with a typed error instead of a `RangeError` for a bad one.
+ * A random stream from a reset seed. A seed that is not a number, not finite, or beyond
+ * ±`Number.MAX_SAFE_INTEGER` (where distinct seeds would share a stream) is an
+ * `InvalidValueError` naming `field`, see `checkSeed`.
  *
  * @example
  * ```ts
  * randomFromSeed(7, "seed").uniform()
+ * randomFromSeed(1e300, "seed") // throws InvalidValueError naming seed
  * ```
  */
-export const randomFromSeed = (seed: number, field: string): Random => {
-  if (typeof seed !== "number" || !Number.isFinite(seed)) {
-    throw new InvalidValueError({ field, expected: "a finite number", received: describeValue(seed) })
-  }
-  return Random.fromSeed(seed)
-}
+export const randomFromSeed = (seed: number, field: string): Random => Random.fromSeed(checkSeed(seed, field))
 
 /**
  * One running copy of a defined environment.

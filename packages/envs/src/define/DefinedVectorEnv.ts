@@ -7,6 +7,7 @@
 import {
   type ActionInput,
   type Box,
+  checkSeed,
   describeValue,
   InvalidValueError,
   type ResetOptions,
@@ -85,9 +86,25 @@ export class DefinedVectorEnv<State, Action extends ActionSpace = ActionSpace>
     this.copies = Array.from({ length: count }, () => new DefinedEnv(definition))
   }
 
-  /** Resets every copy; copy `i` is seeded with `seed + i` when a seed is given. */
+  /**
+   * Resets every copy; copy `i` is seeded with `seed + i` when a seed is given. A seed whose last
+   * copy's seed `seed + count - 1` would leave the range of distinct seeds is refused before any
+   * copy resets.
+   */
   reset(options: ResetOptions = {}): ReadonlyArray<ResetResult<Float64Array>> {
     const { seed } = options
+    if (seed !== undefined) {
+      checkSeed(seed, "seed")
+      // Compared on this side: seed + count - 1 itself may round back into range.
+      const largest = Number.MAX_SAFE_INTEGER - (this.count - 1)
+      if (seed > largest) {
+        throw new InvalidValueError({
+          field: "seed",
+          expected: `at most ${largest}, so that each of the ${this.count} copies' seeds (seed + i) is distinct`,
+          received: describeValue(seed)
+        })
+      }
+    }
     return this.copies.map((copy, index) => {
       const perCopy: ResetOptions = seed === undefined ? { ...options } : { ...options, seed: seed + index }
       return copy.reset(perCopy)

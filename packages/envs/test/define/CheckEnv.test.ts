@@ -1,4 +1,4 @@
-import { Box, Discrete } from "@telos/core"
+import { Box, Discrete, InvalidValueError } from "@telos/core"
 import {
   checkEnv,
   defineEnv,
@@ -47,6 +47,15 @@ const failedCheck = (spec: Pick<EnvSpec<LineState>, "id" | "definition" | "make"
 
 const broken = (changes: Partial<Record<keyof EnvDefinition<LineState>, unknown>>): EnvCheck | undefined =>
   failedCheck(defineEnv({ ...line, ...changes } as EnvDefinition<LineState>))
+
+// A spec whose definition defineEnv would refuse: checkEnv also takes specs built by hand.
+const brokenByHand = (
+  changes: Partial<Record<keyof EnvDefinition<LineState>, unknown>>
+): EnvCheck | undefined => {
+  const definition = { ...line, ...changes } as EnvDefinition<LineState>
+  expect(() => defineEnv(definition)).toThrow(InvalidValueError)
+  return failedCheck({ id: "line", make: defineEnv(line).make, definition })
+}
 
 describe("checkEnv", () => {
   it("passes every built-in environment, for several seeds, within a few hundred steps each", () => {
@@ -128,7 +137,7 @@ describe("checkEnv", () => {
     expect(
       broken({ observe: (state: LineState) => Float64Array.of(state.steps === 5 ? 10 + 1e-9 : state.x) })
     ).toBe(undefined)
-    expect(broken({ observationSpace: new Discrete(3) })).toBe("observation-space")
+    expect(brokenByHand({ observationSpace: new Discrete(3) })).toBe("observation-space")
   })
 
   it("catches rewards that are not finite numbers and flags that are not booleans", () => {
@@ -183,15 +192,15 @@ describe("checkEnv", () => {
 
   it("catches goal dimensions that are not distinct integer indices of the observation", () => {
     for (const goalDimensions of [[1], [0, 0], [0.5], [-1], [], "0"]) {
-      expect(broken({ goalDimensions })).toBe("goal-dimensions")
+      expect(brokenByHand({ goalDimensions })).toBe("goal-dimensions")
     }
     expect(broken({ goalDimensions: [0] })).toBe(undefined)
   })
 
   it("catches goal weights without goal dimensions, of the wrong count, negative or not finite", () => {
-    expect(broken({ goalWeights: [1] })).toBe("goal-dimensions")
+    expect(brokenByHand({ goalWeights: [1] })).toBe("goal-dimensions")
     for (const goalWeights of [[1, 1], [], [-1], [Number.NaN], ["1"]]) {
-      expect(broken({ goalDimensions: [0], goalWeights })).toBe("goal-dimensions")
+      expect(brokenByHand({ goalDimensions: [0], goalWeights })).toBe("goal-dimensions")
     }
     expect(broken({ goalDimensions: [0], goalWeights: [0.5] })).toBe(undefined)
   })

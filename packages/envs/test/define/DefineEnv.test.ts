@@ -1,4 +1,4 @@
-import { type ActionInput, Box, InvalidValueError, Random, type StepResult } from "@telos/core"
+import { type ActionInput, Box, Discrete, InvalidValueError, Random, type StepResult } from "@telos/core"
 import { type BoxEnv, defineEnv, type EnvSpec, envRegistry, pointMass } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -135,6 +135,21 @@ describe("defineEnv: single environments", () => {
     })
   })
 
+  it("rejects a seed too large to have a stream of its own, instead of aliasing it", () => {
+    // 1e300 once replayed seed 0's episode, and 2^64 + 1 seed 1's.
+    for (const seed of [1e300, -1e300, 2 ** 53, 2 ** 64 + 2 ** 12]) {
+      expect(
+        thrownBy(() => drift.make().reset({ seed })),
+        `seed ${seed}`
+      ).toMatchObject({
+        _tag: "InvalidValueError",
+        field: "seed"
+      })
+    }
+    const largest = drift.make().reset({ seed: Number.MAX_SAFE_INTEGER }).observation
+    expect(largest).toEqual(drift.make().reset({ seed: Number.MAX_SAFE_INTEGER }).observation)
+  })
+
   it("renders a plain SVG when the definition draws nothing", () => {
     const env = drift.make()
     expect(env.render()).toContain("<svg")
@@ -155,6 +170,78 @@ describe("defineEnv: single environments", () => {
     expect(thrownBy(() => defineEnv({ ...definition, maxEpisodeSteps: 0 }))).toMatchObject({
       field: "definition.maxEpisodeSteps"
     })
+  })
+
+  it("rejects any member removed or of the wrong kind, naming it, before any step", () => {
+    // Each member with values that are not what the definition promises; `undefined` is a removal.
+    const fn = () => undefined
+    const wrong: Record<string, ReadonlyArray<unknown>> = {
+      id: [undefined, "", 3],
+      description: [undefined, 3, null],
+      observationSpace: [undefined, new Discrete(3), { low: -1, high: 1, shape: [1] }, "box"],
+      actionSpace: [undefined, { _tag: "Box" }, 3, [new Discrete(2)]],
+      maxEpisodeSteps: [undefined, 0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "3"],
+      initialState: [undefined, 3, "initialState", {}],
+      transition: [undefined, 3, "transition", {}],
+      observe: [undefined, null, {}],
+      info: [null, 3, {}],
+      render: [null, "<svg/>"],
+      groundTruthModel: [null, {}],
+      outOfRangeActions: ["wrap", 1, null],
+      image: [3, { channels: 1, height: 1, width: 1 }, { channels: 0, height: 1, width: 1, render: fn }],
+      goalDimensions: [[], [1], [0, 0], [0.5], "0"],
+      goal: [[0, 0], [Number.NaN], "0", []]
+    }
+    const replacements = fc.oneof(
+      ...Object.entries(wrong).map(([member, values]) =>
+        fc.constantFrom(...values).map((value) => ({ member, value }))
+      )
+    )
+    fc.assert(
+      fc.property(replacements, fc.boolean(), ({ member, value }, remove) => {
+        const definition: Record<string, unknown> = { ...drift.definition, [member]: value }
+        if (remove && value === undefined) delete definition[member]
+        const error = thrownBy(() => defineEnv(definition as never))
+        expect(error, `${member}: ${String(value)}`).toBeInstanceOf(InvalidValueError)
+        expect((error as InvalidValueError).field.startsWith(`definition.${member}`)).toBe(true)
+      }),
+      { numRuns: 150 }
+    )
+    // Weights need dimensions, one each.
+    expect(thrownBy(() => defineEnv({ ...drift.definition, goalWeights: [1] }))).toMatchObject({
+      field: "definition.goalWeights"
+    })
+    expect(
+      thrownBy(() => defineEnv({ ...drift.definition, goalDimensions: [0], goalWeights: [1, 1] }))
+    ).toMatchObject({ field: "definition.goalWeights" })
+    expect(thrownBy(() => defineEnv(undefined as never))).toMatchObject({ field: "definition" })
+  })
+
+  it("accepts a definition without any of its optional members, and every built-in one", () => {
+    const optional = ["outOfRangeActions", "goalDimensions", "goalWeights", "goal", "info", "render", "image"]
+    const full = {
+      ...drift.definition,
+      outOfRangeActions: "clip",
+      goalDimensions: [0],
+      goalWeights: [2],
+      goal: [0],
+      info: () => ({}),
+      render: () => "<svg/>",
+      image: { channels: 1, height: 2, width: 2, render: () => new Uint8Array(4) }
+    }
+    fc.assert(
+      fc.property(fc.subarray(optional), (removed) => {
+        const definition: Record<string, unknown> = { ...full }
+        for (const member of removed) delete definition[member]
+        // Weights without dimensions are refused (above); keep the pair consistent.
+        if (!("goalDimensions" in definition)) delete definition.goalWeights
+        expect(() => defineEnv(definition as never)).not.toThrow()
+      }),
+      { numRuns: 40 }
+    )
+    for (const { id } of envRegistry.list()) {
+      expect(() => defineEnv(envRegistry.get(id).definition)).not.toThrow()
+    }
   })
 })
 
@@ -269,5 +356,18 @@ describe("defineEnv: vector environments", () => {
     ).toBeInstanceOf(InvalidValueError)
     expect(thrownBy(() => pointMass.makeVector(0))).toMatchObject({ field: "count" })
     expect(thrownBy(() => pointMass.makeVector(1.5))).toMatchObject({ field: "count" })
+  })
+
+  it("rejects a seed whose copies' seeds would leave the range of distinct seeds, resetting no copy", () => {
+    const vector = drift.makeVector(3)
+    const last = Number.MAX_SAFE_INTEGER - 2
+    expect(thrownBy(() => vector.reset({ seed: last + 1 }))).toMatchObject({
+      _tag: "InvalidValueError",
+      field: "seed"
+    })
+    expect(thrownBy(() => vector.reset({ seed: 1e300 }))).toMatchObject({ field: "seed" })
+    // Nothing was reset: the copies still wait for their first reset.
+    expect(thrownBy(() => vector.step([[0], [0], [0]]))).toMatchObject({ field: "copies[0]" })
+    expect(vector.reset({ seed: last })).toHaveLength(3)
   })
 })
