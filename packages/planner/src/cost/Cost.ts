@@ -5,7 +5,7 @@
  * @module
  */
 import type { Cost } from "@telos/core"
-import { InvalidValueError } from "@telos/core"
+import { describeValue, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { quadraticFeatureSize, quadraticReadout } from "./Guardrail.js"
 
@@ -40,8 +40,61 @@ const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
   return tf.tensor2d(rows)
 }
 
+const goalModes: ReadonlyArray<GoalCostMode> = ["terminal", "running"]
+
+const checkMode = (mode: unknown, field: string): GoalCostMode => {
+  if (!goalModes.includes(mode as GoalCostMode)) {
+    throw new InvalidValueError({ field, expected: '"terminal" or "running"', received: describeValue(mode) })
+  }
+  return mode as GoalCostMode
+}
+
+/**
+ * The goal's latent size, after checking that the goal is at least one row of at least one
+ * number, every row the same size (and, for host rows, finite): a goal of no latents would make
+ * every candidate's cost empty or NaN, and ragged rows would fail deep inside TensorFlow.js.
+ */
+const checkGoal = (goal: unknown, field: string): number => {
+  if (goal instanceof tf.Tensor) {
+    if (goal.rank !== 2 || goal.shape[0] === 0 || goal.shape[1] === 0) {
+      throw new InvalidValueError({
+        field,
+        expected: "a [N, D] tensor with N >= 1 goals of D >= 1 numbers",
+        received: `a tensor of shape [${goal.shape.join(", ")}]`
+      })
+    }
+    return goal.shape[1] as number
+  }
+  if (!Array.isArray(goal) || goal.length === 0) {
+    throw new InvalidValueError({ field, expected: "at least one goal row", received: describeValue(goal) })
+  }
+  const size = (goal[0] as ArrayLike<number> | undefined)?.length
+  goal.forEach((row: unknown, index) => {
+    const values = typeof row === "object" && row !== null ? Array.from(row as ArrayLike<unknown>) : undefined
+    if (values === undefined || values.length === 0 || values.length !== size) {
+      throw new InvalidValueError({
+        field: `${field}[${index}]`,
+        expected: `a row of ${size === undefined || size === 0 ? "at least one" : size} numbers, as every goal row`,
+        received: describeValue(row)
+      })
+    }
+    const bad = values.findIndex((value) => typeof value !== "number" || !Number.isFinite(value))
+    if (bad >= 0) {
+      throw new InvalidValueError({
+        field: `${field}[${index}][${bad}]`,
+        expected: "a finite number",
+        received: describeValue(values[bad])
+      })
+    }
+  })
+  return size as number
+}
+
 /**
  * Squared, optionally weighted, Euclidean distance between predicted latents and the goal latent.
+ * Checked here, each an `InvalidValueError` naming the option: the mode and the metric are known
+ * ones, the goal is at least one non-empty row (host rows of equal length and finite), and weights
+ * are one finite non-negative number per goal dimension.
  *
  * @example
  * ```ts
@@ -49,7 +102,8 @@ const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
  * ```
  */
 export const goalCost = (options: GoalCostOptions): Cost => {
-  const mode = options.mode ?? "terminal"
+  const mode = checkMode(options.mode ?? "terminal", "goalCost.mode")
+  const goalSize = checkGoal(options.goal, "goalCost.goal")
   const metric = options.metric ?? "squared"
   if (metric !== "squared" && metric !== "cosine") {
     throw new InvalidValueError({
@@ -71,6 +125,13 @@ export const goalCost = (options: GoalCostOptions): Cost => {
       field: "goalCost.weights",
       expected: "finite, non-negative numbers",
       received: weights.join(", ")
+    })
+  }
+  if (weights !== undefined && weights.length !== goalSize) {
+    throw new InvalidValueError({
+      field: "goalCost.weights",
+      expected: `${goalSize} weights, one per dimension of the goal`,
+      received: `${weights.length} weights`
     })
   }
   return {
@@ -252,6 +313,8 @@ export const probedGoalCost = (options: {
 }): Cost => {
   const { probe } = options
   checkProbe(probe)
+  checkGoal(options.goal, "probedGoalCost.goal")
+  if (options.mode !== undefined) checkMode(options.mode, "probedGoalCost.mode")
   if (options.weights !== undefined && options.weights.length !== probe.outputSize) {
     throw new InvalidValueError({
       field: "probedGoalCost.weights",

@@ -1,4 +1,5 @@
-import { actionMagnitudeCost, addCosts, goalCost, scaleCost } from "@telos/planner"
+import { InvalidValueError } from "@telos/core"
+import { actionMagnitudeCost, addCosts, type GoalCostMode, goalCost, scaleCost } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
@@ -119,13 +120,57 @@ describe("goalCost", () => {
     expect(() => goalCost({ goal: [[1, 1]], metric: "cosine", weights: [1, 2] })).toThrow(/goalCost.weights/)
   })
 
-  it("rejects a goal whose size does not match the latent", () => {
+  it("rejects a goal whose size does not match the latent, leaking no tensor", () => {
     const cost = goalCost({ goal: [[1, 1, 1]] })
-    expect(() => tf.tidy(() => cost.evaluate(states(), actions()))).toThrow(/goalCost.goal/)
+    const [predicted, taken] = [states(), actions()]
+    const before = tf.memory().numTensors
+    expect(() => cost.evaluate(predicted, taken)).toThrow(/goalCost.goal/)
+    expect(tf.memory().numTensors).toBe(before)
+    tf.dispose([predicted, taken])
   })
 
   it("rejects negative weights with a typed error", () => {
     expect(() => goalCost({ goal: [[0, 0]], weights: [1, -1] })).toThrow(/goalCost.weights/)
+  })
+
+  it("rejects an unknown mode, an empty or ragged goal, and weights of another size than the goal", () => {
+    const field = (options: Parameters<typeof goalCost>[0]): string | undefined => {
+      try {
+        goalCost(options)
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidValueError)
+        return (error as InvalidValueError).field
+      }
+      return undefined
+    }
+    fc.assert(
+      fc.property(
+        fc.string().filter((mode) => mode !== "terminal" && mode !== "running"),
+        (mode) => field({ goal: [[0, 0]], mode: mode as GoalCostMode }) === "goalCost.mode"
+      ),
+      { numRuns: 30 }
+    )
+    expect(field({ goal: [] })).toBe("goalCost.goal")
+    expect(field({ goal: [[]] })).toBe("goalCost.goal[0]")
+    expect(field({ goal: [[0, 0], [0]] })).toBe("goalCost.goal[1]")
+    expect(field({ goal: [[0, Number.NaN]] })).toBe("goalCost.goal[0][1]")
+    const empty = tf.zeros([0, 2]) as tf.Tensor2D
+    expect(field({ goal: empty })).toBe("goalCost.goal")
+    empty.dispose()
+    // Weights must weigh every dimension of the goal, no more and no fewer (one weight used to
+    // broadcast silently over all of them).
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 8 }), (size, count) => {
+        fc.pre(count !== size)
+        const goal = [Array.from({ length: size }, () => 0)]
+        expect(field({ goal, weights: Array.from({ length: count }, () => 1) })).toBe("goalCost.weights")
+        expect(field({ goal, weights: Array.from({ length: size }, () => 1) })).toBeUndefined()
+      }),
+      { numRuns: 30 }
+    )
+    const goal = tf.zeros([1, 3]) as tf.Tensor2D
+    expect(field({ goal, weights: [1, 1] })).toBe("goalCost.weights")
+    goal.dispose()
   })
 })
 
