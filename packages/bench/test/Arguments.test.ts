@@ -1,7 +1,7 @@
 import { ConfigError } from "@telos/core"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { usage } from "../src/cli/Arguments.js"
+import { flagBounds, usage } from "../src/cli/Arguments.js"
 import { parsedFailure as failure, parsedSuccess as success } from "./fixtures.js"
 
 describe("parseArguments", () => {
@@ -41,12 +41,20 @@ describe("parseArguments", () => {
       suite: "quickstart",
       out: undefined,
       episodes: undefined,
-      seed: 0
+      seed: 0,
+      overwrite: false
     })
   })
 
   it("reads every option, in --flag value and --flag=value forms", () => {
-    const expected = { kind: "run", suite: "quickstart", out: "tmp/run", episodes: 3, seed: 7 }
+    const expected = {
+      kind: "run",
+      suite: "quickstart",
+      out: "tmp/run",
+      episodes: 3,
+      seed: 7,
+      overwrite: false
+    }
     expect(
       success(["bench", "--suite", "quickstart", "--out", "tmp/run", "--episodes", "3", "--seed", "7"])
     ).toEqual(expected)
@@ -118,20 +126,56 @@ describe("parseArguments", () => {
     expect(error.issues.map((issue) => issue.field).sort()).toEqual(["--episodes", "--seed"])
   })
 
-  it("round-trips any positive integer episode count and non-negative seed", () => {
+  it("round-trips any episode count and seed within their bounds", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 1, max: flagBounds.episodes }),
         fc.nat(),
         fc.boolean(),
         (episodes, seed, inline) => {
           const argv = inline
             ? ["bench", "--suite=s", `--episodes=${episodes}`, `--seed=${seed}`]
             : ["bench", "--suite", "s", "--episodes", String(episodes), "--seed", String(seed)]
-          expect(success(argv)).toEqual({ kind: "run", suite: "s", out: undefined, episodes, seed })
+          expect(success(argv)).toEqual({
+            kind: "run",
+            suite: "s",
+            out: undefined,
+            episodes,
+            seed,
+            overwrite: false
+          })
         }
       )
     )
+  })
+
+  it("rejects counts beyond their bounds before anything is allocated, naming the flag and the bound", () => {
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+      [["bench", "--suite", "s", "--episodes", "1e12"], "--episodes"],
+      [["bench", "--suite", "s", "--seed", "1e300"], "--seed"],
+      [["collect", "--env", "e", "--out", "d", "--transitions", "1e12"], "--transitions"],
+      [
+        ["collect", "--env", "e", "--out", "d", "--transitions", "9", "--episode-length", "1e9"],
+        "--episode-length"
+      ],
+      [
+        ["train", "--env", "e", "--obs", "state", "--data", "d", "--out", "m", "--batch-size", "1e12"],
+        "--batch-size"
+      ],
+      [
+        ["train", "--env", "e", "--obs", "state", "--data", "d", "--out", "m", "--latent-size", "1e7"],
+        "--latent-size"
+      ],
+      [
+        ["train", "--env", "e", "--obs", "state", "--data", "d", "--out", "m", "--rollout-steps", "5000"],
+        "--rollout-steps"
+      ]
+    ]
+    for (const [argv, flag] of cases) {
+      const issue = failure(argv).issues[0]
+      expect(issue?.field).toBe(flag)
+      expect(issue?.expected).toMatch(/less than or equal to \d|an integer/)
+    }
   })
 
   it("rejects any non-positive integer episode count, naming --episodes", () => {

@@ -1,7 +1,7 @@
 import { ConfigError } from "@telos/core"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { usage } from "../src/cli/Arguments.js"
+import { flagBounds, usage } from "../src/cli/Arguments.js"
 import { parsedFailure as failure, parsedSuccess as success } from "./fixtures.js"
 
 const required = ["collect", "--env", "two-rooms", "--transitions", "1000", "--out", "runs/data"]
@@ -30,7 +30,8 @@ describe("parseArguments for telos collect", () => {
       observations: "state",
       policy: undefined,
       episodeLength: undefined,
-      seed: 0
+      seed: 0,
+      overwrite: false
     })
   })
 
@@ -43,7 +44,8 @@ describe("parseArguments for telos collect", () => {
       observations: "pixels",
       policy: "uniform",
       episodeLength: 50,
-      seed: 9
+      seed: 9,
+      overwrite: false
     }
     expect(
       success([
@@ -129,7 +131,7 @@ describe("parseArguments for telos collect", () => {
   it("round-trips any positive transition count, episode length and seed", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 1, max: flagBounds.transitions }),
         fc.integer({ min: 1, max: 10_000 }),
         fc.nat(),
         (transitions, episodeLength, seed) => {

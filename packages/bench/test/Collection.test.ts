@@ -1,7 +1,8 @@
-import { readdir, stat, writeFile } from "node:fs/promises"
+import { readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { setTimeout as delay } from "node:timers/promises"
 import { main } from "@telos/bench"
-import { Box, Random } from "@telos/core"
+import { Box, clearInterruption, Random, requestInterruption } from "@telos/core"
 import { defineEnv, EnvRegistry, pendulum, pointMass } from "@telos/envs"
 import { openDataset } from "@telos/worldmodel/node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -207,7 +208,53 @@ describe("telos collect", () => {
     const run = await collect(["--env", "spot", "--transitions", "10", "--out", out])
     expect(run.code).toBe(1)
     expect(run.error).toHaveLength(1)
-    expect(run.error[0]?.startsWith(`telos: ${join(out, "dataset.bin")}: `)).toBe(true)
+    expect(run.error[0]).toMatch(new RegExp(`^telos: ${out}: cannot create the folder: .*not a directory`))
+  })
+})
+
+describe("telos collect on a folder that is not free", () => {
+  it("refuses to replace a dataset without --overwrite, and replaces it with it", async () => {
+    const out = join(directory, "data")
+    expect((await collect(["--env", "spot", "--transitions", "20", "--out", out])).code).toBe(0)
+    const first = await readFile(join(out, "dataset.bin"))
+    const refused = await collect(["--env", "spot", "--transitions", "30", "--out", out, "--seed", "3"])
+    expect(refused.code).toBe(2)
+    expect(refused.error.join("\n")).toContain("--overwrite")
+    expect(await readFile(join(out, "dataset.bin"))).toEqual(first)
+    const replaced = await collect([
+      "--env",
+      "spot",
+      "--transitions",
+      "30",
+      "--out",
+      out,
+      "--seed",
+      "3",
+      "--overwrite"
+    ])
+    expect(replaced.code).toBe(0)
+    expect((await openDataset(join(out, "dataset.bin"))).counts.transitions).toBe(30)
+  })
+
+  it("refuses a second writer while the first is collecting; the first, stopped, exits 130 leaving no trace", async () => {
+    const out = join(directory, "busy")
+    const first = collect(["--env", "spot", "--transitions", "50000000", "--out", out])
+    // The first holds the folder once its lock exists.
+    while (!(await readdir(out).catch(() => [])).includes(".telos.lock")) await delay(5)
+    const second = await collect(["--env", "spot", "--transitions", "20", "--out", out])
+    expect(second.code).toBe(1)
+    expect(second.error[0]).toContain(`is in use by process ${process.pid}`)
+    requestInterruption("SIGINT")
+    try {
+      const stopped = await first
+      expect(stopped.code).toBe(130)
+      expect(stopped.error.at(-1)).toContain("interrupted by SIGINT")
+    } finally {
+      clearInterruption()
+    }
+    // No dataset, no part files, no lock: the folder is as free as before.
+    expect(await readdir(out)).toEqual([])
+    expect((await collect(["--env", "spot", "--transitions", "20", "--out", out])).code).toBe(0)
   })
 })
 
