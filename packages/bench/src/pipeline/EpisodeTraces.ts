@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { Info } from "@telos/core"
+import { writeFileAtomic } from "@telos/core/node"
 import type { EnvSpec } from "@telos/envs"
+import { Effect } from "effect"
 
 /** A point on the plane of the environment's positions. */
 export type TracePoint = readonly [number, number]
@@ -198,8 +199,7 @@ export const writeTraceFigures = async (
     const drawn = traceSvg(env.render(), trace, caption)
     if (drawn === undefined) continue
     const path = join("figures", `${slug}-seed${trace.seed}.svg`)
-    await mkdir(join(directory, "figures"), { recursive: true })
-    await writeFile(join(directory, path), drawn)
+    await Effect.runPromise(writeFileAtomic(join(directory, path), drawn))
     figures.push({ path, caption })
   }
   return figures

@@ -8,10 +8,10 @@
  * @module
  */
 import { createHash } from "node:crypto"
-import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises"
+import { readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { FileError } from "@telos/core"
-import { writeFileAtomic } from "@telos/core/node"
+import { makeDirectory, processAlive, writeFileAtomic } from "@telos/core/node"
 import { Effect } from "effect"
 
 /** JSON with its object keys sorted, so equal values hash equally whatever their key order. */
@@ -74,16 +74,6 @@ export const stageMarker = "stage.json"
 
 let temporaryCounter = 0
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as { code?: unknown }).code === "EPERM"
-  }
-}
-
 /** Removes the partial folders of `key` whose process has died (killed in the middle of a build). */
 const removeAbandoned = async (folder: string, key: string): Promise<void> => {
   let names: ReadonlyArray<string>
@@ -96,7 +86,7 @@ const removeAbandoned = async (folder: string, key: string): Promise<void> => {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue
     const pid = Number(name.slice(prefix.length).split("-")[0])
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
       await rm(join(folder, name), { recursive: true, force: true })
     }
   }
@@ -126,7 +116,7 @@ export const cachedStage = async (
   const temporary = `${directory}.partial-${process.pid}-${temporaryCounter++}`
   const started = performance.now()
   try {
-    await mkdir(temporary, { recursive: true })
+    await Effect.runPromise(makeDirectory(temporary))
   } catch (error) {
     throw fileError(temporary, error)
   }
