@@ -7,7 +7,7 @@
  * @module
  */
 import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
-import { type Complete, decodeConfigSync, rollout, withDefaults } from "@telos/core"
+import { type Complete, decodeConfigSync, InvalidValueError, rollout, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
@@ -63,6 +63,9 @@ export const defaultGradientPlannerConfig: GradientPlannerConfig = {
 
 /**
  * Builds a gradient planner. Options are validated: a bad one raises a `ConfigError` naming it.
+ * Planning needs a cost the actions change through the model: one they cannot change (a cost that
+ * ignores its inputs, a model that ignores its actions) has no gradient to descend and is an
+ * `InvalidValueError` naming the cost and the model, with every tensor freed.
  *
  * @example
  * ```ts
@@ -161,7 +164,21 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
   })
   const costOf = (actions: tf.Tensor3D): tf.Tensor1D =>
     cost.evaluate(rollout(model, constants.starts, actions), actions)
-  const costAndGradient = tf.valueAndGrad(costOf as (actions: tf.Tensor) => tf.Tensor1D)
+  // Not tf.valueAndGrad: when nothing connects the actions to the cost it throws before it has
+  // released the tensors its tape saved (about a hundred per call). Asked to allow a missing
+  // gradient, the engine finishes its pass, frees them, and leaves the gradient undefined.
+  const costAndGradient = (actions: tf.Tensor3D): { value: tf.Tensor1D; grad: tf.Tensor3D } => {
+    const { value, grads } = tf.engine().gradients(() => costOf(actions), [actions], undefined, true)
+    const grad = grads[0]
+    if (grad === undefined || grad === null) {
+      throw new InvalidValueError({
+        field: "cost",
+        expected: "a cost that the actions change through the model, for the gradient planner to descend",
+        received: `cost "${cost.name}" with model "${model.name}", whose value does not depend on the actions`
+      })
+    }
+    return { value, grad: grad as tf.Tensor3D }
+  }
   const meanOfBest = (costs: tf.Tensor1D): tf.Scalar =>
     tf.tidy(() => costs.reshape([problems, restarts]).min(1).mean())
   const trace: Array<tf.Scalar> = []

@@ -1,4 +1,4 @@
-import { Random } from "@telos/core"
+import { InvalidValueError, Random } from "@telos/core"
 import { cemPlanner, goalCost, gradientPlanner, hybridPlanner, mppiPlanner } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
@@ -72,6 +72,27 @@ describe("hybridPlanner", () => {
     expect(tf.memory().numTensors).toBe(before)
     expect(Math.max(...refined.cost)).toBeLessThan(Math.max(...rough.cost) / 2)
     expect(refined.cost[0]).toBeLessThan(rough.cost[0] as number)
+  })
+
+  it("passes on the refinement's refusal of a cost the actions cannot move, leaking no tensor", () => {
+    const constant = {
+      name: "constant",
+      evaluate: (states: tf.Tensor3D) => tf.zeros([states.shape[1]]) as tf.Tensor1D
+    }
+    const starts = tf.tensor2d([[0, 0]])
+    const before = tf.memory().numTensors
+    const planner = hybridPlanner(
+      cemPlanner({ samples: 8, elites: 2, iterations: 1 }),
+      gradientPlanner({ iterations: 2 })
+    )
+    expect(() =>
+      planner.plan(
+        { model: shiftModel(2), initialStates: starts, cost: constant, horizon: 3 },
+        Random.fromSeed(0)
+      )
+    ).toThrow(InvalidValueError)
+    expect(tf.memory().numTensors).toBe(before)
+    starts.dispose()
   })
 
   it("names itself after its parts", () => {
