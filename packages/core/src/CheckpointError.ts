@@ -29,6 +29,10 @@ export type CheckpointProblem =
   | "unsupported-version"
   /** `weights.bin` is not the size the manifest describes (truncated, or with bytes appended). */
   | "weights-size-mismatch"
+  /** A tensor's bytes in `weights.bin` do not match the CRC-32 its manifest entry records. */
+  | "checksum-mismatch"
+  /** A tensor holds NaN or an infinity: loaded, or about to be saved. */
+  | "non-finite-value"
   /** The checkpoint's model config differs from the expected one. */
   | "config-mismatch"
   /** The model has a parameter the checkpoint lacks. */

@@ -14,7 +14,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { CheckpointError, FileError, InvalidValueError } from "@telos/core"
+import { CheckpointError, crc32, FileError, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import type { ParameterSet } from "../jepa/Parameters.js"
 import {
@@ -26,6 +26,7 @@ import {
   parseCheckpointManifest,
   weightsByteLength
 } from "./CheckpointFormat.js"
+import { requireFiniteTensor, verifyWeights } from "./CheckpointIntegrity.js"
 import { configDifferences, requireMatchingParameters } from "./CheckpointMatch.js"
 
 /**
@@ -111,6 +112,21 @@ export interface CheckpointExpectation {
 }
 
 /**
+ * What a checkpoint that passed every check says about itself.
+ *
+ * @example
+ * ```ts
+ * const { config, metadata } = await verifyCheckpoint("runs/jepa/checkpoint")
+ * ```
+ */
+export interface VerifiedCheckpoint {
+  /** The config it was saved with. */
+  readonly config: Readonly<Record<string, unknown>>
+  /** The rest of `metadata.json`. */
+  readonly metadata: CheckpointMetadata
+}
+
+/**
  * A loaded checkpoint. The weight tensors belong to the caller: assign them with
  * `restoreParameters`, then free them with `disposeWeights`.
  *
@@ -119,14 +135,20 @@ export interface CheckpointExpectation {
  * const { config, metadata, weights } = await loadCheckpoint("runs/jepa/checkpoint")
  * ```
  */
-export interface LoadedCheckpoint {
-  /** The config it was saved with. */
-  readonly config: Readonly<Record<string, unknown>>
-  /** The rest of `metadata.json`. */
-  readonly metadata: CheckpointMetadata
+export interface LoadedCheckpoint extends VerifiedCheckpoint {
   /** The weights by parameter name, in the order they were saved. */
   readonly weights: Map<string, tf.Tensor>
 }
+
+/**
+ * What a directory holds, as a destination for a checkpoint (see `checkpointDirectoryState`).
+ *
+ * @example
+ * ```ts
+ * const state: CheckpointDirectoryState = "empty"
+ * ```
+ */
+export type CheckpointDirectoryState = "absent" | "empty" | "checkpoint" | "other"
 
 let temporaryCounter = 0
 
@@ -197,8 +219,11 @@ const encodeParameters = async (
         detail: `${name}: its values cannot be read (${firstLine(error)})`
       })
     }
-    parts.push(new Uint8Array(encoded.data))
-    weights.push({ name, shape: [...variable.shape], dtype: "float32" })
+    // Refused here rather than found on the next load: a save must not replace good weights with unusable ones.
+    requireFiniteTensor(name, new Float32Array(encoded.data), variable.shape, path)
+    const bytes = new Uint8Array(encoded.data)
+    parts.push(bytes)
+    weights.push({ name, shape: [...variable.shape], dtype: "float32", crc32: crc32(bytes) })
   }
   const data = new Uint8Array(parts.reduce((total, part) => total + part.length, 0))
   let offset = 0
@@ -258,7 +283,8 @@ const swapIn = async (temporary: string, directory: string): Promise<void> => {
 /**
  * Saves `parameters`, `config` and `metadata` as a checkpoint directory (`model.json`,
  * `weights.bin`, `metadata.json`), replacing any checkpoint there atomically. Rejects with a
- * `CheckpointError` for a parameter that is not float32 or cannot be read, a config or metadata
+ * `CheckpointError` for a parameter that is not float32, cannot be read, or holds NaN or an
+ * infinity (`"non-finite-value"`: such weights would not load back), a config or metadata
  * that is not JSON, or a destination that exists and is not a checkpoint; with a `FileError`
  * when the file system fails. Whatever fails, the previous checkpoint stays as it was and no
  * temporary directory is left behind.
@@ -378,13 +404,69 @@ const readMetadata = async (
 const shapesOf = (parameters: ParameterSet): Map<string, ReadonlyArray<number>> =>
   new Map([...parameters].map(([name, variable]) => [name, variable.shape]))
 
+/** A checkpoint read and checked in full, its weights still as the bytes of the file. */
+interface CheckedCheckpoint {
+  readonly config: Readonly<Record<string, unknown>>
+  readonly metadata: CheckpointMetadata
+  readonly entries: ReadonlyArray<CheckpointWeightEntry>
+  readonly weights: ArrayBuffer
+}
+
+const readChecked = async (target: string, expected: CheckpointExpectation): Promise<CheckedCheckpoint> => {
+  const source = await locateCheckpoint(target)
+  const modelPath = join(source, checkpointFiles.model)
+  const manifest = parseCheckpointManifest(parseJson(await readPart(modelPath), modelPath), modelPath)
+  const metadataPath = join(source, checkpointFiles.metadata)
+  const { config, metadata } = await readMetadata(metadataPath)
+  if (expected.config !== undefined) {
+    const differences = configDifferences(
+      config,
+      JSON.parse(toJson(expected.config, target, "the expected config"))
+    )
+    if (differences.length > 0) {
+      throw new CheckpointError({
+        path: metadataPath,
+        problem: "config-mismatch",
+        detail: `config differs from the expected one: ${differences.join("; ")}`
+      })
+    }
+  }
+  const entries = manifest.weightsManifest[0].weights
+  if (expected.parameters !== undefined) {
+    requireMatchingParameters(
+      modelPath,
+      new Map(entries.map((entry) => [entry.name, entry.shape])),
+      shapesOf(expected.parameters)
+    )
+  }
+  const weightsPath = join(source, checkpointFiles.weights)
+  const bytes = await readPart(weightsPath)
+  const expectedBytes = weightsByteLength(manifest)
+  if (bytes.length !== expectedBytes) {
+    throw new CheckpointError({
+      path: weightsPath,
+      problem: "weights-size-mismatch",
+      detail: `${bytes.length} bytes, the manifest describes ${expectedBytes} (${entries.length} float32 tensors)`
+    })
+  }
+  // An ArrayBuffer of exactly the weights, so that every tensor's Float32Array view is aligned: a
+  // Buffer may be a view into a larger one, at any offset.
+  const weights =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+  verifyWeights(weights, entries, weightsPath)
+  return { config, metadata, entries, weights }
+}
+
 /**
  * Reads the checkpoint in `directory`. Every check runs before any tensor is created: the files
- * exist and parse, `model.json` is this format and version, `weights.bin` has exactly the size
- * the manifest describes, and, when `expected` is given, the config equals the expected one field
- * by field and the parameters match the expected ones in names and shapes. Any failure is a
- * `CheckpointError` naming the file and the field or parameter, with both values; a failing file
- * system is a `FileError`.
+ * exist and parse, `model.json` is a format version this code reads, `weights.bin` has exactly the
+ * size the manifest describes, every tensor's bytes match the CRC-32 its manifest entry records
+ * (format version 2; version 1 has none), every value is finite, and, when `expected` is given,
+ * the config equals the expected one field by field and the parameters match the expected ones in
+ * names and shapes. Any failure is a `CheckpointError` naming the file and the field or parameter,
+ * with both values; a failing file system is a `FileError`.
  *
  * @example
  * ```ts
@@ -399,47 +481,7 @@ export const loadCheckpoint = async (
 ): Promise<LoadedCheckpoint> => {
   const target = resolve(directory)
   try {
-    const source = await locateCheckpoint(target)
-    const modelPath = join(source, checkpointFiles.model)
-    const manifest = parseCheckpointManifest(parseJson(await readPart(modelPath), modelPath), modelPath)
-    const metadataPath = join(source, checkpointFiles.metadata)
-    const { config, metadata } = await readMetadata(metadataPath)
-    if (expected.config !== undefined) {
-      const differences = configDifferences(
-        config,
-        JSON.parse(toJson(expected.config, target, "the expected config"))
-      )
-      if (differences.length > 0) {
-        throw new CheckpointError({
-          path: metadataPath,
-          problem: "config-mismatch",
-          detail: `config differs from the expected one: ${differences.join("; ")}`
-        })
-      }
-    }
-    const entries = manifest.weightsManifest[0].weights
-    if (expected.parameters !== undefined) {
-      requireMatchingParameters(
-        modelPath,
-        new Map(entries.map((entry) => [entry.name, entry.shape])),
-        shapesOf(expected.parameters)
-      )
-    }
-    const weightsPath = join(source, checkpointFiles.weights)
-    const bytes = await readPart(weightsPath)
-    const expectedBytes = weightsByteLength(manifest)
-    if (bytes.length !== expectedBytes) {
-      throw new CheckpointError({
-        path: weightsPath,
-        problem: "weights-size-mismatch",
-        detail: `${bytes.length} bytes, the manifest describes ${expectedBytes} (${entries.length} float32 tensors)`
-      })
-    }
-    // decodeWeights wants an ArrayBuffer of exactly the weights; a Buffer may be a view into a larger one.
-    const buffer =
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? (bytes.buffer as ArrayBuffer)
-        : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+    const { config, metadata, entries, weights: buffer } = await readChecked(target, expected)
     const decoded = tf.io.decodeWeights(
       buffer,
       entries.map((entry) => ({ name: entry.name, shape: [...entry.shape], dtype: entry.dtype }))
@@ -447,6 +489,57 @@ export const loadCheckpoint = async (
     const weights = new Map<string, tf.Tensor>()
     for (const entry of entries) weights.set(entry.name, decoded[entry.name] as tf.Tensor)
     return { config, metadata, weights }
+  } catch (error) {
+    throw typedError(target, error)
+  }
+}
+
+/**
+ * Runs every check of {@link loadCheckpoint} on the checkpoint in `directory` without making a
+ * tensor, and returns its config and metadata: whether a checkpoint is whole and usable, at the
+ * cost of one read of its files. Fails as `loadCheckpoint` does.
+ *
+ * @example
+ * ```ts
+ * const { metadata } = await verifyCheckpoint("runs/jepa/checkpoint")
+ * metadata.epoch // 3
+ * ```
+ */
+export const verifyCheckpoint = async (
+  directory: string,
+  expected: CheckpointExpectation = {}
+): Promise<VerifiedCheckpoint> => {
+  const target = resolve(directory)
+  try {
+    const { config, metadata } = await readChecked(target, expected)
+    return { config, metadata }
+  } catch (error) {
+    throw typedError(target, error)
+  }
+}
+
+/**
+ * What a directory holds, as a destination for a checkpoint: nothing there (`"absent"`), an
+ * empty directory, something of a checkpoint (`"checkpoint"`: any of its files, or the copy a
+ * crash mid-save left aside, whether whole or not; {@link verifyCheckpoint} tells), or anything
+ * else (`"other"`).
+ *
+ * @example
+ * ```ts
+ * await checkpointDirectoryState("runs/jepa/checkpoint") // "checkpoint"
+ * ```
+ */
+export const checkpointDirectoryState = async (directory: string): Promise<CheckpointDirectoryState> => {
+  const target = resolve(directory)
+  try {
+    if (!(await exists(target))) {
+      return (await exists(join(asidePath(target), checkpointFiles.model))) ? "checkpoint" : "absent"
+    }
+    if (!(await stat(target)).isDirectory()) return "other"
+    const entries = await readdir(target)
+    if (entries.length === 0) return "empty"
+    const names: ReadonlyArray<string> = Object.values(checkpointFiles)
+    return entries.some((entry) => names.includes(entry)) ? "checkpoint" : "other"
   } catch (error) {
     throw typedError(target, error)
   }

@@ -5,6 +5,11 @@
  * fetch them with `tf.io.loadWeights`; `metadata.json` records the model config and where the
  * weights came from. This module knows the layout and checks a parsed `model.json` against it.
  *
+ * Since format version 2 every manifest entry also carries the CRC-32 of its tensor's bytes
+ * (TensorFlow.js ignores the extra field), so that a flipped bit or two tensors of one shape
+ * swapped in `weights.bin` is caught by name. Version 1 checkpoints, which have no checksums,
+ * are still read; their values are checked like any others' (finite, shapes as the manifest says).
+ *
  * @module
  */
 import { CheckpointError, describeValue } from "@telos/core"
@@ -20,14 +25,24 @@ import { CheckpointError, describeValue } from "@telos/core"
 export const checkpointFormat = "telos-world-model"
 
 /**
- * The `formatVersion` this code writes and reads.
+ * The `formatVersion` this code writes: 2, with a CRC-32 per tensor.
  *
  * @example
  * ```ts
- * manifest.formatVersion === checkpointFormatVersion // 1
+ * manifest.formatVersion === checkpointFormatVersion // 2
  * ```
  */
-export const checkpointFormatVersion = 1
+export const checkpointFormatVersion = 2
+
+/**
+ * The `formatVersion`s this code reads: 1 (no checksums) and 2.
+ *
+ * @example
+ * ```ts
+ * readableCheckpointVersions.includes(manifest.formatVersion) // true
+ * ```
+ */
+export const readableCheckpointVersions: ReadonlyArray<number> = [1, checkpointFormatVersion]
 
 /**
  * The file names inside a checkpoint directory.
@@ -51,7 +66,9 @@ export const checkpointFiles = {
  *
  * @example
  * ```ts
- * const entry: CheckpointWeightEntry = { name: "encoder/layer0/kernel", shape: [64, 256], dtype: "float32" }
+ * const entry: CheckpointWeightEntry = {
+ *   name: "encoder/layer0/kernel", shape: [64, 256], dtype: "float32", crc32: 0x1c291ca3
+ * }
  * ```
  */
 export interface CheckpointWeightEntry {
@@ -61,6 +78,8 @@ export interface CheckpointWeightEntry {
   readonly shape: ReadonlyArray<number>
   /** Its element type (always float32). */
   readonly dtype: "float32"
+  /** The CRC-32 of the tensor's bytes in `weights.bin`; absent in format version 1 only. */
+  readonly crc32?: number | undefined
 }
 
 /**
@@ -71,16 +90,19 @@ export interface CheckpointWeightEntry {
  * ```ts
  * const manifest: CheckpointManifest = {
  *   format: "telos-world-model",
- *   formatVersion: 1,
- *   weightsManifest: [{ paths: ["weights.bin"], weights: [{ name: "encoder/layer0/bias", shape: [256], dtype: "float32" }] }]
+ *   formatVersion: 2,
+ *   weightsManifest: [{
+ *     paths: ["weights.bin"],
+ *     weights: [{ name: "encoder/layer0/bias", shape: [256], dtype: "float32", crc32: 0x1c291ca3 }]
+ *   }]
  * }
  * ```
  */
 export interface CheckpointManifest {
   /** Marks the directory as a telos world-model checkpoint. */
   readonly format: typeof checkpointFormat
-  /** The format version it was written in. */
-  readonly formatVersion: typeof checkpointFormatVersion
+  /** The format version it was written in, one of {@link readableCheckpointVersions}. */
+  readonly formatVersion: number
   /** TensorFlow.js's weights manifest: one group, one file. */
   readonly weightsManifest: readonly [
     {
@@ -113,10 +135,14 @@ const isShape = (value: unknown): value is ReadonlyArray<number> =>
   Array.isArray(value) &&
   value.every((dimension) => typeof dimension === "number" && Number.isInteger(dimension) && dimension >= 0)
 
+const isChecksum = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0xffffffff
+
 /**
  * Checks a parsed `model.json` against the format, naming the first field at fault: a foreign
- * `format` is `"wrong-format"`, another `formatVersion` `"unsupported-version"`, anything else
- * out of place `"bad-manifest"`. `path` is the file the value came from, for the error.
+ * `format` is `"wrong-format"`, a `formatVersion` not in {@link readableCheckpointVersions}
+ * `"unsupported-version"`, anything else out of place (a version 2 entry without its `crc32`
+ * included) `"bad-manifest"`. `path` is the file the value came from, for the error.
  *
  * @example
  * ```ts
@@ -138,11 +164,12 @@ export const parseCheckpointManifest = (value: unknown, path: string): Checkpoin
       detail: `format is ${describeValue(value.format)}, expected "${checkpointFormat}" (not a telos world-model checkpoint)`
     })
   }
-  if (value.formatVersion !== checkpointFormatVersion) {
+  const version = value.formatVersion
+  if (typeof version !== "number" || !readableCheckpointVersions.includes(version)) {
     throw new CheckpointError({
       path,
       problem: "unsupported-version",
-      detail: `formatVersion ${describeValue(value.formatVersion)} is not supported (this reader knows ${checkpointFormatVersion})`
+      detail: `formatVersion ${describeValue(version)} is not supported (this reader knows ${readableCheckpointVersions.join(" and ")})`
     })
   }
   const groups = value.weightsManifest
@@ -174,11 +201,14 @@ export const parseCheckpointManifest = (value: unknown, path: string): Checkpoin
     if (entry.dtype !== "float32") throw bad(`${field}.dtype`, '"float32"', entry.dtype)
     // Quantised weights would need dequantising on load; this format never writes them.
     if (entry.quantization !== undefined) throw bad(`${field}.quantization`, "none", entry.quantization)
-    return { name: entry.name, shape: [...entry.shape], dtype: "float32" }
+    if (version === 1) return { name: entry.name, shape: [...entry.shape], dtype: "float32" }
+    if (!isChecksum(entry.crc32))
+      throw bad(`${field}.crc32`, "a CRC-32 (an integer from 0 to 2^32 - 1)", entry.crc32)
+    return { name: entry.name, shape: [...entry.shape], dtype: "float32", crc32: entry.crc32 }
   })
   return {
     format: checkpointFormat,
-    formatVersion: checkpointFormatVersion,
+    formatVersion: version,
     weightsManifest: [{ paths: [checkpointFiles.weights], weights }]
   }
 }

@@ -1,8 +1,15 @@
 import { mkdir, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { CheckpointError, FileError, Random } from "@telos/core"
+import { CheckpointError, crc32, FileError, Random } from "@telos/core"
 import { checkpointFiles, disposeParameters, type ParameterSet } from "@telos/worldmodel"
-import { disposeWeights, loadCheckpoint, restoreParameters, saveCheckpoint } from "@telos/worldmodel/node"
+import {
+  checkpointDirectoryState,
+  disposeWeights,
+  loadCheckpoint,
+  restoreParameters,
+  saveCheckpoint,
+  verifyCheckpoint
+} from "@telos/worldmodel/node"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -16,9 +23,18 @@ afterEach(async () => {
   await removeTempDir(directory)
 })
 
-/** Float32 values that are random bit patterns: NaN payloads, infinities and -0 must survive a round trip. */
+/**
+ * Float32 values that are random bit patterns of finite numbers: -0, subnormals and the largest
+ * magnitudes must survive a round trip bit for bit. (NaN and the infinities are refused.)
+ */
 const randomBits = (count: number, rng: Random): Float32Array =>
-  new Float32Array(Uint32Array.from({ length: count }, () => rng.nextUint32()).buffer)
+  new Float32Array(
+    Uint32Array.from({ length: count }, () => {
+      const bits = rng.nextUint32()
+      // An all-ones exponent is NaN or an infinity: clear its top bit.
+      return (bits & 0x7f800000) === 0x7f800000 ? (bits ^ 0x40000000) >>> 0 : bits
+    }).buffer
+  )
 
 const makeParameters = (
   shapes: ReadonlyMap<string, ReadonlyArray<number>>,
@@ -108,18 +124,29 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     expect(await readdir(directory)).toEqual(["checkpoint"])
     expect((await readdir(path)).sort()).toEqual(["metadata.json", "model.json", "weights.bin"])
     const manifest = JSON.parse(await readFile(join(path, checkpointFiles.model), "utf8"))
+    // The weights file is what tf.io decodes with that manifest, and each tensor's checksum is its bytes'.
+    const bytes = await readFile(join(path, checkpointFiles.weights))
+    let offset = 0
+    const checksums = [...modelShapes].map(([, shape]) => {
+      const length = 4 * shape.reduce((product, dimension) => product * dimension, 1)
+      offset += length
+      return crc32(bytes.subarray(offset - length, offset))
+    })
     expect(manifest).toEqual({
       format: "telos-world-model",
-      formatVersion: 1,
+      formatVersion: 2,
       weightsManifest: [
         {
           paths: ["weights.bin"],
-          weights: [...modelShapes].map(([name, shape]) => ({ name, shape, dtype: "float32" }))
+          weights: [...modelShapes].map(([name, shape], index) => ({
+            name,
+            shape,
+            dtype: "float32",
+            crc32: checksums[index]
+          }))
         }
       ]
     })
-    // The weights file is what tf.io decodes with that manifest.
-    const bytes = await readFile(join(path, checkpointFiles.weights))
     const decoded = tf.io.decodeWeights(new Uint8Array(bytes).buffer, manifest.weightsManifest[0].weights)
     expect(bitsOfWeights(new Map(Object.entries(decoded)))).toEqual(bitsOfParameters(parameters))
     tf.dispose(Object.values(decoded))
@@ -175,9 +202,24 @@ describe("loadCheckpoint on a corrupt or foreign checkpoint", () => {
       ['{"format": "telos-world-model", ', "bad-json", "not valid JSON"],
       [JSON.stringify({ ...manifest, format: "layers-model" }), "wrong-format", 'format is "layers-model"'],
       [
-        JSON.stringify({ ...manifest, formatVersion: 2 }),
+        JSON.stringify({ ...manifest, formatVersion: 3 }),
         "unsupported-version",
-        "formatVersion 2 is not supported"
+        "formatVersion 3 is not supported (this reader knows 1 and 2)"
+      ],
+      [
+        JSON.stringify({
+          ...manifest,
+          weightsManifest: [
+            {
+              ...manifest.weightsManifest[0],
+              weights: manifest.weightsManifest[0].weights.map(
+                ({ crc32: _, ...entry }: Record<string, unknown>) => entry
+              )
+            }
+          ]
+        }),
+        "bad-manifest",
+        "weightsManifest[0].weights[0].crc32: expected a CRC-32"
       ],
       [
         JSON.stringify({
@@ -266,7 +308,210 @@ describe("loadCheckpoint on a corrupt or foreign checkpoint", () => {
   })
 })
 
+const readManifest = async (path: string) =>
+  JSON.parse(await readFile(join(path, checkpointFiles.model), "utf8")) as {
+    formatVersion: number
+    weightsManifest: [{ weights: Array<{ name: string; shape: Array<number>; crc32?: number }> }]
+  }
+
+/** Rewrites `weights.bin` with `change`, then, when asked, the manifest's checksums to match it (a hostile edit). */
+const editWeights = async (
+  path: string,
+  change: (bytes: Uint8Array) => void,
+  recompute: "keep checksums" | "recompute checksums"
+): Promise<void> => {
+  const weightsPath = join(path, checkpointFiles.weights)
+  const bytes = new Uint8Array(await readFile(weightsPath))
+  change(bytes)
+  await writeFile(weightsPath, bytes)
+  if (recompute === "keep checksums") return
+  const manifest = await readManifest(path)
+  let offset = 0
+  for (const entry of manifest.weightsManifest[0].weights) {
+    const length = 4 * entry.shape.reduce((product, dimension) => product * dimension, 1)
+    entry.crc32 = crc32(bytes.subarray(offset, offset + length))
+    offset += length
+  }
+  await writeFile(join(path, checkpointFiles.model), JSON.stringify(manifest))
+}
+
+/** Sets the float32 at `byteOffset` of a weights file's bytes. */
+const setFloat = (bytes: Uint8Array, byteOffset: number, value: number): void => {
+  new DataView(bytes.buffer, bytes.byteOffset).setFloat32(byteOffset, value, true)
+}
+
+// Byte offsets in the weights of `modelShapes`: the kernel [4, 3] is 48 bytes, the bias [3] 12.
+const biasOffset = 48
+const predictorKernelOffset = 60
+
+describe("loadCheckpoint verifies every tensor", () => {
+  let path = ""
+  let parameters = new Map<string, tf.Variable>()
+  beforeEach(async () => {
+    path = join(directory, "checkpoint")
+    parameters = makeParameters(modelShapes, 21)
+    ;(parameters.get("encoder/layer0/bias") as tf.Variable).assign(tf.tensor1d([-0.13, 0.5, 0.25]))
+    await saveCheckpoint(path, { parameters, config, metadata })
+  })
+  afterEach(() => {
+    disposeParameters(parameters)
+  })
+
+  it("catches a bit flip in one float's exponent, which leaves it finite, by the tensor's checksum", async () => {
+    await editWeights(
+      path,
+      (bytes) => {
+        bytes[biasOffset + 3] = (bytes[biasOffset + 3] as number) ^ 0x40
+        // -0.13 has become about -4.4e37: finite, so only the checksum can tell.
+        const flipped = new DataView(bytes.buffer).getFloat32(biasOffset, true)
+        expect(Number.isFinite(flipped)).toBe(true)
+        expect(flipped).toBeLessThan(-1e37)
+      },
+      "keep checksums"
+    )
+    const error = await checkpointErrorOf(loadCheckpoint(path))
+    expect(error.problem).toBe("checksum-mismatch")
+    expect(error.path).toBe(join(path, checkpointFiles.weights))
+    expect(error.message).toMatch(
+      /encoder\/layer0\/bias: its 12 bytes have the checksum 0x[0-9a-f]{8}, the manifest records 0x[0-9a-f]{8}/
+    )
+  })
+
+  it("catches any flipped bit of the weights file", async () => {
+    const pristine = new Uint8Array(await readFile(join(path, checkpointFiles.weights)))
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: pristine.length - 1 }),
+        fc.integer({ min: 0, max: 7 }),
+        async (position, bit) => {
+          await writeFile(join(path, checkpointFiles.weights), pristine)
+          await editWeights(
+            path,
+            (bytes) => {
+              bytes[position] = (bytes[position] as number) ^ (1 << bit)
+            },
+            "keep checksums"
+          )
+          expect((await checkpointErrorOf(loadCheckpoint(path))).problem).toBe("checksum-mismatch")
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
+  it("catches two tensors of one shape swapped, naming the first", async () => {
+    const twins = makeParameters(
+      new Map([
+        ["encoder/a", [2, 3]],
+        ["encoder/b", [2, 3]]
+      ]),
+      22
+    )
+    const swapped = join(directory, "swapped")
+    await saveCheckpoint(swapped, { parameters: twins, config })
+    await editWeights(
+      swapped,
+      (bytes) => {
+        const first = bytes.slice(0, 24)
+        bytes.copyWithin(0, 24, 48)
+        bytes.set(first, 24)
+      },
+      "keep checksums"
+    )
+    const error = await checkpointErrorOf(loadCheckpoint(swapped, { config, parameters: twins }))
+    expect(error.problem).toBe("checksum-mismatch")
+    expect(error.message).toContain("encoder/a: its 24 bytes have the checksum")
+    disposeParameters(twins)
+  })
+
+  it.each([
+    { value: Number.NaN, shown: "NaN" },
+    { value: Number.POSITIVE_INFINITY, shown: "Infinity" },
+    { value: Number.NEGATIVE_INFINITY, shown: "-Infinity" }
+  ])(
+    "refuses a $shown weight even when the manifest's checksums are rewritten to match",
+    async ({ value, shown }) => {
+      // Element [1, 2] of predictor/layer0/kernel [5, 3] is its sixth.
+      await editWeights(
+        path,
+        (bytes) => setFloat(bytes, predictorKernelOffset + 5 * 4, value),
+        "recompute checksums"
+      )
+      const tensors = tf.memory().numTensors
+      const error = await checkpointErrorOf(loadCheckpoint(path, { config, parameters }))
+      expect(error.problem).toBe("non-finite-value")
+      expect(error.path).toBe(join(path, checkpointFiles.weights))
+      expect(error.message).toContain(`predictor/layer0/kernel: element [1, 2] of [5, 3] is ${shown}`)
+      expect(tf.memory().numTensors).toBe(tensors)
+    }
+  )
+
+  it("reads a version 1 checkpoint, which has no checksums, and still checks that its values are finite", async () => {
+    const manifest = await readManifest(path)
+    manifest.formatVersion = 1
+    for (const entry of manifest.weightsManifest[0].weights) delete entry.crc32
+    await writeFile(join(path, checkpointFiles.model), JSON.stringify(manifest))
+    const loaded = await loadCheckpoint(path, { config, parameters })
+    expect(bitsOfWeights(loaded.weights)).toEqual(bitsOfParameters(parameters))
+    disposeWeights(loaded.weights)
+    await editWeights(path, (bytes) => setFloat(bytes, biasOffset + 4, Number.NaN), "keep checksums")
+    const error = await checkpointErrorOf(loadCheckpoint(path))
+    expect(error.problem).toBe("non-finite-value")
+    expect(error.message).toContain("encoder/layer0/bias: element [1] of [3] is NaN")
+  })
+
+  it("verifyCheckpoint runs the same checks without making a tensor", async () => {
+    const tensors = tf.memory().numTensors
+    const verified = await verifyCheckpoint(path, { config, parameters })
+    expect(verified).toEqual({ config, metadata })
+    expect(tf.memory().numTensors).toBe(tensors)
+    await editWeights(path, (bytes) => setFloat(bytes, biasOffset, 0.5), "keep checksums")
+    const error = await checkpointErrorOf(verifyCheckpoint(path))
+    expect(error.problem).toBe("checksum-mismatch")
+    expect(error.message).toBe((await checkpointErrorOf(loadCheckpoint(path))).message)
+  })
+})
+
+describe("checkpointDirectoryState", () => {
+  it("tells an absent, empty, checkpoint, partial checkpoint, set-aside checkpoint and other directory apart", async () => {
+    const state = (name: string) => checkpointDirectoryState(join(directory, name))
+    expect(await state("nowhere")).toBe("absent")
+    await mkdir(join(directory, "empty"))
+    expect(await state("empty")).toBe("empty")
+    const parameters = await saveGood(join(directory, "whole"))
+    expect(await state("whole")).toBe("checkpoint")
+    await saveCheckpoint(join(directory, "partial"), { parameters, config })
+    await rm(join(directory, "partial", checkpointFiles.model))
+    expect(await state("partial")).toBe("checkpoint")
+    await saveCheckpoint(join(directory, "aside"), { parameters, config })
+    await rename(join(directory, "aside"), join(directory, ".aside.previous"))
+    expect(await state("aside")).toBe("checkpoint")
+    await mkdir(join(directory, "notes"))
+    await writeFile(join(directory, "notes", "notes.txt"), "mine")
+    expect(await state("notes")).toBe("other")
+    await writeFile(join(directory, "file"), "")
+    expect(await state("file")).toBe("other")
+    disposeParameters(parameters)
+  })
+})
+
 describe("saveCheckpoint atomicity", () => {
+  it("refuses a NaN or infinite weight, keeping the previous checkpoint and writing nothing", async () => {
+    const path = join(directory, "checkpoint")
+    const good = await saveGood(path)
+    const bad = makeParameters(modelShapes, 23)
+    ;(bad.get("predictor/scale") as tf.Variable).assign(tf.scalar(Number.NaN))
+    const error = await checkpointErrorOf(saveCheckpoint(path, { parameters: bad, config }))
+    expect(error.problem).toBe("non-finite-value")
+    expect(error.message).toContain("predictor/scale: element [] of [] is NaN")
+    expect(await readdir(directory)).toEqual(["checkpoint"])
+    const loaded = await loadCheckpoint(path, { config, parameters: good })
+    expect(bitsOfWeights(loaded.weights)).toEqual(bitsOfParameters(good))
+    disposeWeights(loaded.weights)
+    disposeParameters(good)
+    disposeParameters(bad)
+  })
+
   it("keeps the previous checkpoint, and no temporary directory, when reading a parameter fails midway", async () => {
     const path = join(directory, "checkpoint")
     const good = await saveGood(path)
