@@ -34,6 +34,14 @@ export type DatasetProblem =
   | "corrupt-block"
   /** No episode is long enough for the subsequences asked for. */
   | "episodes-too-short"
+  /** The file, or what its header says it decodes to, is larger than the memory limit of the read. */
+  | "too-large"
+  /** An observation or action is NaN or an infinity. */
+  | "non-finite-value"
+  /** An observation or action is finite but of a magnitude no environment produces (a corrupt value). */
+  | "implausible-value"
+  /** The data's sizes (observation, action, image) are not those of the environment it is used with. */
+  | "env-mismatch"
 
 /**
  * A dataset file could not be read, or cannot serve a request.

@@ -23,9 +23,22 @@ export interface DatasetCase {
 }
 
 /**
- * Builds a dataset whose values are random bit patterns (NaN payloads, infinities and -0
- * included: a round trip must keep bits, not just numbers), split into chunks after the episodes
- * listed in `cuts`.
+ * Random float32 bit patterns that a dataset may hold: any sign and mantissa (-0 and subnormals
+ * included: a round trip must keep bits, not just numbers), exponents up to 2^28, below
+ * `datasetValueLimit`; never NaN or an infinity, which readers and writers refuse.
+ */
+export const randomUsableFloats = (count: number, rng: Random): Float32Array =>
+  new Float32Array(
+    Uint32Array.from({ length: count }, () => {
+      const bits = rng.nextUint32()
+      const exponent = ((bits >>> 23) & 0xff) % (127 + 29)
+      return ((bits & 0x807fffff) | (exponent << 23)) >>> 0
+    }).buffer
+  )
+
+/**
+ * Builds a dataset whose values are random bit patterns (see {@link randomUsableFloats}), split
+ * into chunks after the episodes listed in `cuts`.
  */
 export const makeDatasetCase = (options: {
   readonly episodeLengths: ReadonlyArray<number>
@@ -40,8 +53,7 @@ export const makeDatasetCase = (options: {
   const lengths = options.episodeLengths
   const transitions = lengths.reduce((total, length) => total + length, 0)
   const steps = transitions + lengths.length
-  const randomFloats = (count: number): Float32Array =>
-    new Float32Array(Uint32Array.from({ length: count }, () => rng.nextUint32()).buffer)
+  const randomFloats = (count: number): Float32Array => randomUsableFloats(count, rng)
   const observations = randomFloats(steps * options.observationSize)
   const actions = randomFloats(transitions * options.actionSize)
   const imageSize = options.imageShape === undefined ? 0 : options.imageShape.reduce((a, b) => a * b, 1)

@@ -1,14 +1,17 @@
 /**
  * Reading a dataset file back: every check the format allows (magic, header checksum and schema,
  * block bounds, block checksums, decoded sizes) runs before any data is used, so a truncated or
- * corrupt file is a `DatasetError` that names the file and the part at fault.
+ * corrupt file is a `DatasetError` that names the file and the part at fault. What the header
+ * says the data decodes to is held against a memory limit before anything is allocated for it,
+ * and every observation and action is checked finite and plausible once decoded.
  *
  * @module
  */
 import { readFile, stat } from "node:fs/promises"
+import { totalmem } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
-import { crc32, DatasetError, FileError } from "@telos/core"
+import { crc32, DatasetError, describeValue, FileError, InvalidValueError } from "@telos/core"
 import { Dataset } from "./Dataset.js"
 import {
   type DatasetFieldHeader,
@@ -18,6 +21,7 @@ import {
   parseDatasetPrefix,
   rowElements
 } from "./DatasetFormat.js"
+import { requireUsableValues } from "./DatasetValues.js"
 
 /**
  * The file name a dataset has inside its directory.
@@ -28,6 +32,71 @@ import {
  * ```
  */
 export const datasetFileName = "dataset.bin"
+
+/**
+ * The memory limit of {@link openDataset} when none is given: half of this machine's memory, in
+ * bytes. Generous for any dataset a machine can train on, and small enough that a damaged or
+ * hostile header is refused with a message instead of exhausting the memory.
+ *
+ * @example
+ * ```ts
+ * defaultDatasetMaxBytes() // 34_359_738_368 on a machine with 64 GiB
+ * ```
+ */
+export const defaultDatasetMaxBytes = (): number => Math.floor(totalmem() / 2)
+
+/**
+ * How {@link openDataset} reads a dataset.
+ *
+ * @example
+ * ```ts
+ * const options: OpenDatasetOptions = { maxBytes: 64 * 2 ** 30 }
+ * ```
+ */
+export interface OpenDatasetOptions {
+  /**
+   * The most bytes the file, and separately the data it decodes to, may take; default
+   * {@link defaultDatasetMaxBytes}. Raise it to open a dataset larger than half the memory.
+   */
+  readonly maxBytes?: number | undefined
+}
+
+const formatBytes = (bytes: number): string => {
+  const units: ReadonlyArray<readonly [string, number]> = [
+    ["GB", 1e9],
+    ["MB", 1e6],
+    ["KB", 1e3]
+  ]
+  for (const [unit, size] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`
+  }
+  return `${bytes} bytes`
+}
+
+const tooLarge = (path: string, what: string, maxBytes: number): DatasetError =>
+  new DatasetError({
+    path,
+    problem: "too-large",
+    detail: `${what}, more than the limit of ${formatBytes(maxBytes)} (by default half of this machine's memory; raise it with the maxBytes option)`
+  })
+
+/** What the fields read into memory decode to, checked against the limit before any is allocated. */
+const requireDecodedWithin = (
+  header: DatasetHeader,
+  fileBytes: number,
+  maxBytes: number,
+  path: string
+): void => {
+  const fields = header.fields.filter((field) => expectedFields.some((known) => known.name === field.name))
+  const total = fields.reduce((sum, field) => sum + decodedBytes(field), 0)
+  if (total <= maxBytes) return
+  const parts = fields.map((field) => `${field.name} ${formatBytes(decodedBytes(field))}`).join(", ")
+  throw tooLarge(
+    path,
+    `the header declares ${formatBytes(total)} of data once decoded (${parts}) from a file of ${formatBytes(fileBytes)}`,
+    maxBytes
+  )
+}
 
 const inflate = (bytes: Uint8Array, expected: number): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
@@ -178,7 +247,10 @@ const resolveDatasetPath = async (path: string): Promise<string> => {
  * Reads the dataset at `path` (a dataset file, or a directory holding `dataset.bin`) into memory.
  * Rejects with a `FileError` when the file cannot be read and a `DatasetError` naming the file and
  * the problem when it is not a valid dataset (bad magic, truncated, header not JSON, bad header,
- * unsupported version, checksum mismatch, corrupt block, trailing bytes).
+ * unsupported version, checksum mismatch, corrupt block, trailing bytes), when the file or the
+ * data its header declares is larger than `options.maxBytes` (`"too-large"`, checked before the
+ * data is allocated), or when an observation or action is NaN, infinite or implausibly large
+ * (`"non-finite-value"`, `"implausible-value"`, naming the field, the row and the value).
  *
  * @example
  * ```ts
@@ -186,16 +258,28 @@ const resolveDatasetPath = async (path: string): Promise<string> => {
  * dataset.envId // "two-rooms"
  * ```
  */
-export const openDataset = async (path: string): Promise<Dataset> => {
+export const openDataset = async (path: string, options: OpenDatasetOptions = {}): Promise<Dataset> => {
+  const maxBytes = options.maxBytes ?? defaultDatasetMaxBytes()
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
+    throw new InvalidValueError({
+      field: "maxBytes",
+      expected: "a positive integer number of bytes",
+      received: describeValue(maxBytes)
+    })
+  }
   const file = await resolveDatasetPath(path)
   let bytes: Uint8Array
   try {
+    const size = (await stat(file)).size
+    if (size > maxBytes) throw tooLarge(file, `the file has ${formatBytes(size)}`, maxBytes)
     bytes = await readFile(file)
   } catch (error) {
+    if (error instanceof DatasetError) throw error
     throw new FileError({ path: file, reason: firstLine(error) })
   }
   const { header, dataStart } = parseDatasetPrefix(bytes, file)
   requireKnownFields(header, file)
+  requireDecodedWithin(header, bytes.length, maxBytes, file)
   const data = bytes.subarray(dataStart)
   requireBlocksInside(header, data.length, file)
   const blocks = new Map<string, Uint8Array>()
@@ -215,14 +299,15 @@ export const openDataset = async (path: string): Promise<Dataset> => {
     const block = blocks.get(name)
     return field === undefined || block === undefined ? undefined : decodeBlock(field, block, file)
   }
-  const observations = (await decode("observations")) as Uint8Array
-  const actions = (await decode("actions")) as Uint8Array
+  const observations = asFloat32((await decode("observations")) as Uint8Array)
+  const actions = asFloat32((await decode("actions")) as Uint8Array)
+  requireUsableValues(header, observations, actions, file)
   const images = await decode("images")
   return new Dataset({
     path: file,
     header,
-    observations: asFloat32(observations),
-    actions: asFloat32(actions),
+    observations,
+    actions,
     // A raw block is a view of the whole file; copy it so the file's bytes can be released.
     images: images === undefined ? undefined : images.buffer === bytes.buffer ? images.slice() : images
   })

@@ -224,6 +224,12 @@ export const encodeDatasetPrefix = (header: DatasetHeader): Uint8Array => {
   return prefix
 }
 
+/**
+ * The most a deflate stream can expand: every 2 bits (a 1-bit length code and a 1-bit distance
+ * code) copy at most 258 bytes, so one stored byte yields at most 1032.
+ */
+const maxDeflateExpansion = 1032
+
 const datasetError = (path: string, problem: DatasetError["problem"], detail: string): DatasetError =>
   new DatasetError({ path, problem, detail })
 
@@ -399,11 +405,21 @@ const checkField = (
     check(Array.isArray(chunks), `${named}.chunks`, "an array of { rows, length } for a deflate block")
     let rows = 0
     let length = 0
+    const rowBytes = rowElements(typed) * dtypeBytes(typed.dtype)
     for (const [index, chunk] of (chunks as ReadonlyArray<unknown>).entries()) {
       check(
         isRecord(chunk) && isCount(chunk.rows) && isCount(chunk.length),
         `${named}.chunks[${index}]`,
         "{ rows, length } with non-negative integers"
+      )
+      // Checked before anything is allocated for the rows: a header that promises more than its
+      // stored bytes can hold is damaged or hostile, and would otherwise cost the memory it names.
+      const { rows: chunkRows, length: chunkLength } = chunk as unknown as DatasetChunkEntry
+      check(
+        chunkRows * rowBytes <= maxDeflateExpansion * chunkLength,
+        `${named}.chunks[${index}]`,
+        `at most ${Math.floor((maxDeflateExpansion * chunkLength) / rowBytes)} rows of ${rowBytes} bytes from ` +
+          `${chunkLength} stored bytes (deflate expands at most ${maxDeflateExpansion}-fold), the header declares ${chunkRows}`
       )
       rows += (chunk as DatasetChunkEntry).rows
       length += (chunk as DatasetChunkEntry).length

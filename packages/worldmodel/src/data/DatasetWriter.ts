@@ -12,6 +12,8 @@ import { setImmediate as nextTurn } from "node:timers/promises"
 import { describeValue, FileError, InvalidValueError } from "@telos/core"
 import { BlockSink, type SinkBlock, writeAll } from "./BlockSink.js"
 import { type DatasetFieldHeader, datasetFormatVersion, encodeDatasetPrefix } from "./DatasetFormat.js"
+import { datasetValueLimit } from "./DatasetValues.js"
+import { firstUnusableValue, formatFloat32 } from "./FloatScan.js"
 
 /**
  * Whole episodes, row after row, as a collector hands them over: an episode of `L` transitions
@@ -115,8 +117,9 @@ export interface DatasetWriter {
   readonly path: string
   /**
    * Queues a chunk. Resolves when the writer can take the next one, possibly before this one is
-   * on disk, so its arrays must not be changed afterwards. A malformed chunk is an
-   * `InvalidValueError`; a failed write a `FileError`.
+   * on disk, so its arrays must not be changed afterwards. A malformed chunk (sizes that do not
+   * add up, or an observation or action that is NaN, infinite or beyond `datasetValueLimit`) is
+   * an `InvalidValueError`; a failed write a `FileError`.
    */
   append(chunk: DatasetChunk): Promise<void>
   /** Writes the file and renames it into place; rejects with a `FileError` and removes every temporary file when that fails. */
@@ -174,6 +177,20 @@ const checkChunk = (chunk: DatasetChunk, description: DatasetDescription): { tra
   for (const [field, received, expected] of sizes) {
     if (received !== expected) {
       throw new InvalidValueError({ field, expected: `${expected} numbers`, received: `${received}` })
+    }
+  }
+  // The reader refuses such values, so the writer does too: a dataset is never written that cannot be read.
+  for (const [field, values] of [
+    ["chunk.observations", chunk.observations],
+    ["chunk.actions", chunk.actions]
+  ] as const) {
+    const index = firstUnusableValue(values, datasetValueLimit)
+    if (index >= 0) {
+      throw new InvalidValueError({
+        field: `${field}[${index}]`,
+        expected: `a finite number of magnitude at most ${datasetValueLimit}`,
+        received: formatFloat32(values[index] as number)
+      })
     }
   }
   const shape = description.imageShape

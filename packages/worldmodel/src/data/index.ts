@@ -8,7 +8,8 @@ export {
   type CheckpointWeightEntry,
   checkpointFiles,
   checkpointFormat,
-  checkpointFormatVersion
+  checkpointFormatVersion,
+  readableCheckpointVersions
 } from "./CheckpointFormat.js"
 export * from "./CheckpointMatch.js"
 export * from "./Dataset.js"
@@ -23,3 +24,4 @@ export {
   datasetMagic,
   datasetPrefixBytes
 } from "./DatasetFormat.js"
+export { datasetValueLimit } from "./DatasetValues.js"

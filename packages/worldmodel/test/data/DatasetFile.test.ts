@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { DatasetError, FileError } from "@telos/core"
+import { crc32, DatasetError, FileError, InvalidValueError } from "@telos/core"
 import { datasetPrefixBytes } from "@telos/worldmodel"
-import { datasetFileName, openDataset, writeDataset } from "@telos/worldmodel/node"
+import { datasetFileName, defaultDatasetMaxBytes, openDataset, writeDataset } from "@telos/worldmodel/node"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { encodeDatasetPrefix, parseDatasetPrefix } from "../../src/data/DatasetFormat.js"
@@ -297,5 +297,165 @@ describe("openDataset on a damaged file", () => {
     expect(error.message).toMatch(
       /block "images" chunk (0 inflates to \d+ bytes, expected|2 inflates to more than) \d+/
     )
+  })
+})
+
+/** The sample with one observation or action value replaced, its block's checksum rewritten to match. */
+const withValue = (field: "observations" | "actions", index: number, value: number): Uint8Array => {
+  const header = headerOf(sampleBytes)
+  const entry = header.fields.find((candidate) => candidate.name === field)
+  if (entry === undefined) throw new Error(`no ${field}`)
+  const data = sampleBytes.slice(dataStart)
+  new DataView(data.buffer).setFloat32(entry.offset + 4 * index, value, true)
+  const checksum = crc32(data.subarray(entry.offset, entry.offset + entry.length))
+  const prefix = encodeDatasetPrefix({
+    ...header,
+    fields: header.fields.map((candidate) =>
+      candidate === entry ? { ...entry, crc32: checksum } : candidate
+    )
+  })
+  const bytes = new Uint8Array(prefix.length + data.length)
+  bytes.set(prefix)
+  bytes.set(data, prefix.length)
+  return bytes
+}
+
+describe("openDataset on unusable values", () => {
+  // The sample's episodes have 5, 3, 7 and 2 transitions: step rows 0-5 are episode 0, 6-9 episode 1, ...
+  it.each([
+    {
+      field: "observations" as const,
+      index: 7 * 3 + 1,
+      value: Number.NaN,
+      problem: "non-finite-value",
+      detail: "observations: step 7 (episode 1, its step 1), element 1 is NaN"
+    },
+    {
+      field: "observations" as const,
+      index: 20 * 3,
+      value: 3e38,
+      problem: "implausible-value",
+      detail: "observations: step 20 (episode 3, its step 2), element 0 is 3e+38, beyond the plausible ±1e+9"
+    },
+    {
+      field: "actions" as const,
+      index: 16 * 2 + 1,
+      value: Number.NEGATIVE_INFINITY,
+      problem: "non-finite-value",
+      detail: "actions: transition 16 (episode 3, its transition 1), element 1 is -Infinity"
+    },
+    {
+      field: "actions" as const,
+      index: 0,
+      value: -2e9,
+      problem: "implausible-value",
+      detail:
+        "actions: transition 0 (episode 0, its transition 0), element 0 is -2000000000, beyond the plausible ±1e+9"
+    }
+  ])(
+    "names $field $value: field, row, episode, element and value",
+    async ({ field, index, value, problem, detail }) => {
+      const { error } = await datasetErrorOf(withValue(field, index, value))
+      expect(error.problem).toBe(problem)
+      expect(error.message).toContain(detail)
+    }
+  )
+
+  it("opens values up to the plausible magnitude, -0 and subnormals included", async () => {
+    const path = await writeBytes(withValue("observations", 4, -1e9))
+    const loaded = await openDataset(path)
+    expect(loaded.observations[4]).toBe(-1e9)
+  })
+})
+
+/**
+ * A file whose header declares `transitions` transitions of 64 x 64 images, every block deflated
+ * into `imageBytes` (images) or 2000 (observations, actions) stored bytes of zeros: a header that
+ * promises far more than the file holds.
+ */
+const declaringFile = (transitions: number, imageBytes: number): Uint8Array => {
+  const steps = transitions + 1
+  const blocks = [
+    { name: "observations", dtype: "float32", shape: [1], rowsPer: "step", rows: steps, length: 2000 },
+    { name: "actions", dtype: "float32", shape: [1], rowsPer: "transition", rows: transitions, length: 2000 },
+    { name: "images", dtype: "uint8", shape: [1, 64, 64], rowsPer: "step", rows: steps, length: imageBytes }
+  ]
+  let offset = 0
+  const fields = blocks.map((block) => {
+    const field = {
+      ...block,
+      encoding: "deflate",
+      offset,
+      crc32: crc32(new Uint8Array(block.length)),
+      chunks: [{ rows: block.rows, length: block.length }]
+    }
+    offset += block.length
+    return field
+  })
+  const prefix = encodeDatasetPrefix({
+    format: "telos-dataset",
+    version: 1,
+    byteOrder: "little-endian",
+    envId: "test-world",
+    seed: 0,
+    collector: {},
+    counts: { episodes: 1, transitions, steps },
+    episodes: { lengths: [transitions], terminated: [false] },
+    fields
+  } as never)
+  const bytes = new Uint8Array(prefix.length + offset)
+  bytes.set(prefix)
+  return bytes
+}
+
+describe("openDataset on a dataset too large for memory", () => {
+  it("refuses a header that declares more data than its blocks can inflate to (0.93 MB declaring 1.2 GB)", async () => {
+    const { error } = await datasetErrorOf(declaringFile(292_968, 930_000))
+    expect(error.problem).toBe("bad-header")
+    expect(error.message).toContain(
+      'fields[2] ("images").chunks[0]: expected at most 234316 rows of 4096 bytes from 930000 stored bytes (deflate expands at most 1032-fold), the header declares 292969'
+    )
+  })
+
+  it("refuses, before allocating it, data that decodes to more than the limit (1.2 MB declaring 1.2 GB)", async () => {
+    const path = await writeBytes(declaringFile(292_968, 1_200_000))
+    const error = await rejectionOf(openDataset(path, { maxBytes: 1_000_000_000 }))
+    expect(error).toBeInstanceOf(DatasetError)
+    expect((error as DatasetError).problem).toBe("too-large")
+    expect((error as DatasetError).message).toBe(
+      `${path}: the header declares 1.2 GB of data once decoded (observations 1.17 MB, actions 1.17 MB, images 1.2 GB) ` +
+        "from a file of 1.2 MB, more than the limit of 1 GB (by default half of this machine's memory; raise it with the maxBytes option)"
+    )
+  })
+
+  it("refuses a file larger than the limit without reading it, and opens what fits once the limit is raised", async () => {
+    const large = makeDatasetCase({
+      episodeLengths: [5, 3, 7, 2],
+      observationSize: 3,
+      actionSize: 2,
+      imageShape: [2, 16, 16]
+    })
+    const path = freshPath()
+    const { bytes } = await writeDataset(path, large.description, large.chunks)
+    const kilobytes = (count: number) => `${Number((count / 1000).toPrecision(3))} KB`
+    const error = await rejectionOf(openDataset(path, { maxBytes: 100 }))
+    expect((error as DatasetError).problem).toBe("too-large")
+    expect((error as DatasetError).message).toContain(
+      `the file has ${kilobytes(bytes)}, more than the limit of 100 bytes`
+    )
+    const decoded = 21 * 3 * 4 + 17 * 2 * 4 + 21 * 512
+    expect(bytes).toBeLessThan(decoded)
+    const tight = await rejectionOf(openDataset(path, { maxBytes: decoded - 1 }))
+    expect((tight as DatasetError).message).toContain(
+      `the header declares ${kilobytes(decoded)} of data once decoded (observations 252 bytes, actions 136 bytes, images ${kilobytes(21 * 512)}) from a file of ${kilobytes(bytes)}`
+    )
+    expect((await openDataset(path, { maxBytes: decoded })).counts.transitions).toBe(17)
+    expect(defaultDatasetMaxBytes()).toBeGreaterThan(2 ** 28)
+  })
+
+  it("refuses a limit that is not a positive whole number of bytes", async () => {
+    for (const maxBytes of [0, -1, 1.5, Number.NaN]) {
+      expect(await rejectionOf(openDataset(samplePath, { maxBytes }))).toBeInstanceOf(InvalidValueError)
+    }
   })
 })

@@ -159,6 +159,12 @@ describe("header checks", () => {
       value: changed((h) => (h.fields[2]!.chunks = [{ rows: 7, length: 29 }])),
       names: "chunks"
     },
+    {
+      case: "a deflate chunk declaring more rows than its bytes can inflate to",
+      value: changed((h) => (h.fields[2]!.shape = [2, 64, 64])),
+      names:
+        'fields[2] ("images").chunks[0]: expected at most 2 rows of 8192 bytes from 20 stored bytes (deflate expands at most 1032-fold), the header declares 4'
+    },
     { case: "overlapping blocks", value: changed((h) => (h.fields[1]!.offset = 50)), names: "overlap" },
     {
       case: "two fields of one name",

@@ -29,6 +29,12 @@ const dataset = makeDatasetCase({
   seed: 5
 })
 
+const withValue = (values: Float32Array, index: number, value: number): Float32Array => {
+  const copy = values.slice()
+  copy[index] = value
+  return copy
+}
+
 describe("writeDataset", () => {
   it("leaves exactly the dataset file behind, no temporary or part files", async () => {
     const path = join(directory, "out", "dataset.bin")
@@ -111,6 +117,19 @@ describe("writeDataset", () => {
       case: "a chunk missing a flag",
       chunk: { ...dataset.chunks[0]!, terminated: [] },
       field: "chunk.terminated"
+    },
+    {
+      case: "a NaN observation, which no reader would accept",
+      chunk: {
+        ...dataset.chunks[0]!,
+        observations: withValue(dataset.chunks[0]!.observations, 3, Number.NaN)
+      },
+      field: "chunk.observations[3]"
+    },
+    {
+      case: "an action of 3e38",
+      chunk: { ...dataset.chunks[0]!, actions: withValue(dataset.chunks[0]!.actions, 1, 3e38) },
+      field: "chunk.actions[1]"
     }
   ])("refuses $case with an InvalidValueError naming $field, and cleans up", async ({ chunk, field }) => {
     const error = await rejectionOf(
