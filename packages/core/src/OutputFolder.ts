@@ -9,11 +9,11 @@
 import { linkSync, readFileSync, unlinkSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { hostname } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { Data, Effect } from "effect"
 import { FileError } from "./Errors.js"
 
-/** The lock file's name inside a claimed folder. */
+/** The lock file's name inside a claimed folder (`.<folder>.telos.lock` beside one, see {@link ClaimOptions}). */
 export const lockFileName = ".telos.lock"
 
 /** What a lock file records about its owner. */
@@ -53,6 +53,16 @@ export class OutputLockedError extends Data.TaggedError("OutputLockedError")<{
         : `process ${owner.pid} on host ${owner.host} (if it is gone, remove ${this.lockFile})`
     return `${this.directory} is in use by ${where}, running "${owner.command}" since ${owner.since}; use another output folder or wait for it to finish`
   }
+}
+
+/** How to claim a folder. */
+export interface ClaimOptions {
+  /**
+   * Keep the lock beside the folder (`.<name>.telos.lock` in its parent) instead of inside it: for
+   * a folder that is itself replaced as a whole, as a checkpoint directory is on every save. The
+   * parent's temporaries of that folder (`.<name>.*.tmp`) are swept too.
+   */
+  readonly lockBeside?: boolean | undefined
 }
 
 /** A claimed output folder. */
@@ -128,18 +138,23 @@ const temporaryPattern = /^\..+\.(\d+)\.\d+\.\d+(\.[^.]+)?\.(tmp|part)$/
 
 /**
  * Removes the temporaries that dead processes left in `directory` (atomic writes' `.tmp` files and
- * folders, datasets' `.part` files) and returns their names. A live process's are left alone.
+ * folders, datasets' `.part` files) and returns their names; with `prefix`, only those whose name
+ * starts with it. A live process's are left alone.
  *
  * @example
  * ```ts
  * const removed = await Effect.runPromise(sweepTemporaries("runs/a"))
  * ```
  */
-export const sweepTemporaries = (directory: string): Effect.Effect<ReadonlyArray<string>, FileError> =>
+export const sweepTemporaries = (
+  directory: string,
+  prefix = "."
+): Effect.Effect<ReadonlyArray<string>, FileError> =>
   Effect.tryPromise({
     try: async () => {
       const removed: Array<string> = []
       for (const name of await readdir(directory)) {
+        if (!name.startsWith(prefix)) continue
         const match = temporaryPattern.exec(name)
         if (match === null) continue
         const pid = Number(match[1])
@@ -207,13 +222,17 @@ const installExitHook = (): void => {
  */
 export const claimOutputFolder = (
   directory: string,
-  command: string
+  command: string,
+  options: ClaimOptions = {}
 ): Effect.Effect<OutputClaim, FileError | OutputLockedError> =>
   Effect.gen(function* () {
     yield* makeDirectory(directory)
-    const lockFile = join(directory, lockFileName)
+    const beside = options.lockBeside === true
+    const lockFile = beside
+      ? join(dirname(resolve(directory)), `.${basename(resolve(directory))}${lockFileName}`)
+      : join(directory, lockFileName)
     const taken = yield* Effect.tryPromise({
-      try: () => takeLock(directory, lockFile, command),
+      try: () => takeLock(directory, lockFile, dirname(lockFile), command),
       catch: (error) =>
         error instanceof OutputLockedError
           ? error
@@ -221,7 +240,11 @@ export const claimOutputFolder = (
     })
     held.add(lockFile)
     installExitHook()
-    const swept = yield* sweepTemporaries(directory).pipe(
+    const swept = yield* Effect.all([
+      sweepTemporaries(directory),
+      beside ? sweepTemporaries(dirname(lockFile), `.${basename(resolve(directory))}.`) : Effect.succeed([])
+    ]).pipe(
+      Effect.map(([inside, besideIt]) => [...inside, ...besideIt]),
       Effect.tapError(() => Effect.sync(() => releaseLock(lockFile)))
     )
     return { directory, tookOver: taken.tookOver, swept, release: () => releaseLock(lockFile) }
@@ -231,12 +254,13 @@ export const claimOutputFolder = (
 const takeLock = async (
   directory: string,
   lockFile: string,
+  lockFolder: string,
   command: string
 ): Promise<{ readonly tookOver: LockOwner | undefined }> => {
   const me: LockOwner = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() }
   // The owner's record is complete before the lock exists: written aside, then hard-linked into
   // place, which fails when a lock is there (no reader ever sees half a lock).
-  const draft = join(directory, `.telos.lock.${process.pid}.${Date.now()}.0.tmp`)
+  const draft = join(lockFolder, `.telos.lock.${process.pid}.${Date.now()}.0.tmp`)
   await writeFile(draft, `${JSON.stringify(me)}\n`)
   let tookOver: LockOwner | undefined
   try {

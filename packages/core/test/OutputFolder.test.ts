@@ -110,6 +110,29 @@ describe("claimOutputFolder", () => {
   })
 })
 
+describe("claimOutputFolder with the lock beside the folder", () => {
+  it("keeps the lock when the folder is replaced whole, and sweeps only that folder's temporaries beside it", async () => {
+    const dead = await liveProcess()
+    const deadPid = dead.pid as number
+    await killAndWait(dead)
+    const model = join(directory, "model")
+    const ours = `.model.${deadPid}.1700000000000.0.tmp`
+    const theirs = `.other.${deadPid}.1700000000000.0.tmp`
+    await mkdir(join(directory, ours))
+    await writeFile(join(directory, theirs), "x")
+    const claim = await Effect.runPromise(claimOutputFolder(model, "telos train", { lockBeside: true }))
+    expect(claim.swept).toEqual([ours])
+    expect((await readdir(directory)).sort()).toEqual([".model.telos.lock", theirs, "model"].sort())
+    // A checkpoint save swaps the whole folder: the lock is not in it, so it stays.
+    await rm(model, { recursive: true })
+    await mkdir(model)
+    const second = await Effect.runPromiseExit(claimOutputFolder(model, "telos train", { lockBeside: true }))
+    expect(Exit.isFailure(second)).toBe(true)
+    claim.release()
+    expect(existsSync(join(directory, ".model.telos.lock"))).toBe(false)
+  })
+})
+
 describe("makeDirectory", () => {
   it.runIf(existsSync("/proc/self"))("fails at once under /proc, where Node's recursive mkdir spins", async () => {
     const exit = await Effect.runPromiseExit(makeDirectory("/proc/telos-test/deeper"))
