@@ -1,7 +1,9 @@
-import { access, mkdir, writeFile } from "node:fs/promises"
+import { access, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { main } from "@telos/bench"
-import { disposeWeights, loadCheckpoint } from "@telos/worldmodel/node"
+import { crc32 } from "@telos/core"
+import { envRegistry } from "@telos/envs"
+import { disposeWeights, loadCheckpoint, writeDataset } from "@telos/worldmodel/node"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type TrainCommand, usage } from "../src/cli/Arguments.js"
@@ -54,7 +56,8 @@ describe("parseArguments for telos train", () => {
       learningRate: undefined,
       latentVariableSize: undefined,
       seed: 0,
-      resume: false
+      resume: false,
+      overwrite: false
     })
     expect(trainingSettings(command as TrainCommand)).toEqual({
       epochs: 5,
@@ -122,7 +125,77 @@ describe("parseArguments for telos train", () => {
   })
 })
 
+/** Every file of a directory, by name, for a before-and-after comparison. */
+const contentsOf = async (directory: string): Promise<Map<string, Buffer>> =>
+  new Map(
+    await Promise.all(
+      (await readdir(directory)).map(async (name) => [name, await readFile(join(directory, name))] as const)
+    )
+  )
+
+interface ManifestEntry {
+  readonly name: string
+  readonly shape: ReadonlyArray<number>
+  crc32: number
+}
+
+/** A checkpoint's manifest entries with each tensor's byte offset in weights.bin. */
+const tensorsOf = async (checkpoint: string) => {
+  const manifest = JSON.parse(await readFile(join(checkpoint, "model.json"), "utf8")) as {
+    weightsManifest: [{ weights: Array<ManifestEntry> }]
+  }
+  let offset = 0
+  const tensors = manifest.weightsManifest[0].weights.map((entry) => {
+    const length = 4 * entry.shape.reduce((product, dimension) => product * dimension, 1)
+    offset += length
+    return { entry, offset: offset - length, length }
+  })
+  return { manifest, tensors }
+}
+
+/** Rewrites weights.bin with `change`; with `recompute`, the manifest's checksums too, to match (a hostile edit). */
+const editWeights = async (checkpoint: string, change: (bytes: Uint8Array) => void, recompute: boolean) => {
+  const bytes = new Uint8Array(await readFile(join(checkpoint, "weights.bin")))
+  change(bytes)
+  await writeFile(join(checkpoint, "weights.bin"), bytes)
+  if (!recompute) return
+  const { manifest, tensors } = await tensorsOf(checkpoint)
+  for (const { entry, offset, length } of tensors)
+    entry.crc32 = crc32(bytes.subarray(offset, offset + length))
+  await writeFile(join(checkpoint, "model.json"), JSON.stringify(manifest))
+}
+
+/**
+ * A copy of a dataset file with one observation replaced, its block's checksum and the header's
+ * rewritten to match: bad values that only a check of the values can catch.
+ */
+const withObservation = async (source: string, target: string, index: number, value: number) => {
+  const bytes = new Uint8Array(await readFile(source))
+  const headerLength = new DataView(bytes.buffer).getUint32(8, true)
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)))
+  const data = bytes.slice(16 + headerLength)
+  const field = header.fields.find((candidate: { name: string }) => candidate.name === "observations")
+  new DataView(data.buffer).setFloat32(field.offset + 4 * index, value, true)
+  field.crc32 = crc32(data.subarray(field.offset, field.offset + field.length))
+  const json = new TextEncoder().encode(JSON.stringify(header))
+  const prefix = new Uint8Array(16 + json.length + ((8 - ((16 + json.length) % 8)) % 8)).fill(0x20)
+  prefix.set(bytes.subarray(0, 8))
+  prefix.set(json, 16)
+  new DataView(prefix.buffer).setUint32(8, prefix.length - 16, true)
+  new DataView(prefix.buffer).setUint32(12, crc32(prefix.subarray(16)), true)
+  await mkdir(target, { recursive: true })
+  await writeFile(join(target, "dataset.bin"), Buffer.concat([prefix, data]))
+}
+
 describe("telos train", () => {
+  // main() activates the backend TELOS_BACKEND names (wasm here); the files after this one expect theirs back.
+  let startingBackend = ""
+  beforeAll(() => {
+    startingBackend = tf.getBackend()
+  })
+  afterAll(async () => {
+    await tf.setBackend(startingBackend)
+  })
   let directory = ""
   let data = ""
   let run = 0
@@ -238,6 +311,153 @@ describe("telos train", () => {
     expect(result.error[0]).toContain(flag)
   })
 
+  describe("on a damaged checkpoint in --out", () => {
+    let trained = ""
+    beforeAll(async () => {
+      trained = freshOut()
+      expect((await train(trained)).code).toBe(0)
+    })
+    const damaged =
+      "holds an incomplete or damaged checkpoint, which neither --resume nor a fresh run will use: remove it, or choose another --out"
+
+    /** Same-shape tensors: the first two of one shape in the manifest. */
+    const twins = async (out: string) => {
+      const { tensors } = await tensorsOf(out)
+      for (const [index, first] of tensors.entries()) {
+        const second = tensors
+          .slice(index + 1)
+          .find((other) => `${other.entry.shape}` === `${first.entry.shape}`)
+        if (second !== undefined) return [first, second] as const
+      }
+      throw new Error("no two tensors of one shape")
+    }
+
+    // Each damage returns what the message must name.
+    it.each([
+      {
+        case: "its weights file missing",
+        damage: async (out: string) => {
+          await rm(join(out, "weights.bin"))
+          return "weights.bin: missing (an incomplete checkpoint)"
+        }
+      },
+      {
+        case: "its weights file cut short",
+        damage: async (out: string) => {
+          await writeFile(join(out, "weights.bin"), "cut")
+          return "weights.bin: 3 bytes, the manifest describes"
+        }
+      },
+      {
+        case: "an exponent bit flipped in one weight (finite, but 2^64 times larger or smaller)",
+        damage: async (out: string) => {
+          await editWeights(out, (bytes) => (bytes[3] = (bytes[3] as number) ^ 0x40), false)
+          return "encoder/layer0/kernel: its 512 bytes have the checksum"
+        }
+      },
+      {
+        case: "two tensors of one shape swapped",
+        damage: async (out: string) => {
+          const [first, second] = await twins(out)
+          await editWeights(
+            out,
+            (bytes) => {
+              const saved = bytes.slice(first.offset, first.offset + first.length)
+              bytes.copyWithin(first.offset, second.offset, second.offset + second.length)
+              bytes.set(saved, second.offset)
+            },
+            false
+          )
+          return `${first.entry.name}: its ${first.length} bytes have the checksum`
+        }
+      },
+      {
+        case: "a NaN weight, the checksums rewritten to match",
+        damage: async (out: string) => {
+          await editWeights(out, (bytes) => new DataView(bytes.buffer).setFloat32(4, Number.NaN, true), true)
+          return "encoder/layer0/kernel: element [0, 1] of [2, 64] is NaN"
+        }
+      }
+    ])(
+      "reports $case as damaged, alike with and without --resume, and leaves it as it was",
+      async ({ damage }) => {
+        const out = freshOut()
+        await cp(trained, out, { recursive: true })
+        const names = await damage(out)
+        const before = await contentsOf(out)
+        const resumed = await train(out, ["--epochs", "2", "--resume"])
+        const fresh = await train(out, ["--epochs", "2"])
+        for (const result of [resumed, fresh]) {
+          expect(result.code).toBe(1)
+          expect(result.error).toHaveLength(1)
+          expect(result.error[0]).toContain(names)
+          expect(result.error[0]).toContain(`${out} ${damaged}`)
+          expect(result.error[0]).not.toMatch(/diverged|remains|found none|pass --resume/)
+        }
+        expect(fresh.error).toEqual(resumed.error)
+        expect(await contentsOf(out)).toEqual(before)
+      }
+    )
+  })
+
+  describe("on data that does not fit --env or holds bad values", () => {
+    const chunk = (observationSize: number, actionSize: number, imageSize = 0) => ({
+      episodeLengths: [10],
+      terminated: [false],
+      observations: new Float32Array(11 * observationSize),
+      actions: new Float32Array(10 * actionSize),
+      images: imageSize === 0 ? undefined : new Uint8Array(11 * imageSize)
+    })
+    const twoRooms = envRegistry.get("two-rooms").definition
+
+    it.each([
+      {
+        case: "observations and actions of other sizes",
+        sizes: { observationSize: 4, actionSize: 3 },
+        flags: [],
+        names:
+          "observations of 4 numbers, the environment's have 2; actions of 3 numbers, the environment's have 2"
+      },
+      {
+        case: "images of another shape",
+        sizes: { observationSize: 2, actionSize: 2, imageShape: [1, 8, 8] as const },
+        flags: ["--obs", "pixels"],
+        names: `images of [1, 8, 8], the environment's are [${twoRooms.image?.channels}, ${twoRooms.image?.height}, ${twoRooms.image?.width}]`
+      }
+    ])("refuses a two-rooms dataset with $case, naming both sizes", async ({ sizes, flags, names }) => {
+      const dataset = join(directory, `misfit-${run}`)
+      const imageSize =
+        sizes.imageShape === undefined ? 0 : sizes.imageShape.reduce<number>((a, b) => a * b, 1)
+      await writeDataset(
+        join(dataset, "dataset.bin"),
+        { envId: "two-rooms", seed: 0, collector: {}, ...sizes },
+        [chunk(sizes.observationSize, sizes.actionSize, imageSize)]
+      )
+      const result = await train(freshOut(), ["--data", dataset, "--rollout-steps", "2", ...flags])
+      expect(result.code).toBe(1)
+      expect(result.error).toEqual([
+        `telos: ${join(dataset, "dataset.bin")}: the data does not fit the environment "two-rooms" (--env): ${names}`
+      ])
+    })
+
+    it.each([
+      { value: Number.NaN, shown: "NaN" },
+      { value: 3e38, shown: "3e+38, beyond the plausible ±1e+9 (a corrupt value)" }
+    ])(
+      "names an observation of $value in the dataset, where it lies, instead of diverging",
+      async ({ value, shown }) => {
+        const dataset = join(directory, `bad-values-${run}`)
+        // Step 70 is the 10th step of the second episode (60 transitions, so 61 steps, each).
+        await withObservation(join(data, "dataset.bin"), dataset, 70 * 2 + 1, value)
+        const result = await train(freshOut(), ["--data", dataset])
+        expect(result.code).toBe(1)
+        expect(result.error).toEqual([
+          `telos: ${join(dataset, "dataset.bin")}: observations: step 70 (episode 1, its step 9), element 1 is ${shown}`
+        ])
+      }
+    )
+  })
+
   it("refuses an --out that holds other files", async () => {
     const out = freshOut()
     await mkdir(out)
@@ -245,6 +465,29 @@ describe("telos train", () => {
     const result = await train(out)
     expect(result.code).toBe(2)
     expect(result.error).toEqual([expect.stringContaining("--out: a new or empty directory")])
+  })
+
+  it("a last step that leaves the weights non-finite (the loss still finite) is a divergence naming the weight; nothing is saved over the last good checkpoint", async () => {
+    const out = freshOut()
+    expect((await train(out)).code).toBe(0)
+    // A learning rate beyond float32's range: the first update makes the weights infinite.
+    const overflowing = ["--learning-rate", "1e39", "--steps-per-epoch", "1"]
+    const resumed = await train(out, ["--epochs", "2", "--resume", ...overflowing])
+    expect(resumed.code).toBe(1)
+    expect(resumed.error).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^telos: training diverged in epoch 2 \\(weight [a-z0-9/]+: element \\[[0-9, ]*\\] of \\[[0-9, ]*\\] is -?(Infinity|NaN); try a lower --learning-rate\\); the checkpoint of epoch 1 remains in ${out}$`
+        )
+      )
+    ])
+    expect((await metadataOf(out)).metadata.epoch).toBe(1)
+    const fresh = freshOut()
+    const first = await train(fresh, overflowing)
+    expect(first.error).toEqual([
+      expect.stringMatching(/^telos: training diverged in epoch 1 \(weight .*; no checkpoint was saved$/)
+    ])
+    await expect(access(fresh)).rejects.toThrow()
   })
 
   it("a diverging run fails in one line (exit 1) and keeps the last good checkpoint loadable", async () => {

@@ -10,34 +10,36 @@
  *
  * @module
  */
-import { readdir, stat } from "node:fs/promises"
 import { join } from "node:path"
 import {
   CheckpointError,
   ConfigError,
-  type DatasetError,
-  FileError,
+  DatasetError,
+  type FileError,
   type InvalidValueError,
   type UnknownNameError
 } from "@telos/core"
-import { type EnvRegistry, modelActionSpace } from "@telos/envs"
+import { actionEncodingSize, type EnvRegistry, type EnvSpec, modelActionSpace } from "@telos/envs"
 import {
   checkpointFiles,
   configDifferences,
   createJepa,
   type Dataset,
   type JepaModel,
+  nonFiniteParameter,
   TrainingDivergedError,
   trainJepa
 } from "@telos/worldmodel"
 import {
   type CheckpointDatasetIdentity,
+  checkpointDirectoryState,
   disposeWeights,
   type LoadedCheckpoint,
   loadCheckpoint,
   openDataset,
   restoreParameters,
-  saveCheckpoint
+  saveCheckpoint,
+  verifyCheckpoint
 } from "@telos/worldmodel/node"
 import { Data, Effect } from "effect"
 import {
@@ -55,8 +57,8 @@ import type { TrainCommand } from "./Arguments.js"
 import type { Progress } from "./Progress.js"
 
 /**
- * The loss went NaN or infinite. The checkpoint of the last finished epoch (if any) stays as it
- * was saved.
+ * The loss, or a weight, went NaN or infinite. The checkpoint of the last finished epoch (if any)
+ * stays as it was saved; weights that are not finite are never saved over it.
  *
  * @example
  * ```ts
@@ -65,19 +67,22 @@ import type { Progress } from "./Progress.js"
  * ```
  */
 export class TrainingRunDivergedError extends Data.TaggedError("TrainingRunDivergedError")<{
-  /** The epoch in which the loss stopped being finite. */
+  /** The epoch in which the loss or the weights stopped being finite. */
   readonly epoch: number
   readonly loss: number
   /** The epoch of the checkpoint that remains; 0 when none was saved. */
   readonly keptEpoch: number
   readonly checkpoint: string
+  /** The first weight that is not finite, when the weights went bad while the loss stayed finite. */
+  readonly weight?: string | undefined
 }> {
   override get message(): string {
     const kept =
       this.keptEpoch > 0
         ? `the checkpoint of epoch ${this.keptEpoch} remains in ${this.checkpoint}`
         : "no checkpoint was saved"
-    return `training diverged in epoch ${this.epoch} (loss ${this.loss}; try a lower --learning-rate); ${kept}`
+    const what = this.weight === undefined ? `loss ${this.loss}` : `weight ${this.weight}`
+    return `training diverged in epoch ${this.epoch} (${what}; try a lower --learning-rate); ${kept}`
   }
 }
 
@@ -172,14 +177,58 @@ const attemptSync = <A>(run: () => A): Effect.Effect<A, TrainingCommandError> =>
     Effect.catch((error) => (isTypedError(error) ? Effect.fail(error) : Effect.die(error)))
   )
 
-/** The dataset must come from `--env`, hold images for `--obs pixels`, and have episodes long enough. */
-const requireDatasetFits = (command: TrainCommand, dataset: Dataset, settings: TrainingSettings): void => {
+const formatShape = (shape: ReadonlyArray<number>): string => `[${shape.join(", ")}]`
+
+/**
+ * The dataset's sizes must be the environment's: a model is built from the dataset and planned
+ * with in the environment, and a mismatch would fail far from its cause (an out-of-bounds access,
+ * or a model that trains on the wrong columns).
+ */
+const requireDatasetMatchesEnv = (dataset: Dataset, spec: EnvSpec<unknown>): void => {
+  const { definition } = spec
+  const differences: Array<string> = []
+  const observationSize = definition.observationSpace.size
+  if (dataset.observationSize !== observationSize) {
+    differences.push(
+      `observations of ${dataset.observationSize} numbers, the environment's have ${observationSize}`
+    )
+  }
+  const actionSize = actionEncodingSize(definition.actionSpace)
+  if (dataset.actionSize !== actionSize) {
+    differences.push(`actions of ${dataset.actionSize} numbers, the environment's have ${actionSize}`)
+  }
+  const image = definition.image
+  const imageShape = dataset.imageShape
+  if (imageShape !== undefined) {
+    const drawn = image === undefined ? undefined : [image.channels, image.height, image.width]
+    if (drawn === undefined)
+      differences.push(`images of ${formatShape(imageShape)}, the environment draws none`)
+    else if (imageShape.some((size, axis) => size !== drawn[axis])) {
+      differences.push(`images of ${formatShape(imageShape)}, the environment's are ${formatShape(drawn)}`)
+    }
+  }
+  if (differences.length === 0) return
+  throw new DatasetError({
+    path: dataset.path,
+    problem: "env-mismatch",
+    detail: `the data does not fit the environment "${spec.id}" (--env): ${differences.join("; ")}`
+  })
+}
+
+/** The dataset must come from `--env` and fit it, hold images for `--obs pixels`, and have episodes long enough. */
+const requireDatasetFits = (
+  command: TrainCommand,
+  dataset: Dataset,
+  spec: EnvSpec<unknown>,
+  settings: TrainingSettings
+): void => {
   if (dataset.envId !== command.env) {
     throw flagError(
       "--env",
       `"${dataset.envId}", the environment the dataset ${dataset.path} was collected from, received "${command.env}"`
     )
   }
+  requireDatasetMatchesEnv(dataset, spec)
   if (command.observations === "pixels" && dataset.imageShape === undefined) {
     throw flagError(
       "--obs",
@@ -192,31 +241,47 @@ const requireDatasetFits = (command: TrainCommand, dataset: Dataset, settings: T
   }
 }
 
-/** What `--out` holds now. */
-const outputState = async (directory: string): Promise<"absent" | "empty" | "checkpoint" | "other"> => {
-  try {
-    if (!(await stat(directory)).isDirectory()) return "other"
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return "absent"
-    throw new FileError({ path: directory, reason: error instanceof Error ? error.message : String(error) })
-  }
-  const entries = await readdir(directory)
-  if (entries.length === 0) return "empty"
-  return entries.includes(checkpointFiles.model) ? "checkpoint" : "other"
-}
+/**
+ * A checkpoint that fails a check, reported the same way whether or not `--resume` was given:
+ * what is wrong, and that neither kind of run will use or replace it.
+ */
+const damagedCheckpoint = (directory: string, error: unknown): unknown =>
+  error instanceof CheckpointError
+    ? new CheckpointError({
+        path: error.path,
+        problem: error.problem,
+        detail:
+          `${error.detail}; ${directory} holds an incomplete or damaged checkpoint, which neither --resume ` +
+          "nor a fresh run will use: remove it, or choose another --out"
+      })
+    : error
 
 /**
  * A fresh run needs a new or empty `--out` (never overwriting a checkpoint, which would lose its
- * epochs); a resumed one needs a checkpoint there.
+ * epochs); a resumed one needs a checkpoint there. A checkpoint that is incomplete or damaged is
+ * reported as such either way (for a resumed run, when it is loaded).
  */
 const requireOutput = async (command: TrainCommand): Promise<void> => {
-  const state = await outputState(command.out)
-  if (command.resume || state === "absent" || state === "empty") return
+  const state = await checkpointDirectoryState(command.out)
+  if (command.resume) {
+    if (state === "checkpoint") return
+    throw flagError(
+      "--resume",
+      `a checkpoint in ${command.out} to continue, found none${state === "other" ? " (it holds other files)" : ""}`
+    )
+  }
+  if (state === "absent" || state === "empty") return
+  if (state === "other") {
+    throw flagError("--out", `a new or empty directory for the checkpoint: ${command.out} holds other files`)
+  }
+  try {
+    await verifyCheckpoint(command.out)
+  } catch (error) {
+    throw damagedCheckpoint(command.out, error)
+  }
   throw flagError(
     "--out",
-    state === "checkpoint"
-      ? `a new or empty directory: ${command.out} holds a checkpoint already (pass --resume to continue it)`
-      : `a new or empty directory for the checkpoint: ${command.out} holds other files`
+    `a new or empty directory: ${command.out} holds a checkpoint already (pass --resume to continue it)`
   )
 }
 
@@ -277,11 +342,10 @@ const resumeFrom = (
   TrainingCommandError
 > =>
   Effect.gen(function* () {
-    const loaded = yield* attempt(() => loadCheckpoint(command.out)).pipe(
-      Effect.catchIf(
-        (error) => error._tag === "CheckpointError" && error.problem === "missing-file",
-        () => Effect.fail(flagError("--resume", `a checkpoint in ${command.out} to continue, found none`))
-      )
+    const loaded = yield* attempt(() =>
+      loadCheckpoint(command.out).catch((error: unknown) => {
+        throw damagedCheckpoint(command.out, error)
+      })
     )
     return yield* attemptSync(() => applyCheckpoint(command, model, loaded)).pipe(
       Effect.ensuring(Effect.sync(() => disposeWeights(loaded.weights)))
@@ -327,9 +391,21 @@ const trainModel = (
         ...(command.evaluationSamples === undefined
           ? {}
           : { evaluation: { samples: command.evaluationSamples } }),
-        onStep: (done, total) => {
+        onStep: (done, total, loss) => {
           const epoch = startEpoch + Math.ceil(done / settings.stepsPerEpoch)
           progress.update(`train epoch ${epoch}/${settings.epochs}`, done / total)
+          if (done % settings.stepsPerEpoch !== 0) return
+          // A step's update can make the weights non-finite while the loss it reports (computed
+          // before the update) is still finite: caught here, before the epoch is evaluated or saved.
+          const weight = nonFiniteParameter(model.parameters)
+          if (weight === undefined) return
+          throw new TrainingRunDivergedError({
+            epoch,
+            loss: loss.total,
+            keptEpoch: savedEpoch,
+            checkpoint: command.out,
+            weight
+          })
         },
         onEpoch: async (record) => {
           const summary = summarizeEpoch(record)
@@ -375,9 +451,12 @@ const trainModel = (
  * Trains the world model a `telos train` command asks for. An unknown environment is an
  * `UnknownNameError`; a dataset from another environment, `--obs pixels` on a dataset without
  * images, a `--rollout-steps` longer than every episode, an `--out` that holds something else, or
- * a `--resume` whose checkpoint has another model are `ConfigError`s naming the flag; a diverging
- * loss is a `TrainingRunDivergedError` saying which epoch's checkpoint remains. `report` receives
- * the lines to print (a line per epoch).
+ * a `--resume` whose checkpoint has another model are `ConfigError`s naming the flag; a dataset
+ * whose sizes are not the environment's, or that is damaged or holds unusable values, is a
+ * `DatasetError`; an incomplete or damaged checkpoint in `--out` is a `CheckpointError` saying so,
+ * with or without `--resume`; a diverging loss, or weights that are no longer finite, is a
+ * `TrainingRunDivergedError` saying which epoch's checkpoint remains. `report` receives the lines
+ * to print (a line per epoch).
  *
  * @example
  * ```ts
@@ -400,7 +479,7 @@ export const runTraining = (
     const settings = trainingSettings(command)
     yield* attempt(() => requireOutput(command))
     const dataset = yield* attempt(() => openDataset(command.data))
-    yield* attemptSync(() => requireDatasetFits(command, dataset, settings))
+    yield* attemptSync(() => requireDatasetFits(command, dataset, spec, settings))
     const identity = yield* attempt(() => datasetIdentity(dataset))
     options.report(
       `training on ${dataset.counts.transitions} transitions of ${dataset.envId} (${dataset.path}): ` +

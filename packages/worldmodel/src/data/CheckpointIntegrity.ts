@@ -8,10 +8,41 @@
  * @module
  */
 import { CheckpointError, crc32 } from "@telos/core"
+import type { ParameterSet } from "../jepa/Parameters.js"
 import type { CheckpointWeightEntry } from "./CheckpointFormat.js"
 import { elementPosition, firstUnusableValue, formatFloat32 } from "./FloatScan.js"
 
 const hex = (checksum: number): string => `0x${checksum.toString(16).padStart(8, "0")}`
+
+/** `name: element [i, j] of [shape] is NaN` for the first value that is not finite; `undefined` when all are. */
+const firstNonFinite = (
+  name: string,
+  values: Float32Array,
+  shape: ReadonlyArray<number>
+): string | undefined => {
+  const index = firstUnusableValue(values)
+  return index < 0
+    ? undefined
+    : `${name}: element ${elementPosition(index, shape)} of [${shape.join(", ")}] is ${formatFloat32(values[index] as number)}`
+}
+
+/**
+ * The first value of `parameters` that is NaN or infinite, as
+ * `name: element [i, j] of [shape] is NaN`; `undefined` when every value is finite. Reads every
+ * parameter's values back (synchronously), so a trainer calls it once an epoch, not once a step.
+ *
+ * @example
+ * ```ts
+ * nonFiniteParameter(model.parameters) // "predictor/layer1/bias: element [3] of [64] is NaN"
+ * ```
+ */
+export const nonFiniteParameter = (parameters: ParameterSet): string | undefined => {
+  for (const [name, variable] of parameters) {
+    const found = firstNonFinite(name, variable.dataSync() as Float32Array, variable.shape)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
 
 /**
  * Throws a `CheckpointError` (`"non-finite-value"`) naming the tensor, the element and its value
@@ -29,13 +60,8 @@ export const requireFiniteTensor = (
   shape: ReadonlyArray<number>,
   path: string
 ): void => {
-  const index = firstUnusableValue(values)
-  if (index < 0) return
-  throw new CheckpointError({
-    path,
-    problem: "non-finite-value",
-    detail: `${name}: element ${elementPosition(index, shape)} of [${shape.join(", ")}] is ${formatFloat32(values[index] as number)}`
-  })
+  const found = firstNonFinite(name, values, shape)
+  if (found !== undefined) throw new CheckpointError({ path, problem: "non-finite-value", detail: found })
 }
 
 /**

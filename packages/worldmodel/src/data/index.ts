@@ -11,6 +11,7 @@ export {
   checkpointFormatVersion,
   readableCheckpointVersions
 } from "./CheckpointFormat.js"
+export { nonFiniteParameter } from "./CheckpointIntegrity.js"
 export * from "./CheckpointMatch.js"
 export * from "./Dataset.js"
 export {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { CheckpointError, crc32, FileError, Random } from "@telos/core"
-import { checkpointFiles, disposeParameters, type ParameterSet } from "@telos/worldmodel"
+import { checkpointFiles, disposeParameters, nonFiniteParameter, type ParameterSet } from "@telos/worldmodel"
 import {
   checkpointDirectoryState,
   disposeWeights,
@@ -469,6 +469,20 @@ describe("loadCheckpoint verifies every tensor", () => {
     const error = await checkpointErrorOf(verifyCheckpoint(path))
     expect(error.problem).toBe("checksum-mismatch")
     expect(error.message).toBe((await checkpointErrorOf(loadCheckpoint(path))).message)
+  })
+})
+
+describe("nonFiniteParameter", () => {
+  it("names the first value that is NaN or infinite, with its position, and nothing when all are finite", () => {
+    const parameters = makeParameters(modelShapes, 24)
+    expect(nonFiniteParameter(parameters)).toBeUndefined()
+    ;(parameters.get("predictor/layer0/kernel") as tf.Variable).assign(
+      tf.tensor2d([0, 0, 0, 0, 0, Number.NEGATIVE_INFINITY, 0, 0, 0, 0, 0, 0, 0, 0, Number.NaN], [5, 3])
+    )
+    expect(nonFiniteParameter(parameters)).toBe(
+      "predictor/layer0/kernel: element [1, 2] of [5, 3] is -Infinity"
+    )
+    disposeParameters(parameters)
   })
 })
 
