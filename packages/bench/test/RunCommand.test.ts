@@ -403,7 +403,7 @@ describe("telos run, end to end", () => {
       return rows.find((row) => row.agent === "ground-truth")
     }
     const alone = await rowOf('["ground-truth"]', "alone")
-    const second = await rowOf('["flat","ground-truth"]', "second")
+    const second = await rowOf('["flat","ground-truth"]', "listed-second")
     expect(second?.returns).toEqual(alone?.returns)
   }, 60_000)
 

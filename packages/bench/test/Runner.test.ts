@@ -1,6 +1,7 @@
 import { access, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { type PlanningRow, runSuite, type Suite, SuiteFailedError } from "@telos/bench"
+import { clearInterruption, InterruptedError, requestInterruption } from "@telos/core"
 import { Effect, Exit } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import type { Progress } from "../src/cli/Progress.js"
@@ -11,6 +12,7 @@ beforeEach(async () => {
   directory = await makeTempDir()
 })
 afterEach(async () => {
+  clearInterruption()
   await removeTempDir(directory)
 })
 
@@ -201,5 +203,106 @@ describe("runSuite when a suite misbehaves outside its rows", () => {
     expect(files.results.checks).toEqual([
       { description: "the suite's checks could not be evaluated: no such field", passed: false }
     ])
+  })
+})
+
+describe("runSuite when a stop is requested", () => {
+  /** Yields `rows`, requesting a stop (as a signal would) while computing the row at `stopAt`. */
+  const stoppingSuite = (stopAt: number, log: Array<string>): Suite => ({
+    id: "stopping",
+    description: "a signal arrives during one of its rows",
+    protocol: {},
+    run: async function* () {
+      try {
+        for (const [index, row] of rows.entries()) {
+          log.push(`computing ${row.env}`)
+          if (index === stopAt) requestInterruption("SIGTERM")
+          yield row
+        }
+      } finally {
+        log.push("cleaned up")
+      }
+    }
+  })
+
+  it("finishes the row it is in, marks the results interrupted and fails with the InterruptedError", async () => {
+    const log: Array<string> = []
+    const progress = recordingProgress()
+    const error = await Effect.runPromise(Effect.flip(runSuite(stoppingSuite(1, log), options(progress))))
+    expect(error).toBeInstanceOf(InterruptedError)
+    expect(error._tag === "InterruptedError" && error.reason).toBe("SIGTERM")
+    // The third row is never started, and the suite's own cleanup runs.
+    expect(log).toEqual(["computing first", "computing second", "cleaned up"])
+    expect(progress.calls.at(-1)).toBe("finish")
+    const results = await readResults(directory)
+    expect(results.status).toBe("interrupted")
+    expect(results.error).toBe("interrupted by SIGTERM")
+    expect(results.finishedAt).toEqual(expect.any(String))
+    expect(results.checks).toEqual([])
+    expect((results.rows as ReadonlyArray<PlanningRow>).map((row) => row.env)).toEqual(["first", "second"])
+    expect(await readFile(join(directory, "report.md"), "utf8")).toContain("status interrupted")
+  })
+
+  it("records a stop the suite raises at a safe point inside a row, with the same error", async () => {
+    const stop = new InterruptedError({ reason: "SIGINT" })
+    const suite: Suite = {
+      id: "stopped-inside",
+      description: "its loop checks for a stop",
+      protocol: {},
+      run: async function* () {
+        yield makeRow({ env: "first" })
+        throw stop
+      }
+    }
+    const error = await Effect.runPromise(Effect.flip(runSuite(suite, options())))
+    expect(error).toBe(stop)
+    const results = await readResults(directory)
+    expect(results.status).toBe("interrupted")
+    expect(results.error).toBe("interrupted by SIGINT")
+    expect((results.rows as ReadonlyArray<PlanningRow>).map((row) => row.env)).toEqual(["first"])
+  })
+
+  it("starts nothing when the stop came before the first row", async () => {
+    const log: Array<string> = []
+    requestInterruption("SIGHUP")
+    const error = await Effect.runPromise(Effect.flip(runSuite(stoppingSuite(9, log), options())))
+    expect(error._tag).toBe("InterruptedError")
+    expect(log).toEqual([])
+    const results = await readResults(directory)
+    expect(results).toMatchObject({ status: "interrupted", rows: [] })
+  })
+})
+
+describe("runSuite's run directory", () => {
+  it("fails with a FileError naming --out when it is a file, before the first row is computed", async () => {
+    const file = join(directory, "results-as-a-file")
+    await writeFile(file, "not a directory")
+    let started = false
+    const suite: Suite = {
+      id: "never-started",
+      description: "records whether it was asked for rows",
+      protocol: {},
+      run: async function* () {
+        started = true
+        yield makeRow()
+      }
+    }
+    const error = await Effect.runPromise(Effect.flip(runSuite(suite, { ...options(), out: file })))
+    expect(error._tag).toBe("FileError")
+    expect(error._tag === "FileError" && error.path).toBe(file)
+    expect(started).toBe(false)
+    expect(await readFile(file, "utf8")).toBe("not a directory")
+  })
+
+  it("records the seed, the episode override and the backends compared in results.json", async () => {
+    await Effect.runPromise(
+      runSuite(listSuite("identity", [makeRow()]), {
+        ...options(),
+        seed: 7,
+        episodes: 3,
+        backends: ["cpu", "wasm"]
+      })
+    )
+    expect(await readResults(directory)).toMatchObject({ seed: 7, episodes: 3, backends: ["cpu", "wasm"] })
   })
 })

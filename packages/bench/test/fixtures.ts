@@ -81,6 +81,7 @@ export const makeResults = (overrides: Partial<SuiteResults> = {}): SuiteResults
   suite: "fake",
   protocol: { episodes: 4, note: "a fake protocol" },
   backend: "cpu",
+  seed: 0,
   startedAt: "2025-01-02T03:04:05.678Z",
   status: "complete",
   finishedAt: "2025-01-02T03:04:07.678Z",

@@ -3,7 +3,8 @@
  * goal probe -> agents -> episodes, as one suite whose protocol is the run's whole configuration.
  * Each stage is cached by the content of its settings and inputs (see `StageCache`), so a rerun
  * reuses what is finished, a changed setting redoes only what depends on it, and a rerun of the
- * same configuration prints the same rows.
+ * same configuration prints the same rows. A resumed run yields only the agents' rows after those
+ * it finished.
  *
  * @module
  */
@@ -17,7 +18,13 @@ import {
   type RunConfig
 } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
-import type { PlanningRow, Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
+import {
+  type PlanningRow,
+  planningTimingFields,
+  type Suite,
+  type SuiteCheck,
+  type SummaryColumn
+} from "../report/Suite.js"
 import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { type EpisodeTrace, type TracePoint, traceRecorder, writeTraceFigures } from "./EpisodeTraces.js"
@@ -101,6 +108,16 @@ export const violationsColumn: SummaryColumn = runColumn("violations", (row) =>
 )
 
 /**
+ * The rows a run of `config` yields: one per agent.
+ *
+ * @example
+ * ```ts
+ * pipelineRowCount(config) // config.evaluation.agents.length
+ * ```
+ */
+export const pipelineRowCount = (config: RunConfig): number => config.evaluation.agents.length
+
+/**
  * The pipeline of one run as a suite. Its protocol is the resolved configuration.
  *
  * @example
@@ -125,6 +142,8 @@ export const pipelineSuite = (
     description: `telos run on ${source.name}`,
     protocol: { env: source.name, envId: source.spec.id, config },
     columns: guarded(config) ? [...runColumns, violationsColumn] : runColumns,
+    timingFields: planningTimingFields,
+    skipsFinishedRows: true,
     stages: () => [...records],
     checks: (rows): ReadonlyArray<SuiteCheck> => runChecks(rows as ReadonlyArray<RunRow>),
     run: async function* (context) {
@@ -217,7 +236,12 @@ export const pipelineSuite = (
             ]
           : agents
         const predictions = new Map<AgentKind, number>()
-        for (const kind of order) {
+        const finished = context.resumeAfter ?? 0
+        for (const [position, kind] of order.entries()) {
+          // A finished row is passed over; a hierarchical one still lends its predictions (read
+          // from the stage cache) to the flat agent matched to its compute.
+          const skipped = position < finished
+          if (skipped && !(config.evaluation.equalCompute && kind.startsWith("hierarchical"))) continue
           const truth = onTruth(kind)
           const counterpart = predictions.get(hierarchicalCounterpart(kind))
           const flatCandidates =
@@ -333,6 +357,7 @@ export const pipelineSuite = (
           const row = (await readStageJson(entry.directory, "row.json")) as RunRow
           predictions.set(kind, row.predictionsPerStep)
           records.push({ ...entry, stage: `episodes (${kind})`, figures: { successRate: row.successRate } })
+          if (skipped) continue
           const figures =
             row.traces === undefined || context.directory === undefined
               ? []

@@ -2,16 +2,17 @@
  * A suite as settings: a list of runs of the pipeline, each an environment and the configuration it
  * runs with (the suite's settings under the run's own), sharing one stage cache so that runs that
  * differ only in their agents or planners train nothing twice. The suite's rows are the runs' rows,
- * each carrying what its run fixed; its protocol is every run's resolved configuration.
+ * each carrying what its run fixed; its protocol is every run's resolved configuration. A resumed
+ * suite skips the runs whose rows are all finished and starts the next after its finished rows.
  *
  * @module
  */
 import { join } from "node:path"
 import { mergeConfig, resolveRunConfig } from "../configurator/Resolve.js"
 import type { RunConfig } from "../configurator/RunConfig.js"
-import type { Suite, SuiteCheck, SummaryColumn } from "../report/Suite.js"
+import { planningTimingFields, type Suite, type SuiteCheck, type SummaryColumn } from "../report/Suite.js"
 import { type EnvSource, loadEnvSource, loadEvaluationSource } from "./EnvSource.js"
-import { pipelineSuite, type RunRow, runColumns } from "./Pipeline.js"
+import { pipelineRowCount, pipelineSuite, type RunRow, runColumns } from "./Pipeline.js"
 
 /** One run of a suite. */
 export interface SuiteRun<Fields extends object> {
@@ -77,27 +78,43 @@ export const suiteRunConfig = (
  * ```
  */
 export const runsSuite = <Fields extends object>(suite: RunsSuiteSettings<Fields>): Suite => {
-  const configs: Array<RunConfig> = []
+  const configOf = async (run: SuiteRun<Fields>, context: Parameters<typeof suiteRunConfig>[3]) => {
+    const source = await loadEnvSource(run.env)
+    return { source, config: suiteRunConfig(suite.settings, run, source, context) }
+  }
   return {
     id: suite.id,
     description: suite.description,
-    protocol: { settings: suite.settings, runs: suite.runs, resolved: configs },
+    protocol: { settings: suite.settings, runs: suite.runs },
+    resolveProtocol: async (context) => {
+      const resolved: Array<RunConfig> = []
+      for (const run of suite.runs) resolved.push((await configOf(run, context)).config)
+      return { settings: suite.settings, runs: suite.runs, resolved }
+    },
     settings: suite.settings,
     columns: [...suite.fieldColumns, ...runColumns],
+    timingFields: planningTimingFields,
+    skipsFinishedRows: true,
     checks: (rows) => suite.checks(rows as ReadonlyArray<SuiteRunRow<Fields>>),
     run: async function* (context) {
       const cache = context.cache ?? join(context.directory ?? "runs", "cache")
+      // Finished rows still to pass over; whole runs of them are not started at all.
+      let finished = context.resumeAfter ?? 0
       for (const [index, run] of suite.runs.entries()) {
-        const source = await loadEnvSource(run.env)
-        const config = suiteRunConfig(suite.settings, run, source, context)
-        configs.push(config)
+        const { source, config } = await configOf(run, context)
+        const rows = pipelineRowCount(config)
+        if (finished >= rows) {
+          finished -= rows
+          continue
+        }
         const evaluationSource = await loadEvaluationSource(config, source)
         const pipeline = pipelineSuite(config, source, { cache, evaluationSource })
         const progress = (label: string, fraction: number) =>
           context.progress(`run ${index + 1}/${suite.runs.length} ${run.env}: ${label}`, fraction)
-        for await (const row of pipeline.run({ ...context, progress })) {
+        for await (const row of pipeline.run({ ...context, progress, resumeAfter: finished })) {
           yield { ...(row as RunRow), ...run.fields }
         }
+        finished = 0
       }
     }
   }

@@ -103,6 +103,12 @@ export const stageLines = (stages: ReadonlyArray<StageTiming>): ReadonlyArray<st
         )
       ]
 
+/** `, resumed at ...` for a run that was stopped and started again. */
+const resumedText = (results: SuiteResults): string =>
+  results.resumedAt === undefined || results.resumedAt.length === 0
+    ? ""
+    : `, resumed at ${results.resumedAt.join(", ")}`
+
 /** Renders `report.md`: the results table, the targets, figures, stages and protocol. */
 export const renderMarkdown = (
   results: SuiteResults,
@@ -126,7 +132,7 @@ export const renderMarkdown = (
   return [
     `# telos bench: ${results.suite}`,
     "",
-    `Backend \`${results.backend}\`, started ${results.startedAt}, ${results.durationSeconds.toFixed(1)} s, status ${results.status}.`,
+    `Backend \`${results.backend}\`, seed ${results.seed}, started ${results.startedAt}${resumedText(results)}, ${results.durationSeconds.toFixed(1)} s, status ${results.status}.`,
     ...(results.error === undefined ? [] : ["", `**Stopped early:** ${results.error}`]),
     "",
     "## Results",
@@ -227,7 +233,7 @@ figure { display: inline-block; margin: 0.5rem; } dt { font-weight: bold; } dd {
 </head>
 <body>
 <h1>telos bench: ${escapeHtml(results.suite)}</h1>
-<p>Backend <code>${escapeHtml(results.backend)}</code>, started ${escapeHtml(results.startedAt)}, ${results.durationSeconds.toFixed(1)} s, status ${escapeHtml(results.status)}.</p>
+<p>Backend <code>${escapeHtml(results.backend)}</code>, seed ${results.seed}, started ${escapeHtml(results.startedAt)}${escapeHtml(resumedText(results))}, ${results.durationSeconds.toFixed(1)} s, status ${escapeHtml(results.status)}.</p>
 ${results.error === undefined ? "" : `<p class="fail">Stopped early: ${escapeHtml(results.error)}</p>`}
 <h2>Results</h2>
 <table><thead><tr>${head}</tr></thead><tbody>

@@ -1,16 +1,27 @@
 /**
- * Runs a suite: resolves the backend, streams the suite's rows, and rewrites `results.json`,
- * `report.md` and `report.html` after every row, so an interrupted run keeps what it finished.
+ * Runs a suite: streams the suite's rows and rewrites `results.json`, `report.md` and
+ * `report.html` after every row, so that a run stopped at any point keeps what it finished. A
+ * stop requested between rows (or inside one, where the suite's loops check for it) marks the
+ * results `interrupted`; started again with the same run directory, the run continues after its
+ * last finished row (see `Resume.ts`).
  *
  * @module
  */
 import { join } from "node:path"
-import type { BackendName, FileError } from "@telos/core"
+import { type BackendName, checkInterruption, type FileError, InterruptedError } from "@telos/core"
 import { writeFileAtomic } from "@telos/core/node"
-import { Data, Effect } from "effect"
+import { Data, Effect, Result } from "effect"
 import type { Progress } from "../cli/Progress.js"
 import { renderHtml, renderMarkdown } from "./Report.js"
 import { defaultRunDirectory, type SuiteResults, serializeResults } from "./Results.js"
+import {
+  prepareRunDirectory,
+  type RunDirectoryError,
+  type RunIdentity,
+  type RunStart,
+  readStoredResults,
+  resumeFrom
+} from "./Resume.js"
 import type { Suite, SuiteRow, SummaryColumn } from "./Suite.js"
 
 /** A suite stopped with an error of its own; the rows it finished are saved. */
@@ -44,6 +55,11 @@ export interface RunOptions {
   readonly progress: Progress
   /** The clock for the start and finish times (default `new Date()`). */
   readonly now?: () => Date
+  /**
+   * Replaces whatever results the run directory holds (a complete run, another run, an unreadable
+   * file) instead of refusing to; an unfinished run of the same suite is resumed unless this is set.
+   */
+  readonly overwrite?: boolean | undefined
 }
 
 /** The files of a finished or interrupted run. */
@@ -69,23 +85,28 @@ const firstLine = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "unknown error"
 
 /**
- * Runs `suite` and writes its files.
+ * Runs `suite` and writes its files. The run directory is checked before any compute; results an
+ * earlier attempt left there are resumed when unfinished and of the same run, and refused with a
+ * `RunDirectoryError` otherwise (unless `overwrite`). A requested stop fails with the
+ * `InterruptedError`, after the results were written with status `interrupted`.
  *
  * @example
  * ```ts
  * const files = await Effect.runPromise(runSuite(quickstartSuite, { backend: "wasm", episodes: 2, seed: 0, out: "tmp", progress }))
- * files.results.rows.length // 2
+ * files.results.rows.length // 4
  * ```
  */
 export const runSuite = (
   suite: Suite,
   options: RunOptions
-): Effect.Effect<RunFiles, FileError | SuiteFailedError> =>
+): Effect.Effect<RunFiles, FileError | SuiteFailedError | RunDirectoryError | InterruptedError> =>
   Effect.gen(function* () {
     const now = options.now ?? (() => new Date())
-    const started = now()
-    const directory = options.out ?? defaultRunDirectory(suite.id, started)
-    const rows: Array<SuiteRow> = []
+    const attemptStarted = now()
+    const directory = options.out ?? defaultRunDirectory(suite.id, attemptStarted)
+    const start = yield* startRun(suite, options, directory, attemptStarted)
+    const rows: Array<SuiteRow> = [...start.start.rows]
+    const resumeAfter = rows.length
     // A check that throws must not cost the finished rows: it is reported as a failed check.
     const checksOf = (finished: ReadonlyArray<SuiteRow>): SuiteResults["checks"] => {
       try {
@@ -96,25 +117,19 @@ export const runSuite = (
         ]
       }
     }
-    const snapshot = (status: SuiteResults["status"], error?: string): SuiteResults => {
-      const finished = now()
-      return {
-        suite: suite.id,
-        protocol: suite.protocol,
-        backend: options.backend,
-        startedAt: started.toISOString(),
+    const snapshot = (status: SuiteResults["status"], error?: string) =>
+      resultsOf(suite, start.identity, start.start, {
         status,
-        ...(status === "running" ? {} : { finishedAt: finished.toISOString() }),
-        durationSeconds: (finished.getTime() - started.getTime()) / 1000,
-        rows: [...rows],
+        finished: now(),
+        rows,
         checks: status === "complete" ? checksOf(rows) : [],
-        ...(error === undefined ? {} : { error }),
-        ...(suite.stages === undefined ? {} : { stages: suite.stages() })
-      }
-    }
+        error
+      })
     // Starting the suite is inside the same error handling as each row: a suite that throws before
     // its first row still leaves a results.json that says why.
     let iterator: AsyncIterator<SuiteRow> | undefined
+    // Rows of a suite that cannot skip what a resumed run has: computed again, not kept twice.
+    let toDrop = suite.skipsFinishedRows === true ? 0 : resumeAfter
     const nextRow = async (): Promise<IteratorResult<SuiteRow>> => {
       iterator ??= suite
         .run({
@@ -123,19 +138,42 @@ export const runSuite = (
           backend: options.backend,
           backends: options.backends,
           directory,
-          progress: options.progress.update
+          progress: options.progress.update,
+          resumeAfter
         })
         [Symbol.asyncIterator]()
-      return iterator.next()
+      while (true) {
+        const next = await iterator.next()
+        if (next.done === true || toDrop === 0) return next
+        toDrop--
+      }
     }
+    // A stop: the suite finishes its own cleanup, the results say the run was interrupted.
+    const interrupted = (error: InterruptedError) =>
+      Effect.gen(function* () {
+        options.progress.finish()
+        yield* Effect.tryPromise(async () => {
+          await iterator?.return?.()
+        }).pipe(Effect.ignore)
+        yield* writeRun(directory, snapshot("interrupted", error.message), suite.columns)
+        return yield* error
+      })
+    // The suite's own failure: the finished rows are kept, the results say why it stopped.
+    const failed = (error: unknown) =>
+      Effect.gen(function* () {
+        const reason = firstLine(error)
+        options.progress.finish()
+        yield* writeRun(directory, snapshot("failed", reason), suite.columns)
+        return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
+      })
     while (true) {
-      const next = yield* Effect.tryPromise({ try: nextRow, catch: firstLine }).pipe(
-        Effect.catch((reason) =>
-          Effect.gen(function* () {
-            options.progress.finish()
-            yield* writeRun(directory, snapshot("failed", reason), suite.columns)
-            return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
-          })
+      yield* Effect.try({ try: checkInterruption, catch: (error) => error as InterruptedError }).pipe(
+        Effect.catch(interrupted)
+      )
+      const next = yield* Effect.tryPromise({ try: nextRow, catch: (error) => error }).pipe(
+        Effect.catch(
+          (error): Effect.Effect<never, FileError | SuiteFailedError | InterruptedError> =>
+            error instanceof InterruptedError ? interrupted(error) : failed(error)
         )
       )
       if (next.done === true) break
@@ -147,3 +185,93 @@ export const runSuite = (
     yield* writeRun(directory, results, suite.columns)
     return { directory, results }
   })
+
+/** A run's start: who it is, and where it starts. */
+interface StartedRun {
+  readonly identity: RunIdentity
+  readonly start: RunStart
+}
+
+/**
+ * Everything a run does before its first row, in one place: the directory made and checked, the
+ * protocol resolved, an earlier attempt's results read and matched. Nothing is computed before it
+ * succeeds.
+ */
+const startRun = (
+  suite: Suite,
+  options: RunOptions,
+  directory: string,
+  attemptStarted: Date
+): Effect.Effect<StartedRun, FileError | RunDirectoryError | SuiteFailedError> =>
+  Effect.gen(function* () {
+    yield* prepareRunDirectory(directory)
+    const stored = options.overwrite === true ? undefined : yield* readStoredResults(directory)
+    const identityWith = (protocol: Readonly<Record<string, unknown>>): RunIdentity => ({
+      suite: suite.id,
+      backend: options.backend,
+      backends: options.backends,
+      seed: options.seed,
+      episodes: options.episodes,
+      protocol
+    })
+    const protocol = yield* Effect.tryPromise({
+      try: async () =>
+        (await suite.resolveProtocol?.({ seed: options.seed, episodes: options.episodes })) ?? suite.protocol,
+      catch: firstLine
+    }).pipe(
+      Effect.catch((reason) =>
+        Effect.gen(function* () {
+          options.progress.finish()
+          // A resumable run's results are not replaced by a run that never started.
+          if (stored === undefined) {
+            const start = { startedAt: attemptStarted.toISOString(), resumedAt: [], rows: [] }
+            const results = resultsOf(suite, identityWith(suite.protocol), start, {
+              status: "failed",
+              finished: attemptStarted,
+              rows: [],
+              checks: [],
+              error: reason
+            })
+            yield* writeRun(directory, results, suite.columns)
+          }
+          return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
+        })
+      )
+    )
+    const identity = identityWith(protocol)
+    const start = resumeFrom(directory, stored, identity, attemptStarted)
+    if (Result.isFailure(start)) return yield* start.failure
+    return { identity, start: start.success }
+  })
+
+/** What changes from one snapshot of a run's results to the next. */
+interface Snapshot {
+  readonly status: SuiteResults["status"]
+  readonly finished: Date
+  readonly rows: ReadonlyArray<SuiteRow>
+  readonly checks: SuiteResults["checks"]
+  readonly error: string | undefined
+}
+
+const resultsOf = (
+  suite: Suite,
+  identity: RunIdentity,
+  start: RunStart,
+  snapshot: Snapshot
+): SuiteResults => ({
+  suite: suite.id,
+  protocol: identity.protocol,
+  backend: identity.backend,
+  ...(identity.backends === undefined ? {} : { backends: identity.backends }),
+  seed: identity.seed,
+  ...(identity.episodes === undefined ? {} : { episodes: identity.episodes }),
+  startedAt: start.startedAt,
+  ...(start.resumedAt.length === 0 ? {} : { resumedAt: start.resumedAt }),
+  status: snapshot.status,
+  ...(snapshot.status === "running" ? {} : { finishedAt: snapshot.finished.toISOString() }),
+  durationSeconds: (snapshot.finished.getTime() - Date.parse(start.startedAt)) / 1000,
+  rows: [...snapshot.rows],
+  checks: snapshot.checks,
+  ...(snapshot.error === undefined ? {} : { error: snapshot.error }),
+  ...(suite.stages === undefined ? {} : { stages: suite.stages() })
+})

@@ -41,6 +41,9 @@ export interface PlanningRow {
   readonly [extra: string]: unknown
 }
 
+/** The timing fields of planning rows: the milliseconds per planning call. */
+export const planningTimingFields: ReadonlyArray<string> = ["planMsPerStep"]
+
 /** What a suite run receives. */
 export interface SuiteContext {
   /** Episodes per row, when the user overrides the suite's own counts. */
@@ -57,7 +60,16 @@ export interface SuiteContext {
   readonly cache?: string | undefined
   /** Reports progress of the current row: a short label and a fraction in [0, 1]. */
   readonly progress: (label: string, fraction: number) => void
+  /**
+   * Rows a resumed run has already finished (0 or absent for a fresh run). A suite that declares
+   * `skipsFinishedRows` yields only the rows after them; any other suite is run whole and its first
+   * rows are dropped.
+   */
+  readonly resumeAfter?: number | undefined
 }
+
+/** What a suite's protocol may depend on: the run's seed and episode override. */
+export type ProtocolContext = Pick<SuiteContext, "seed" | "episodes">
 
 /** A criterion the suite checks on its own rows, shown in the report. */
 export interface SuiteCheck {
@@ -75,8 +87,26 @@ export interface Suite {
   readonly description: string
   /** The protocol in words and numbers, copied into results.json and the reports. */
   readonly protocol: Readonly<Record<string, unknown>>
+  /**
+   * The protocol as this run will follow it, for a suite whose protocol depends on the seed or the
+   * episode count (a suite of pipeline runs resolves each run's configuration); `protocol` when
+   * absent. It is what results.json records and what a resumed run must match.
+   */
+  resolveProtocol?(context: ProtocolContext): Promise<Readonly<Record<string, unknown>>>
   /** Produces the rows one at a time, so that each finished row is saved before the next starts. */
   run(context: SuiteContext): AsyncIterable<SuiteRow>
+  /**
+   * True when `run` honours `SuiteContext.resumeAfter`, starting after the rows a resumed run
+   * already has without computing them again.
+   */
+  readonly skipsFinishedRows?: boolean
+  /**
+   * Row fields that measure the machine rather than the outcome (wall-clock times and rates, and
+   * memory readings), named wherever they occur in a row, nested objects included. Two runs with
+   * the same seed write the same rows apart from these; the planning rows' {@link planningTimingFields}
+   * when absent.
+   */
+  readonly timingFields?: ReadonlyArray<string>
   /** Checks against the suite's targets, evaluated on its rows. */
   checks?(rows: ReadonlyArray<SuiteRow>): ReadonlyArray<SuiteCheck>
   /** The summary table's columns; the planning columns when absent. */

@@ -158,17 +158,18 @@ export const measureThroughput = (
 const modes: ReadonlyArray<SteppingMode> = ["single", "batched", "definition"]
 
 /**
- * Measures a built-in environment in every mode inside a fresh worker thread (see
- * `worker.ts`). Only works from the built output, where the worker module is JavaScript.
+ * Measures a built-in environment in every mode (or the modes given) inside a fresh worker thread
+ * (see `worker.ts`). Only works from the built output, where the worker module is JavaScript.
  */
 export const measureInWorker = (
   id: string,
   seed: number,
-  seconds: number
+  seconds: number,
+  only: ReadonlyArray<SteppingMode> = modes
 ): Promise<ReadonlyArray<ThroughputRow>> =>
   new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url), {
-      workerData: { id, modes, seed, seconds }
+      workerData: { id, modes: only, seed, seconds }
     })
     worker.once("message", (rows: ReadonlyArray<ThroughputRow>) => resolve(rows))
     worker.once("error", reject)
@@ -221,14 +222,21 @@ export const makeEnvThroughputSuite = (
       throughputColumn("observation size", (row) => String(row.observationSize)),
       throughputColumn("steps/s", (row) => Math.round(row.stepsPerSecond).toLocaleString("en-US"))
     ],
+    timingFields: ["steps", "seconds", "stepsPerSecond"],
+    skipsFinishedRows: true,
     run: async function* (context) {
       const entries = registry.list()
+      let finished = context.resumeAfter ?? 0
       for (const [index, { id }] of entries.entries()) {
+        // Each row is measured on its own: a resumed run starts at the first unfinished one.
+        const remaining = modes.slice(Math.min(finished, modes.length))
+        finished = Math.max(0, finished - modes.length)
+        if (remaining.length === 0) continue
         context.progress(id, index / entries.length)
         if (isolate) {
-          yield* await measureInWorker(id, context.seed, seconds)
+          yield* await measureInWorker(id, context.seed, seconds, remaining)
         } else {
-          for (const mode of modes) yield measureThroughput(registry.get(id), mode, context.seed, seconds)
+          for (const mode of remaining) yield measureThroughput(registry.get(id), mode, context.seed, seconds)
         }
       }
     }

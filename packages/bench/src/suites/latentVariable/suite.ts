@@ -105,6 +105,8 @@ export const makeLatentVariableSuite = (options: LatentVariableSuiteOptions = {}
       column("train s", (row) => row.trainSeconds.toFixed(1))
     ],
     checks: latentVariableChecks,
+    timingFields: ["trainSeconds"],
+    skipsFinishedRows: true,
     run: async function* (context) {
       const scratch =
         context.directory === undefined ? await mkdtemp(join(tmpdir(), "telos-wind-")) : undefined
@@ -112,6 +114,7 @@ export const makeLatentVariableSuite = (options: LatentVariableSuiteOptions = {}
       try {
         const source = await loadEnvSource("two-rooms-wind")
         for (const [index, latentVariableSize] of [0, 2].entries()) {
+          if (index < (context.resumeAfter ?? 0)) continue
           const config = resolveRunConfig(source.spec, source.name, {
             file: {
               seed: context.seed,

@@ -198,8 +198,12 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
         passed: false
       }))
     ],
+    timingFields: ["msMedian", "msMin", "msMax", "warmUpRuns", "runs"],
+    skipsFinishedRows: true,
     run: async function* (context) {
       unavailable.length = 0
+      // Rows a resumed run has: their workloads are not timed again.
+      let finished = context.resumeAfter ?? 0
       const backends = context.backends ?? defaultComparedBackends(context.backend)
       const total = backends.length * selected.length
       try {
@@ -210,6 +214,10 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
             continue
           }
           for (const [index, workload] of selected.entries()) {
+            if (finished > 0) {
+              finished--
+              continue
+            }
             context.progress(`${workload.id} on ${backend}`, (backendIndex * selected.length + index) / total)
             yield await measureWorkload(workload, { seed: context.seed, backend, timing, countKernels })
           }

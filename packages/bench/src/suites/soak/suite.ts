@@ -114,6 +114,9 @@ export const makeSoakSuite = (options: SoakOptions = defaultSoakOptions): Suite 
       }
     ]
   },
+  // Memory and speed readings; and a sample continues the plans before it, so a resumed run plans
+  // from the start again and the runner drops the samples it has (no `skipsFinishedRows`).
+  timingFields: ["rssMiB", "heapMiB", "externalMiB", "msPerIteration"],
   run: async function* (context) {
     const root = Random.fromSeed(context.seed)
     const problem = makeMlpPlanningProblem(perfWorkloads.worldModel, perfWorkloads.actionBounds, root.split())

@@ -311,6 +311,9 @@ export const makeWorldModelSuite = (options: WorldModelSuiteOptions = {}): Suite
       worldModelColumn("train s", (row) => row.trainSeconds.toFixed(1))
     ],
     checks: worldModelChecks,
+    // Nested too: every epoch of `history` has its seconds and rate.
+    timingFields: ["samplesPerSecond", "trainSeconds", "collectSeconds", "seconds"],
+    skipsFinishedRows: true,
     run: async function* (context) {
       const episodeLength = (options.registry ?? envRegistry).get(worldModelSuiteEnv).definition
         .maxEpisodeSteps
@@ -323,6 +326,7 @@ export const makeWorldModelSuite = (options: WorldModelSuiteOptions = {}): Suite
       const directory = context.directory ?? (scratch as string)
       try {
         for (const [index, observations] of kinds.entries()) {
+          if (index < (context.resumeAfter ?? 0)) continue
           const trained = await trainSuiteModel(
             observations,
             { ...planOf(observations), seed: context.seed },
