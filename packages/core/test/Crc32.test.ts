@@ -54,11 +54,9 @@ describe("crc32", () => {
     )
   })
 
-  it("checksums a megabyte quickly", () => {
+  // How fast it is belongs to a benchmark, not to a test that a busy machine would fail.
+  it("checksums a megabyte as the bitwise definition does", () => {
     const bytes = new Uint8Array(1 << 20).map((_, index) => (index * 31) & 0xff)
-    const started = performance.now()
-    const value = crc32(bytes)
-    expect(performance.now() - started).toBeLessThan(500)
-    expect(value).toBe(bitwiseCrc32(bytes))
+    expect(crc32(bytes)).toBe(bitwiseCrc32(bytes))
   })
 })

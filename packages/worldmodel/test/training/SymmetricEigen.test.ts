@@ -115,12 +115,11 @@ describe("symmetricEigen", () => {
     )
   })
 
-  it("handles a latent-sized covariance quickly", () => {
+  // How fast it is belongs to a benchmark; the sweep count is what keeps it fast on any machine.
+  it("decomposes a latent-sized covariance in few sweeps", () => {
     const size = 96
     const matrix = randomSymmetric(size, Random.fromSeed(11))
-    const started = performance.now()
     const { values, vectors, sweeps } = symmetricEigen(matrix, size)
-    expect(performance.now() - started).toBeLessThan(2000)
     expect(sweeps).toBeLessThan(20)
     expect(reconstructionError(matrix, values, vectors, size)).toBeLessThan(1e-10)
   })
