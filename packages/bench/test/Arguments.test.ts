@@ -1,7 +1,8 @@
 import { ConfigError } from "@telos/core"
+import { Result } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { flagBounds, usage } from "../src/cli/Arguments.js"
+import { flagBounds, parseArguments, usage } from "../src/cli/Arguments.js"
 import { parsedFailure as failure, parsedSuccess as success } from "./fixtures.js"
 
 describe("parseArguments", () => {
@@ -146,6 +147,37 @@ describe("parseArguments", () => {
           })
         }
       )
+    )
+  })
+
+  it("never throws, and names a flag or token in every error, for any command line", () => {
+    const token = fc.oneof(
+      fc.constantFrom(
+        "bench",
+        "collect",
+        "train",
+        "run",
+        "--suite",
+        "--out",
+        "--episodes",
+        "--seed",
+        "--env"
+      ),
+      fc.constantFrom("--transitions", "--epochs", "--batch-size", "--resume", "--overwrite", "--set", "--"),
+      fc.constantFrom("", " ", "1e300", "-1", "NaN", "2.5", "a=b", "--episodes=", "--seed=1e999"),
+      fc.string(),
+      fc.string().map((text) => `--${text}`)
+    )
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 10 }), (argv) => {
+        const parsed = parseArguments(argv)
+        if (Result.isFailure(parsed)) {
+          expect(parsed.failure).toBeInstanceOf(ConfigError)
+          expect(parsed.failure.issues.length).toBeGreaterThan(0)
+          for (const issue of parsed.failure.issues) expect(issue.field.trim()).not.toBe("")
+        }
+      }),
+      { numRuns: 2_000 }
     )
   })
 

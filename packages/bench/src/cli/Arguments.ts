@@ -300,7 +300,12 @@ const tokenize = (tokens: ReadonlyArray<string>): Result.Result<Record<string, u
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] as string
     if (!token.startsWith("--"))
-      return Result.fail(argumentError(token, "a flag starting with --; see telos --help"))
+      return Result.fail(
+        argumentError(
+          token.trim() === "" ? JSON.stringify(token) : token,
+          "a flag starting with --; see telos --help"
+        )
+      )
     const [name, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]
     if (booleanFlags.has(name)) {
       if (inline !== undefined) return Result.fail(argumentError(`--${name}`, "no value"))

@@ -1,0 +1,308 @@
+/**
+ * Corruptions of every file format telos reads: each case writes a damaged copy of a valid file and
+ * reads it back the way telos does. A case is clear when the read fails with a typed error, and
+ * harmless when it succeeds with exactly the original contents; succeeding with other contents,
+ * failing with a raw error, or not returning is a defect. Besides random cuts, bit flips and
+ * swapped blocks, hostile cases rewrite a file so that its checksums agree with the damage.
+ *
+ * @module
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { crc32, type Random } from "@telos/core"
+import { collectEpisodes, type EnvRegistry, randomWalkPolicy } from "@telos/envs"
+import { datasetPrefixBytes } from "@telos/worldmodel"
+import { openDataset, writeDataset } from "@telos/worldmodel/node"
+import { readConfigFile, resolveRunConfig } from "../../configurator/Resolve.js"
+import { byteMutations, type Mutation } from "./Mutations.js"
+import { type CaseOutcome, firstLine, isTypedError } from "./Tally.js"
+
+/** One corruption case: what was done, and how the read ended. */
+export interface CorruptionCase {
+  /** The file and the corruption. */
+  readonly description: string
+  /** How the read ended. */
+  readonly outcome: CaseOutcome
+}
+
+const timeoutMs = 30_000
+
+/**
+ * Classifies the read of a corrupted file: `read` returns a fingerprint of what it read, compared
+ * with the original's.
+ */
+export const classifyRead = async (read: () => Promise<string>, original: string): Promise<CaseOutcome> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs)
+  })
+  try {
+    const result = await Promise.race([read(), timedOut])
+    if (result === "timeout") return { defect: `the read did not return within ${timeoutMs / 1000} s` }
+    return result === original ? { harmless: true } : { defect: "read back as valid with other contents" }
+  } catch (error) {
+    return isTypedError(error) ? {} : { defect: `a raw error: ${firstLine(error)}` }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const hashOf = (...parts: ReadonlyArray<Uint8Array | string | undefined>): string =>
+  parts
+    .map((part) =>
+      part === undefined
+        ? "-"
+        : typeof part === "string"
+          ? crc32(new TextEncoder().encode(part)).toString(16)
+          : `${part.length}:${crc32(part).toString(16)}`
+    )
+    .join("/")
+
+const bytesOf = (array: Float32Array | Uint8Array): Uint8Array =>
+  new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+
+/** What a dataset reads back as, for comparing a corrupted file's read with the original's. */
+const datasetFingerprint = async (path: string): Promise<string> => {
+  const dataset = await openDataset(path)
+  return hashOf(
+    JSON.stringify(dataset.header),
+    bytesOf(dataset.observations),
+    bytesOf(dataset.actions),
+    dataset.images === undefined ? undefined : bytesOf(dataset.images)
+  )
+}
+
+/** A small dataset with images from `env` (a registered id with an image renderer), as `telos collect` writes it. */
+const writeSmallDataset = async (path: string, registry: EnvRegistry, env: string): Promise<void> => {
+  const spec = registry.get(env)
+  const image = spec.definition.image
+  if (image === undefined || spec.definition.actionSpace._tag !== "Box") {
+    throw new Error(`${env}: the fault suite needs an environment with images and box actions`)
+  }
+  const policy = randomWalkPolicy(spec.definition.actionSpace)
+  await writeDataset(
+    path,
+    {
+      envId: spec.id,
+      seed: 0,
+      collector: { ...policy.settings, observations: "pixels" },
+      observationSize: spec.definition.observationSpace.size,
+      actionSize: spec.definition.actionSpace.size,
+      imageShape: [image.channels, image.height, image.width]
+    },
+    collectEpisodes({ spec, policy, transitions: 120, episodeLength: 40, pixels: true, seed: 0 })
+  )
+}
+
+interface HeaderEdit {
+  readonly description: string
+  readonly edit: (header: Record<string, unknown>, bytes: Uint8Array, dataStart: number) => void
+}
+
+const fieldsOf = (header: Record<string, unknown>): Array<Record<string, unknown>> =>
+  header.fields as Array<Record<string, unknown>>
+
+const fieldNamed = (header: Record<string, unknown>, name: string): Record<string, unknown> => {
+  const field = fieldsOf(header).find((entry) => entry.name === name)
+  if (field === undefined) throw new Error(`the dataset has no ${name} field`)
+  return field
+}
+
+/** Writes a float into a raw float32 block and recomputes the block's checksum. */
+const poisonValue =
+  (name: string, value: number): HeaderEdit["edit"] =>
+  (header, bytes, dataStart) => {
+    const field = fieldNamed(header, name)
+    if (field.encoding !== "raw") throw new Error(`${name} is not stored raw`)
+    const start = dataStart + (field.offset as number)
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(start + 4 * 7, value, true)
+    field.crc32 = crc32(bytes.subarray(start, start + (field.length as number)))
+  }
+
+/** Hostile edits of a dataset's header, each followed by a recomputed header checksum. */
+const hostileDatasetEdits: ReadonlyArray<HeaderEdit> = [
+  {
+    description: "NaN observation, block checksum recomputed",
+    edit: poisonValue("observations", Number.NaN)
+  },
+  {
+    description: "infinite action, block checksum recomputed",
+    edit: poisonValue("actions", Number.POSITIVE_INFINITY)
+  },
+  { description: "3e38 observation, block checksum recomputed", edit: poisonValue("observations", 3e38) },
+  {
+    description: "transitions count of 1e12",
+    edit: (header) => {
+      ;(header.counts as Record<string, unknown>).transitions = 1e12
+    }
+  },
+  {
+    description: "image shape of 1e5 x 1e5 x 1e5",
+    edit: (header) => {
+      fieldNamed(header, "images").shape = [1e5, 1e5, 1e5]
+    }
+  },
+  {
+    description: "observation block offset past the end",
+    edit: (header) => {
+      fieldNamed(header, "observations").offset = 2 ** 40
+    }
+  },
+  {
+    description: "negative episode length",
+    edit: (header) => {
+      const lengths = (header.episodes as Record<string, Array<number>>).lengths as Array<number>
+      lengths[0] = -5
+    }
+  },
+  {
+    description: "float64 dtype",
+    edit: (header) => {
+      fieldNamed(header, "observations").dtype = "float64"
+    }
+  },
+  {
+    description: "fields removed",
+    edit: (header) => {
+      header.fields = []
+    }
+  },
+  {
+    description: "observations declared as a string",
+    edit: (header) => {
+      fieldNamed(header, "observations").rows = "many"
+    }
+  },
+  {
+    description: "a prototype-polluting key",
+    edit: (header) => {
+      header.counts = JSON.parse(
+        '{"__proto__": {"polluted": true}, "episodes": 1, "transitions": 1, "steps": 2}'
+      )
+    }
+  }
+]
+
+/** Rewrites the header of a dataset file with `edit` applied and its checksum recomputed. */
+const rewriteHeader = (bytes: Uint8Array, edit: HeaderEdit["edit"]): Uint8Array => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset)
+  const length = view.getUint32(8, true)
+  const header = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(datasetPrefixBytes, datasetPrefixBytes + length))
+  )
+  const copy = new Uint8Array(bytes)
+  edit(header, copy, datasetPrefixBytes + length)
+  // The data section starts where it did: the new header is padded (or cut) to the old length.
+  let text = JSON.stringify(header)
+  if (text.length > length) text = JSON.stringify({ ...header, collector: {} })
+  const encoded = new TextEncoder().encode(text.padEnd(length, " "))
+  if (encoded.length !== length) throw new Error("the hostile header does not fit")
+  copy.set(encoded, datasetPrefixBytes)
+  new DataView(copy.buffer, copy.byteOffset).setUint32(12, crc32(encoded), true)
+  return copy
+}
+
+/**
+ * Corruptions of `dataset.bin`: `randomCases` random cuts, bit flips and swapped blocks, then every
+ * hostile header edit.
+ */
+export const datasetCorruptions = async (
+  folder: string,
+  registry: EnvRegistry,
+  env: string,
+  randomCases: number,
+  rng: Random
+): Promise<ReadonlyArray<CorruptionCase>> => {
+  await mkdir(folder, { recursive: true })
+  const original = join(folder, "dataset.bin")
+  await writeSmallDataset(original, registry, env)
+  const bytes = new Uint8Array(await readFile(original))
+  const fingerprint = await datasetFingerprint(original)
+  const target = join(folder, "corrupt.bin")
+  const cases: Array<CorruptionCase> = []
+  const mutations = Object.values(byteMutations)
+  for (let index = 0; index < randomCases; index++) {
+    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
+    const mutation = mutate(bytes, rng)
+    await writeFile(target, mutation.bytes)
+    cases.push({
+      description: `dataset.bin, ${mutation.description}`,
+      outcome: await classifyRead(() => datasetFingerprint(target), fingerprint)
+    })
+  }
+  for (const hostile of hostileDatasetEdits) {
+    let outcome: CaseOutcome
+    try {
+      await writeFile(target, rewriteHeader(bytes, hostile.edit))
+      outcome = await classifyRead(() => datasetFingerprint(target), fingerprint)
+    } catch (error) {
+      outcome = { defect: `the case could not be built: ${firstLine(error)}` }
+    }
+    cases.push({ description: `dataset.bin, hostile: ${hostile.description}`, outcome })
+  }
+  return cases
+}
+
+/** Broken and hostile configuration files, each with the extension it is read as. */
+const hostileConfigs: ReadonlyArray<readonly [string, string, string]> = [
+  ["empty file", "yaml", ""],
+  ["not YAML", "yaml", "actor: [horizon: 3\n  : :"],
+  ["not JSON", "json", '{"actor": {"horizon": 3'],
+  ["a list at the top", "json", "[1, 2, 3]"],
+  ["a string horizon", "json", '{"actor": {"horizon": "many"}}'],
+  ["a NaN-like horizon", "yaml", "actor:\n  horizon: .nan\n"],
+  ["an infinite horizon", "yaml", "actor:\n  horizon: .inf\n"],
+  ["a negative horizon", "json", '{"actor": {"horizon": -3}}'],
+  ["a zero horizon", "json", '{"actor": {"horizon": 0}}'],
+  ["a horizon of 1e9", "json", '{"actor": {"horizon": 1e9}}'],
+  ["a fractional horizon", "json", '{"actor": {"horizon": 2.5}}'],
+  ["unknown key", "json", '{"actorr": {"horizon": 3}}'],
+  [
+    "a prototype-polluting key",
+    "json",
+    '{"__proto__": {"polluted": true}, "actor": {"__proto__": {"x": 1}}}'
+  ],
+  ["constructor key", "json", '{"constructor": {"prototype": {"polluted": true}}}'],
+  [
+    "a billion-laughs alias bomb",
+    "yaml",
+    `a: &a ["x","x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n`
+  ],
+  ["deep nesting", "json", `${"[".repeat(100_000)}${"]".repeat(100_000)}`],
+  ["a seed of 1e300", "json", '{"seed": 1e300}'],
+  ["a negative episode count", "json", '{"evaluation": {"episodes": -1}}'],
+  ["levels with a stride of 0", "json", '{"levels": [{"stride": 0}]}'],
+  ["a NUL byte", "json", '{"actor": {"planner": "cem\\u0000"}}'],
+  ["binary garbage", "yaml", "\u0000\u0001\u00ff\u00fe"]
+]
+
+/**
+ * Broken and hostile configuration files, read and resolved for `env` as `telos run --config` does:
+ * each must give a typed error (a resolved configuration that is valid counts as clear too, since a
+ * configuration has no checksum to say it was damaged).
+ */
+export const configCorruptions = async (
+  folder: string,
+  registry: EnvRegistry,
+  env: string
+): Promise<ReadonlyArray<CorruptionCase>> => {
+  await mkdir(folder, { recursive: true })
+  const spec = registry.get(env)
+  const cases: Array<CorruptionCase> = []
+  for (const [description, extension, text] of hostileConfigs) {
+    const path = join(folder, `config.${extension}`)
+    await writeFile(path, text)
+    let outcome: CaseOutcome
+    try {
+      const file = await readConfigFile(path)
+      resolveRunConfig(spec, env, { file, filePath: path })
+      outcome = {}
+      if (({} as Record<string, unknown>).polluted !== undefined)
+        outcome = { defect: "Object.prototype was polluted" }
+    } catch (error) {
+      outcome = isTypedError(error) ? {} : { defect: `a raw error: ${firstLine(error)}` }
+    }
+    cases.push({ description: `config, ${description}`, outcome })
+  }
+  return cases
+}
