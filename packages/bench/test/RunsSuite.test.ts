@@ -67,6 +67,33 @@ describe("a suite of pipeline runs, resumed", () => {
     expect(comparable(results.rows as ReadonlyArray<SuiteRow>)).toEqual(comparable(uninterrupted))
   })
 
+  it.each([1, 3])(
+    "asked to start after %i finished rows, computes none of them and yields the rest",
+    async (resumeAfter) => {
+      const labels: Array<string> = []
+      const rows: Array<SuiteRow> = []
+      for await (const row of tinyQuickstartSuite.run({
+        backend: "cpu",
+        episodes: 1,
+        seed: 3,
+        directory: await freshDirectory(),
+        progress: (label) => labels.push(label),
+        resumeAfter
+      }))
+        rows.push(JSON.parse(JSON.stringify(row)))
+      expect(comparable(rows)).toEqual(comparable(uninterrupted.slice(resumeAfter)))
+      // Rows are point-mass's ground truth and random actions, then pendulum's.
+      const computed = [
+        ...new Set(labels.map((label) => label.replace(/^run (\d)\/2 (\S+): episodes: (\S+)$/, "$2 $3")))
+      ]
+      expect(computed).toEqual(
+        ["point-mass ground-truth", "point-mass random", "pendulum ground-truth", "pendulum random"].slice(
+          resumeAfter
+        )
+      )
+    }
+  )
+
   it("records every run's resolved configuration in the protocol from the first row on", async () => {
     const out = await freshDirectory()
     await Effect.runPromise(Effect.flip(attempt(out, [], "run 1/2 point-mass: episodes: random")))
