@@ -240,7 +240,7 @@ describe("telos collect on a folder that is not free", () => {
     const out = join(directory, "busy")
     const first = collect(["--env", "spot", "--transitions", "50000000", "--out", out])
     // The first holds the folder once its lock exists.
-    while (!(await readdir(out).catch(() => [])).includes(".telos.lock")) await delay(5)
+    while (!(await readdir(out).catch(() => [] as Array<string>)).includes(".telos.lock")) await delay(5)
     const second = await collect(["--env", "spot", "--transitions", "20", "--out", out])
     expect(second.code).toBe(1)
     expect(second.error[0]).toContain(`is in use by process ${process.pid}`)

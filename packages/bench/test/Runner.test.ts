@@ -35,6 +35,30 @@ const options = (progress: Progress = recordingProgress()) => ({
 
 const rows = [makeRow({ env: "first" }), makeRow({ env: "second" }), makeRow({ env: "third" })]
 
+describe("runSuite and its run directory's lock", () => {
+  it("refuses a second run in a directory while the first writes there, and frees it when done", async () => {
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const slow = listSuite("slow", rows, { betweenRows: () => held })
+    const first = Effect.runPromise(runSuite(slow, options()))
+    while (
+      !(await access(join(directory, ".telos.lock")).then(
+        () => true,
+        () => false
+      ))
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const second = await Effect.runPromiseExit(runSuite(listSuite("other", rows), options()))
+    expect(Exit.isFailure(second) ? String(second.cause) : "").toContain(`in use by process ${process.pid}`)
+    release()
+    expect((await first).results.rows).toHaveLength(3)
+    await expect(access(join(directory, ".telos.lock"))).rejects.toThrow()
+  })
+})
+
 describe("runSuite", () => {
   it("rewrites results.json after every row, marked running until the suite ends", async () => {
     const seen: Array<Record<string, unknown>> = []

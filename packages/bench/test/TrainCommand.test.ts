@@ -2,9 +2,11 @@ import { access, cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/pro
 import { join } from "node:path"
 import { main } from "@telos/bench"
 import { crc32 } from "@telos/core"
+import { claimOutputFolder } from "@telos/core/node"
 import { envRegistry } from "@telos/envs"
 import { disposeWeights, loadCheckpoint, writeDataset } from "@telos/worldmodel/node"
 import * as tf from "@tensorflow/tfjs"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type TrainCommand, usage } from "../src/cli/Arguments.js"
 import { trainingSettings } from "../src/cli/TrainCommand.js"
@@ -291,6 +293,26 @@ describe("telos train", () => {
       expect.stringMatching(/--out: .*holds a checkpoint already \(pass --resume/)
     ])
     expect((await metadataOf(out)).metadata.epoch).toBe(1)
+    expect((await train(out, ["--resume", "--overwrite"])).error[0]).toContain(
+      "--overwrite: not with --resume"
+    )
+    // Asked for, the checkpoint is replaced by the new run's.
+    const replaced = await train(out, ["--overwrite", "--latent-size", "8"])
+    expect(replaced.code).toBe(0)
+    expect((await metadataOf(out)).config).toMatchObject({ latentSize: 8 })
+  })
+
+  it("refuses a second writer to the same checkpoint folder while one trains, naming it", async () => {
+    const out = freshOut()
+    const claim = await Effect.runPromise(claimOutputFolder(out, "telos train", { lockBeside: true }))
+    try {
+      const second = await train(out)
+      expect(second.code).toBe(1)
+      expect(second.error[0]).toContain(`is in use by process ${process.pid}, running "telos train"`)
+    } finally {
+      claim.release()
+    }
+    expect((await train(out)).code).toBe(0)
   })
 
   it.each([
@@ -318,7 +340,7 @@ describe("telos train", () => {
       expect((await train(trained)).code).toBe(0)
     })
     const damaged =
-      "holds an incomplete or damaged checkpoint, which neither --resume nor a fresh run will use: remove it, or choose another --out"
+      "holds an incomplete or damaged checkpoint, which neither --resume nor a fresh run will use: remove it, pass --overwrite to replace it, or choose another --out"
 
     /** Same-shape tensors: the first two of one shape in the manifest. */
     const twins = async (out: string) => {

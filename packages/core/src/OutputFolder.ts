@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { linkSync, readFileSync, unlinkSync } from "node:fs"
+import { linkSync, readFileSync, rmdirSync, unlinkSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { hostname } from "node:os"
 import { basename, dirname, join, resolve } from "node:path"
@@ -73,7 +73,10 @@ export interface OutputClaim {
   readonly tookOver: LockOwner | undefined
   /** Temporaries of killed runs that were removed (names inside the folder). */
   readonly swept: ReadonlyArray<string>
-  /** Releases the lock (also released when the process exits). */
+  /**
+   * Releases the lock (also released when the process exits), and removes the folder when the
+   * claim made it and it is still empty.
+   */
   readonly release: () => void
 }
 
@@ -226,6 +229,12 @@ export const claimOutputFolder = (
   options: ClaimOptions = {}
 ): Effect.Effect<OutputClaim, FileError | OutputLockedError> =>
   Effect.gen(function* () {
+    const existed = yield* Effect.promise(() =>
+      lstat(directory).then(
+        () => true,
+        () => false
+      )
+    )
     yield* makeDirectory(directory)
     const beside = options.lockBeside === true
     const lockFile = beside
@@ -247,7 +256,18 @@ export const claimOutputFolder = (
       Effect.map(([inside, besideIt]) => [...inside, ...besideIt]),
       Effect.tapError(() => Effect.sync(() => releaseLock(lockFile)))
     )
-    return { directory, tookOver: taken.tookOver, swept, release: () => releaseLock(lockFile) }
+    const release = () => {
+      releaseLock(lockFile)
+      // A run that made the folder and wrote nothing in it leaves no trace of itself.
+      if (!existed) {
+        try {
+          rmdirSync(directory)
+        } catch {
+          // Not empty, or already gone: left as it is.
+        }
+      }
+    }
+    return { directory, tookOver: taken.tookOver, swept, release }
   })
 
 /** Takes the lock file, or throws an `OutputLockedError` naming its live owner. */

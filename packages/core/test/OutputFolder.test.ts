@@ -51,8 +51,13 @@ describe("claimOutputFolder", () => {
     expect(claim.tookOver).toBeUndefined()
     claim.release()
     expect(existsSync(join(folder, lockFileName))).toBe(false)
-    // Nothing but the lock was ever written there.
-    expect(await readdir(folder)).toEqual([])
+    // The claim made the folder and nothing was written in it: no trace is left.
+    expect(existsSync(folder)).toBe(false)
+    // A folder with work in it stays, lock released.
+    const again = await Effect.runPromise(claimOutputFolder(folder, "telos collect"))
+    await writeFile(join(folder, "dataset.bin"), "x")
+    again.release()
+    expect(await readdir(folder)).toEqual(["dataset.bin"])
   })
 
   it("refuses a folder a live process holds, and names it", async () => {

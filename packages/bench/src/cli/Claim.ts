@@ -5,7 +5,12 @@
  * @module
  */
 import type { FileError } from "@telos/core"
-import { claimOutputFolder, type OutputClaim, type OutputLockedError } from "@telos/core/node"
+import {
+  type ClaimOptions,
+  claimOutputFolder,
+  type OutputClaim,
+  type OutputLockedError
+} from "@telos/core/node"
 import { Effect, type Scope } from "effect"
 
 /**
@@ -40,9 +45,12 @@ export const claimNotices = (claim: OutputClaim): ReadonlyArray<string> => [
 export const claimFolder = (
   directory: string,
   command: string,
-  notify: ((line: string) => void) | undefined
+  notify: ((line: string) => void) | undefined,
+  options: ClaimOptions = {}
 ): Effect.Effect<OutputClaim, FileError | OutputLockedError, Scope.Scope> =>
-  Effect.acquireRelease(claimOutputFolder(directory, command), (claim) => Effect.sync(claim.release)).pipe(
+  Effect.acquireRelease(claimOutputFolder(directory, command, options), (claim) =>
+    Effect.sync(claim.release)
+  ).pipe(
     Effect.tap((claim) =>
       Effect.sync(() => {
         for (const notice of claimNotices(claim)) notify?.(notice)

@@ -74,7 +74,8 @@ const program = (
       const summary = yield* runTraining(request, {
         environments,
         progress: makeProgress(terminal.progressOutput, terminal.environment),
-        report: terminal.out
+        report: terminal.out,
+        notify: terminal.error
       })
       terminal.out(trainingSummaryText(summary))
       return
@@ -101,6 +102,8 @@ const program = (
       seed: request.seed,
       backends: request.backends,
       out: request.out,
+      overwrite: request.overwrite === true,
+      notify: terminal.error,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
     printRun(terminal, files, suite)
@@ -205,6 +208,8 @@ const runPipelineCommand = (
       episodes: undefined,
       seed: config.seed,
       out: request.out,
+      overwrite: request.overwrite === true,
+      notify: terminal.error,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
     printRun(terminal, files, suite)

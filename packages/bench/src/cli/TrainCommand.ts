@@ -16,9 +16,11 @@ import {
   ConfigError,
   DatasetError,
   type FileError,
+  type InterruptedError,
   type InvalidValueError,
   type UnknownNameError
 } from "@telos/core"
+import type { OutputLockedError } from "@telos/core/node"
 import { actionEncodingSize, type EnvRegistry, type EnvSpec, modelActionSpace } from "@telos/envs"
 import {
   checkpointFiles,
@@ -54,6 +56,7 @@ import {
   worldModelConfig
 } from "../pipeline/WorldModelTraining.js"
 import type { TrainCommand } from "./Arguments.js"
+import { claimFolder } from "./Claim.js"
 import type { Progress } from "./Progress.js"
 
 /**
@@ -95,6 +98,8 @@ export type TrainingCommandError =
   | DatasetError
   | CheckpointError
   | TrainingRunDivergedError
+  | OutputLockedError
+  | InterruptedError
 
 /**
  * What a finished `telos train` reports.
@@ -252,13 +257,13 @@ const damagedCheckpoint = (directory: string, error: unknown): unknown =>
         problem: error.problem,
         detail:
           `${error.detail}; ${directory} holds an incomplete or damaged checkpoint, which neither --resume ` +
-          "nor a fresh run will use: remove it, or choose another --out"
+          "nor a fresh run will use: remove it, pass --overwrite to replace it, or choose another --out"
       })
     : error
 
 /**
  * A fresh run needs a new or empty `--out` (never overwriting a checkpoint, which would lose its
- * epochs); a resumed one needs a checkpoint there. A checkpoint that is incomplete or damaged is
+ * epochs, unless `--overwrite` says so); a resumed one needs a checkpoint there. A checkpoint that is incomplete or damaged is
  * reported as such either way (for a resumed run, when it is loaded).
  */
 const requireOutput = async (command: TrainCommand): Promise<void> => {
@@ -271,6 +276,8 @@ const requireOutput = async (command: TrainCommand): Promise<void> => {
     )
   }
   if (state === "absent" || state === "empty") return
+  // A checkpoint whole or damaged: replaced only when asked, at the first epoch's save.
+  if (state === "checkpoint" && command.overwrite === true) return
   if (state === "other") {
     throw flagError("--out", `a new or empty directory for the checkpoint: ${command.out} holds other files`)
   }
@@ -281,7 +288,7 @@ const requireOutput = async (command: TrainCommand): Promise<void> => {
   }
   throw flagError(
     "--out",
-    `a new or empty directory: ${command.out} holds a checkpoint already (pass --resume to continue it)`
+    `a new or empty directory: ${command.out} holds a checkpoint already (pass --resume to continue it, or --overwrite to replace it)`
   )
 }
 
@@ -472,34 +479,46 @@ export const runTraining = (
     readonly environments: EnvRegistry
     readonly progress: Progress
     readonly report: (line: string) => void
+    /** Where notices go (a stale lock taken over, temporaries of killed runs removed). */
+    readonly notify?: ((line: string) => void) | undefined
   }
 ): Effect.Effect<TrainingSummary, TrainingCommandError> =>
-  Effect.gen(function* () {
-    const spec = yield* attemptSync(() => options.environments.get(command.env))
-    const settings = trainingSettings(command)
-    yield* attempt(() => requireOutput(command))
-    const dataset = yield* attempt(() => openDataset(command.data))
-    yield* attemptSync(() => requireDatasetFits(command, dataset, spec, settings))
-    const identity = yield* attempt(() => datasetIdentity(dataset))
-    options.report(
-      `training on ${dataset.counts.transitions} transitions of ${dataset.envId} (${dataset.path}): ` +
-        `${settings.epochs} epochs x ${settings.stepsPerEpoch} steps, batch ${settings.batchSize}, rollout ${settings.rolloutSteps}`
-    )
-    const context: TrainingContext = { command, settings, dataset, identity, ...options }
-    return yield* Effect.acquireUseRelease(
-      attemptSync(() =>
-        createJepa(
-          worldModelConfig({
-            observations: command.observations,
-            dataset,
-            actionSpace: modelActionSpace(spec.definition.actionSpace),
-            latentSize: command.latentSize,
-            latentVariableSize: command.latentVariableSize
-          }),
-          command.seed
+  Effect.scoped(
+    Effect.gen(function* () {
+      const spec = yield* attemptSync(() => options.environments.get(command.env))
+      const settings = trainingSettings(command)
+      if (command.resume && command.overwrite === true) {
+        return yield* flagError(
+          "--overwrite",
+          "not with --resume: one continues the checkpoint, the other replaces it"
         )
-      ),
-      (model) => trainModel(context, model),
-      (model) => Effect.sync(() => model.dispose())
-    )
-  })
+      }
+      // The checkpoint folder is swapped whole on every save, so its lock lives beside it.
+      yield* claimFolder(command.out, "telos train", options.notify, { lockBeside: true })
+      yield* attempt(() => requireOutput(command))
+      const dataset = yield* attempt(() => openDataset(command.data))
+      yield* attemptSync(() => requireDatasetFits(command, dataset, spec, settings))
+      const identity = yield* attempt(() => datasetIdentity(dataset))
+      options.report(
+        `training on ${dataset.counts.transitions} transitions of ${dataset.envId} (${dataset.path}): ` +
+          `${settings.epochs} epochs x ${settings.stepsPerEpoch} steps, batch ${settings.batchSize}, rollout ${settings.rolloutSteps}`
+      )
+      const context: TrainingContext = { command, settings, dataset, identity, ...options }
+      return yield* Effect.acquireUseRelease(
+        attemptSync(() =>
+          createJepa(
+            worldModelConfig({
+              observations: command.observations,
+              dataset,
+              actionSpace: modelActionSpace(spec.definition.actionSpace),
+              latentSize: command.latentSize,
+              latentVariableSize: command.latentVariableSize
+            }),
+            command.seed
+          )
+        ),
+        (model) => trainModel(context, model),
+        (model) => Effect.sync(() => model.dispose())
+      )
+    })
+  )

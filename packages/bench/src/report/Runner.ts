@@ -9,8 +9,9 @@
  */
 import { join } from "node:path"
 import { type BackendName, checkInterruption, type FileError, InterruptedError } from "@telos/core"
-import { writeFileAtomic } from "@telos/core/node"
+import { type OutputLockedError, writeFileAtomic } from "@telos/core/node"
 import { Data, Effect, Result } from "effect"
+import { claimFolder } from "../cli/Claim.js"
 import type { Progress } from "../cli/Progress.js"
 import { renderHtml, renderMarkdown } from "./Report.js"
 import { defaultRunDirectory, type SuiteResults, serializeResults } from "./Results.js"
@@ -60,6 +61,8 @@ export interface RunOptions {
    * file) instead of refusing to; an unfinished run of the same suite is resumed unless this is set.
    */
   readonly overwrite?: boolean | undefined
+  /** Where notices go (a stale lock taken over, temporaries of killed runs removed). */
+  readonly notify?: ((line: string) => void) | undefined
 }
 
 /** The files of a finished or interrupted run. */
@@ -99,11 +102,29 @@ const firstLine = (error: unknown): string =>
 export const runSuite = (
   suite: Suite,
   options: RunOptions
-): Effect.Effect<RunFiles, FileError | SuiteFailedError | RunDirectoryError | InterruptedError> =>
+): Effect.Effect<
+  RunFiles,
+  FileError | SuiteFailedError | RunDirectoryError | InterruptedError | OutputLockedError
+> =>
   Effect.gen(function* () {
     const now = options.now ?? (() => new Date())
     const attemptStarted = now()
     const directory = options.out ?? defaultRunDirectory(suite.id, attemptStarted)
+    // One writer per run directory, for the whole run: a second run there would interleave rows.
+    const claim = yield* claimFolder(directory, `telos bench --suite ${suite.id}`, options.notify)
+    return yield* runClaimed(suite, options, directory, attemptStarted, now).pipe(
+      Effect.ensuring(Effect.sync(claim.release))
+    )
+  }).pipe(Effect.scoped)
+
+const runClaimed = (
+  suite: Suite,
+  options: RunOptions,
+  directory: string,
+  attemptStarted: Date,
+  now: () => Date
+): Effect.Effect<RunFiles, FileError | SuiteFailedError | RunDirectoryError | InterruptedError> =>
+  Effect.gen(function* () {
     const start = yield* startRun(suite, options, directory, attemptStarted)
     const rows: Array<SuiteRow> = [...start.start.rows]
     const resumeAfter = rows.length
