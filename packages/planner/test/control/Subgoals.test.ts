@@ -75,16 +75,22 @@ describe("a flat agent with a memory", () => {
   }
 
   it("builds each plan's cost for the director's targets, asked once per plan", () => {
-    const asked: Array<Float32Array> = []
+    const started: Array<Float32Array> = []
+    const asked: Array<{ readonly states: Float32Array; readonly running: ReadonlyArray<boolean> }> = []
     const costsFor: Array<Array<number>> = []
+    const halfway = (states: Float32Array, goals: Float32Array) =>
+      states.map((value, index) => (value + (goals[index] as number)) / 2)
     const director = {
       name: "halfway",
-      start: (goals: Float32Array) => ({
-        next: (states: Float32Array) => {
-          asked.push(states.slice())
-          return states.map((value, index) => (value + (goals[index] as number)) / 2)
+      start: (goals: Float32Array) => {
+        started.push(goals.slice())
+        return {
+          next: (states: Float32Array, running: ReadonlyArray<boolean> = []) => {
+            asked.push({ states: states.slice(), running: [...running] })
+            return halfway(states, goals)
+          }
         }
-      })
+      }
     }
     const run = runEpisodes(
       [shiftEnv(2), shiftEnv(2)],
@@ -101,6 +107,20 @@ describe("a flat agent with a memory", () => {
     )
     expect(asked).toHaveLength(run.planCalls)
     expect(costsFor).toHaveLength(run.planCalls)
+    // The director starts on the encoded goals (the identity here), and each cost is built for its
+    // targets, the rows of the episodes still running.
+    const goals = Float32Array.from(
+      [1, 2].flatMap((seed) => Array.from(shiftEnv(2).reset({ seed }).info.goal as Float64Array))
+    )
+    expect(started).toEqual([goals])
+    asked.forEach(({ states, running }, call) => {
+      const targets = halfway(states, goals)
+      const expected = running.flatMap((isRunning, episode) =>
+        isRunning ? Array.from(targets.subarray(2 * episode, 2 * episode + 2)) : []
+      )
+      expect(costsFor[call], `plan ${call}`).toEqual(expected)
+    })
+    expect(asked.some(({ running }) => running.includes(false))).toBe(true)
     expect(run.episodes.every((episode) => episode.success)).toBe(true)
   })
 
