@@ -12,7 +12,9 @@ import {
   suiteRunConfig
 } from "@telos/bench"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
+import { fakeTerminal, makeTempDir, readResults, removeTempDir, restoreBackendAfterAll } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 const row = (fields: Partial<MazeHierarchyRow>): MazeHierarchyRow => ({
   env: "maze-medium",

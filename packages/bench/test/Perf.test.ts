@@ -26,7 +26,9 @@ import {
   type PerfWorkload,
   perfWorkloads
 } from "../src/perf/Workloads.js"
-import { useWasmBackend } from "./fixtures.js"
+import { restoreBackendAfterAll, useWasmBackend } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 // Scaled-down copies of the fixed workloads: the same code paths in milliseconds instead of seconds.
 const smallGradient: GradientWorkload = {

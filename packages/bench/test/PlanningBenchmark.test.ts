@@ -3,7 +3,9 @@ import { type Env, Random } from "@telos/core"
 import { flatAgent, goalCost, gradientPlanner } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
-import { shiftEnv, shiftModel, useWasmBackend } from "./fixtures.js"
+import { restoreBackendAfterAll, shiftEnv, shiftModel, useWasmBackend } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 beforeAll(async () => {
   expect(await useWasmBackend()).toBe("wasm")

@@ -14,7 +14,9 @@ import { type Env, type Info, Random } from "@telos/core"
 import { type EnvSpec, normalizeAngle, pendulum, pointMass } from "@telos/envs"
 import type { Agent } from "@telos/planner"
 import { beforeAll, describe, expect, it } from "vitest"
-import { makeRow, useWasmBackend } from "./fixtures.js"
+import { makeRow, restoreBackendAfterAll, useWasmBackend } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 beforeAll(async () => {
   expect(await useWasmBackend()).toBe("wasm")

@@ -8,7 +8,9 @@ import {
 } from "@telos/bench"
 import * as tf from "@tensorflow/tfjs"
 import { beforeAll, describe, expect, it } from "vitest"
-import { useWasmBackend } from "./fixtures.js"
+import { restoreBackendAfterAll, useWasmBackend } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 const collect = async (iterable: AsyncIterable<SuiteRow>): Promise<Array<SoakRow>> => {
   const rows: Array<SoakRow> = []

@@ -15,7 +15,9 @@ import {
 } from "@telos/bench"
 import { envRegistry } from "@telos/envs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
+import { fakeTerminal, makeTempDir, readResults, removeTempDir, restoreBackendAfterAll } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 const row = (fields: Partial<TwoRoomsRow>): TwoRoomsRow => ({
   env: "two-rooms",

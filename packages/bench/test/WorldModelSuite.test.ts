@@ -10,7 +10,9 @@ import {
 } from "@telos/bench"
 import { disposeWeights, loadCheckpoint } from "@telos/worldmodel/node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { fakeTerminal, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
+import { fakeTerminal, makeTempDir, readResults, removeTempDir, restoreBackendAfterAll } from "./fixtures.js"
+
+restoreBackendAfterAll()
 
 describe("the worldmodel suite", () => {
   it("is registered, with plans sized for a few minutes", () => {

@@ -4,10 +4,11 @@ import { join } from "node:path"
 import type { PlanningRow, Suite, SuiteResults, Terminal } from "@telos/bench"
 import type { ConfigError, Env, WorldModel } from "@telos/core"
 import { Box, resolveBackend } from "@telos/core"
-import { defineEnv } from "@telos/envs"
+import { defineEnv, type EnvSpec } from "@telos/envs"
 import { defineWorldModel } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Result } from "effect"
+import { afterAll, beforeAll } from "vitest"
 import { type Command, parseArguments } from "../src/cli/Arguments.js"
 
 /**
@@ -16,6 +17,22 @@ import { type Command, parseArguments } from "../src/cli/Arguments.js"
  */
 export const useWasmBackend = async (): Promise<string> =>
   (await Effect.runPromise(resolveBackend({ preferred: "wasm", environment: {} }))).name
+
+/**
+ * Puts the backend that was active before the calling file's tests back after them. Files share a
+ * process (`isolate: false`): one that leaves wasm active would run every later file on it. Call it
+ * at the top of the file, before the hooks that switch.
+ */
+export const restoreBackendAfterAll = (): void => {
+  let original = ""
+  beforeAll(async () => {
+    await tf.ready()
+    original = tf.getBackend()
+  })
+  afterAll(async () => {
+    if (tf.getBackend() !== original) await tf.setBackend(original)
+  })
+}
 
 /** A world where the latent is a position and an action moves it: s' = s + 0.1 a. */
 export const shiftModel = (latentSize: number): WorldModel =>
@@ -27,8 +44,11 @@ export const shiftModel = (latentSize: number): WorldModel =>
     step: (states, actions) => tf.tidy(() => states.add(actions.mul(0.1)) as tf.Tensor2D)
   })
 
-interface ShiftState {
+/** The state of the shift world: where the point is and where it should go. */
+export interface ShiftState {
+  /** The point's position. */
   readonly position: Float64Array
+  /** The goal's position. */
   readonly goal: Float64Array
 }
 
@@ -41,6 +61,10 @@ const distance = (state: ShiftState): number =>
  * after `maxEpisodeSteps`.
  */
 export const shiftEnv = (latentSize: number, maxEpisodeSteps = 60, tolerance = 0.05): Env =>
+  shiftSpec(latentSize, maxEpisodeSteps, tolerance).make()
+
+/** The definition {@link shiftEnv} makes its environments from (to collect data in, for one). */
+export const shiftSpec = (latentSize: number, maxEpisodeSteps = 60, tolerance = 0.05): EnvSpec<ShiftState> =>
   defineEnv<ShiftState>({
     id: "shift",
     description: "A point moved directly by its action towards a goal.",
@@ -60,7 +84,7 @@ export const shiftEnv = (latentSize: number, maxEpisodeSteps = 60, tolerance = 0
     },
     observe: (state) => state.position.slice(),
     info: (state) => ({ goal: state.goal.slice(), success: distance(state) < tolerance })
-  }).make()
+  })
 
 /** A planning row with plausible values. */
 export const makeRow = (overrides: Partial<PlanningRow> = {}): PlanningRow => ({
