@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Box, ConfigError, Discrete, decodeConfigSync, FileError, Random, type WorldModel } from "@telos/core"
 import { defineEnv, type EnvSpec, envRegistry } from "@telos/envs"
-import { goalCost } from "@telos/planner"
+import { goalCost, maxPlanningCandidates, maxPlanningHorizon } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -487,6 +487,29 @@ describe("resolveRunConfig", () => {
     expect(error.source).toBe("--set")
     expect(error.message).toContain(names)
     if ("mentions" in rest) expect(error.message).toContain(rest.mentions)
+  })
+
+  it("names a bad horizon as the horizon, with the bound it broke, and bounds candidates too", () => {
+    // 0 and -3 once read as a bad replanInterval elsewhere; 1e9 passed here and failed as a
+    // RangeError when the planner allocated its plan.
+    for (const field of ["actor", "upperActor"] as const) {
+      for (const [value, bound] of [
+        ["0", "greater than 0"],
+        ["-3", "greater than 0"],
+        ["1e9", String(maxPlanningHorizon)],
+        [String(maxPlanningHorizon + 1), String(maxPlanningHorizon)]
+      ] as const) {
+        const error = configError(() => resolve(pointMass, [`${field}.horizon=${value}`]))
+        expect(error.issues.map((issue) => issue.field)).toEqual([`${field}.horizon`])
+        expect(error.message).toContain(bound)
+      }
+      expect(resolve(pointMass, [`${field}.horizon=${maxPlanningHorizon}`])[field].horizon).toBe(
+        maxPlanningHorizon
+      )
+      const candidates = configError(() => resolve(pointMass, [`${field}.candidates=1e9`]))
+      expect(candidates.issues.map((issue) => issue.field)).toEqual([`${field}.candidates`])
+      expect(candidates.message).toContain(String(maxPlanningCandidates))
+    }
   })
 
   it("rejects the ground-truth agent on an environment without a ground-truth model", () => {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { maxPlanningCandidates, maxPlanningHorizon } from "@telos/planner"
 import { Schema, Struct } from "effect"
 
 const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
@@ -144,14 +145,17 @@ export const PlannerName = Schema.Literals([
 export const ActorConfig = Schema.Struct({
   /** The planner this level's actor uses. */
   planner: PlannerName,
-  /** Steps of the level planned ahead. */
-  horizon: positiveInteger,
+  /** Steps of the level planned ahead, at most `maxPlanningHorizon` (10,000). */
+  horizon: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(maxPlanningHorizon)),
   /** Planning iterations of a plan made from scratch. */
   iterations: nonNegativeInteger,
   /** Iterations of a plan warm-started from the previous one. */
   warmStartIterations: nonNegativeInteger,
-  /** Restarts (gradient) or samples per iteration (the sampling planners). */
-  candidates: positiveInteger,
+  /**
+   * Restarts (gradient) or samples per iteration (the sampling planners), at most
+   * `maxPlanningCandidates` (100,000).
+   */
+  candidates: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(maxPlanningCandidates)),
   /**
    * Primitive steps between plans; `null`: level 0 every step, a level above once per step of the
    * level below (its stride).

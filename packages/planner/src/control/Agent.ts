@@ -9,8 +9,9 @@
  * @module
  */
 import type { Cost, Plan, Planner, Random, WorldModel } from "@telos/core"
-import { InvalidValueError } from "@telos/core"
+import { describeValue, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { maxPlanningHorizon } from "../search/Limits.js"
 import { selectProblems, shiftPlan } from "../search/StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
@@ -80,7 +81,7 @@ export interface FlatAgentOptions {
   readonly model: WorldModel
   /** The planner that searches the actions. */
   readonly planner: Planner
-  /** Model steps planned ahead. */
+  /** Model steps planned ahead: an integer from 1 to `maxPlanningHorizon` (10,000). */
   readonly horizon: number
   /** Default: the squared latent distance to the target, summed over the predicted steps. */
   readonly cost: CostFactory
@@ -158,6 +159,16 @@ const actionAt = (plan: Plan, row: number, offset: number): Float32Array => {
  * ```
  */
 export const flatAgent = (options: FlatAgentOptions): Agent => {
+  // The horizon first: the replanning interval is bounded by it, and a bad horizon must not be
+  // reported as a bad interval.
+  const { horizon } = options
+  if (!Number.isInteger(horizon) || horizon < 1 || horizon > maxPlanningHorizon) {
+    throw new InvalidValueError({
+      field: "horizon",
+      expected: `an integer from 1 to ${maxPlanningHorizon}`,
+      received: describeValue(horizon)
+    })
+  }
   const interval = options.replanInterval ?? 1
   if (!Number.isInteger(interval) || interval < 1 || interval > options.horizon) {
     throw new InvalidValueError({

@@ -20,6 +20,7 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { repeatRows } from "./GradientPlanner.js"
+import { candidateCount } from "./Limits.js"
 import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
@@ -34,7 +35,7 @@ export const CategoricalCemPlannerOptions = Schema.Struct({
    * Sequences per problem in each sample set; one of them is always the most likely sequence (the
    * argmax of every step's probabilities).
    */
-  samples: Schema.optional(positiveInteger),
+  samples: Schema.optional(candidateCount),
   /** The cheapest sequences per problem the probabilities are refitted to; at most `samples`. */
   elites: Schema.optional(positiveInteger),
   /** Sample sets per plan; the probabilities are refitted between two sets. */
@@ -218,10 +219,10 @@ const planCategorically = (
   rng: Random,
   config: CategoricalCemPlannerConfig
 ): Plan => {
-  const { problems, latentSize } = validateProblem(problem)
+  const { samples, elites, smoothing, exploration } = config
+  const { problems, latentSize } = validateProblem(problem, { count: samples, field: "samples" })
   const actionSize = validateOneHotActions(problem)
   const { model, cost, horizon } = problem
-  const { samples, elites, smoothing, exploration } = config
   const iterations = iterationsFor(problem, config)
   const candidateCount = problems * samples
   const start = startingCategorical(problem, config.warmStartWeight, exploration)

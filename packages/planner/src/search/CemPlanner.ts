@@ -10,6 +10,7 @@ import type { Planner } from "@telos/core"
 import { type Complete, ConfigError, decodeConfigSync, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
+import { candidateCount } from "./Limits.js"
 import { iterationsFor } from "./PlanReadback.js"
 import { planBySampling, type ScoredSamples, type SequenceDistribution } from "./SamplingSearch.js"
 
@@ -20,7 +21,7 @@ const nonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 /** The options of the cross-entropy planner, as a Schema (every field optional, defaults below). */
 export const CemPlannerOptions = Schema.Struct({
   /** Sequences sampled per problem in each set. */
-  samples: Schema.optional(positiveInteger),
+  samples: Schema.optional(candidateCount),
   /** The cheapest sequences per problem the Gaussian is refitted to; at most `samples`. */
   elites: Schema.optional(positiveInteger),
   /** Refits per plan, each followed by a fresh sample set. */

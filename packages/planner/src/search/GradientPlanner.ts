@@ -10,11 +10,11 @@ import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
 import { type Complete, decodeConfigSync, InvalidValueError, rollout, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
+import { candidateCount } from "./Limits.js"
 import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 const positive = Schema.Number.check(Schema.isGreaterThan(0))
-const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
 const unitInterval = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(1))
 
 /** The options of the gradient planner, as a Schema (every field optional, defaults below). */
@@ -28,7 +28,7 @@ export const GradientPlannerOptions = Schema.Struct({
    */
   warmStartIterations: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   /** Candidate sequences optimised per problem. */
-  restarts: Schema.optional(positiveInteger),
+  restarts: Schema.optional(candidateCount),
   /** Adam step size, in units of the half-width of the action box. */
   learningRate: Schema.optional(positive),
   /** Standard deviation of random initial sequences, in units of the half-width of the action box. */
@@ -144,9 +144,9 @@ type SearchState = {
 }
 
 const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem, rng: Random): Plan => {
-  const { problems, latentSize } = validateProblem(problem)
-  const { model, cost, horizon } = problem
   const { restarts, beta1, beta2, epsilon } = config
+  const { problems, latentSize } = validateProblem(problem, { count: restarts, field: "restarts" })
+  const { model, cost, horizon } = problem
   const iterations = iterationsFor(problem, config)
   const actionSize = model.actionSpace.size
   const candidates = problems * restarts

@@ -10,6 +10,7 @@ import type { Planner } from "@telos/core"
 import { type Complete, decodeConfigSync, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
+import { candidateCount } from "./Limits.js"
 import { iterationsFor } from "./PlanReadback.js"
 import { planBySampling, type ScoredSamples, type SequenceDistribution } from "./SamplingSearch.js"
 
@@ -18,7 +19,7 @@ const nonNegativeInteger = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 /** The options of the MPPI planner, as a Schema (every field optional, defaults below). */
 export const MppiPlannerOptions = Schema.Struct({
   /** Sequences sampled per problem in each set. */
-  samples: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  samples: Schema.optional(candidateCount),
   /** Weighted-mean updates per plan, each followed by a fresh sample set. */
   iterations: Schema.optional(nonNegativeInteger),
   /**

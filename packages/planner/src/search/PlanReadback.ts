@@ -5,11 +5,19 @@
  * @module
  */
 import type { Plan, PlanningProblem } from "@telos/core"
-import { InvalidValueError, rollout } from "@telos/core"
+import { describeValue, InvalidValueError, rollout } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { checkSearchSize, maxPlanningHorizon } from "./Limits.js"
 
-/** Checks the problem's shapes before any tensor work, so a mistake names the field at fault. */
-export const validateProblem = (problem: PlanningProblem): { problems: number; latentSize: number } => {
+/**
+ * Checks the problem's shapes before any tensor work, so a mistake names the field at fault: a
+ * horizon from 1 to {@link maxPlanningHorizon}, and, given the planner's candidates per problem
+ * (`field` names the option that sets them), a search no larger than {@link checkSearchSize} allows.
+ */
+export const validateProblem = (
+  problem: PlanningProblem,
+  candidates?: { readonly count: number; readonly field: string }
+): { problems: number; latentSize: number } => {
   const { model, initialStates, horizon, warmStart } = problem
   const [problems, latentSize] = initialStates.shape
   if (initialStates.rank !== 2 || latentSize !== model.latentSize || problems < 1) {
@@ -19,12 +27,22 @@ export const validateProblem = (problem: PlanningProblem): { problems: number; l
       received: `shape [${initialStates.shape.join(", ")}]`
     })
   }
-  if (!Number.isInteger(horizon) || horizon < 1) {
+  if (!Number.isInteger(horizon) || horizon < 1 || horizon > maxPlanningHorizon) {
     throw new InvalidValueError({
       field: "problem.horizon",
-      expected: "a positive integer",
-      received: String(horizon)
+      expected: `an integer from 1 to ${maxPlanningHorizon}`,
+      received: describeValue(horizon)
     })
+  }
+  if (candidates !== undefined) {
+    const size = {
+      horizon,
+      problems,
+      candidates: candidates.count,
+      latentSize,
+      actionSize: model.actionSpace.size
+    }
+    checkSearchSize(size, candidates.field)
   }
   for (const [field, plan] of [
     ["problem.warmStart", warmStart],

@@ -10,13 +10,14 @@ import { type Complete, decodeConfigSync, rollout, withDefaults } from "@telos/c
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { repeatRows } from "./GradientPlanner.js"
+import { candidateCount } from "./Limits.js"
 import { packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 /** The options of random shooting, as a Schema. */
 export const RandomShootingOptions = Schema.Struct({
   /** Sequences sampled per problem. */
-  samples: Schema.optional(Schema.Int.check(Schema.isGreaterThan(0))),
+  samples: Schema.optional(candidateCount),
   /** Whether the starting plan (initial guess, or previous plan shifted one step) competes with the samples. */
   useWarmStart: Schema.optional(Schema.Boolean),
   /** The name reports show. */
@@ -50,9 +51,9 @@ export const randomShootingPlanner = (options: typeof RandomShootingOptions.Enco
   return {
     name: config.name,
     plan: (problem, rng) => {
-      const { problems, latentSize } = validateProblem(problem)
-      const { model, horizon, cost } = problem
       const { samples } = config
+      const { problems, latentSize } = validateProblem(problem, { count: samples, field: "samples" })
+      const { model, horizon, cost } = problem
       const actionSize = model.actionSpace.size
       const candidates = problems * samples
       const start = config.useWarmStart ? startingActions(problem) : undefined

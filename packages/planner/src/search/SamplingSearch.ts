@@ -104,9 +104,9 @@ type SamplingState = {
  * ```
  */
 export const planBySampling = (problem: PlanningProblem, rng: Random, search: SamplingSearch): Plan => {
-  const { problems, latentSize } = validateProblem(problem)
-  const { model, cost, horizon } = problem
   const { samples, iterations } = search
+  const { problems, latentSize } = validateProblem(problem, { count: samples, field: "samples" })
+  const { model, cost, horizon } = problem
   const actionSize = model.actionSpace.size
   const candidateCount = problems * samples
   const mean = initialMeanSequence(problem)

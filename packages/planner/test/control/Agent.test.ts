@@ -6,6 +6,7 @@ import {
   goalCost,
   gradientPlanner,
   type LatentProbe,
+  maxPlanningHorizon,
   probedGoalCost,
   runEpisodes
 } from "@telos/planner"
@@ -74,6 +75,41 @@ describe("flatAgent", () => {
         }
       )
     )
+  })
+
+  it("names the horizon, not the replan interval, when the horizon is bad, and bounds it", () => {
+    // A horizon of 0 or -3 was once reported as a bad replanInterval, and 1e9 failed as a RangeError.
+    const bad = fc.oneof(
+      fc.integer({ max: 0 }),
+      fc.integer({ min: maxPlanningHorizon + 1 }),
+      fc.double({ min: 0.5, max: 100, noNaN: true }).filter((horizon) => !Number.isInteger(horizon)),
+      fc.constantFrom(1e9, Number.NaN, Number.POSITIVE_INFINITY)
+    )
+    fc.assert(
+      fc.property(
+        bad,
+        fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+        (horizon, replanInterval) => {
+          const make = () =>
+            flatAgent({
+              model: shiftModel(2),
+              planner: stubPlanner().planner,
+              horizon,
+              cost: reach,
+              ...(replanInterval === undefined ? {} : { replanInterval })
+            })
+          expect(invalidField(make)).toBe("horizon")
+        }
+      ),
+      { numRuns: 60 }
+    )
+    const largest = flatAgent({
+      model: shiftModel(2),
+      planner: stubPlanner().planner,
+      horizon: maxPlanningHorizon,
+      cost: reach
+    })
+    expect(largest.levels).toBe(1)
   })
 
   it("rejects a batch whose observations or running flags do not match its goals", () => {
