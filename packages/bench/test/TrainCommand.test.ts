@@ -280,6 +280,38 @@ describe("telos train", () => {
     expect(again.out.at(-1)).toContain("already has 2 epochs; nothing to train")
   })
 
+  it("--resume starts from the checkpoint's weights, every one bit for bit", async () => {
+    const out = freshOut()
+    expect((await train(out)).code).toBe(0)
+    const saved = await loadCheckpoint(out)
+    // A learning rate far below any weight's float32 spacing: the resumed epoch's steps move no
+    // weight, so its checkpoint holds what the resume restored. Only the exact zeros of units that
+    // had no gradient in epoch 1 can move (to about the learning rate).
+    const resumed = await train(out, ["--epochs", "2", "--resume", "--learning-rate", "1e-30"])
+    expect(resumed.error).toEqual([])
+    const after = await loadCheckpoint(out)
+    try {
+      expect(after.metadata.epoch).toBe(2)
+      expect([...after.weights.keys()]).toEqual([...saved.weights.keys()])
+      for (const [name, weight] of saved.weights) {
+        const before = weight.dataSync() as Float32Array
+        const now = (after.weights.get(name)?.dataSync() ?? new Float32Array(0)) as Float32Array
+        const bitsNow = new Uint32Array(now.buffer, now.byteOffset, now.length)
+        const moved = [...new Uint32Array(before.buffer, before.byteOffset, before.length)].flatMap(
+          (bits, index) => (bits === bitsNow[index] ? [] : [[index, before[index], now[index]]])
+        )
+        expect(now.length, name).toBe(before.length)
+        for (const [index, was, is] of moved) {
+          expect(was, `${name}[${index}]`).toBe(0)
+          expect(Math.abs(is as number), `${name}[${index}]`).toBeLessThan(1e-25)
+        }
+      }
+    } finally {
+      disposeWeights(saved.weights)
+      disposeWeights(after.weights)
+    }
+  })
+
   it("refuses to resume with another model, or to overwrite a checkpoint without --resume (exit 2, one line)", async () => {
     const out = freshOut()
     expect((await train(out)).code).toBe(0)
