@@ -9,7 +9,7 @@ const small = makeFaultsSuite({
   benchSuite: { id: "quickstart", episodes: 1 },
   randomCorruptions: 15,
   argumentCases: 300,
-  killTargets: ["collect"]
+  killTargets: []
 })
 
 describe("the faults suite (small)", () => {
@@ -27,8 +27,8 @@ describe("the faults suite (small)", () => {
         rows.push(row as FaultRow)
       }
       expect(rows.map((row) => `${row.group} ${row.target}`)).toEqual([
-        "kill collect",
         "corrupt dataset.bin",
+        "corrupt checkpoint",
         "corrupt config file",
         "arguments command line"
       ])

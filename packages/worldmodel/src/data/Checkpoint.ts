@@ -14,8 +14,10 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { CheckpointError, crc32, FileError, InvalidValueError } from "@telos/core"
+import { CheckpointError, crc32, describeValue, FileError, InvalidValueError } from "@telos/core"
+import { makeDirectory } from "@telos/core/node"
 import * as tf from "@tensorflow/tfjs"
+import { Effect } from "effect"
 import type { ParameterSet } from "../jepa/Parameters.js"
 import {
   type CheckpointManifest,
@@ -328,7 +330,7 @@ export const saveCheckpoint = async (directory: string, contents: CheckpointCont
     `.${basename(target)}.${process.pid}.${Date.now()}.${temporaryCounter++}.tmp`
   )
   try {
-    await mkdir(dirname(target), { recursive: true })
+    await Effect.runPromise(makeDirectory(dirname(target)))
     await recoverInterruptedSwap(target)
     await requireReplaceable(target)
     await mkdir(temporary)
@@ -339,6 +341,7 @@ export const saveCheckpoint = async (directory: string, contents: CheckpointCont
       const manifest: CheckpointManifest = {
         format: checkpointFormat,
         formatVersion: checkpointFormatVersion,
+        metadataCrc32: crc32(new TextEncoder().encode(metadataText)),
         weightsManifest: [{ paths: [checkpointFiles.weights], weights }]
       }
       // model.json last: a directory with it is a directory whose weights were all written.
@@ -384,10 +387,22 @@ const locateCheckpoint = async (directory: string): Promise<string> => {
   throw new CheckpointError({ path: directory, problem: "missing-file", detail: "no checkpoint here" })
 }
 
+const hex = (checksum: number): string => `0x${checksum.toString(16).padStart(8, "0")}`
+
 const readMetadata = async (
-  path: string
+  path: string,
+  checksum: number | undefined
 ): Promise<{ readonly config: Readonly<Record<string, unknown>>; readonly metadata: CheckpointMetadata }> => {
-  const parsed = parseJson(await readPart(path), path)
+  const bytes = await readPart(path)
+  const found = checksum === undefined ? undefined : crc32(bytes)
+  if (found !== undefined && found !== checksum) {
+    throw new CheckpointError({
+      path,
+      problem: "checksum-mismatch",
+      detail: `its ${bytes.length} bytes have the checksum ${hex(found)}, the manifest records ${hex(checksum as number)} (the config or metadata is damaged)`
+    })
+  }
+  const parsed = parseJson(bytes, path)
   const isObject = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value)
   if (!isObject(parsed) || !isObject(parsed.config)) {
@@ -398,6 +413,17 @@ const readMetadata = async (
     })
   }
   const { config, ...metadata } = parsed
+  // The epoch says where a resumed run starts: anything but a count of epochs is damage.
+  if (
+    metadata.epoch !== undefined &&
+    !(Number.isSafeInteger(metadata.epoch) && (metadata.epoch as number) >= 0)
+  ) {
+    throw new CheckpointError({
+      path,
+      problem: "bad-manifest",
+      detail: `epoch: expected an integer >= 0, found ${describeValue(metadata.epoch)}`
+    })
+  }
   return { config, metadata }
 }
 
@@ -417,7 +443,7 @@ const readChecked = async (target: string, expected: CheckpointExpectation): Pro
   const modelPath = join(source, checkpointFiles.model)
   const manifest = parseCheckpointManifest(parseJson(await readPart(modelPath), modelPath), modelPath)
   const metadataPath = join(source, checkpointFiles.metadata)
-  const { config, metadata } = await readMetadata(metadataPath)
+  const { config, metadata } = await readMetadata(metadataPath, manifest.metadataCrc32)
   if (expected.config !== undefined) {
     const differences = configDifferences(
       config,

@@ -103,6 +103,11 @@ export interface CheckpointManifest {
   readonly format: typeof checkpointFormat
   /** The format version it was written in, one of {@link readableCheckpointVersions}. */
   readonly formatVersion: number
+  /**
+   * CRC-32 of `metadata.json`'s bytes (version 2; absent in checkpoints written before it was
+   * recorded): the config and the epoch a resumed run starts from are as saved.
+   */
+  readonly metadataCrc32?: number | undefined
   /** TensorFlow.js's weights manifest: one group, one file. */
   readonly weightsManifest: readonly [
     {
@@ -206,9 +211,14 @@ export const parseCheckpointManifest = (value: unknown, path: string): Checkpoin
       throw bad(`${field}.crc32`, "a CRC-32 (an integer from 0 to 2^32 - 1)", entry.crc32)
     return { name: entry.name, shape: [...entry.shape], dtype: "float32", crc32: entry.crc32 }
   })
+  const metadataCrc32 = value.metadataCrc32
+  if (metadataCrc32 !== undefined && !isChecksum(metadataCrc32)) {
+    throw bad("metadataCrc32", "a CRC-32 (an integer from 0 to 2^32 - 1)", metadataCrc32)
+  }
   return {
     format: checkpointFormat,
     formatVersion: version,
+    ...(metadataCrc32 === undefined ? {} : { metadataCrc32 }),
     weightsManifest: [{ paths: [checkpointFiles.weights], weights }]
   }
 }

@@ -6,10 +6,12 @@
  *
  * @module
  */
-import { mkdir, open, rename, rm } from "node:fs/promises"
+import { open, rename, rm } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { setImmediate as nextTurn } from "node:timers/promises"
 import { describeValue, FileError, InvalidValueError } from "@telos/core"
+import { makeDirectory } from "@telos/core/node"
+import { Effect } from "effect"
 import { BlockSink, type SinkBlock, writeAll } from "./BlockSink.js"
 import { type DatasetFieldHeader, datasetFormatVersion, encodeDatasetPrefix } from "./DatasetFormat.js"
 import { datasetValueLimit } from "./DatasetValues.js"
@@ -316,7 +318,9 @@ export const createDatasetWriter = async (
     await Promise.all(paths.map((temporary) => rm(temporary, { force: true }).catch(() => undefined)))
   }
   try {
-    await mkdir(directory, { recursive: true })
+    await Effect.runPromise(
+      makeDirectory(directory).pipe(Effect.mapError((error) => new FileError({ path, reason: error.reason })))
+    )
     for (const plan of plans)
       sinks.push(await BlockSink.open(`${stem}.${plan.name}.part`, plan.encoding, level))
   } catch (error) {

@@ -135,6 +135,7 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     expect(manifest).toEqual({
       format: "telos-world-model",
       formatVersion: 2,
+      metadataCrc32: expect.any(Number),
       weightsManifest: [
         {
           paths: ["weights.bin"],
@@ -458,6 +459,26 @@ describe("loadCheckpoint verifies every tensor", () => {
     const error = await checkpointErrorOf(loadCheckpoint(path))
     expect(error.problem).toBe("non-finite-value")
     expect(error.message).toContain("encoder/layer0/bias: element [1] of [3] is NaN")
+  })
+
+  it("checks metadata.json against its checksum, and its epoch", async () => {
+    const metadataPath = join(path, checkpointFiles.metadata)
+    const original = JSON.parse(await readFile(metadataPath, "utf8"))
+    await writeFile(metadataPath, JSON.stringify({ ...original, epoch: 99 }))
+    const edited = await checkpointErrorOf(loadCheckpoint(path))
+    expect(edited.problem).toBe("checksum-mismatch")
+    expect(edited.path).toBe(metadataPath)
+    // Rewritten with its checksum, an epoch that is no count of epochs is still refused.
+    const hostile = JSON.stringify({ ...original, epoch: -1 })
+    await writeFile(metadataPath, hostile)
+    const manifest = await readManifest(path)
+    await writeFile(
+      join(path, checkpointFiles.model),
+      JSON.stringify({ ...manifest, metadataCrc32: crc32(new TextEncoder().encode(hostile)) })
+    )
+    expect((await checkpointErrorOf(loadCheckpoint(path))).message).toContain(
+      "epoch: expected an integer >= 0"
+    )
   })
 
   it("verifyCheckpoint runs the same checks without making a tensor", async () => {

@@ -3,16 +3,25 @@
  * reads it back the way telos does. A case is clear when the read fails with a typed error, and
  * harmless when it succeeds with exactly the original contents; succeeding with other contents,
  * failing with a raw error, or not returning is a defect. Besides random cuts, bit flips and
- * swapped blocks, hostile cases rewrite a file so that its checksums agree with the damage.
+ * swapped blocks, hostile cases rewrite a file so that its checksums agree with the damage: what
+ * they write is impossible (non-finite values, impossible sizes, shapes or counts), since a
+ * rewrite to other possible values with recomputed checksums is, without a signature, a file
+ * like any other.
  *
  * @module
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { crc32, type Random } from "@telos/core"
 import { collectEpisodes, type EnvRegistry, randomWalkPolicy } from "@telos/envs"
-import { datasetPrefixBytes } from "@telos/worldmodel"
-import { openDataset, writeDataset } from "@telos/worldmodel/node"
+import { checkpointFiles, createJepa, datasetPrefixBytes } from "@telos/worldmodel"
+import {
+  disposeWeights,
+  loadCheckpoint,
+  openDataset,
+  saveCheckpoint,
+  writeDataset
+} from "@telos/worldmodel/node"
 import { readConfigFile, resolveRunConfig } from "../../configurator/Resolve.js"
 import { byteMutations, type Mutation } from "./Mutations.js"
 import { type CaseOutcome, firstLine, isTypedError } from "./Tally.js"
@@ -303,6 +312,187 @@ export const configCorruptions = async (
       outcome = isTypedError(error) ? {} : { defect: `a raw error: ${firstLine(error)}` }
     }
     cases.push({ description: `config, ${description}`, outcome })
+  }
+  return cases
+}
+
+/** A small state JEPA's configuration, as `telos train` makes one for a 2-D environment. */
+const smallModelConfig = {
+  observation: { kind: "vector" as const, size: 2 },
+  latentSize: 8,
+  actionLow: [-1, -1],
+  actionHigh: [1, 1],
+  encoderHidden: [16],
+  predictorHidden: [16],
+  inverseDynamicsHidden: [8],
+  latentVariableSize: 0
+}
+
+/** What a checkpoint reads back as, the way `train --resume` reads it (against the model it expects). */
+const checkpointFingerprint = async (directory: string): Promise<string> => {
+  const model = createJepa(smallModelConfig, 0)
+  try {
+    const loaded = await loadCheckpoint(directory, { config: model.config, parameters: model.parameters })
+    try {
+      const parts: Array<Uint8Array | string> = [
+        JSON.stringify(loaded.config),
+        JSON.stringify(loaded.metadata)
+      ]
+      for (const [name, tensor] of loaded.weights) {
+        parts.push(name, bytesOf(tensor.dataSync() as Float32Array))
+      }
+      return hashOf(...parts)
+    } finally {
+      disposeWeights(loaded.weights)
+    }
+  } finally {
+    model.dispose()
+  }
+}
+
+interface ManifestEntry {
+  readonly name: string
+  shape: Array<number>
+  crc32?: number
+}
+
+/** The manifest's entries, in the order of their bytes in the weights file. */
+const entriesOf = (model: Record<string, unknown>): Array<ManifestEntry> =>
+  (model.weightsManifest as Array<{ weights: Array<ManifestEntry> }>).flatMap((group) => group.weights)
+
+const elementsOf = (entry: ManifestEntry): number => entry.shape.reduce((product, size) => product * size, 1)
+
+/** Sets element 3 of the tensor at `index` to `value` and recomputes its checksum in the manifest. */
+const poisonWeight =
+  (index: number, value: number) =>
+  (model: Record<string, unknown>, weights: Uint8Array): void => {
+    const entries = entriesOf(model)
+    const offset = entries.slice(0, index).reduce((total, entry) => total + 4 * elementsOf(entry), 0)
+    const entry = entries[index] as ManifestEntry
+    new DataView(weights.buffer, weights.byteOffset).setFloat32(offset + 12, value, true)
+    entry.crc32 = crc32(weights.subarray(offset, offset + 4 * elementsOf(entry)))
+  }
+
+interface CheckpointEdit {
+  readonly description: string
+  readonly edit: (
+    model: Record<string, unknown>,
+    weights: Uint8Array,
+    metadata: Record<string, unknown>
+  ) => void
+}
+
+const hostileCheckpointEdits: ReadonlyArray<CheckpointEdit> = [
+  { description: "a NaN weight, its checksum recomputed", edit: poisonWeight(0, Number.NaN) },
+  {
+    description: "an infinite weight, its checksum recomputed",
+    edit: poisonWeight(1, Number.NEGATIVE_INFINITY)
+  },
+  {
+    description: "downgraded to format version 1 (no checksums) with a NaN weight",
+    edit: (model, weights) => {
+      model.formatVersion = 1
+      delete model.metadataCrc32
+      for (const entry of entriesOf(model)) delete entry.crc32
+      new DataView(weights.buffer, weights.byteOffset).setFloat32(8, Number.NaN, true)
+    }
+  },
+  {
+    description: "a tensor's shape transposed in the manifest",
+    edit: (model) => {
+      const entry = entriesOf(model)[0] as ManifestEntry
+      entry.shape = [...entry.shape].reverse()
+    }
+  },
+  {
+    description: "the epoch in the metadata changed, its checksum left",
+    edit: (_model, _weights, file) => {
+      file.epoch = 99
+    }
+  },
+  {
+    description: "a negative epoch, the metadata's checksum recomputed",
+    edit: (model, _weights, file) => {
+      file.epoch = -1
+      model.metadataCrc32 = crc32(new TextEncoder().encode(JSON.stringify(file)))
+    }
+  },
+  {
+    description: "a fractional epoch, the metadata's checksum recomputed",
+    edit: (model, _weights, file) => {
+      file.epoch = 2.5
+      model.metadataCrc32 = crc32(new TextEncoder().encode(JSON.stringify(file)))
+    }
+  },
+  {
+    description: "a huge tensor declared",
+    edit: (model) => {
+      ;(entriesOf(model)[0] as ManifestEntry).shape = [1e6, 1e6]
+    }
+  },
+  {
+    description: "the weights file named elsewhere",
+    edit: (model) => {
+      ;(model.weightsManifest as Array<{ paths: Array<string> }>)[0]!.paths = ["../../../etc/passwd"]
+    }
+  }
+]
+
+/**
+ * Corruptions of a checkpoint directory (`model.json`, `weights.bin`, `metadata.json`):
+ * `randomCases` random cuts, bit flips and swapped blocks of one of its files, then every hostile
+ * edit, each read as `train --resume` reads it.
+ */
+export const checkpointCorruptions = async (
+  folder: string,
+  randomCases: number,
+  rng: Random
+): Promise<ReadonlyArray<CorruptionCase>> => {
+  await mkdir(folder, { recursive: true })
+  const original = join(folder, "checkpoint")
+  const model = createJepa(smallModelConfig, 0)
+  try {
+    await saveCheckpoint(original, {
+      parameters: model.parameters,
+      config: model.config,
+      metadata: { epoch: 3, observations: "state" }
+    })
+  } finally {
+    model.dispose()
+  }
+  const fingerprint = await checkpointFingerprint(original)
+  const target = join(folder, "corrupt")
+  const files = [checkpointFiles.weights, checkpointFiles.model, checkpointFiles.metadata]
+  const fresh = async () => {
+    await rm(target, { recursive: true, force: true })
+    await cp(original, target, { recursive: true })
+  }
+  const cases: Array<CorruptionCase> = []
+  const mutations = Object.values(byteMutations)
+  for (let index = 0; index < randomCases; index++) {
+    await fresh()
+    const file = files[rng.integer(files.length)] as string
+    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
+    const mutation = mutate(new Uint8Array(await readFile(join(target, file))), rng)
+    await writeFile(join(target, file), mutation.bytes)
+    cases.push({
+      description: `checkpoint ${file}, ${mutation.description}`,
+      outcome: await classifyRead(() => checkpointFingerprint(target), fingerprint)
+    })
+  }
+  for (const hostile of hostileCheckpointEdits) {
+    await fresh()
+    const manifest = JSON.parse(await readFile(join(target, checkpointFiles.model), "utf8"))
+    const weights = new Uint8Array(await readFile(join(target, checkpointFiles.weights)))
+    const metadata = JSON.parse(await readFile(join(target, checkpointFiles.metadata), "utf8"))
+    hostile.edit(manifest, weights, metadata)
+    await writeFile(join(target, checkpointFiles.model), JSON.stringify(manifest))
+    await writeFile(join(target, checkpointFiles.weights), weights)
+    await writeFile(join(target, checkpointFiles.metadata), JSON.stringify(metadata))
+    cases.push({
+      description: `checkpoint, hostile: ${hostile.description}`,
+      outcome: await classifyRead(() => checkpointFingerprint(target), fingerprint)
+    })
   }
   return cases
 }

@@ -14,7 +14,7 @@ import { Random } from "@telos/core"
 import { envRegistry } from "@telos/envs"
 import type { Suite, SuiteRow, SummaryColumn } from "../../report/Suite.js"
 import { argumentCase, randomArgv } from "./ArgumentCases.js"
-import { configCorruptions, datasetCorruptions } from "./Corruptions.js"
+import { checkpointCorruptions, configCorruptions, datasetCorruptions } from "./Corruptions.js"
 import { benchTarget, collectTarget, type KillTarget, killCases, trainTarget } from "./Kills.js"
 import { emptyTally, record, type Tally } from "./Tally.js"
 
@@ -152,6 +152,18 @@ export const makeFaultsSuite = (options: FaultOptions = defaultFaultOptions): Su
         )
         for (const { description, outcome } of cases) record(tally, description, outcome)
         yield rowOf("corrupt", "dataset.bin", tally, started)
+      }
+      {
+        const started = performance.now()
+        const tally = emptyTally()
+        context.progress("corrupt checkpoint", 0)
+        const cases = await checkpointCorruptions(
+          join(scratch, "checkpoint"),
+          options.randomCorruptions,
+          rng.split()
+        )
+        for (const { description, outcome } of cases) record(tally, description, outcome)
+        yield rowOf("corrupt", "checkpoint", tally, started)
       }
       {
         const started = performance.now()
