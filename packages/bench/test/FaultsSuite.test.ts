@@ -29,6 +29,7 @@ describe("the faults suite (small)", () => {
       expect(rows.map((row) => `${row.group} ${row.target}`)).toEqual([
         "corrupt dataset.bin",
         "corrupt checkpoint",
+        "corrupt results.json",
         "corrupt config file",
         "arguments command line"
       ])

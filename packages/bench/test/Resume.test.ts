@@ -5,6 +5,7 @@ import {
   type PlanningRow,
   RunDirectoryError,
   type RunIdentity,
+  readStoredResults,
   runDifference,
   runSuite,
   type Suite,
@@ -237,5 +238,21 @@ describe("results.json as a resumed run reads it", () => {
       history: [{ loss: 1 }],
       nested: { n: 2 }
     })
+  })
+})
+
+describe("readStoredResults and the rows' checksum", () => {
+  it("refuses results whose rows are not those written with their checksum, and reads them when they are", async () => {
+    const results = makeResults({ rows: [makeRow({ env: "a", successRate: 0.25 })], status: "interrupted" })
+    const text = serializeResults(results)
+    await writeFile(join(directory, "results.json"), text)
+    const read = await Effect.runPromise(readStoredResults(directory))
+    expect(read?.rows).toEqual(JSON.parse(JSON.stringify(results.rows)))
+    await writeFile(
+      join(directory, "results.json"),
+      text.replace('"successRate": 0.25', '"successRate": 0.75')
+    )
+    const edited = await Effect.runPromise(Effect.result(readStoredResults(directory)))
+    expect(Result.isFailure(edited) ? edited.failure.message : "").toContain("do not match the checksum")
   })
 })

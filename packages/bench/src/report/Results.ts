@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type BackendName, backendNames, type ConfigError, decodeConfigResult } from "@telos/core"
+import { type BackendName, backendNames, type ConfigError, crc32, decodeConfigResult } from "@telos/core"
 import { type Result, Schema } from "effect"
 import {
   planningTimingFields,
@@ -48,14 +48,30 @@ export interface SuiteResults {
   readonly error?: string
   /** The pipeline stages of a `telos run`, in order, with their times. */
   readonly stages?: ReadonlyArray<StageTiming>
+  /**
+   * CRC-32 of the rows as JSON, written with them: a resumed run keeps its finished rows only
+   * when they are as they were written, never a damaged or edited copy.
+   */
+  readonly rowsCrc32?: number
 }
 
 /** `runs/<suite>/<timestamp>`, with a timestamp that sorts and is safe in file names. */
 export const defaultRunDirectory = (suite: string, startedAt: Date): string =>
   `runs/${suite}/${startedAt.toISOString().replace(/[:.]/g, "-")}`
 
-/** Serialises results with stable formatting. Non-finite numbers become `null`, as JSON requires. */
-export const serializeResults = (results: SuiteResults): string => `${JSON.stringify(results, null, 2)}\n`
+/**
+ * The checksum of `rows` that results.json records ({@link SuiteResults.rowsCrc32}): of their JSON,
+ * so that it is the same for the rows written and the rows read back.
+ */
+export const rowsChecksum = (rows: ReadonlyArray<SuiteRow>): number =>
+  crc32(new TextEncoder().encode(JSON.stringify(rows)))
+
+/**
+ * Serialises results with stable formatting and the rows' checksum. Non-finite numbers become
+ * `null`, as JSON requires.
+ */
+export const serializeResults = (results: SuiteResults): string =>
+  `${JSON.stringify({ ...results, rowsCrc32: rowsChecksum(results.rows) }, null, 2)}\n`
 
 const Row = Schema.Record(Schema.String, Schema.Unknown)
 
@@ -75,7 +91,8 @@ const StoredResults = Schema.Struct({
   rows: Schema.Array(Row),
   checks: Schema.Array(Schema.Struct({ description: Schema.String, passed: Schema.Boolean })),
   error: Schema.optionalKey(Schema.String),
-  stages: Schema.optionalKey(Schema.Array(Schema.Unknown))
+  stages: Schema.optionalKey(Schema.Array(Schema.Unknown)),
+  rowsCrc32: Schema.optionalKey(Schema.Number)
 })
 
 /**

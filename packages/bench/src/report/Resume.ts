@@ -13,7 +13,7 @@ import { join } from "node:path"
 import { type BackendName, FileError } from "@telos/core"
 import { makeDirectory } from "@telos/core/node"
 import { Data, Effect, Result } from "effect"
-import { decodeResults, type SuiteResults } from "./Results.js"
+import { decodeResults, rowsChecksum, type SuiteResults } from "./Results.js"
 import type { SuiteRow } from "./Suite.js"
 
 /**
@@ -131,7 +131,13 @@ export const readStoredResults = (
     })
     const decoded = decodeResults(value, "results.json")
     if (Result.isFailure(decoded)) return yield* unreadable(decoded.failure.message)
-    return decoded.success
+    const stored = decoded.success
+    if (stored.rowsCrc32 !== undefined && stored.rowsCrc32 !== rowsChecksum(stored.rows)) {
+      return yield* unreadable(
+        "its rows do not match the checksum written with them (the file was damaged or edited)"
+      )
+    }
+    return stored
   })
 
 const shown = (value: unknown): string => {

@@ -6,6 +6,7 @@
 import { UnknownNameError } from "@telos/core"
 import { diverseMazeSuite } from "../suites/diverseMaze/suite.js"
 import { envThroughputSuite } from "../suites/envThroughput/suite.js"
+import { faultsSuite } from "../suites/faults/suite.js"
 import { latentVariableSuite } from "../suites/latentVariable/suite.js"
 import { mazeHierarchySuite } from "../suites/mazeHierarchy/suite.js"
 import { perfSuite } from "../suites/perf/suite.js"
@@ -21,6 +22,7 @@ export const suites: ReadonlyArray<Suite> = [
   envThroughputSuite,
   perfSuite,
   soakSuite,
+  faultsSuite,
   worldModelSuite,
   latentVariableSuite,
   twoRoomsSuite,

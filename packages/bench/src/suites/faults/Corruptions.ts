@@ -12,7 +12,7 @@
  */
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { crc32, type Random } from "@telos/core"
+import { clearInterruption, crc32, InterruptedError, type Random, requestInterruption } from "@telos/core"
 import { collectEpisodes, type EnvRegistry, randomWalkPolicy } from "@telos/envs"
 import { checkpointFiles, createJepa, datasetPrefixBytes } from "@telos/worldmodel"
 import {
@@ -22,7 +22,10 @@ import {
   saveCheckpoint,
   writeDataset
 } from "@telos/worldmodel/node"
+import { Effect } from "effect"
 import { readConfigFile, resolveRunConfig } from "../../configurator/Resolve.js"
+import { runSuite } from "../../report/Runner.js"
+import type { Suite } from "../../report/Suite.js"
 import { byteMutations, type Mutation } from "./Mutations.js"
 import { type CaseOutcome, firstLine, isTypedError } from "./Tally.js"
 
@@ -492,6 +495,83 @@ export const checkpointCorruptions = async (
     cases.push({
       description: `checkpoint, hostile: ${hostile.description}`,
       outcome: await classifyRead(() => checkpointFingerprint(target), fingerprint)
+    })
+  }
+  return cases
+}
+
+/** A small deterministic suite whose run the results corruptions interrupt and resume. */
+const probeSuite = (stopAfter: number | undefined): Suite => ({
+  id: "faults-probe",
+  description: "four rows computed from the seed",
+  protocol: { rows: 4 },
+  skipsFinishedRows: true,
+  columns: [
+    { title: "index", cell: (row) => String(row.index) },
+    { title: "success", cell: (row) => String(row.successRate) }
+  ],
+  run: async function* (context) {
+    for (let index = context.resumeAfter ?? 0; index < 4; index++) {
+      if (index === stopAfter) requestInterruption("SIGTERM")
+      yield {
+        env: "probe",
+        index,
+        successRate: (((context.seed + 1) * (index + 3)) % 7) / 7,
+        planMsPerStep: 1
+      }
+    }
+  }
+})
+
+const silentProgress = { update: () => {}, finish: () => {} }
+
+const runProbe = (directory: string, stopAfter?: number) =>
+  Effect.runPromise(
+    runSuite(probeSuite(stopAfter), {
+      backend: "cpu",
+      episodes: undefined,
+      seed: 3,
+      out: directory,
+      progress: silentProgress
+    })
+  )
+
+/**
+ * Corruptions of the `results.json` of an interrupted run, which `bench` resumes from: each damaged
+ * copy is resumed, and must either be refused with a typed error or end with the rows of an
+ * uninterrupted run.
+ */
+export const resultsCorruptions = async (
+  folder: string,
+  randomCases: number,
+  rng: Random
+): Promise<ReadonlyArray<CorruptionCase>> => {
+  await mkdir(folder, { recursive: true })
+  const reference = JSON.stringify((await runProbe(join(folder, "reference"))).results.rows)
+  const interrupted = join(folder, "interrupted")
+  try {
+    await runProbe(interrupted, 2)
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error
+  } finally {
+    clearInterruption()
+  }
+  const bytes = new Uint8Array(await readFile(join(interrupted, "results.json")))
+  const target = join(folder, "corrupt")
+  const cases: Array<CorruptionCase> = []
+  const mutations = Object.values(byteMutations)
+  for (let index = 0; index < randomCases; index++) {
+    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
+    const mutation = mutate(bytes, rng)
+    await rm(target, { recursive: true, force: true })
+    await mkdir(target)
+    await writeFile(join(target, "results.json"), mutation.bytes)
+    cases.push({
+      description: `results.json of an interrupted run, ${mutation.description}, resumed`,
+      outcome: await classifyRead(
+        async () => JSON.stringify((await runProbe(target)).results.rows),
+        reference
+      )
     })
   }
   return cases

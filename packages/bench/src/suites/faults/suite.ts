@@ -14,9 +14,14 @@ import { Random } from "@telos/core"
 import { envRegistry } from "@telos/envs"
 import type { Suite, SuiteRow, SummaryColumn } from "../../report/Suite.js"
 import { argumentCase, randomArgv } from "./ArgumentCases.js"
-import { checkpointCorruptions, configCorruptions, datasetCorruptions } from "./Corruptions.js"
+import {
+  checkpointCorruptions,
+  configCorruptions,
+  datasetCorruptions,
+  resultsCorruptions
+} from "./Corruptions.js"
 import { benchTarget, collectTarget, type KillTarget, killCases, trainTarget } from "./Kills.js"
-import { emptyTally, record, type Tally } from "./Tally.js"
+import { type CaseOutcome, emptyTally, record, type Tally } from "./Tally.js"
 
 /** One row of the `faults` suite: a group of cases. */
 export interface FaultRow extends SuiteRow {
@@ -115,80 +120,80 @@ export const makeFaultsSuite = (options: FaultOptions = defaultFaultOptions): Su
     { description: "no defect in any group", passed: rows.every((row) => row.defects === 0) },
     { description: "no byte of finished work lost", passed: rows.every((row) => row.bytesLost === 0) }
   ],
+  skipsFinishedRows: true,
+  timingFields: ["seconds"],
   run: async function* (context) {
-    const rng = Random.fromSeed(context.seed)
     const scratch = join(context.directory ?? ".", "scratch")
-    await rm(scratch, { recursive: true, force: true })
-    try {
-      const killTargets: Record<FaultOptions["killTargets"][number], () => KillTarget> = {
-        collect: collectTarget,
-        train: trainTarget,
-        bench: () => benchTarget(options.benchSuite.id, options.benchSuite.episodes, sameRowsApartFromTime)
-      }
-      for (const name of options.killTargets) {
-        const started = performance.now()
-        const tally = emptyTally()
-        context.progress(`kill ${name}`, 0)
-        const cases = await killCases(
-          killTargets[name](),
-          join(scratch, `kill-${name}`),
-          options.killsPerCommand,
-          options.maxKillDelayMs,
-          rng.split()
+    // Each group draws from its own stream, so a resumed run's groups draw what they would have.
+    const streams = Random.fromSeed(context.seed).splitMany(options.killTargets.length + 4)
+    const stream = (index: number) => streams[index] as Random
+    const tallied = async (
+      group: string,
+      target: string,
+      cases: () => Promise<ReadonlyArray<{ readonly description: string; readonly outcome: CaseOutcome }>>
+    ): Promise<FaultRow> => {
+      const started = performance.now()
+      const tally = emptyTally()
+      context.progress(`${group} ${target}`, 0)
+      for (const { description, outcome } of await cases()) record(tally, description, outcome)
+      return rowOf(group, target, tally, started)
+    }
+    const killTargets: Record<FaultOptions["killTargets"][number], () => KillTarget> = {
+      collect: collectTarget,
+      train: trainTarget,
+      bench: () => benchTarget(options.benchSuite.id, options.benchSuite.episodes, sameRowsApartFromTime)
+    }
+    const kills = options.killTargets.length
+    const groups: ReadonlyArray<() => Promise<FaultRow>> = [
+      ...options.killTargets.map(
+        (name, index) => () =>
+          tallied("kill", name, () =>
+            killCases(
+              killTargets[name](),
+              join(scratch, `kill-${name}`),
+              options.killsPerCommand,
+              options.maxKillDelayMs,
+              stream(index)
+            )
+          )
+      ),
+      () =>
+        tallied("corrupt", "dataset.bin", () =>
+          datasetCorruptions(
+            join(scratch, "dataset"),
+            envRegistry,
+            "two-rooms",
+            options.randomCorruptions,
+            stream(kills)
+          )
+        ),
+      () =>
+        tallied("corrupt", "checkpoint", () =>
+          checkpointCorruptions(join(scratch, "checkpoint"), options.randomCorruptions, stream(kills + 1))
+        ),
+      () =>
+        tallied("corrupt", "results.json", () =>
+          resultsCorruptions(join(scratch, "results"), options.randomCorruptions, stream(kills + 2))
+        ),
+      () =>
+        tallied("corrupt", "config file", () =>
+          configCorruptions(join(scratch, "config"), envRegistry, "point-mass")
+        ),
+      () =>
+        tallied("arguments", "command line", async () =>
+          Array.from({ length: options.argumentCases }, () => {
+            const argv = randomArgv(stream(kills + 3))
+            return { description: JSON.stringify(argv), outcome: argumentCase(argv) }
+          })
         )
-        for (const { description, outcome } of cases) record(tally, description, outcome)
-        yield rowOf("kill", name, tally, started)
-      }
-      {
-        const started = performance.now()
-        const tally = emptyTally()
-        context.progress("corrupt dataset.bin", 0)
-        const cases = await datasetCorruptions(
-          join(scratch, "dataset"),
-          envRegistry,
-          "two-rooms",
-          options.randomCorruptions,
-          rng.split()
-        )
-        for (const { description, outcome } of cases) record(tally, description, outcome)
-        yield rowOf("corrupt", "dataset.bin", tally, started)
-      }
-      {
-        const started = performance.now()
-        const tally = emptyTally()
-        context.progress("corrupt checkpoint", 0)
-        const cases = await checkpointCorruptions(
-          join(scratch, "checkpoint"),
-          options.randomCorruptions,
-          rng.split()
-        )
-        for (const { description, outcome } of cases) record(tally, description, outcome)
-        yield rowOf("corrupt", "checkpoint", tally, started)
-      }
-      {
-        const started = performance.now()
-        const tally = emptyTally()
-        for (const { description, outcome } of await configCorruptions(
-          join(scratch, "config"),
-          envRegistry,
-          "point-mass"
-        )) {
-          record(tally, description, outcome)
-        }
-        yield rowOf("corrupt", "config file", tally, started)
-      }
-      {
-        const started = performance.now()
-        const tally = emptyTally()
-        const argumentRng = rng.split()
-        for (let index = 0; index < options.argumentCases; index++) {
-          const argv = randomArgv(argumentRng)
-          record(tally, JSON.stringify(argv), argumentCase(argv))
-        }
-        yield rowOf("arguments", "command line", tally, started)
-      }
-    } finally {
+    ]
+    for (const group of groups.slice(context.resumeAfter ?? 0)) {
       await rm(scratch, { recursive: true, force: true })
+      try {
+        yield await group()
+      } finally {
+        await rm(scratch, { recursive: true, force: true })
+      }
     }
   }
 })
