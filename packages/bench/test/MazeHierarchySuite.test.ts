@@ -98,7 +98,11 @@ describe("the maze-hier suite", () => {
       data: { transitions: 1200 },
       worldModel: { epochs: 1, stepsPerEpoch: 2 },
       levels: { trainingSteps: 2 },
-      memory: { landmarks: 16 }
+      memory: { landmarks: 16 },
+      // The rows' shape is checked here, not how well they plan: small planners keep the six
+      // 100-step episodes to seconds.
+      actor: { horizon: 4, iterations: 2, warmStartIterations: 1, candidates: 2 },
+      upperActor: { horizon: 2, iterations: 1, warmStartIterations: 1, candidates: 16 }
     }
     const runs = mazeHierarchyRuns({ ...tinyOptions, settings: tinySettings })
     let directory = ""
