@@ -26,7 +26,10 @@ export const writeFileAtomic = (path: string, data: string | Uint8Array): Effect
     Effect.tryPromise({
       try: async () => {
         const directory = dirname(path)
-        const temporary = join(directory, `.${basename(path)}.${process.pid}.${Date.now()}.${temporaryCounter++}.tmp`)
+        const temporary = join(
+          directory,
+          `.${basename(path)}.${process.pid}.${Date.now()}.${temporaryCounter++}.tmp`
+        )
         try {
           await writeFile(temporary, data)
           await rename(temporary, path)

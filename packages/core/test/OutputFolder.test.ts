@@ -139,12 +139,15 @@ describe("claimOutputFolder with the lock beside the folder", () => {
 })
 
 describe("makeDirectory", () => {
-  it.runIf(existsSync("/proc/self"))("fails at once under /proc, where Node's recursive mkdir spins", async () => {
-    const exit = await Effect.runPromiseExit(makeDirectory("/proc/telos-test/deeper"))
-    expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("cannot create the folder")
-    const atomic = await Effect.runPromiseExit(writeFileAtomic("/proc/telos-test/results.json", "{}"))
-    expect(Exit.isFailure(atomic)).toBe(true)
-  })
+  it.runIf(existsSync("/proc/self"))(
+    "fails at once under /proc, where Node's recursive mkdir spins",
+    async () => {
+      const exit = await Effect.runPromiseExit(makeDirectory("/proc/telos-test/deeper"))
+      expect(Exit.isFailure(exit) ? String(exit.cause) : "").toContain("cannot create the folder")
+      const atomic = await Effect.runPromiseExit(writeFileAtomic("/proc/telos-test/results.json", "{}"))
+      expect(Exit.isFailure(atomic)).toBe(true)
+    }
+  )
 
   it("creates missing parents and accepts existing ones", async () => {
     const deep = join(directory, "x", "y", "z")
