@@ -70,6 +70,21 @@ export const runActions = (
 }
 
 /**
+ * A value with each typed array in it replaced by its type and bytes as text, so that two pixel
+ * trajectories compare bit for bit in milliseconds (deep equality goes element by element: seconds
+ * per environment).
+ */
+export const withArraysAsBytes = (value: unknown): unknown => {
+  if (ArrayBuffer.isView(value)) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    return `${value.constructor.name} ${bytes.toString("base64")}`
+  }
+  if (Array.isArray(value)) return value.map(withArraysAsBytes)
+  if (value === null || typeof value !== "object") return value
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withArraysAsBytes(entry)]))
+}
+
+/**
  * Switches TensorFlow.js to its plain JavaScript backend, which starts instantly, without the
  * banner it prints in Node (telos reports its backend itself).
  *

@@ -6,7 +6,7 @@ import { type ActionInput, type Box, type Discrete, type Env, InvalidValueError,
 import { envRegistry } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { runActions, thrownBy } from "../support.js"
+import { runActions, thrownBy, withArraysAsBytes } from "../support.js"
 
 const specs = envRegistry.list().map((entry) => envRegistry.get(entry.id))
 
@@ -20,21 +20,6 @@ const actionsFor = (id: string, maxLength: number) =>
       return typeof sampled === "number" ? sampled : Array.from(sampled)
     })
   })
-
-/**
- * A value with each typed array in it replaced by its type and bytes as text, so that two pixel
- * trajectories compare bit for bit in milliseconds (deep equality went element by element: seconds
- * per environment).
- */
-const withArraysAsBytes = (value: unknown): unknown => {
-  if (ArrayBuffer.isView(value)) {
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-    return `${value.constructor.name} ${bytes.toString("base64")}`
-  }
-  if (Array.isArray(value)) return value.map(withArraysAsBytes)
-  if (value === null || typeof value !== "object") return value
-  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, withArraysAsBytes(entry)]))
-}
 
 describe.each(specs.map((spec) => [spec.id, spec] as const))("%s", (id, spec) => {
   // Pixel observations are large; fewer runs keep the suite fast without losing the property.

@@ -2,7 +2,7 @@ import { type ActionInput, Box, Discrete, InvalidValueError, Random, type StepRe
 import { type BoxEnv, defineEnv, type EnvSpec, envRegistry, pointMass } from "@telos/envs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { actionSequences, runActions, thrownBy } from "../support.js"
+import { actionSequences, runActions, thrownBy, withArraysAsBytes } from "../support.js"
 
 interface DriftState {
   readonly position: number
@@ -269,8 +269,8 @@ describe("defineEnv: vector environments", () => {
         (spec, count, seed, length, actionSeed) => {
           const vector = spec.makeVector(count)
           const singles = Array.from({ length: count }, () => spec.make())
-          expect(vector.reset({ seed })).toEqual(
-            singles.map((env, index) => env.reset({ seed: seed + index }))
+          expect(withArraysAsBytes(vector.reset({ seed }))).toEqual(
+            withArraysAsBytes(singles.map((env, index) => env.reset({ seed: seed + index })))
           )
           const actionRandom = Random.fromSeed(actionSeed)
           const ended = singles.map(() => false)
@@ -285,7 +285,7 @@ describe("defineEnv: vector environments", () => {
             expected.forEach((result, index) => {
               ended[index] = result.terminated || result.truncated
             })
-            expect(vector.step(actions)).toEqual(expected)
+            expect(withArraysAsBytes(vector.step(actions))).toEqual(withArraysAsBytes(expected))
           }
         }
       ),
