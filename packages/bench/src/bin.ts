@@ -36,6 +36,11 @@ if (Object.keys(missing).length === 0) {
     if (worker.exitCode === null && worker.signalCode === null) worker.kill(signal)
   }
   for (const signal of stopSignals) process.on(signal, forward(signal))
+  if (process.channel !== undefined) {
+    // Started by a program that watches it (the fault suite): its death stops the worker too.
+    process.channel.unref()
+    process.on("disconnect", forward("SIGTERM"))
+  }
   const started = await new Promise<boolean>((resolve) => {
     worker.once("spawn", () => resolve(true))
     worker.once("error", () => resolve(false))

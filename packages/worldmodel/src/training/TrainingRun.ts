@@ -75,6 +75,8 @@ export const trainJepa = async (
   let done = 0
   try {
     for (let epoch = startEpoch + 1; epoch <= config.epochs; epoch++) {
+      // The last epoch's checkpoint is saved: a stop here loses nothing.
+      checkInterruption()
       const started = performance.now()
       const losses: Array<LossTerms> = []
       for (let step = 0; step < config.stepsPerEpoch; step++) {

@@ -50,7 +50,8 @@ export const startTelos = (args: ReadonlyArray<string>, cwd: string): TelosProce
   const launcher = spawn(process.execPath, [...telosCommand(), ...args], {
     cwd,
     env: childEnvironment(),
-    stdio: ["ignore", "pipe", "pipe"]
+    // The IPC channel closes if this process dies, which stops the child (see bin.ts).
+    stdio: ["ignore", "pipe", "pipe", "ipc"]
   })
   const output: Array<string> = []
   launcher.stdout?.on("data", (chunk) => output.push(String(chunk)))
