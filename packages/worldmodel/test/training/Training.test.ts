@@ -93,7 +93,7 @@ describe("collapse", () => {
     const model = createJepa(pointModelConfig(), 0)
     const options = {
       epochs: 1,
-      stepsPerEpoch: 300,
+      stepsPerEpoch: 150,
       batchSize: 32,
       rolloutSteps: 4,
       learningRate: 1e-2,
@@ -154,7 +154,7 @@ describe("latent variables", () => {
     const model = createJepa(pointModelConfig({ latentVariableSize: 2 }), 0)
     await trainJepa(model, windy, {
       epochs: 1,
-      stepsPerEpoch: 250,
+      stepsPerEpoch: 150,
       batchSize: 32,
       rolloutSteps: 6,
       learningRate: 3e-3,
