@@ -1,47 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { readdir, rm } from "node:fs/promises"
-import { createRequire } from "node:module"
 import { join } from "node:path"
 import { setTimeout as delay } from "node:timers/promises"
+import { processAlive } from "@telos/core/node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { startTelos } from "../src/suites/faults/TelosProcess.js"
 import { repositoryRoot, scratchDirectory } from "./fixtures/workspace.js"
 
-// The real executable from source (tsx, with the workspace's source condition), without the
-// allocator settings, so that it restarts itself as launcher and worker as a user's `telos` does.
-const tsx = createRequire(join(repositoryRoot, "packages", "bench", "package.json")).resolve("tsx")
-const bin = join(repositoryRoot, "packages", "bench", "src", "bin.ts")
-const { MALLOC_MMAP_THRESHOLD_: _mmap, MALLOC_TRIM_THRESHOLD_: _trim, ...environment } = process.env
-
-interface Launched {
-  readonly launcher: ChildProcess
-  readonly output: Array<string>
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const launch = (args: ReadonlyArray<string>): Launched => {
-  const launcher = spawn(
-    process.execPath,
-    ["--conditions=@telos/source", "--import", join(tsx, "..", "loader.mjs"), bin, ...args],
-    { cwd: repositoryRoot, env: { ...environment, TELOS_BACKEND: "cpu" }, stdio: ["ignore", "pipe", "pipe"] }
-  )
-  const output: Array<string> = []
-  launcher.stdout?.on("data", (chunk) => output.push(String(chunk)))
-  launcher.stderr?.on("data", (chunk) => output.push(String(chunk)))
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    launcher.once("exit", (code, signal) => resolve({ code, signal }))
-  )
-  return { launcher, output, exit }
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+// The real executable, from source, started as a user's `telos` is: it restarts itself as
+// launcher and worker (see TelosProcess.ts).
+const launch = (args: ReadonlyArray<string>) => startTelos(args, repositoryRoot)
 
 /** Waits until the folder holds a part file: the worker is writing the dataset. */
 const untilWriting = async (folder: string): Promise<number> => {
@@ -82,7 +50,7 @@ describe("telos under signals (real processes)", () => {
     const { code } = await run.exit
     expect(code, run.output.join("")).toBe(130)
     expect(run.output.join("")).toContain("interrupted by SIGINT")
-    expect(alive(worker)).toBe(false)
+    expect(processAlive(worker)).toBe(false)
     // Nothing half-written, no lock: the folder the run made is gone again.
     expect(existsSync(out)).toBe(false)
   }, 90_000)
@@ -93,8 +61,8 @@ describe("telos under signals (real processes)", () => {
     const worker = await untilWriting(out)
     run.launcher.kill("SIGKILL")
     await run.exit
-    for (let waited = 0; alive(worker) && waited < 30_000; waited += 50) await delay(50)
-    expect(alive(worker)).toBe(false)
+    for (let waited = 0; processAlive(worker) && waited < 30_000; waited += 50) await delay(50)
+    expect(processAlive(worker)).toBe(false)
     expect(existsSync(join(out, "dataset.bin"))).toBe(false)
     // A worker stopped at a safe point removes its part files, its lock and the folder it made.
     expect(existsSync(out)).toBe(false)
