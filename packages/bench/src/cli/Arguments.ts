@@ -26,6 +26,7 @@ export type Command =
   | CollectCommand
   | TrainCommand
   | PipelineCommand
+  | SweepCommand
 
 /**
  * `telos run`: the whole pipeline on one environment, configured by its defaults, a config file
@@ -141,7 +142,8 @@ export const flagBounds = {
   "batch-size": 65_536,
   "rollout-steps": 1_000,
   "latent-size": 65_536,
-  "latent-variable": 65_536
+  "latent-variable": 65_536,
+  workers: 4_096
 } as const
 
 const count = (name: keyof typeof flagBounds, above: number) =>
@@ -217,6 +219,63 @@ export const TrainFlags = Schema.Struct({
   overwrite: Schema.optional(Schema.Boolean)
 })
 
+// ---- telos sweep (the distributed part adds --queue here and the worker command beside it)
+
+/**
+ * `telos sweep --config FILE [--out DIR] [--workers N] [--cache DIR] [--overwrite]`: the trials of a
+ * sweep file, run by a local pool of worker processes (see `sweep/Sweep.ts`).
+ *
+ * @example
+ * ```ts
+ * parseArguments(["sweep", "--config", "sweep.yaml", "--workers", "2"])
+ * // Success: { kind: "sweep", config: "sweep.yaml", out: undefined, workers: 2, cache: undefined, overwrite: false }
+ * ```
+ */
+export interface SweepCommand {
+  /** The command. */
+  readonly kind: "sweep"
+  /** The sweep file (JSON or YAML). */
+  readonly config: string
+  /** The output folder; `runs/sweep/<timestamp>` when absent. */
+  readonly out: string | undefined
+  /** Local worker processes; one per core when absent. */
+  readonly workers: number | undefined
+  /** The stage cache the trials share; `<out>/cache` when absent. */
+  readonly cache: string | undefined
+  /** Replace whatever results the folder holds instead of resuming or refusing them. */
+  readonly overwrite: boolean
+}
+
+/** The flags of `telos sweep`, after tokenising. */
+export const SweepFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  config: Schema.optional(Schema.NonEmptyString),
+  out: Schema.optional(Schema.NonEmptyString),
+  workers: count("workers", 0),
+  cache: Schema.optional(Schema.NonEmptyString),
+  overwrite: Schema.optional(Schema.Boolean)
+})
+
+const parseSweep = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(SweepFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "sweep"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  if (flags.config === undefined) return Result.fail(argumentError("--config", "a sweep file (JSON or YAML)"))
+  return Result.succeed({
+    kind: "sweep",
+    config: flags.config,
+    out: flags.out,
+    workers: flags.workers,
+    cache: flags.cache,
+    overwrite: flags.overwrite === true
+  })
+}
+
+// ---- end of telos sweep
+
 const booleanFlags = new Set(["list", "help", "resume", "print-config", "overwrite"])
 // Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
 // look numeric, so `--out 2024` names a directory called 2024.
@@ -231,7 +290,8 @@ const numericFlags = new Set([
   "rollout-steps",
   "latent-size",
   "learning-rate",
-  "latent-variable"
+  "latent-variable",
+  "workers"
 ])
 
 /** The usage text. */
@@ -247,6 +307,16 @@ options:
   --cache DIR      the stage cache (default runs/cache)
   --print-config   print the resolved configuration as JSON and stop
   --overwrite      replace a complete run in --out (an unfinished one is resumed without it)
+
+  telos sweep --config FILE [options]  the trials of a sweep file (a base configuration, a grid or
+                   a list of settings over config keys, seeds; see the README's "Sweeps"), each
+                   trial a run of the pipeline; rows and aggregates over seeds in results.json
+options:
+  --out DIR        where to write sweep.json, results.json and the reports (default
+                   runs/sweep/TIMESTAMP); started again with the same DIR, the sweep goes on
+  --workers N      worker processes on this machine (default: one per core)
+  --cache DIR      the stage cache the trials share (default DIR/cache)
+  --overwrite      replace the results in --out (another sweep's, or a complete one)
 
   telos bench --list                 list the benchmark suites
   telos bench --suite ID [options]   run a suite
@@ -471,9 +541,10 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
   if (command === "collect") return parseCollect(rest)
   if (command === "train") return parseTrain(rest)
   if (command === "run") return parsePipeline(rest)
+  if (command === "sweep") return parseSweep(rest)
   if (command !== "bench") {
     return Result.fail(
-      argumentError("command", `"run", "bench", "collect" or "train", received "${command}"`)
+      argumentError("command", `"run", "sweep", "bench", "collect" or "train", received "${command}"`)
     )
   }
   const tokens = tokenize(rest)

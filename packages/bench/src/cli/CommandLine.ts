@@ -17,7 +17,9 @@ import { summaryText } from "../report/Report.js"
 import { type RunFiles, runSuite } from "../report/Runner.js"
 import type { Suite } from "../report/Suite.js"
 import { findSuite, suites } from "../report/Suites.js"
-import { type PipelineCommand, parseArguments, usage } from "./Arguments.js"
+import { runSweep, SweepTrialsFailedError } from "../sweep/Sweep.js"
+import { sweepColumns } from "../sweep/SweepResults.js"
+import { type PipelineCommand, parseArguments, type SweepCommand, usage } from "./Arguments.js"
 import { collectionSummaryText, runCollection } from "./Collection.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
 import { runTraining, trainingSummaryText } from "./TrainCommand.js"
@@ -78,6 +80,10 @@ const program = (
         notify: terminal.error
       })
       terminal.out(trainingSummaryText(summary))
+      return
+    }
+    if (request.kind === "sweep") {
+      yield* runSweepCommand(request, terminal, environments, catalog)
       return
     }
     if (request.kind === "pipeline") {
@@ -214,6 +220,48 @@ const runPipelineCommand = (
     })
     printRun(terminal, files, suite)
   })
+
+// ---- telos sweep
+
+/** `telos sweep`: run the sweep's trials, print the aggregates, exit 1 if a trial failed. */
+const runSweepCommand = (
+  request: SweepCommand,
+  terminal: Terminal,
+  environments: EnvRegistry,
+  catalog: ReadonlyArray<Suite>
+) =>
+  Effect.gen(function* () {
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(`telos: sweep ${request.config} on backend ${backend.name}`)
+    const files = yield* runSweep(request, {
+      backend: backend.name,
+      progress: makeProgress(terminal.progressOutput, terminal.environment),
+      report: terminal.out,
+      notify: terminal.error,
+      environments,
+      catalog
+    })
+    terminal.out("")
+    terminal.out(
+      summaryText(
+        files.results.rows.filter((row) => row.kind === "aggregate"),
+        sweepColumns
+      )
+    )
+    for (const check of files.results.checks)
+      terminal.out(`${check.passed ? "PASS" : "FAIL"}  ${check.description}`)
+    terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+    if (files.failures.length > 0) {
+      return yield* new SweepTrialsFailedError({
+        directory: files.directory,
+        failures: files.failures,
+        trials: files.plan.trials.length
+      })
+    }
+  })
+
+// ---- end of telos sweep
 
 /**
  * Runs the command line and returns the exit code. `catalog` and `environments` are the suites
