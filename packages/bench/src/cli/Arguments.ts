@@ -7,6 +7,7 @@
 import { type BackendName, backendNames, ConfigError, decodeConfigResult } from "@telos/core"
 import { Result, Schema } from "effect"
 import type { TrainingLossWeights } from "../pipeline/WorldModelTraining.js"
+import { parseQueueAddress, type QueueAddress } from "../sweep/QueueConnection.js"
 
 /** What the user asked for. */
 export type Command =
@@ -27,6 +28,7 @@ export type Command =
   | TrainCommand
   | PipelineCommand
   | SweepCommand
+  | WorkerCommand
 
 /**
  * `telos run`: the whole pipeline on one environment, configured by its defaults, a config file
@@ -244,6 +246,8 @@ export interface SweepCommand {
   readonly cache: string | undefined
   /** Replace whatever results the folder holds instead of resuming or refusing them. */
   readonly overwrite: boolean
+  /** `--queue redis://host:port`: the trials go on this BullMQ queue for `telos worker`s instead. */
+  readonly queue?: QueueAddress | undefined
 }
 
 /** The flags of `telos sweep`, after tokenising. */
@@ -253,7 +257,8 @@ export const SweepFlags = Schema.Struct({
   out: Schema.optional(Schema.NonEmptyString),
   workers: count("workers", 0),
   cache: Schema.optional(Schema.NonEmptyString),
-  overwrite: Schema.optional(Schema.Boolean)
+  overwrite: Schema.optional(Schema.Boolean),
+  queue: Schema.optional(Schema.String)
 })
 
 const parseSweep = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
@@ -264,17 +269,77 @@ const parseSweep = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigE
   const flags = decoded.success
   if (flags.help === true) return Result.succeed({ kind: "help" })
   if (flags.config === undefined) return Result.fail(argumentError("--config", "a sweep file (JSON or YAML)"))
+  const queue = flags.queue === undefined ? undefined : parseQueueAddress(flags.queue, "--queue")
+  if (queue !== undefined && Result.isFailure(queue)) return Result.fail(queue.failure)
   return Result.succeed({
     kind: "sweep",
     config: flags.config,
     out: flags.out,
     workers: flags.workers,
     cache: flags.cache,
-    overwrite: flags.overwrite === true
+    overwrite: flags.overwrite === true,
+    ...(queue === undefined ? {} : { queue: queue.success })
   })
 }
 
 // ---- end of telos sweep
+
+// ---- telos worker (trials from a sweep's queue, on any machine)
+
+/**
+ * `telos worker --queue redis://host:port [--cache DIR] [--concurrency N]`: takes trials of any
+ * sweep from the queue and runs them here until stopped (see `sweep/QueueWorker.ts`).
+ *
+ * @example
+ * ```ts
+ * parseArguments(["worker", "--queue", "redis://10.0.0.5:6379", "--cache", "/shared/cache"])
+ * // Success: { kind: "worker", queue: { host: "10.0.0.5", port: 6379, ... }, cache: "/shared/cache", concurrency: 1 }
+ * ```
+ */
+export interface WorkerCommand {
+  /** The command. */
+  readonly kind: "worker"
+  /** The queue's Redis. */
+  readonly queue: QueueAddress
+  /** The stage cache to use instead of each sweep's own (a folder shared by the machines). */
+  readonly cache: string | undefined
+  /** Trials run at once by this worker. */
+  readonly concurrency: number
+}
+
+/** The most trials one worker runs at once: each holds its own models in memory. */
+export const maxWorkerConcurrency = 256
+
+/** The flags of `telos worker`, after tokenising. */
+export const WorkerFlags = Schema.Struct({
+  help: Schema.optional(Schema.Boolean),
+  queue: Schema.optional(Schema.String),
+  cache: Schema.optional(Schema.NonEmptyString),
+  concurrency: Schema.optional(
+    Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(maxWorkerConcurrency))
+  )
+})
+
+const parseWorker = (rest: ReadonlyArray<string>): Result.Result<Command, ConfigError> => {
+  const tokens = tokenize(rest)
+  if (Result.isFailure(tokens)) return Result.fail(tokens.failure)
+  const decoded = decodeConfigResult(WorkerFlags, tokens.success, "arguments")
+  if (Result.isFailure(decoded)) return Result.fail(asFlagError(decoded.failure, "worker"))
+  const flags = decoded.success
+  if (flags.help === true) return Result.succeed({ kind: "help" })
+  if (flags.queue === undefined)
+    return Result.fail(argumentError("--queue", "redis://HOST:PORT (the sweep's queue)"))
+  const queue = parseQueueAddress(flags.queue, "--queue")
+  if (Result.isFailure(queue)) return Result.fail(queue.failure)
+  return Result.succeed({
+    kind: "worker",
+    queue: queue.success,
+    cache: flags.cache,
+    concurrency: flags.concurrency ?? 1
+  })
+}
+
+// ---- end of telos worker
 
 const booleanFlags = new Set(["list", "help", "resume", "print-config", "overwrite"])
 // Only these flags hold numbers; the others (a suite id, a directory) stay strings even when they
@@ -291,7 +356,8 @@ const numericFlags = new Set([
   "latent-size",
   "learning-rate",
   "latent-variable",
-  "workers"
+  "workers",
+  "concurrency"
 ])
 
 /** The usage text. */
@@ -317,6 +383,15 @@ options:
   --workers N      worker processes on this machine (default: one per core)
   --cache DIR      the stage cache the trials share (default DIR/cache)
   --overwrite      replace the results in --out (another sweep's, or a complete one)
+  --queue URL      redis://HOST:PORT: put the trials on this BullMQ queue for telos workers on
+                   any machine instead of running them here (--workers is then unused)
+
+  telos worker --queue URL [options]  take trials of any sweep from the queue at URL
+                   (redis://HOST:PORT) and run them here, until stopped (SIGINT/SIGTERM put the
+                   running trial back in the queue)
+options:
+  --cache DIR      the stage cache, a folder every worker reaches (default each sweep's own)
+  --concurrency N  trials run at once by this worker (default 1)
 
   telos bench --list                 list the benchmark suites
   telos bench --suite ID [options]   run a suite
@@ -542,9 +617,13 @@ export const parseArguments = (argv: ReadonlyArray<string>): Result.Result<Comma
   if (command === "train") return parseTrain(rest)
   if (command === "run") return parsePipeline(rest)
   if (command === "sweep") return parseSweep(rest)
+  if (command === "worker") return parseWorker(rest)
   if (command !== "bench") {
     return Result.fail(
-      argumentError("command", `"run", "sweep", "bench", "collect" or "train", received "${command}"`)
+      argumentError(
+        "command",
+        `"run", "sweep", "worker", "bench", "collect" or "train", received "${command}"`
+      )
     )
   }
   const tokens = tokenize(rest)

@@ -19,7 +19,13 @@ import type { Suite } from "../report/Suite.js"
 import { findSuite, suites } from "../report/Suites.js"
 import { runSweep, SweepTrialsFailedError } from "../sweep/Sweep.js"
 import { sweepColumns } from "../sweep/SweepResults.js"
-import { type PipelineCommand, parseArguments, type SweepCommand, usage } from "./Arguments.js"
+import {
+  type PipelineCommand,
+  parseArguments,
+  type SweepCommand,
+  usage,
+  type WorkerCommand
+} from "./Arguments.js"
 import { collectionSummaryText, runCollection } from "./Collection.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
 import { runTraining, trainingSummaryText } from "./TrainCommand.js"
@@ -80,6 +86,10 @@ const program = (
         notify: terminal.error
       })
       terminal.out(trainingSummaryText(summary))
+      return
+    }
+    if (request.kind === "worker") {
+      yield* runWorkerCommand(request, terminal)
       return
     }
     if (request.kind === "sweep") {
@@ -262,6 +272,28 @@ const runSweepCommand = (
   })
 
 // ---- end of telos sweep
+
+// ---- telos worker
+
+/** `telos worker`: serve trials from the queue until stopped (exit 130/143, the trial put back). */
+const runWorkerCommand = (request: WorkerCommand, terminal: Terminal) =>
+  Effect.gen(function* () {
+    const backend = yield* resolveBackend({ environment: terminal.environment })
+    for (const notice of backend.notices) terminal.error(notice)
+    terminal.out(`telos: worker on backend ${backend.name}`)
+    yield* Effect.tryPromise({
+      // Loaded here: no other command needs BullMQ.
+      try: async () =>
+        (await import("../sweep/QueueWorker.js")).serveTrials(request.queue, {
+          cache: request.cache,
+          concurrency: request.concurrency,
+          notify: terminal.out
+        }),
+      catch: (error) => error as Error
+    })
+  })
+
+// ---- end of telos worker
 
 /**
  * Runs the command line and returns the exit code. `catalog` and `environments` are the suites

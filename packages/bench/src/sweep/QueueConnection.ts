@@ -10,7 +10,7 @@
  */
 import { ConfigError } from "@telos/core"
 import { Data, Result } from "effect"
-import type { SweepPlan } from "./Trials.js"
+import type { SweepPlan, TrialExecutor } from "./Trials.js"
 
 /**
  * A Redis server's address, from `redis://host:port`.
@@ -46,8 +46,8 @@ export const trialQueueName = "telos-trials"
  * is doubled, only time lost); the pipeline's stages yield far more often than that.
  */
 export const queueTimings = {
-  lockDurationMs: 10_000,
-  stalledIntervalMs: 3_000,
+  lockDurationMs: 8_000,
+  stalledIntervalMs: 2_000,
   maxStalledCount: 2
 } as const
 
@@ -122,3 +122,27 @@ export const redisOptions = (address: QueueAddress) => ({
   port: address.port,
   maxRetriesPerRequest: null
 })
+
+/**
+ * The queue executor for `address`, loaded on first use, so that a `telos` command that uses no
+ * queue never loads BullMQ.
+ *
+ * @example
+ * ```ts
+ * const executor = lazyQueueExecutor(address)
+ * await executor.run(plan, plan.trials, events)
+ * ```
+ */
+export const lazyQueueExecutor = (address: QueueAddress): TrialExecutor => {
+  let loaded: Promise<TrialExecutor> | undefined
+  const load = () => {
+    loaded ??= import("./QueueExecutor.js").then((module) => module.queueExecutor(address))
+    return loaded
+  }
+  return {
+    run: async (plan, pending, events) => (await load()).run(plan, pending, events),
+    close: async () => {
+      if (loaded !== undefined) await (await loaded).close()
+    }
+  }
+}

@@ -22,6 +22,7 @@ import { defaultRunDirectory, type SuiteResults, serializeResults } from "../rep
 import { prepareRunDirectory, RunDirectoryError, readStoredResults } from "../report/Resume.js"
 import type { Suite } from "../report/Suite.js"
 import { localPool } from "./LocalPool.js"
+import { lazyQueueExecutor } from "./QueueConnection.js"
 import { keptTrials, sweepColumns, sweepResults } from "./SweepResults.js"
 import { expandSweep, readSweepSpec } from "./SweepSpec.js"
 import type { SweepPlan, TrialExecutor, TrialFailure, TrialOutcome } from "./Trials.js"
@@ -29,14 +30,17 @@ import type { SweepPlan, TrialExecutor, TrialFailure, TrialOutcome } from "./Tri
 // ---- the executor (the queue's branch goes here too)
 
 /**
- * The executor that runs the trials of `request`: the local pool of worker processes (`--workers`).
+ * The executor that runs the trials of `request`: the local pool of worker processes (`--workers`),
+ * or the BullMQ queue (`--queue`) that `telos worker`s take them from.
  *
  * @example
  * ```ts
  * const executor = executorFor({ kind: "sweep", config: "s.yaml", out: undefined, workers: 2, cache: undefined, overwrite: false })
  * ```
  */
-export const executorFor = (request: SweepCommand): TrialExecutor => localPool({ workers: request.workers })
+export const executorFor = (request: SweepCommand): TrialExecutor =>
+  // The queue: trials for `telos worker`s on any machine (sweep/QueueExecutor.ts).
+  request.queue !== undefined ? lazyQueueExecutor(request.queue) : localPool({ workers: request.workers })
 
 // ---- the coordinator
 
