@@ -4,10 +4,19 @@
  * attempts while the others finish, a coordinator that comes back finds the finished jobs, and an
  * address that is not `redis://host:port` (or a Redis that does not answer) is refused by name.
  */
+import { clearInterruption, InterruptedError, requestInterruption } from "@telos/core"
+import { Queue } from "bullmq"
 import { Result } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { parseQueueAddress, type QueueAddress, QueueError } from "../src/sweep/QueueConnection.js"
-import { queueExecutor } from "../src/sweep/QueueExecutor.js"
+import { parseArguments } from "../src/cli/Arguments.js"
+import {
+  parseQueueAddress,
+  type QueueAddress,
+  QueueError,
+  redisOptions,
+  trialQueueName
+} from "../src/sweep/QueueConnection.js"
+import { queueExecutor, trialJob } from "../src/sweep/QueueExecutor.js"
 import { type QueueWorker, startQueueWorker, type TrialRunner } from "../src/sweep/QueueWorker.js"
 import {
   type SweepPlan,
@@ -106,6 +115,46 @@ describe("the queue executor", () => {
     }
   })
 
+  it("puts a trial stopped by a stop request back in the queue, no attempt counted, for another worker", async () => {
+    const plan = makePlan("sweep-c", 1)
+    const trial = plan.trials[0] as Trial
+    const queue = new Queue(trialQueueName, { connection: redisOptions(address(redis.url)) })
+    const stopping = await startQueueWorker(address(redis.url), {
+      run: async () => {
+        requestInterruption("SIGTERM")
+        throw new InterruptedError({ reason: "SIGTERM" })
+      }
+    })
+    try {
+      const job = trialJob(plan, trial, 10)
+      const added = await queue.add(job.name, job.data, job.opts)
+      const id = added.id as string
+      // Started once, then back in the waiting list.
+      for (let waited = 0; ; waited += 20) {
+        const current = await queue.getJob(id)
+        if ((await current?.getState()) === "waiting" && (current?.attemptsStarted ?? 0) > 0) break
+        if (waited > 5_000) throw new Error(`the job stayed ${await current?.getState()}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      await stopping.close()
+      clearInterruption()
+      expect((await queue.getJob(id))?.attemptsMade).toBe(0)
+      const calls: Array<number> = []
+      const other = await startQueueWorker(address(redis.url), { run: standIn(calls, -1) })
+      try {
+        const sweep = await runSweep(redis.url, plan)
+        expect(sweep.done.map((outcome) => outcome.rows)).toEqual([[{ trial: 0, value: 0 }]])
+        expect(calls).toEqual([0])
+      } finally {
+        await other.close()
+      }
+    } finally {
+      clearInterruption()
+      await stopping.close()
+      await queue.close()
+    }
+  })
+
   it("fails with a QueueError naming the address when no Redis answers", async () => {
     const closed = address("redis://127.0.0.1:1")
     const executor = queueExecutor(closed, { connectTimeoutMs: 300 })
@@ -146,5 +195,31 @@ describe("queue addresses", () => {
       expect(parsed.failure.issues[0]?.field).toBe("--queue")
       expect(parsed.failure.issues[0]?.expected).toContain("redis://HOST:PORT")
     }
+  })
+})
+
+describe("the queue's command-line flags", () => {
+  it("reads telos worker and telos sweep --queue", () => {
+    const worker = parseArguments(["worker", "--queue", "redis://127.0.0.1:6379", "--concurrency", "2"])
+    expect(Result.getOrThrow(worker)).toEqual({
+      kind: "worker",
+      queue: { url: "redis://127.0.0.1:6379", host: "127.0.0.1", port: 6379 },
+      cache: undefined,
+      concurrency: 2
+    })
+    const sweep = parseArguments(["sweep", "--config", "s.yaml", "--queue", "redis://h:1"])
+    expect(Result.getOrThrow(sweep)).toMatchObject({ kind: "sweep", queue: { host: "h", port: 1 } })
+  })
+
+  it.each([
+    [["worker"], "--queue"],
+    [["worker", "--queue", "h:6379"], "--queue"],
+    [["worker", "--queue", "redis://h:1", "--concurrency", "0"], "--concurrency"],
+    [["worker", "--queue", "redis://h:1", "--workers", "2"], "--workers"],
+    [["sweep", "--config", "s.yaml", "--queue", "redis://h"], "--queue"]
+  ])("refuses %j naming %s", (argv, field) => {
+    const parsed = parseArguments(argv)
+    expect(Result.isFailure(parsed)).toBe(true)
+    if (Result.isFailure(parsed)) expect(parsed.failure.issues.map((issue) => issue.field)).toContain(field)
   })
 })

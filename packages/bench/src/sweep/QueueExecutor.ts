@@ -86,6 +86,19 @@ export const reachQueue = async (
   }
 }
 
+/** A trial's job as the coordinator adds it: its id, its data, its attempts and their spacing. */
+export const trialJob = (plan: SweepPlan, trial: Trial, retryDelayMs: number) => ({
+  name: plan.key,
+  data: { plan, trial } satisfies TrialJobData,
+  opts: {
+    jobId: trialJobId(plan, trial.trial),
+    attempts: trialAttempts,
+    backoff: { type: "exponential", delay: retryDelayMs },
+    removeOnComplete: { age: keptSeconds },
+    removeOnFail: { age: keptSeconds }
+  }
+})
+
 /**
  * A {@link TrialExecutor} over the BullMQ queue at `address`: `run` adds one job per pending trial
  * (at most {@link trialAttempts} attempts each, a second apart and doubling) and resolves once each
@@ -173,19 +186,7 @@ export const queueExecutor = (address: QueueAddress, options: QueueExecutorOptio
     }, 100)
     try {
       if (open.size === 0) return
-      await queue.addBulk(
-        pending.map((trial) => ({
-          name: plan.key,
-          data: { plan, trial },
-          opts: {
-            jobId: trialJobId(plan, trial.trial),
-            attempts: trialAttempts,
-            backoff: { type: "exponential", delay: options.retryDelayMs ?? 1_000 },
-            removeOnComplete: { age: keptSeconds },
-            removeOnFail: { age: keptSeconds }
-          }
-        }))
-      )
+      await queue.addBulk(pending.map((trial) => trialJob(plan, trial, options.retryDelayMs ?? 1_000)))
       // Jobs a previous coordinator added may have ended already: no event will come for them.
       await Promise.all([...open].map(settle))
       await finished
