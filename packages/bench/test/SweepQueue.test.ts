@@ -43,12 +43,12 @@ const makePlan = (key: string, count: number): SweepPlan => {
   return { key, env: "point-mass", base: {}, trials, cache: "unused" }
 }
 
-/** A stand-in trial: one row from its seed, a few milliseconds of work; trial `broken` throws. */
+/** A stand-in trial: one row from its seed after `workMs` of work; trial `broken` throws. */
 const standIn =
-  (calls: Array<number>, broken: number): TrialRunner =>
+  (calls: Array<number>, broken: number, workMs = 20): TrialRunner =>
   async (_plan, trial) => {
     calls.push(trial.trial)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, workMs))
     if (trial.trial === broken) throw new Error(`trial ${broken} is broken\nsecond line`)
     return {
       trial: trial.trial,
@@ -59,8 +59,8 @@ const standIn =
     }
   }
 
-const runSweep = async (url: string, plan: SweepPlan) => {
-  const executor = queueExecutor(address(url), { retryDelayMs: 10, reconcileMs: 200 })
+const runSweep = async (url: string, plan: SweepPlan, reconcileMs = 200) => {
+  const executor = queueExecutor(address(url), { retryDelayMs: 10, reconcileMs })
   const done: Array<TrialOutcome> = []
   const failed: Array<TrialFailure> = []
   const starts: Array<[number, string]> = []
@@ -112,6 +112,23 @@ describe("the queue executor", () => {
       expect(again.failed).toEqual(first.failed)
     } finally {
       await Promise.all(workers.map((worker) => worker.close()))
+    }
+  })
+
+  it("reports each finished trial with its rows even when its state is read as it finishes", async () => {
+    const plan = makePlan("sweep-d", 40)
+    const calls: Array<number> = []
+    const worker = await startQueueWorker(address(redis.url), { run: standIn(calls, -1, 0), concurrency: 4 })
+    try {
+      // Checking every job's state every millisecond reads many of them in the middle of finishing.
+      const sweep = await runSweep(redis.url, plan, 1)
+      expect(sweep.done.map((outcome) => outcome.trial).sort((a, b) => a - b)).toEqual(
+        plan.trials.map((t) => t.trial)
+      )
+      for (const outcome of sweep.done)
+        expect(outcome.rows).toEqual([{ trial: outcome.trial, value: outcome.trial * 2 }])
+    } finally {
+      await worker.close()
     }
   })
 

@@ -143,14 +143,22 @@ export const queueExecutor = (address: QueueAddress, options: QueueExecutorOptio
     const settle = async (jobId: string): Promise<void> => {
       if (!open.has(jobId)) return
       const trial = byJobId.get(jobId) as Trial
+      // The state first, then the job: a job read before it finished holds no result yet.
+      const state = await queue.getJobState(jobId)
+      if (state !== "completed" && state !== "failed") return
       const job: Job<TrialJobData, TrialOutcome> | undefined = await queue.getJob(jobId)
       if (job === undefined || !open.has(jobId)) return
-      const state = await job.getState()
-      if (!open.has(jobId)) return
       if (state === "completed") {
+        const outcome = job.returnvalue as Partial<TrialOutcome> | null
         close(jobId)
-        events.onDone({ ...(job.returnvalue as TrialOutcome), trial: trial.trial })
-      } else if (state === "failed") {
+        if (outcome === null || !Array.isArray(outcome.rows)) {
+          events.onFailed({
+            trial: trial.trial,
+            error: `job ${jobId} finished without rows (a worker of another telos version?)`,
+            attempts: job.attemptsStarted
+          })
+        } else events.onDone({ ...(outcome as TrialOutcome), trial: trial.trial })
+      } else {
         close(jobId)
         events.onFailed({
           trial: trial.trial,
