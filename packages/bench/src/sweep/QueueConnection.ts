@@ -37,8 +37,8 @@ export const trialQueueName = "telos-trials"
  * renewed every half of it while the trial runs; a worker killed outright stops renewing, and
  * another worker's check (every `stalledIntervalMs`) puts the trial back in the queue, so a killed
  * worker's trial starts again elsewhere within about `lockDurationMs + 2 * stalledIntervalMs`.
- * A trial whose worker died `maxStalledCount` times is failed on the next death: with the errors a
- * trial may throw, at most `trialAttempts` starts in all.
+ * A trial whose worker died `maxStalledCount` times is failed on the next death, as one that threw
+ * `trialAttempts` times is: three deaths, or three errors, end a trial.
  *
  * The lock is short so that a sweep loses seconds, not minutes, to a dead machine. Its renewal is a
  * timer in the worker's event loop: a trial that held the loop for longer than the lock would be
