@@ -55,6 +55,18 @@ describe("telos under signals (real processes)", () => {
     expect(existsSync(out)).toBe(false)
   }, 90_000)
 
+  it("takes one signal sent to launcher and worker at once (pkill -f telos) as one: a clean stop, exit 143", async () => {
+    const out = join(folder, "data")
+    const run = launch(collectArgs(out))
+    const worker = await untilWriting(out)
+    run.launcher.kill("SIGTERM")
+    process.kill(worker, "SIGTERM")
+    const { code } = await run.exit
+    expect(code, run.output.join("")).toBe(143)
+    expect(run.output.join("")).not.toContain("stopping now")
+    expect(existsSync(out)).toBe(false)
+  }, 90_000)
+
   it("stops its worker when the launcher itself is killed with SIGKILL; the next run finds the folder free", async () => {
     const out = join(folder, "data")
     const run = launch(collectArgs(out))

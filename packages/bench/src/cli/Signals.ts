@@ -1,8 +1,9 @@
 /**
  * Signals in a `telos` process. The first SIGINT, SIGTERM or SIGHUP requests a stop at the next
  * safe point (see `requestInterruption` in `@telos/core`): the run removes its temporaries, marks
- * its results `interrupted` and exits 130, 143 or 129. A second one stops at once; what a killed run
- * leaves is never read as finished and is swept by the next run in the same folder.
+ * its results `interrupted` and exits 130, 143 or 129. A second one, a second or more later, stops
+ * at once; what a killed run leaves is never read as finished and is swept by the next run in the
+ * same folder.
  *
  * The launcher (`bin.ts`) starts the worker in a process group of its own, so that a terminal's
  * Ctrl-C reaches it once, through the launcher, and not twice.
@@ -11,6 +12,8 @@
  */
 import { constants } from "node:os"
 import { type InterruptionReason, requestInterruption } from "@telos/core"
+
+const duplicateWindowMs = 1_000
 
 /** The signals that stop a run. */
 export const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const
@@ -23,13 +26,16 @@ export const signalExitCode = (signal: NodeJS.Signals): number => 128 + (constan
  * channel closes when it is killed, even by SIGKILL). `notify` writes one line when a stop begins.
  */
 export const stopOnSignals = (notify: (line: string) => void): void => {
-  let stopping = false
+  let stoppingSince: number | undefined
   const stop = (reason: InterruptionReason, exitCode: number) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // One signal can arrive twice, through the launcher and directly (`pkill -f telos` matches
+      // both processes): only a second one a moment later means "stop at once".
+      if (performance.now() - stoppingSince < duplicateWindowMs) return
       notify(`telos: ${reason} again, stopping now`)
       process.exit(exitCode)
     }
-    stopping = true
+    stoppingSince = performance.now()
     notify(`telos: ${reason}: stopping at the next safe point (send it again to stop at once)`)
     requestInterruption(reason)
   }
