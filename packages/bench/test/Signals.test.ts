@@ -1,10 +1,11 @@
+import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { readdir, rm } from "node:fs/promises"
+import { readdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { setTimeout as delay } from "node:timers/promises"
 import { processAlive } from "@telos/core/node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { startTelos } from "../src/suites/faults/TelosProcess.js"
+import { startTelos, telosCommand } from "../src/suites/faults/TelosProcess.js"
 import { repositoryRoot, scratchDirectory } from "./fixtures/workspace.js"
 
 // The real executable, from source, started as a user's `telos` is: it restarts itself as
@@ -55,17 +56,32 @@ describe("telos under signals (real processes)", () => {
     expect(existsSync(out)).toBe(false)
   }, 90_000)
 
-  it("takes one signal sent to launcher and worker at once (pkill -f telos) as one: a clean stop, exit 143", async () => {
-    const out = join(folder, "data")
-    const run = launch(collectArgs(out))
-    const worker = await untilWriting(out)
-    run.launcher.kill("SIGTERM")
-    process.kill(worker, "SIGTERM")
-    const { code } = await run.exit
-    expect(code, run.output.join("")).toBe(143)
-    expect(run.output.join("")).not.toContain("stopping now")
-    expect(existsSync(out)).toBe(false)
-  }, 90_000)
+  it("takes a signal delivered twice within a second (pkill -f telos reaches launcher and worker) as one stop; a later one stops at once", async () => {
+    // A process that only waits, stopping on signals as the worker does.
+    const script = join(folder, "waits.ts")
+    const signals = join(repositoryRoot, "packages", "bench", "src", "cli", "Signals.ts")
+    await writeFile(
+      script,
+      `import { stopOnSignals } from ${JSON.stringify(signals)}\nstopOnSignals((line) => console.log(line))\nsetInterval(() => {}, 1000)\nconsole.log("ready")\n`
+    )
+    const child = spawn(process.execPath, [...telosCommand().slice(0, 3), script], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    const lines: Array<string> = []
+    child.stdout.on("data", (chunk) => lines.push(...String(chunk).trim().split("\n")))
+    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    while (!lines.includes("ready")) await delay(20)
+    child.kill("SIGTERM")
+    await delay(150)
+    child.kill("SIGTERM")
+    await delay(300)
+    expect(child.exitCode).toBeNull()
+    expect(lines.filter((line) => line.includes("stopping at the next safe point"))).toHaveLength(1)
+    await delay(900)
+    child.kill("SIGTERM")
+    expect(await exit).toBe(143)
+    expect(lines.at(-1)).toContain("again, stopping now")
+  }, 60_000)
 
   it("stops its worker when the launcher itself is killed with SIGKILL; the next run finds the folder free", async () => {
     const out = join(folder, "data")
