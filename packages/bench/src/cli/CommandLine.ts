@@ -19,6 +19,7 @@ import type { Suite } from "../report/Suite.js"
 import { findSuite, suites } from "../report/Suites.js"
 import { runSweep, SweepTrialsFailedError } from "../sweep/Sweep.js"
 import { sweepColumns } from "../sweep/SweepResults.js"
+import { presetSettings } from "../sweep/TrialConfig.js"
 import {
   type PipelineCommand,
   parseArguments,
@@ -162,28 +163,17 @@ const runPipelineCommand = (
       })
     }
     const source = yield* attempt(() => loadEnvSource(named, environments))
-    const presetSuite =
-      request.preset === undefined ? undefined : catalog.find((suite) => suite.id === request.preset)
-    if (request.preset !== undefined && presetSuite?.settings === undefined) {
-      return yield* new ConfigError({
-        source: "--preset",
-        issues: [
-          {
-            field: "preset",
-            expected: `a suite made of pipeline runs (${catalog
-              .filter((suite) => suite.settings !== undefined)
-              .map((suite) => suite.id)
-              .join(", ")}), received "${request.preset}"`
-          }
-        ]
-      })
-    }
+    const preset =
+      request.preset === undefined
+        ? undefined
+        : yield* Effect.try({
+            try: () => presetSettings(request.preset as string, catalog, "--preset"),
+            catch: (error) => error as ConfigError
+          })
     const config = yield* Effect.try({
       try: () =>
         resolveRunConfig(source.spec, named, {
-          ...(presetSuite?.settings === undefined
-            ? {}
-            : { preset: { name: presetSuite.id, settings: presetSuite.settings } }),
+          ...(preset === undefined ? {} : { preset }),
           file: file === undefined ? undefined : { ...file, env: named },
           filePath: request.config,
           overrides: request.overrides,

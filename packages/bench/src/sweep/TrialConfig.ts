@@ -105,7 +105,7 @@ export const trialConfig = (
 
 /**
  * The settings of the preset `name` (a suite made of pipeline runs); any other name is a
- * `ConfigError` listing the suites that have settings.
+ * `ConfigError` from `source` (the sweep file, or `--preset`) listing the suites that have settings.
  *
  * @example
  * ```ts
@@ -117,12 +117,13 @@ export const presetSettings = (
   catalog: ReadonlyArray<{
     readonly id: string
     readonly settings?: Readonly<Record<string, unknown>> | undefined
-  }>
+  }>,
+  source = "sweep"
 ): PresetSettings => {
   const suite = catalog.find((candidate) => candidate.id === name)
   if (suite?.settings === undefined) {
     throw new ConfigError({
-      source: "sweep",
+      source,
       issues: [
         {
           field: "preset",
