@@ -1,9 +1,10 @@
 import { writeFile } from "node:fs/promises"
-import { join } from "node:path"
+import { join, relative, resolve } from "node:path"
 import { ConfigError } from "@telos/core"
 import * as fc from "fast-check"
 import { afterAll, describe, expect, it } from "vitest"
 import { decodeSweepSpec, expandSweep, readSweepSpec, sweepTrials } from "../src/sweep/SweepSpec.js"
+import { repositoryRoot } from "./fixtures/workspace.js"
 import { makeTempDir, removeTempDir } from "./fixtures.js"
 
 const directories: Array<string> = []
@@ -145,5 +146,26 @@ describe("sweepTrials", () => {
         expect(new Set(ids.values()).size).toBe(given.length)
       })
     )
+  })
+})
+
+describe("expandSweep's plan travels to workers in other folders", () => {
+  it("makes a module path and the cache absolute, and leaves an environment id as it is", async () => {
+    const module = join(repositoryRoot, "examples", "unicycle.ts")
+    const spec = await decodeSweepSpec(
+      { env: relative(process.cwd(), module), grid: { "actor.horizon": [10] }, seeds: 1 },
+      "sweep.yaml"
+    )
+    const plan = await expandSweep(spec, { cache: "runs/cache", source: "sweep.yaml" })
+    expect(plan.env).toBe(module)
+    expect(plan.cache).toBe(resolve("runs/cache"))
+    const byId = await expandSweep(
+      await decodeSweepSpec({ env: "point-mass", grid: { "actor.horizon": [10] }, seeds: 1 }, "s"),
+      {
+        cache: "c",
+        source: "s"
+      }
+    )
+    expect(byId.env).toBe("point-mass")
   })
 })

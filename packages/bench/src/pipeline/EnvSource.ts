@@ -64,6 +64,18 @@ const isEnvSpec = (value: unknown): value is EnvSpec<unknown> =>
 const looksLikePath = (name: string): boolean =>
   name.includes("/") || name.includes("\\") || [".ts", ".mts", ".js", ".mjs"].includes(extname(name))
 
+/**
+ * `name` as any process on this machine can load it: a module path made absolute (workers start
+ * in other folders), an environment id as it is.
+ *
+ * @example
+ * ```ts
+ * portableEnvName("./envs/cart.ts") // "/home/me/project/envs/cart.ts"
+ * portableEnvName("point-mass") // "point-mass"
+ * ```
+ */
+export const portableEnvName = (name: string): string => (looksLikePath(name) ? resolve(name) : name)
+
 const firstLine = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? ""
 

@@ -21,7 +21,7 @@ import { ConfigError, decodeConfigSync } from "@telos/core"
 import { type EnvRegistry, envRegistry } from "@telos/envs"
 import { Schema } from "effect"
 import { readConfigFile } from "../configurator/Resolve.js"
-import { loadEnvSource } from "../pipeline/EnvSource.js"
+import { loadEnvSource, portableEnvName } from "../pipeline/EnvSource.js"
 import { stageKey } from "../pipeline/StageCache.js"
 import type { Suite } from "../report/Suite.js"
 import { suites } from "../report/Suites.js"
@@ -179,7 +179,8 @@ export const expandSweep = async (spec: SweepSpec, options: ExpandOptions): Prom
   if (spec.env === undefined) {
     throw issue(options.source, "env", "an environment id or module path (env, or base's env)")
   }
-  const env = spec.env
+  // Workers may start in other folders: a module path travels absolute.
+  const env = portableEnvName(spec.env)
   const source = await loadEnvSource(env, options.environments ?? envRegistry)
   const preset =
     spec.preset === undefined ? undefined : presetSettings(spec.preset, options.catalog ?? suites)
@@ -195,6 +196,6 @@ export const expandSweep = async (spec: SweepSpec, options: ExpandOptions): Prom
     ...(spec.preset === undefined ? {} : { preset: spec.preset }),
     base: spec.base,
     trials,
-    cache: options.cache
+    cache: resolve(options.cache)
   }
 }
