@@ -10,11 +10,11 @@
  * @module
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { createRequire } from "node:module"
 import { availableParallelism, hostname } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { InterruptedError, interruptionRequested } from "@telos/core"
+import { childExecArgv } from "../cli/ChildModules.js"
 import type { TrialRequest, WorkerMessage } from "./TrialServer.js"
 import { type SweepPlan, type Trial, type TrialEvents, type TrialExecutor, trialAttempts } from "./Trials.js"
 
@@ -23,13 +23,6 @@ const fromSource = import.meta.url.endsWith(".ts")
 
 /** The pool worker's entry module: the built one, or the source one when running from source. */
 export const poolWorkerEntry = (): string => join(here, fromSource ? "PoolWorker.ts" : "PoolWorker.js")
-
-/** Node arguments a worker needs to load `entry`: tsx's loader and the source condition for `.ts`. */
-const workerExecArgv = (entry: string): ReadonlyArray<string> => {
-  if (!entry.endsWith(".ts")) return []
-  const tsx = createRequire(join(here, "..", "..", "package.json")).resolve("tsx")
-  return ["--conditions=@telos/source", "--import", join(dirname(tsx), "loader.mjs")]
-}
 
 /** Options of {@link localPool}. */
 export interface LocalPoolOptions {
@@ -112,7 +105,7 @@ export const localPool = (options: LocalPoolOptions = {}): TrialExecutor => {
       }
       const spawn = () => {
         const child = fork(entry, [], {
-          execArgv: [...workerExecArgv(entry)],
+          execArgv: [...childExecArgv(entry)],
           stdio: ["ignore", "ignore", "inherit", "ipc"],
           serialization: "advanced"
         })

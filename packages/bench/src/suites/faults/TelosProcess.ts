@@ -6,9 +6,9 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { childExecArgv } from "../../cli/ChildModules.js"
 
 /** A started `telos` process and what it printed so far. */
 export interface TelosProcess {
@@ -26,9 +26,7 @@ const fromSource = import.meta.url.endsWith(".ts")
 /** The node arguments that run `telos` from this package (built or source). */
 export const telosCommand = (): ReadonlyArray<string> => {
   const bin = join(here, "..", "..", fromSource ? "bin.ts" : "bin.js")
-  if (!fromSource) return [bin]
-  const tsx = createRequire(join(here, "..", "..", "..", "package.json")).resolve("tsx")
-  return ["--conditions=@telos/source", "--import", join(dirname(tsx), "loader.mjs"), bin]
+  return [...childExecArgv(bin), bin]
 }
 
 // The allocator settings are left out so that `telos` restarts itself, as it does for a user.
