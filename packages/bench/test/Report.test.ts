@@ -4,6 +4,7 @@ import {
   renderHtml,
   renderMarkdown,
   rowFigures,
+  rowLabel,
   rowsChecksum,
   type SuiteResults,
   serializeResults,
@@ -141,9 +142,48 @@ describe("renderHtml", () => {
       })
     )
     expect(html.match(/<svg/g)).toHaveLength(1)
-    expect(html).toContain("charted: mean planned cost per step")
-    expect(html).not.toContain("plain: mean planned cost")
+    // The chart names its row (number, environment, planner) and links to it in the table.
+    const caption = html.match(/<figcaption>(.*?)<\/figcaption>/s)?.[1] ?? ""
+    expect(caption).toContain('<a href="#row-1">row 1: charted')
+    expect(caption).toContain("mean planned cost per step")
+    expect(html).toContain('<tr id="row-1">')
+    expect(html).not.toContain("row 2: plain")
     expect(html).toContain("<h2>Planned cost</h2>")
+  })
+
+  it("labels every chart with its own row, and keeps a wide table inside the page", () => {
+    const rows = ["a", "b", "c"].map((env, index) =>
+      makeRow({ env, planner: `planner-${index}`, meanPlannedCost: [3, 2, 1] })
+    )
+    const html = renderHtml(makeResults({ rows }))
+    const captions = [...html.matchAll(/<figcaption>(.*?)<\/figcaption>/gs)].map((match) => match[1] ?? "")
+    expect(captions).toHaveLength(3)
+    for (const [index, caption] of captions.entries()) {
+      expect(caption).toContain(`row ${index + 1}: ${rows[index]?.env}`)
+      expect(caption).toContain(String(rows[index]?.planner))
+    }
+    expect(html).toMatch(/<div class="wide"><table>/)
+    expect(html).toContain(".wide { overflow-x: auto")
+  })
+
+  it("groups a row's drawn episodes under the row's name", () => {
+    const figures = [
+      { path: "figures/a-seed0.svg", caption: "seed 0: success" },
+      { path: "figures/a-seed1.svg", caption: "seed 1: failure" }
+    ]
+    const html = renderHtml(
+      makeResults({ rows: [makeRow({ env: "plain" }), makeRow({ env: "drawn", figures })] })
+    )
+    const section = html.match(/<section><h3>(.*?)<\/h3>(.*?)<\/section>/s)
+    expect(section?.[1]).toContain("row 2: drawn")
+    expect(section?.[2]).toContain("figures/a-seed0.svg")
+    expect(section?.[2]).toContain("figures/a-seed1.svg")
+    expect(html.match(/<section>/g)).toHaveLength(1)
+  })
+
+  it("names a row by its words, not its figures", () => {
+    const row = makeRow({ env: "two-rooms", planner: "cem", successRate: 0.5, meanReturn: -3.25 })
+    expect(rowLabel(row, 0, summaryColumns)).toBe("row 1: two-rooms · cem")
   })
 
   it.each([

@@ -184,15 +184,36 @@ export const plannedCostChart = (row: SuiteRow): string => {
   )
 }
 
-/** `report.html`: the same content as the Markdown report, plus charts. */
+/**
+ * What names a row in the report: its number and its columns that are words, not figures (the
+ * environment, the planner, the setting...), e.g. `row 3: two-rooms · jepa · pldm-mppi`.
+ *
+ * @example
+ * ```ts
+ * rowLabel(row, 2, summaryColumns) // "row 3: point-mass · gradient"
+ * ```
+ */
+export const rowLabel = (row: SuiteRow, index: number, columns: ReadonlyArray<SummaryColumn>): string => {
+  const words = columns
+    .map((column) => column.cell(row).trim())
+    .filter((cell) => cell !== "" && cell !== "-" && !/^[-+±0-9.,%\s/x×e]+$/i.test(cell))
+  return `row ${index + 1}${words.length === 0 ? "" : `: ${words.join(" · ")}`}`
+}
+
+/** `report.html`: the same content as the Markdown report, plus charts, each named after its row. */
 export const renderHtml = (
   results: SuiteResults,
   columns: ReadonlyArray<SummaryColumn> = summaryColumns
 ): string => {
-  const head = columns.map((column) => `<th>${escapeHtml(column.title)}</th>`).join("")
+  const head = `<th>#</th>${columns.map((column) => `<th>${escapeHtml(column.title)}</th>`).join("")}`
   const body = results.rows
-    .map((row) => `<tr>${columns.map((column) => `<td>${escapeHtml(column.cell(row))}</td>`).join("")}</tr>`)
+    .map(
+      (row, index) =>
+        `<tr id="row-${index + 1}"><td>${index + 1}</td>${columns.map((column) => `<td>${escapeHtml(column.cell(row))}</td>`).join("")}</tr>`
+    )
     .join("\n")
+  const labelOf = (row: SuiteRow, index: number) =>
+    `<a href="#row-${index + 1}">${escapeHtml(rowLabel(row, index, columns))}</a>`
   const checks = results.checks
     .map(
       (check) =>
@@ -200,20 +221,27 @@ export const renderHtml = (
     )
     .join("\n")
   const charts = results.rows
-    .map((row) => {
+    .map((row, index) => {
       const chart = plannedCostChart(row)
       return chart === ""
         ? ""
-        : `<figure>${chart}<figcaption>${escapeHtml(String(row.env))}: mean planned cost per step</figcaption></figure>`
+        : `<figure>${chart}<figcaption>${labelOf(row, index)}<br>mean planned cost per step</figcaption></figure>`
     })
     .join("\n")
+  // A row's drawn episodes together, under the row's name.
   const figures = results.rows
-    .flatMap((row) =>
-      rowFigures(row).map(
-        (figure) =>
-          `<figure><img src="${escapeHtml(figure.path)}" alt="${escapeHtml(figure.caption)}"><figcaption>${escapeHtml(figure.caption)}</figcaption></figure>`
-      )
-    )
+    .map((row, index) => {
+      const drawn = rowFigures(row)
+      if (drawn.length === 0) return ""
+      const images = drawn
+        .map(
+          (figure) =>
+            `<figure><img src="${escapeHtml(figure.path)}" alt="${escapeHtml(figure.caption)}"><figcaption>${escapeHtml(figure.caption)}</figcaption></figure>`
+        )
+        .join("\n")
+      return `<section><h3>${labelOf(row, index)}</h3>\n${images}</section>`
+    })
+    .filter((section) => section !== "")
     .join("\n")
   const protocol = Object.entries(results.protocol)
     .map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(formatValue(value))}</dd>`)
@@ -224,9 +252,11 @@ export const renderHtml = (
 <meta charset="utf-8">
 <title>telos bench: ${escapeHtml(results.suite)}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
+.wide { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; white-space: nowrap; }
+th:nth-child(2), td:nth-child(2), th:nth-child(3), td:nth-child(3) { text-align: left; }
+tr:target { background: #fff7d6; } figcaption { font-size: 0.85rem; max-width: 360px; }
 .pass { color: #276749; } .fail { color: #c53030; }
 figure { display: inline-block; margin: 0.5rem; } dt { font-weight: bold; } dd { margin: 0 0 0.5rem 1rem; }
 </style>
@@ -236,9 +266,9 @@ figure { display: inline-block; margin: 0.5rem; } dt { font-weight: bold; } dd {
 <p>Backend <code>${escapeHtml(results.backend)}</code>, seed ${results.seed}, started ${escapeHtml(results.startedAt)}${escapeHtml(resumedText(results))}, ${results.durationSeconds.toFixed(1)} s, status ${escapeHtml(results.status)}.</p>
 ${results.error === undefined ? "" : `<p class="fail">Stopped early: ${escapeHtml(results.error)}</p>`}
 <h2>Results</h2>
-<table><thead><tr>${head}</tr></thead><tbody>
+<div class="wide"><table><thead><tr>${head}</tr></thead><tbody>
 ${body}
-</tbody></table>
+</tbody></table></div>
 ${checks === "" ? "" : `<h2>Targets</h2><ul>${checks}</ul>`}
 ${charts === "" ? "" : `<h2>Planned cost</h2>${charts}`}
 ${figures === "" ? "" : `<h2>Figures</h2>${figures}`}
