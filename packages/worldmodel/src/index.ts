@@ -8,6 +8,8 @@
  */
 // Offline datasets and the on-disk formats (the files themselves are read and written by `@telos/worldmodel/node`).
 export * from "./data/index.js"
+// Decoders from JEPA latents back to images, trained with the encoder frozen.
+export * from "./decoder/index.js"
 // The JEPA world model: perception, prediction, parameters, and models defined from functions.
 export * from "./jepa/index.js"
 // The levels of a hierarchy above the JEPA: latent macro-actions and their training.
