@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { Dataset } from "../data/Dataset.js"
 import type { JepaModel } from "../jepa/Jepa.js"
+import { nextTurn } from "../training/NextTurn.js"
 import { minimizeWithTerms, TrainingDivergedError } from "../training/Training.js"
 import type { Decoder } from "./Decoder.js"
 
@@ -187,12 +188,6 @@ export const sampleDecoderBatch = (
     return { images, latents: jepa.encoder.encode(images) }
   })
 }
-
-// Node's setImmediate lets pending I/O run first; a browser has no setImmediate, only timers.
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) =>
-    typeof globalThis.setImmediate === "function" ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)
-  )
 
 /**
  * Trains `decoder` to reconstruct frames of `dataset` from the latents of `jepa`'s encoder, which

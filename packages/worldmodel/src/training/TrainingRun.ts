@@ -9,6 +9,7 @@ import { checkInterruption } from "@telos/core"
 import type { Dataset } from "../data/Dataset.js"
 import type { JepaModel } from "../jepa/Jepa.js"
 import { type EvaluationOptions, evaluateJepa, type JepaEvaluation } from "./Evaluation.js"
+import { nextTurn } from "./NextTurn.js"
 import {
   createTrainer,
   type LossTerms,
@@ -17,12 +18,6 @@ import {
   type TrainingOptions,
   trainingRandom
 } from "./Training.js"
-
-// Node's setImmediate lets pending I/O run first; a browser has no setImmediate, only timers.
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) =>
-    typeof globalThis.setImmediate === "function" ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)
-  )
 
 /** One epoch's record. */
 export interface EpochRecord {
