@@ -12,6 +12,7 @@ import * as memory from "@telos/planner/memory"
 import * as search from "@telos/planner/search"
 import * as worldmodel from "@telos/worldmodel"
 import * as worldData from "@telos/worldmodel/data"
+import * as decoder from "@telos/worldmodel/decoder"
 import * as jepa from "@telos/worldmodel/jepa"
 import * as levels from "@telos/worldmodel/levels"
 import * as training from "@telos/worldmodel/training"
@@ -19,7 +20,7 @@ import { describe, expect, it } from "vitest"
 
 const packages = [
   { name: "planner", root: planner, parts: { control, cost, memory, search } },
-  { name: "worldmodel", root: worldmodel, parts: { data: worldData, jepa, levels, training } },
+  { name: "worldmodel", root: worldmodel, parts: { data: worldData, decoder, jepa, levels, training } },
   {
     name: "envs",
     root: envs,
