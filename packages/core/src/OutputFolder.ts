@@ -171,6 +171,30 @@ export const sweepTemporaries = (
       new FileError({ path: directory, reason: `cannot clear temporaries: ${reasonOf(error)}` })
   })
 
+/**
+ * Where the lock of `directory` is: inside it, or beside it with `lockBeside`.
+ *
+ * @example
+ * ```ts
+ * lockFilePath("runs/model", { lockBeside: true }) // "/abs/runs/.model.telos.lock"
+ * ```
+ */
+export const lockFilePath = (directory: string, options: ClaimOptions = {}): string =>
+  options.lockBeside === true
+    ? join(dirname(resolve(directory)), `.${basename(resolve(directory))}${lockFileName}`)
+    : join(directory, lockFileName)
+
+/**
+ * The owner a lock file names, or `undefined` when there is none or it cannot be read.
+ *
+ * @example
+ * ```ts
+ * (await readLockOwner(lockFilePath("runs/a")))?.pid
+ * ```
+ */
+export const readLockOwner = async (lockFile: string): Promise<LockOwner | undefined> =>
+  parseOwner(await readFile(lockFile, "utf8").catch(() => ""))
+
 const parseOwner = (text: string): LockOwner | undefined => {
   try {
     const value = JSON.parse(text) as Partial<LockOwner>
@@ -237,9 +261,7 @@ export const claimOutputFolder = (
     )
     yield* makeDirectory(directory)
     const beside = options.lockBeside === true
-    const lockFile = beside
-      ? join(dirname(resolve(directory)), `.${basename(resolve(directory))}${lockFileName}`)
-      : join(directory, lockFileName)
+    const lockFile = lockFilePath(directory, options)
     const taken = yield* Effect.tryPromise({
       try: () => takeLock(directory, lockFile, dirname(lockFile), command),
       catch: (error) =>

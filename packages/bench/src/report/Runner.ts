@@ -73,7 +73,16 @@ export interface RunFiles {
   readonly results: SuiteResults
 }
 
-const writeRun = (
+/**
+ * Writes a run's files in `directory`, each atomically: `results.json`, `report.md` and
+ * `report.html` (with `columns`, the planning columns when absent).
+ *
+ * @example
+ * ```ts
+ * yield* writeRunFiles("runs/mine", results, suite.columns)
+ * ```
+ */
+export const writeRunFiles = (
   directory: string,
   results: SuiteResults,
   columns: ReadonlyArray<SummaryColumn> | undefined
@@ -176,7 +185,7 @@ const runClaimed = (
         yield* Effect.tryPromise(async () => {
           await iterator?.return?.()
         }).pipe(Effect.ignore)
-        yield* writeRun(directory, snapshot("interrupted", error.message), suite.columns)
+        yield* writeRunFiles(directory, snapshot("interrupted", error.message), suite.columns)
         return yield* error
       })
     // The suite's own failure: the finished rows are kept, the results say why it stopped.
@@ -184,7 +193,7 @@ const runClaimed = (
       Effect.gen(function* () {
         const reason = firstLine(error)
         options.progress.finish()
-        yield* writeRun(directory, snapshot("failed", reason), suite.columns)
+        yield* writeRunFiles(directory, snapshot("failed", reason), suite.columns)
         return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
       })
     while (true) {
@@ -199,11 +208,11 @@ const runClaimed = (
       )
       if (next.done === true) break
       rows.push(next.value)
-      yield* writeRun(directory, snapshot("running"), suite.columns)
+      yield* writeRunFiles(directory, snapshot("running"), suite.columns)
     }
     options.progress.finish()
     const results = snapshot("complete")
-    yield* writeRun(directory, results, suite.columns)
+    yield* writeRunFiles(directory, results, suite.columns)
     return { directory, results }
   })
 
@@ -253,7 +262,7 @@ const startRun = (
               checks: [],
               error: reason
             })
-            yield* writeRun(directory, results, suite.columns)
+            yield* writeRunFiles(directory, results, suite.columns)
           }
           return yield* new SuiteFailedError({ suite: suite.id, reason, directory })
         })

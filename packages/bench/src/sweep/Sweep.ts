@@ -17,9 +17,9 @@ import { Data, Effect } from "effect"
 import type { SweepCommand } from "../cli/Arguments.js"
 import { claimFolder } from "../cli/Claim.js"
 import type { Progress } from "../cli/Progress.js"
-import { renderHtml, renderMarkdown } from "../report/Report.js"
-import { defaultRunDirectory, type SuiteResults, serializeResults } from "../report/Results.js"
+import { defaultRunDirectory, type SuiteResults } from "../report/Results.js"
 import { prepareRunDirectory, RunDirectoryError, readStoredResults } from "../report/Resume.js"
+import { writeRunFiles } from "../report/Runner.js"
 import type { Suite } from "../report/Suite.js"
 import { localPool } from "./LocalPool.js"
 import { lazyQueueExecutor } from "./QueueConnection.js"
@@ -93,11 +93,7 @@ export interface SweepFiles {
 }
 
 const writeSweep = (directory: string, results: SuiteResults): Effect.Effect<void, FileError> =>
-  Effect.all([
-    writeFileAtomic(join(directory, "results.json"), serializeResults(results)),
-    writeFileAtomic(join(directory, "report.md"), renderMarkdown(results, sweepColumns)),
-    writeFileAtomic(join(directory, "report.html"), renderHtml(results, sweepColumns))
-  ]).pipe(Effect.asVoid)
+  writeRunFiles(directory, results, sweepColumns)
 
 const firstLine = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "unknown error"

@@ -26,7 +26,7 @@ import { Effect } from "effect"
 import { readConfigFile, resolveRunConfig } from "../../configurator/Resolve.js"
 import { runSuite } from "../../report/Runner.js"
 import type { Suite } from "../../report/Suite.js"
-import { byteMutations, type Mutation } from "./Mutations.js"
+import { nthMutation } from "./Mutations.js"
 import { type CaseOutcome, firstLine, isTypedError } from "./Tally.js"
 
 /** One corruption case: what was done, and how the read ended. */
@@ -232,10 +232,8 @@ export const datasetCorruptions = async (
   const fingerprint = await datasetFingerprint(original)
   const target = join(folder, "corrupt.bin")
   const cases: Array<CorruptionCase> = []
-  const mutations = Object.values(byteMutations)
   for (let index = 0; index < randomCases; index++) {
-    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
-    const mutation = mutate(bytes, rng)
+    const mutation = nthMutation(index, bytes, rng)
     await writeFile(target, mutation.bytes)
     cases.push({
       description: `dataset.bin, ${mutation.description}`,
@@ -471,12 +469,10 @@ export const checkpointCorruptions = async (
     await cp(original, target, { recursive: true })
   }
   const cases: Array<CorruptionCase> = []
-  const mutations = Object.values(byteMutations)
   for (let index = 0; index < randomCases; index++) {
     await fresh()
     const file = files[rng.integer(files.length)] as string
-    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
-    const mutation = mutate(new Uint8Array(await readFile(join(target, file))), rng)
+    const mutation = nthMutation(index, new Uint8Array(await readFile(join(target, file))), rng)
     await writeFile(join(target, file), mutation.bytes)
     cases.push({
       description: `checkpoint ${file}, ${mutation.description}`,
@@ -559,10 +555,8 @@ export const resultsCorruptions = async (
   const bytes = new Uint8Array(await readFile(join(interrupted, "results.json")))
   const target = join(folder, "corrupt")
   const cases: Array<CorruptionCase> = []
-  const mutations = Object.values(byteMutations)
   for (let index = 0; index < randomCases; index++) {
-    const mutate = mutations[index % mutations.length] as (bytes: Uint8Array, rng: Random) => Mutation
-    const mutation = mutate(bytes, rng)
+    const mutation = nthMutation(index, bytes, rng)
     await rm(target, { recursive: true, force: true })
     await mkdir(target)
     await writeFile(join(target, "results.json"), mutation.bytes)

@@ -12,7 +12,7 @@ import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises"
 import { basename, join } from "node:path"
 import { setTimeout as delay } from "node:timers/promises"
 import type { Random } from "@telos/core"
-import { lockFileName, processAlive } from "@telos/core/node"
+import { lockFilePath, processAlive, readLockOwner } from "@telos/core/node"
 import { openDataset, verifyCheckpoint } from "@telos/worldmodel/node"
 import { type CaseOutcome, firstLine } from "./Tally.js"
 import { runTelos, startTelos } from "./TelosProcess.js"
@@ -53,15 +53,6 @@ export interface KillTarget {
 
 const exitCodes: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 }
 
-const ownerPid = async (lockFile: string): Promise<number | undefined> => {
-  try {
-    const pid = (JSON.parse(await readFile(lockFile, "utf8")) as { pid?: unknown }).pid
-    return typeof pid === "number" ? pid : undefined
-  } catch {
-    return undefined
-  }
-}
-
 const until = async (condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> => {
   for (let waited = 0; waited < timeoutMs; waited += 50) {
     if (await condition()) return true
@@ -84,7 +75,7 @@ export const killCase = async (
 ): Promise<CaseOutcome> => {
   const run = startTelos(target.command(folder), folder)
   await Promise.race([delay(delayMs), run.exit])
-  const worker = await ownerPid(target.lockFile(folder))
+  const worker = (await readLockOwner(target.lockFile(folder)))?.pid
   const finishedEarly = run.launcher.exitCode !== null
   if (!finishedEarly) {
     if (mode === "SIGKILL worker" && worker !== undefined && worker !== run.launcher.pid) {
@@ -199,7 +190,7 @@ export const collectTarget = (): KillTarget => {
       "2",
       "--overwrite"
     ],
-    lockFile: (folder) => join(folder, "data", lockFileName),
+    lockFile: (folder) => lockFilePath(join(folder, "data")),
     inspect: async (folder) => {
       const now = await readFile(dataset(folder)).catch(() => undefined)
       if (now !== undefined && sameBytes(now, previous)) return {}
@@ -266,7 +257,7 @@ export const trainTarget = (): KillTarget => {
       bytes = (await stat(join(model(folder), "weights.bin"))).size
     },
     command: () => train(100_000, true),
-    lockFile: (folder) => join(folder, `.${basename(model(folder))}${lockFileName}`),
+    lockFile: (folder) => lockFilePath(model(folder), { lockBeside: true }),
     inspect: async (folder) => {
       try {
         const now = await savedEpoch(folder)
@@ -324,7 +315,7 @@ export const benchTarget = (
       reference = (await resultRows(join(folder, "reference", "results.json"))) ?? []
     },
     command: () => bench("run"),
-    lockFile: (folder) => join(folder, "run", lockFileName),
+    lockFile: (folder) => lockFilePath(join(folder, "run")),
     inspect: async (folder) => {
       const rows = (await resultRows(results(folder))) ?? []
       before = rows

@@ -55,3 +55,9 @@ export const swapBlocks = (bytes: Uint8Array, rng: Random): Mutation => {
 
 /** The byte-level corruptions, by name. */
 export const byteMutations = { cut, flipBit, swapBlocks } as const
+
+const inTurn: ReadonlyArray<(bytes: Uint8Array, rng: Random) => Mutation> = Object.values(byteMutations)
+
+/** The `index`-th case of a run of random corruptions: cut, flip and swap in turn, drawn from `rng`. */
+export const nthMutation = (index: number, bytes: Uint8Array, rng: Random): Mutation =>
+  (inTurn[index % inTurn.length] as (bytes: Uint8Array, rng: Random) => Mutation)(bytes, rng)
