@@ -14,133 +14,42 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { CheckpointError, crc32, describeValue, FileError, InvalidValueError } from "@telos/core"
+import { CheckpointError, crc32, FileError, InvalidValueError } from "@telos/core"
 import { makeDirectory } from "@telos/core/node"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import type { ParameterSet } from "../jepa/Parameters.js"
 import {
+  type CheckpointContents,
+  type CheckpointExpectation,
+  type CheckpointFile,
+  type CheckpointFileBytes,
+  checkCheckpointFiles,
+  decodeCheckpointFiles,
+  type LoadedCheckpoint,
+  type VerifiedCheckpoint
+} from "./CheckpointFiles.js"
+import {
   type CheckpointManifest,
   type CheckpointWeightEntry,
   checkpointFiles,
   checkpointFormat,
-  checkpointFormatVersion,
-  parseCheckpointManifest,
-  weightsByteLength
+  checkpointFormatVersion
 } from "./CheckpointFormat.js"
-import { requireFiniteTensor, verifyWeights } from "./CheckpointIntegrity.js"
-import { configDifferences, requireMatchingParameters } from "./CheckpointMatch.js"
+import { requireFiniteTensor } from "./CheckpointIntegrity.js"
 
-/**
- * Which dataset a model was trained on, precisely enough to tell a rebuilt dataset from the
- * original.
- *
- * @example
- * ```ts
- * const dataset: CheckpointDatasetIdentity = {
- *   path: "runs/data/two-rooms/dataset.bin", envId: "two-rooms", transitions: 100_000, checksum: 0x1c291ca3
- * }
- * ```
- */
-export interface CheckpointDatasetIdentity {
-  /** The dataset file. */
-  readonly path: string
-  /** The id of the environment it comes from. */
-  readonly envId: string
-  /** Its transitions. */
-  readonly transitions: number
-  /** A checksum of the dataset, such as its header's CRC-32. */
-  readonly checksum?: number | undefined
-}
-
-/**
- * What `metadata.json` records besides the config. The named fields are the ones telos writes;
- * any other JSON field is kept as it is.
- *
- * @example
- * ```ts
- * const metadata: CheckpointMetadata = {
- *   dataset: { path: "runs/data/two-rooms/dataset.bin", envId: "two-rooms", transitions: 100_000 },
- *   metrics: { loss: 0.12, effectiveRank: 21.5 },
- *   epoch: 40
- * }
- * ```
- */
-export interface CheckpointMetadata {
-  /** The dataset the model was trained on. */
-  readonly dataset?: CheckpointDatasetIdentity | undefined
-  /** Figures of the training (losses, evaluations), as the writer chose them. */
-  readonly metrics?: Readonly<Record<string, unknown>> | undefined
-  /** The training epoch the weights are from, when the writer records it. */
-  readonly epoch?: number | undefined
-  /** ISO 8601; `saveCheckpoint` fills in the time of saving when absent. */
-  readonly createdAt?: string | undefined
-  /** The telos version that wrote the checkpoint, when the writer records it. */
-  readonly telosVersion?: string | undefined
-  readonly [field: string]: unknown
-}
-
-/**
- * What a checkpoint holds: the parameters, the config the model was built from (any JSON
- * object), and metadata.
- *
- * @example
- * ```ts
- * const contents: CheckpointContents = { parameters: model.parameters, config: { latentSize: 32 }, metadata: { epoch: 3 } }
- * ```
- */
-export interface CheckpointContents {
-  /** The tensors to save, by name. */
-  readonly parameters: ParameterSet
-  /** The config the model was built from (any JSON object). */
-  readonly config: object
-  /** Anything else to record in `metadata.json`. */
-  readonly metadata?: CheckpointMetadata | undefined
-}
-
-/**
- * What a loaded checkpoint must agree with; each part given is checked before any tensor is made.
- *
- * @example
- * ```ts
- * const expected: CheckpointExpectation = { config: model.config, parameters: model.parameters }
- * ```
- */
-export interface CheckpointExpectation {
-  /** The config the checkpoint must have been saved with (compared as JSON, field by field). */
-  readonly config?: object | undefined
-  /** The parameters the weights must match in names and shapes. */
-  readonly parameters?: ParameterSet | undefined
-}
-
-/**
- * What a checkpoint that passed every check says about itself.
- *
- * @example
- * ```ts
- * const { config, metadata } = await verifyCheckpoint("runs/jepa/checkpoint")
- * ```
- */
-export interface VerifiedCheckpoint {
-  /** The config it was saved with. */
-  readonly config: Readonly<Record<string, unknown>>
-  /** The rest of `metadata.json`. */
-  readonly metadata: CheckpointMetadata
-}
-
-/**
- * A loaded checkpoint. The weight tensors belong to the caller: assign them with
- * `restoreParameters`, then free them with `disposeWeights`.
- *
- * @example
- * ```ts
- * const { config, metadata, weights } = await loadCheckpoint("runs/jepa/checkpoint")
- * ```
- */
-export interface LoadedCheckpoint extends VerifiedCheckpoint {
-  /** The weights by parameter name, in the order they were saved. */
-  readonly weights: Map<string, tf.Tensor>
-}
+// Reading a checkpoint's bytes is browser-safe and lives in CheckpointFiles; the Node entry keeps
+// offering everything about checkpoints in one place.
+export {
+  type CheckpointContents,
+  type CheckpointDatasetIdentity,
+  type CheckpointExpectation,
+  type CheckpointMetadata,
+  disposeWeights,
+  type LoadedCheckpoint,
+  restoreParameters,
+  type VerifiedCheckpoint
+} from "./CheckpointFiles.js"
 
 /**
  * What a directory holds, as a destination for a checkpoint (see `checkpointDirectoryState`).
@@ -371,14 +280,6 @@ const readPart = async (path: string): Promise<Buffer> => {
   }
 }
 
-const parseJson = (bytes: Buffer, path: string): unknown => {
-  try {
-    return JSON.parse(bytes.toString("utf8"))
-  } catch (error) {
-    throw new CheckpointError({ path, problem: "bad-json", detail: `not valid JSON (${firstLine(error)})` })
-  }
-}
-
 /** The directory to read: the checkpoint, or the copy a crash mid-swap left aside. */
 const locateCheckpoint = async (directory: string): Promise<string> => {
   if (await exists(directory)) return directory
@@ -387,102 +288,17 @@ const locateCheckpoint = async (directory: string): Promise<string> => {
   throw new CheckpointError({ path: directory, problem: "missing-file", detail: "no checkpoint here" })
 }
 
-const hex = (checksum: number): string => `0x${checksum.toString(16).padStart(8, "0")}`
-
-const readMetadata = async (
-  path: string,
-  checksum: number | undefined
-): Promise<{ readonly config: Readonly<Record<string, unknown>>; readonly metadata: CheckpointMetadata }> => {
-  const bytes = await readPart(path)
-  const found = checksum === undefined ? undefined : crc32(bytes)
-  if (found !== undefined && found !== checksum) {
-    throw new CheckpointError({
-      path,
-      problem: "checksum-mismatch",
-      detail: `its ${bytes.length} bytes have the checksum ${hex(found)}, the manifest records ${hex(checksum as number)} (the config or metadata is damaged)`
-    })
-  }
-  const parsed = parseJson(bytes, path)
-  const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value)
-  if (!isObject(parsed) || !isObject(parsed.config)) {
-    throw new CheckpointError({
-      path,
-      problem: "bad-manifest",
-      detail: "expected a JSON object with a config object"
-    })
-  }
-  const { config, ...metadata } = parsed
-  // The epoch says where a resumed run starts: anything but a count of epochs is damage.
-  if (
-    metadata.epoch !== undefined &&
-    !(Number.isSafeInteger(metadata.epoch) && (metadata.epoch as number) >= 0)
-  ) {
-    throw new CheckpointError({
-      path,
-      problem: "bad-manifest",
-      detail: `epoch: expected an integer >= 0, found ${describeValue(metadata.epoch)}`
-    })
-  }
-  return { config, metadata }
-}
-
-const shapesOf = (parameters: ParameterSet): Map<string, ReadonlyArray<number>> =>
-  new Map([...parameters].map(([name, variable]) => [name, variable.shape]))
-
-/** A checkpoint read and checked in full, its weights still as the bytes of the file. */
-interface CheckedCheckpoint {
-  readonly config: Readonly<Record<string, unknown>>
-  readonly metadata: CheckpointMetadata
-  readonly entries: ReadonlyArray<CheckpointWeightEntry>
-  readonly weights: ArrayBuffer
-}
-
-const readChecked = async (target: string, expected: CheckpointExpectation): Promise<CheckedCheckpoint> => {
+const readFiles = async (target: string): Promise<CheckpointFileBytes> => {
   const source = await locateCheckpoint(target)
-  const modelPath = join(source, checkpointFiles.model)
-  const manifest = parseCheckpointManifest(parseJson(await readPart(modelPath), modelPath), modelPath)
-  const metadataPath = join(source, checkpointFiles.metadata)
-  const { config, metadata } = await readMetadata(metadataPath, manifest.metadataCrc32)
-  if (expected.config !== undefined) {
-    const differences = configDifferences(
-      config,
-      JSON.parse(toJson(expected.config, target, "the expected config"))
-    )
-    if (differences.length > 0) {
-      throw new CheckpointError({
-        path: metadataPath,
-        problem: "config-mismatch",
-        detail: `config differs from the expected one: ${differences.join("; ")}`
-      })
-    }
+  const read = async (name: string): Promise<CheckpointFile> => {
+    const path = join(source, name)
+    return { name: path, bytes: await readPart(path) }
   }
-  const entries = manifest.weightsManifest[0].weights
-  if (expected.parameters !== undefined) {
-    requireMatchingParameters(
-      modelPath,
-      new Map(entries.map((entry) => [entry.name, entry.shape])),
-      shapesOf(expected.parameters)
-    )
+  return {
+    model: await read(checkpointFiles.model),
+    weights: await read(checkpointFiles.weights),
+    metadata: await read(checkpointFiles.metadata)
   }
-  const weightsPath = join(source, checkpointFiles.weights)
-  const bytes = await readPart(weightsPath)
-  const expectedBytes = weightsByteLength(manifest)
-  if (bytes.length !== expectedBytes) {
-    throw new CheckpointError({
-      path: weightsPath,
-      problem: "weights-size-mismatch",
-      detail: `${bytes.length} bytes, the manifest describes ${expectedBytes} (${entries.length} float32 tensors)`
-    })
-  }
-  // An ArrayBuffer of exactly the weights, so that every tensor's Float32Array view is aligned: a
-  // Buffer may be a view into a larger one, at any offset.
-  const weights =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
-  verifyWeights(weights, entries, weightsPath)
-  return { config, metadata, entries, weights }
 }
 
 /**
@@ -507,14 +323,7 @@ export const loadCheckpoint = async (
 ): Promise<LoadedCheckpoint> => {
   const target = resolve(directory)
   try {
-    const { config, metadata, entries, weights: buffer } = await readChecked(target, expected)
-    const decoded = tf.io.decodeWeights(
-      buffer,
-      entries.map((entry) => ({ name: entry.name, shape: [...entry.shape], dtype: entry.dtype }))
-    )
-    const weights = new Map<string, tf.Tensor>()
-    for (const entry of entries) weights.set(entry.name, decoded[entry.name] as tf.Tensor)
-    return { config, metadata, weights }
+    return decodeCheckpointFiles(await readFiles(target), expected)
   } catch (error) {
     throw typedError(target, error)
   }
@@ -537,7 +346,7 @@ export const verifyCheckpoint = async (
 ): Promise<VerifiedCheckpoint> => {
   const target = resolve(directory)
   try {
-    const { config, metadata } = await readChecked(target, expected)
+    const { config, metadata } = checkCheckpointFiles(await readFiles(target), expected)
     return { config, metadata }
   } catch (error) {
     throw typedError(target, error)
@@ -569,44 +378,4 @@ export const checkpointDirectoryState = async (directory: string): Promise<Check
   } catch (error) {
     throw typedError(target, error)
   }
-}
-
-/**
- * Assigns loaded weights to the variables of `parameters`, by name. Names and shapes are checked
- * for every parameter before the first assignment, so a mismatch (a `CheckpointError` naming the
- * parameter and both shapes; `source` names the weights' origin in it) changes nothing. The
- * weights stay the caller's to dispose.
- *
- * @example
- * ```ts
- * const loaded = await loadCheckpoint("runs/jepa/checkpoint")
- * restoreParameters(model.parameters, loaded.weights)
- * disposeWeights(loaded.weights)
- * ```
- */
-export const restoreParameters = (
-  parameters: ParameterSet,
-  weights: ReadonlyMap<string, tf.Tensor>,
-  source = "checkpoint weights"
-): void => {
-  requireMatchingParameters(
-    source,
-    new Map([...weights].map(([name, tensor]) => [name, tensor.shape])),
-    shapesOf(parameters)
-  )
-  for (const [name, variable] of parameters) {
-    variable.assign(weights.get(name) as tf.Tensor)
-  }
-}
-
-/**
- * Frees every tensor of loaded weights.
- *
- * @example
- * ```ts
- * disposeWeights(loaded.weights)
- * ```
- */
-export const disposeWeights = (weights: ReadonlyMap<string, tf.Tensor>): void => {
-  for (const tensor of weights.values()) tensor.dispose()
 }

@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export * from "./CheckpointFiles.js"
 export {
   type CheckpointManifest,
   type CheckpointWeightEntry,
