@@ -37,7 +37,15 @@ import {
 import { type ActorConfig, type AgentKind, levelActor, type RunConfig } from "../configurator/RunConfig.js"
 import { guarded, memoryClearOfZones, truthPositions, zoneConstraints } from "./Guardrail.js"
 import type { PositionProbe } from "./LatentMemory.js"
-import { probeDimensions } from "./Stages.js"
+
+/**
+ * The observation coordinates the goal is judged on through the probe: the configured ones, or all
+ * of them.
+ */
+export const probeDimensions = (config: RunConfig, observationSize: number): ReadonlyArray<number> =>
+  config.cost.dimensions.length > 0
+    ? config.cost.dimensions
+    : Array.from({ length: observationSize }, (_, index) => index)
 
 /**
  * The planner an actor's settings name.

@@ -44,8 +44,10 @@ import { runCollection } from "../cli/Collection.js"
 import type { Progress } from "../cli/Progress.js"
 import { runTraining, type TrainingSummary } from "../cli/TrainCommand.js"
 import type { RunConfig } from "../configurator/RunConfig.js"
+import { probeDimensions } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { recordedLatents } from "./LatentMemory.js"
+import { graphFromJson, graphToJson, probeFromJson } from "./MemoryJson.js"
 import { cachedStage, readStageJson, type StageEntry, stageKey, writeStageJson } from "./StageCache.js"
 import type { EpochSummary } from "./WorldModelTraining.js"
 
@@ -347,23 +349,6 @@ export const levelsStage = async (
 export const recordedStates = (collected: CollectedData, jepa: JepaModel, config: RunConfig) =>
   recordedLatents(jepa.worldModel, collected.dataset, config.data.observations === "pixels")
 
-const graphToJson = (graph: LandmarkGraph) => ({
-  latentSize: graph.latentSize,
-  count: graph.count,
-  landmarks: Array.from(graph.landmarks),
-  edges: graph.edges
-})
-
-const graphFromJson = (value: unknown): LandmarkGraph => {
-  const json = value as ReturnType<typeof graphToJson>
-  return {
-    latentSize: json.latentSize,
-    count: json.count,
-    landmarks: Float32Array.from(json.landmarks),
-    edges: json.edges
-  }
-}
-
 /**
  * The landmark memory of the recorded latents (cached by the memory's settings and the JEPA's
  * key, `encoderKey`: the stage that trained the encoder); `undefined` when the configuration has no
@@ -407,15 +392,6 @@ export const memoryStage = async (
   const graph = graphFromJson(await readStageJson(entry.directory, "graph.json"))
   return { record: { ...entry, figures: { landmarks: graph.count } }, graph }
 }
-
-/**
- * The observation coordinates the goal is judged on through the probe: the configured ones, or all
- * of them.
- */
-export const probeDimensions = (config: RunConfig, observationSize: number): ReadonlyArray<number> =>
-  config.cost.dimensions.length > 0
-    ? config.cost.dimensions
-    : Array.from({ length: observationSize }, (_, index) => index)
 
 /**
  * The probe from the JEPA's latents to the goal's observation coordinates, fitted on the recorded
@@ -485,17 +461,8 @@ export const probeStage = async (
       r2: fitted.r2
     })
   })
-  const json = (await readStageJson(entry.directory, "probe.json")) as LatentProbe & { readonly r2: number }
-  return {
-    record: { ...entry, figures: { r2: json.r2 } },
-    probe: {
-      latentSize: json.latentSize,
-      outputSize: json.outputSize,
-      weights: json.weights,
-      bias: json.bias,
-      features: json.features ?? "linear"
-    }
-  }
+  const { probe, r2 } = probeFromJson(await readStageJson(entry.directory, "probe.json"))
+  return { record: { ...entry, figures: { r2 } }, probe }
 }
 
 /** The world model's action box for an environment's action space (one-hot for discrete actions). */
