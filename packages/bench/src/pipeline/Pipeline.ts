@@ -9,7 +9,7 @@
  * @module
  */
 import { type Info, Random } from "@telos/core"
-import { countingWorldModel, type LandmarkGraph, type LatentTrajectories, strideHops } from "@telos/planner"
+import { countingWorldModel, type LandmarkGraph } from "@telos/planner"
 
 import {
   AgentKind,
@@ -29,20 +29,17 @@ import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestart
 import type { EnvSource } from "./EnvSource.js"
 import { type EpisodeTrace, type TracePoint, traceRecorder, writeTraceFigures } from "./EpisodeTraces.js"
 import { guarded, guardedSeeds, zoneViolation } from "./Guardrail.js"
-import { type PositionProbe, probePositions, recordedLatents } from "./LatentMemory.js"
+import { type PositionProbe, recordedLatents } from "./LatentMemory.js"
+import { learnedParts } from "./LearnedParts.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
   type CollectedData,
   collectStage,
-  levelsStage,
   memoryStage,
-  probeStage,
-  recordedStates,
   type StageContext,
   type StageRecord,
   type TrainedLevels,
-  type TrainedWorldModel,
-  worldModelStage
+  type TrainedWorldModel
 } from "./Stages.js"
 
 /** One row of a run: one agent's episodes. */
@@ -171,50 +168,17 @@ export const pipelineSuite = (
         const inputs: Array<string> = []
         let parts: AgentParts | undefined
         if (learned) {
-          collected = keep(await collectStage(stageContext))
-          trained = keep(await worldModelStage(stageContext, collected))
-          inputs.push(collected.record.key, trained.record.key)
-          if (agents.some((agent) => agent.startsWith("hierarchical"))) {
-            levels = await levelsStage(stageContext, collected, trained)
-            if (levels !== undefined) inputs.push(keep(levels).record.key)
-          }
-          // A jointly trained encoder is the one the agents perceive with.
-          const jepa = levels?.jointJepa ?? trained.jepa
-          const encoderKey = levels?.jointJepa === undefined ? trained.record.key : levels.record.key
-          let recorded: LatentTrajectories | undefined
-          const recordedOnce = () => {
-            recorded ??= recordedStates(collected as CollectedData, jepa, config)
-            return recorded
-          }
-          // The memory serves the +memory agents' waypoints and the hierarchical agents' upper levels.
-          const memory = agents.some((kind) => !onTruth(kind) && memoryServes(kind))
-            ? await memoryStage(stageContext, collected, encoderKey, recordedOnce)
-            : undefined
-          if (memory !== undefined) inputs.push(keep(memory).record.key)
-          const passageHops =
-            memory !== undefined && config.memory.passages.weight > 0
-              ? config.levels.strides.map((stride) =>
-                  strideHops(memory.graph, recordedOnce(), stride, config.memory.passages.quantile)
-                )
-              : []
-          const data = collected
-          let positions: PositionProbe | undefined
-          positionsOnce = () => {
-            positions ??= probePositions(recordedOnce(), data.dataset, config.seed, config.guardrail.position)
-            return positions
-          }
-          const probe = await probeStage(stageContext, collected, encoderKey, recordedOnce)
-          if (probe !== undefined) inputs.push(keep(probe).record.key)
-          parts = {
-            config,
-            model: jepa.worldModel,
-            upperModels: levels?.stack.worldModels(jepa.worldModel).slice(1) ?? [],
-            probe: probe?.probe,
-            memory: memory?.graph,
-            passageHops,
-            observationSize: source.spec.definition.observationSpace.size,
-            ...(guarded(config) ? { positions: positionsOnce() } : {})
-          }
+          const products = await learnedParts(
+            stageContext,
+            agents.filter((agent) => !onTruth(agent)),
+            (record) => records.push(record)
+          )
+          collected = products.collected
+          trained = products.trained
+          levels = products.levels
+          positionsOnce = products.positions
+          inputs.push(...products.inputs)
+          parts = products.parts
         }
         // The ground truth's memory: landmarks of the recorded observations, its own latents.
         let truthMemory: Awaited<ReturnType<typeof memoryStage>>
