@@ -75,6 +75,31 @@ export interface Agent {
   start(goals: ReadonlyArray<ArrayLike<number>>, rng: Random): AgentEpisodes
 }
 
+/**
+ * One plan an agent made, as {@link FlatAgentOptions.onPlan} is told it.
+ *
+ * @example
+ * ```ts
+ * const onPlan = ({ step, episodes, plan }: PlanEvent) => {
+ *   // Episode episodes[0]'s latent predicted 4 steps after `step`: row 0, step 4 of predictedStates.
+ *   const at = (0 * (plan.horizon + 1) + 4) * plan.latentSize
+ *   const predicted = plan.predictedStates.slice(at, at + plan.latentSize)
+ * }
+ * ```
+ */
+export interface PlanEvent {
+  /** Environment steps each of these episodes had taken when it was planned (0: before the first action). */
+  readonly step: number
+  /** The episodes planned for, in the plan's row order: row `i` is episode `episodes[i]` of the batch. */
+  readonly episodes: ReadonlyArray<number>
+  /**
+   * The plan: its best `actions` `[N, T, A]`, their `cost` `[N]`, and the latents the model predicts
+   * under them, `predictedStates` `[N, T + 1, D]` (step 0 the encoded observation, step `k` the
+   * state `k` model steps later). The planner's own arrays: copy what you keep.
+   */
+  readonly plan: Plan
+}
+
 /** Options of {@link flatAgent}. */
 export interface FlatAgentOptions {
   /** The world model planned in. */
@@ -104,6 +129,12 @@ export interface FlatAgentOptions {
    * an encoder that knows which ones do can place the goal latent accordingly.
    */
   readonly encodeGoals?: (goals: tf.Tensor2D) => tf.Tensor2D
+  /**
+   * Told after every plan, with the step it was made at, the episodes it was made for and the plan
+   * (see {@link PlanEvent}): e.g. to draw the latents the best plan predicts. Unset, nothing is
+   * read or copied for it.
+   */
+  readonly onPlan?: (event: PlanEvent) => void
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -214,7 +245,11 @@ const startFlat = (
   // The plan's row of each episode (-1: not in it).
   const planRow = new Int32Array(count).fill(-1)
   const traces: Array<ReadonlyArray<number>> = []
-  const plan = (observations: ReadonlyArray<ArrayLike<number>>, running: ReadonlyArray<boolean>): void => {
+  const plan = (
+    observations: ReadonlyArray<ArrayLike<number>>,
+    running: ReadonlyArray<boolean>,
+    stepsTaken: number
+  ): void => {
     const startedAt = performance.now()
     const active = running.flatMap((isRunning, index) => (isRunning ? [index] : []))
     const encoded = encodeRows(model, observations, "observations")
@@ -254,6 +289,7 @@ const startFlat = (
     milliseconds += performance.now() - startedAt
     calls++
     traces.push(previous.trace)
+    options.onPlan?.({ step: stepsTaken, episodes: active, plan: previous })
   }
   return {
     act: (observations, running) => {
@@ -266,7 +302,7 @@ const startFlat = (
       }
       const offset = step % interval
       step++
-      if (offset === 0) plan(observations, running)
+      if (offset === 0) plan(observations, running, step - 1)
       const current = previous as Plan
       return running.map((isRunning, index) => {
         const row = planRow[index] as number

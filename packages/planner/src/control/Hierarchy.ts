@@ -28,7 +28,13 @@ import * as tf from "@tensorflow/tfjs"
 import { goalCost } from "../cost/Cost.js"
 import { nearestRow, pickRows, squaredDistance } from "../memory/Rows.js"
 import { selectProblems } from "../search/StartingPlan.js"
-import { type Agent, type AgentEpisodes, type CostFactory, flatAgent } from "./Agent.js"
+import {
+  type Agent,
+  type AgentEpisodes,
+  type CostFactory,
+  type FlatAgentOptions,
+  flatAgent
+} from "./Agent.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
 /** One level of a hierarchy. */
@@ -400,6 +406,8 @@ export interface HierarchicalAgentOptions extends HierarchyOptions {
   readonly wrapSubgoals?: (director: SubgoalDirector) => SubgoalDirector
   /** Perception of the goal observations (see `FlatAgentOptions.encodeGoals`). */
   readonly encodeGoals?: (goals: tf.Tensor2D) => tf.Tensor2D
+  /** Told after every plan of level 0, the one the agent executes (see `FlatAgentOptions.onPlan`). */
+  readonly onPlan?: FlatAgentOptions["onPlan"]
 }
 
 /**
@@ -434,7 +442,8 @@ export const hierarchicalAgent = (
       cost: bottom.cost ?? defaultCost,
       ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
       ...(memory === undefined ? {} : { memory }),
-      ...(options.encodeGoals === undefined ? {} : { encodeGoals: options.encodeGoals })
+      ...(options.encodeGoals === undefined ? {} : { encodeGoals: options.encodeGoals }),
+      ...(options.onPlan === undefined ? {} : { onPlan: options.onPlan })
     })
   }
   const upper = levels.slice(1)

@@ -1,19 +1,23 @@
 import type { Env, Plan, Planner, PlanningProblem, StepResult, WorldModel } from "@telos/core"
 import { Box, InvalidValueError, Random } from "@telos/core"
 import {
+  type Agent,
   type CostFactory,
+  cemPlanner,
   flatAgent,
   goalCost,
   gradientPlanner,
+  hierarchicalAgent,
   type LatentProbe,
   maxPlanningHorizon,
+  type PlanEvent,
   probedGoalCost,
   runEpisodes
 } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { invalidField, shiftModel } from "../fixtures.js"
+import { invalidField, shiftEnv, shiftModel } from "../fixtures.js"
 
 const reach: CostFactory = (targets) => goalCost({ goal: targets, mode: "running" })
 
@@ -251,6 +255,102 @@ const closeTo = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>,
     expect(Math.abs(value - target)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(target)))
   })
 }
+
+describe("onPlan", () => {
+  // Plans of one episode batch, each copied as it is told.
+  const told = (makeAgent: (onPlan: (event: PlanEvent) => void) => Agent, seeds: ReadonlyArray<number>) => {
+    const events: Array<PlanEvent> = []
+    const agent = makeAgent((event) =>
+      events.push({
+        step: event.step,
+        episodes: [...event.episodes],
+        plan: {
+          ...event.plan,
+          actions: event.plan.actions.slice(),
+          predictedStates: event.plan.predictedStates.slice()
+        }
+      })
+    )
+    const run = runEpisodes(
+      seeds.map(() => shiftEnv(2, 0.05, 30)),
+      seeds,
+      agent,
+      { rng: Random.fromSeed(1) }
+    )
+    return { events, run }
+  }
+  const level0 = { model: shiftModel(2), horizon: 6, cost: reach }
+
+  it("tells every plan: the step it was made at, the episodes still running, their predicted latents", () => {
+    const seeds = [3, 4, 5]
+    const { events, run } = told(
+      (onPlan) =>
+        flatAgent({
+          ...level0,
+          planner: gradientPlanner({ iterations: 10, restarts: 2, learningRate: 0.3 }),
+          replanInterval: 2,
+          onPlan
+        }),
+      seeds
+    )
+    expect(events).toHaveLength(run.planCalls)
+    expect(events.map((event) => event.step)).toEqual(events.map((_, index) => 2 * index))
+    // Episodes end at different steps (success or the budget): each plan is for those still running.
+    expect(new Set(run.episodes.map((episode) => episode.steps)).size).toBeGreaterThan(1)
+    for (const { step, episodes, plan } of events) {
+      expect(episodes).toEqual(
+        run.episodes.flatMap((episode, index) => (episode.steps > step ? [index] : []))
+      )
+      expect(plan.problems).toBe(episodes.length)
+      expect(plan.predictedStates).toHaveLength(episodes.length * (plan.horizon + 1) * plan.latentSize)
+      // The shift world: each predicted latent is the one before moved by 0.1 x the plan's action.
+      for (let row = 0; row < plan.problems; row++) {
+        for (let k = 0; k < plan.horizon; k++) {
+          for (let d = 0; d < 2; d++) {
+            const at = (row * (plan.horizon + 1) + k) * 2 + d
+            const action = plan.actions[(row * plan.horizon + k) * 2 + d] as number
+            expect(plan.predictedStates[at + 2]).toBeCloseTo(
+              (plan.predictedStates[at] as number) + 0.1 * action,
+              5
+            )
+          }
+        }
+      }
+    }
+    // The first plan starts from the observations the resets gave.
+    const first = events[0] as PlanEvent
+    seeds.forEach((seed, row) => {
+      const start = shiftEnv(2).reset({ seed }).observation
+      const at = row * (first.plan.horizon + 1) * 2
+      expect(Array.from(first.plan.predictedStates.slice(at, at + 2))).toEqual(
+        Array.from(Float32Array.from(start))
+      )
+    })
+  })
+
+  it("tells a hierarchical agent's level-0 plans, and changes nothing when set", () => {
+    const seeds = [1, 2]
+    const upper = {
+      model: { ...shiftModel(2, 1, 0.5), stride: 5 },
+      planner: cemPlanner({ samples: 32, iterations: 3 }),
+      horizon: 3
+    }
+    const bottom = { ...level0, planner: gradientPlanner({ iterations: 10, restarts: 2, learningRate: 0.3 }) }
+    const { events, run } = told((onPlan) => hierarchicalAgent([bottom, upper], { onPlan }), seeds)
+    expect(events).toHaveLength(run.planCalls)
+    expect(events.map((event) => event.step)).toEqual(events.map((_, index) => index))
+    expect(events.every((event) => event.plan.horizon === 6)).toBe(true)
+    const before = tf.memory().numTensors
+    const unset = runEpisodes(
+      seeds.map(() => shiftEnv(2, 0.05, 30)),
+      seeds,
+      hierarchicalAgent([bottom, upper]),
+      { rng: Random.fromSeed(1) }
+    )
+    expect(unset.episodes).toEqual(run.episodes)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
 
 describe("probedGoalCost", () => {
   // Two candidates of one problem over two predicted steps (state 0, the start, is not scored).

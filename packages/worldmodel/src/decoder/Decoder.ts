@@ -30,7 +30,7 @@ const widths = Schema.Array(size)
 export const DecoderConfig = Schema.Struct({
   /** Size of the latents it reads (the JEPA's `latentSize`). */
   latentSize: size,
-  /** The images it outputs, channels first (the JEPA's image observation). */
+  /** The images it outputs, channels first (the dataset's images; an image JEPA's observation). */
   image: Schema.Struct({
     /** Channels of the image. */
     channels: size,

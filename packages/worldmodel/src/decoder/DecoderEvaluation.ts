@@ -36,8 +36,8 @@ export interface DecoderEvaluationOptions {
 const chunkSize = 64
 
 /**
- * Evaluates `decoder` on frames sampled from `dataset` with a fixed seed, encoded by `jepa`'s
- * encoder. Fails as `checkDecoderFits` does when the three do not fit together.
+ * Evaluates `decoder` on steps sampled from `dataset` with a fixed seed, encoded by `jepa`'s
+ * encoder (their images or observations, as it reads), against the steps' images. Fails as `checkDecoderFits` does when the three do not fit together.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 /**
- * Training a decoder on a trained JEPA: frames sampled from a dataset, their latents from the
- * JEPA's encoder, and the decoder taught to turn those latents back into the frames. The encoder is
+ * Training a decoder on a trained JEPA: steps sampled from a dataset with images, their latents from
+ * the JEPA's encoder (of the images for an image JEPA, of the observations for a vector JEPA), and
+ * the decoder taught to turn those latents into the steps' images. The encoder is
  * frozen: latents are computed outside the optimiser's tape and only the decoder's variables are
  * optimised, so the world model comes out of it bit for bit as it went in.
  *
@@ -102,17 +103,21 @@ export interface DecoderTrainingHooks {
   readonly onEpoch?: (record: DecoderEpochRecord) => void | Promise<void>
 }
 
-/** Frames sampled from a dataset and the frozen encoder's latents of them. */
+/** Frames sampled from a dataset and the frozen encoder's latents of the same steps. */
 export interface DecoderBatch {
   /** The frames, `[N, C, H, W]` in [0, 1]. */
   readonly images: tf.Tensor4D
-  /** Their latents, `[N, latentSize]`, computed without gradient. */
+  /** The latents of their steps (of the images or the observations, as the JEPA reads), `[N, latentSize]`, computed without gradient. */
   readonly latents: tf.Tensor2D
 }
 
 /**
- * Checks that a decoder reads the JEPA's latents and outputs its observations, and that the
- * dataset holds such images: an `InvalidValueError` naming the field that disagrees otherwise.
+ * Checks that a decoder reads the JEPA's latents, that the dataset holds images of the decoder's
+ * shape, and that it holds what the JEPA reads: for an image JEPA, images of its observation's
+ * shape (the decoder then outputs what the JEPA sees); for a vector JEPA, observations of its size
+ * (the decoder then draws the environment's image of the state the JEPA read). An
+ * `InvalidValueError` naming the field that disagrees otherwise: `decoder.latentSize`, `dataset`
+ * (no images), `dataset.imageShape`, `decoder.image` or `dataset.observationSize`.
  *
  * @example
  * ```ts
@@ -122,13 +127,6 @@ export interface DecoderBatch {
 export const checkDecoderFits = (decoder: Decoder, jepa: JepaModel, dataset: Dataset): void => {
   const observation = jepa.config.observation
   const image = decoder.config.image
-  if (observation.kind !== "image") {
-    throw new InvalidValueError({
-      field: "jepa.config.observation",
-      expected: "an image world model",
-      received: `a ${observation.kind} observation`
-    })
-  }
   if (jepa.config.latentSize !== decoder.config.latentSize) {
     throw new InvalidValueError({
       field: "decoder.latentSize",
@@ -138,13 +136,15 @@ export const checkDecoderFits = (decoder: Decoder, jepa: JepaModel, dataset: Dat
   }
   const shape = (channels: number, height: number, width: number) => `${channels} x ${height} x ${width}`
   const decoded = shape(image.channels, image.height, image.width)
-  const observed = shape(observation.channels, observation.height, observation.width)
-  if (decoded !== observed) {
-    throw new InvalidValueError({
-      field: "decoder.image",
-      expected: `the world model's observation ${observed}`,
-      received: decoded
-    })
+  if (observation.kind === "image") {
+    const observed = shape(observation.channels, observation.height, observation.width)
+    if (decoded !== observed) {
+      throw new InvalidValueError({
+        field: "decoder.image",
+        expected: `the world model's observation ${observed}`,
+        received: decoded
+      })
+    }
   }
   if (dataset.imageShape === undefined) {
     throw new InvalidValueError({
@@ -157,12 +157,20 @@ export const checkDecoderFits = (decoder: Decoder, jepa: JepaModel, dataset: Dat
   if (stored !== decoded) {
     throw new InvalidValueError({ field: "dataset.imageShape", expected: decoded, received: stored })
   }
+  if (observation.kind === "vector" && dataset.observationSize !== observation.size) {
+    throw new InvalidValueError({
+      field: "dataset.observationSize",
+      expected: `the world model's observation size ${observation.size}`,
+      received: String(dataset.observationSize)
+    })
+  }
 }
 
 /**
- * Samples `size` frames (windows of one step, uniformly among every step) and encodes them with
- * the JEPA's encoder, outside any gradient tape. Fails as {@link checkDecoderFits} does. The
- * tensors are the caller's to dispose.
+ * Samples `size` steps (windows of one step, uniformly among every step) and encodes what the
+ * JEPA reads of them (the images for an image JEPA, the observations for a vector JEPA) with its
+ * encoder, outside any gradient tape; the images are the decoder's targets. Fails as
+ * {@link checkDecoderFits} does. The tensors are the caller's to dispose.
  *
  * @example
  * ```ts
@@ -185,13 +193,17 @@ export const sampleDecoderBatch = (
       .tensor(sample.images as Uint8Array, [size, channels, height, width], "int32")
       .toFloat()
       .div(255) as tf.Tensor4D
-    return { images, latents: jepa.encoder.encode(images) }
+    const read =
+      jepa.config.observation.kind === "image"
+        ? images
+        : tf.tensor2d(sample.observations, [size, dataset.observationSize])
+    return { images, latents: jepa.encoder.encode(read) }
   })
 }
 
 /**
- * Trains `decoder` to reconstruct frames of `dataset` from the latents of `jepa`'s encoder, which
- * stays frozen. Seeded: the same decoder seed, options and data give the same weights. A
+ * Trains `decoder` to draw the images of `dataset`'s steps from the latents `jepa`'s encoder gives
+ * them (of the images or of the observations, as the JEPA reads), the encoder staying frozen. Seeded: the same decoder seed, options and data give the same weights. A
  * non-finite loss stops it with `TrainingDivergedError`; a stop request (`requestInterruption`)
  * with `InterruptedError` between epochs.
  *

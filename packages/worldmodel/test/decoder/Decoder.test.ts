@@ -168,9 +168,11 @@ describe("createDecoder", () => {
     const vector = await pointDataset({ episodes: 2, length: 3 })
     expect(() => evaluateDecoder(decoder, jepa, vector)).toThrow(InvalidValueError)
     expect(() => evaluateDecoder(decoder, jepa, vector)).toThrow(/dataset/)
-    const vectorJepa = createJepa(pointModelConfig(), 0)
+    // A state JEPA is decoded to the dataset's images too (see StateDecoder.test.ts), but only one
+    // that reads the dataset's observations.
+    const vectorJepa = createJepa(pointModelConfig({ observation: { kind: "vector", size: 3 } }), 0)
     await expect(trainDecoder(decoder, vectorJepa, frames)).rejects.toThrow(
-      expect.objectContaining({ field: "jepa.config.observation" })
+      expect.objectContaining({ field: "dataset.observationSize" })
     )
     vectorJepa.dispose()
     await expect(trainDecoder(decoder, jepa, frames, { batchSize: 0 })).rejects.toThrow(/batchSize/)
