@@ -15,6 +15,7 @@ import {
   categoricalCemPlanner,
   cemPlanner,
   constrainedPlanner,
+  type FlatAgentOptions,
   flatAgent,
   goalCost,
   gradientPlanner,
@@ -239,6 +240,8 @@ export interface AgentParts {
   readonly positions?: PositionProbe | undefined
   /** Told the subgoals each level above 0 hands down (see `HierarchyOptions.onSubgoals`). */
   readonly onSubgoals?: HierarchyOptions["onSubgoals"]
+  /** Told every plan of level 0, with the latents it predicts (see `FlatAgentOptions.onPlan`). */
+  readonly onPlan?: FlatAgentOptions["onPlan"]
 }
 
 const enforcesZones = (parts: AgentParts): parts is AgentParts & { readonly positions: PositionProbe } =>
@@ -327,6 +330,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     ...(graph === undefined || !config.memory.anchorSubgoals ? {} : { subgoalAnchors: graph.landmarks }),
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
     ...(parts.onSubgoals === undefined ? {} : { onSubgoals: parts.onSubgoals }),
+    ...(parts.onPlan === undefined ? {} : { onPlan: parts.onPlan }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })
 }
