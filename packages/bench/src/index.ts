@@ -6,6 +6,8 @@
 // The `telos` command line.
 export { main, nodeTerminal, type Terminal } from "./cli/CommandLine.js"
 // The configurator: one configuration of a whole run, with defaults from the environment.
+export * from "./bundle/AgentBundle.js"
+export * from "./bundle/ExportBundle.js"
 export * from "./configurator/Defaults.js"
 export * from "./configurator/Resolve.js"
 export * from "./configurator/RunConfig.js"
@@ -14,6 +16,9 @@ export * from "./pipeline/Agents.js"
 export * from "./pipeline/EnvSource.js"
 export * from "./pipeline/EpisodeTraces.js"
 export * from "./pipeline/Guardrail.js"
+export * from "./pipeline/LatentMemory.js"
+export * from "./pipeline/LearnedParts.js"
+export * from "./pipeline/MemoryJson.js"
 export * from "./pipeline/Pipeline.js"
 export * from "./pipeline/RunsSuite.js"
 export * from "./pipeline/StageCache.js"

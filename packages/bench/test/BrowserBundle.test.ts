@@ -92,7 +92,7 @@ const bundleForBrowser = async (specifier: string): Promise<BundleReport> => {
 }
 
 describe("browser bundles", () => {
-  it.each(["@telos/core", "@telos/envs", "@telos/worldmodel", "@telos/planner"])(
+  it.each(["@telos/core", "@telos/envs", "@telos/worldmodel", "@telos/planner", "@telos/bench/bundle"])(
     "%s bundles for the browser without Node builtins",
     async (specifier) => {
       const report = await bundleForBrowser(specifier)

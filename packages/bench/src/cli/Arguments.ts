@@ -57,8 +57,10 @@ export interface PipelineCommand {
   readonly cache: string
   /** Print the resolved configuration and stop. */
   readonly printConfig: boolean
-  /** `--overwrite`: replace a complete run in `out` instead of refusing. */
+  /** `--overwrite`: replace a complete run in `out` (or the bundle in `export`) instead of refusing. */
   readonly overwrite?: boolean
+  /** `--export DIR`: write the learned agents as an agent bundle there instead of running episodes. */
+  readonly export?: string | undefined
 }
 
 /**
@@ -160,7 +162,8 @@ export const PipelineFlags = Schema.Struct({
   out: Schema.optional(Schema.NonEmptyString),
   cache: Schema.optional(Schema.NonEmptyString),
   "print-config": Schema.optional(Schema.Boolean),
-  overwrite: Schema.optional(Schema.Boolean)
+  overwrite: Schema.optional(Schema.Boolean),
+  export: Schema.optional(Schema.NonEmptyString)
 })
 
 /** The flags of `telos bench`, after tokenising. */
@@ -373,6 +376,8 @@ options:
   --cache DIR      the stage cache (default runs/cache)
   --print-config   print the resolved configuration as JSON and stop
   --overwrite      replace a complete run in --out (an unfinished one is resumed without it)
+  --export DIR     write the learned agents as an agent bundle in DIR (models, memory, probes,
+                   decoder; what the web app loads) and time them here, instead of a run
 
   telos sweep --config FILE [options]  the trials of a sweep file (a base configuration, a grid or
                    a list of settings over config keys, seeds; see the README's "Sweeps"), each
@@ -402,6 +407,8 @@ options:
   --backends LIST  comma-separated backends to compare, each in turn (perf suite; default the
                    active backend and wasm)
   --overwrite      replace a complete run in --out (an unfinished one is resumed without it)
+  --export DIR     write the learned agents as an agent bundle in DIR (models, memory, probes,
+                   decoder; what the web app loads) and time them here, instead of a run
 
   telos collect --env ID --transitions N --out DIR [options]
                    gather an offline dataset into DIR/dataset.bin
@@ -519,7 +526,8 @@ const parsePipeline = (tokens: ReadonlyArray<string>): Result.Result<Command, Co
     out: parsed.out,
     cache: parsed.cache ?? "runs/cache",
     printConfig: parsed["print-config"] === true,
-    overwrite: parsed.overwrite === true
+    overwrite: parsed.overwrite === true,
+    ...(parsed.export === undefined ? {} : { export: parsed.export })
   })
 }
 

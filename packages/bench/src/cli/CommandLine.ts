@@ -10,8 +10,10 @@ import { join } from "node:path"
 import { ConfigError, InterruptedError, interruptionExitCode, resolveBackend } from "@telos/core"
 import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
+import { bundleColumns, exportAgentBundle } from "../bundle/ExportBundle.js"
 import { readConfigFile, resolveRunConfig } from "../configurator/Resolve.js"
-import { loadEnvSource, loadEvaluationSource } from "../pipeline/EnvSource.js"
+import type { RunConfig } from "../configurator/RunConfig.js"
+import { type EnvSource, loadEnvSource, loadEvaluationSource } from "../pipeline/EnvSource.js"
 import { pipelineSuite } from "../pipeline/Pipeline.js"
 import { summaryText } from "../report/Report.js"
 import { type RunFiles, runSuite } from "../report/Runner.js"
@@ -27,6 +29,7 @@ import {
   usage,
   type WorkerCommand
 } from "./Arguments.js"
+import { claimFolder } from "./Claim.js"
 import { collectionSummaryText, runCollection } from "./Collection.js"
 import { makeProgress, type ProgressOutput } from "./Progress.js"
 import { runTraining, trainingSummaryText } from "./TrainCommand.js"
@@ -48,7 +51,8 @@ const inputErrors = new Set([
   "UnknownNameError",
   "InvalidValueError",
   "EnvModuleError",
-  "EnvCheckError"
+  "EnvCheckError",
+  "BundleFolderError"
 ])
 
 const program = (
@@ -193,6 +197,10 @@ const runPipelineCommand = (
     terminal.out(
       `telos: run on ${named} (${source.spec.id}, checked) on backend ${backend.name}; cache ${request.cache}`
     )
+    if (request.export !== undefined) {
+      yield* exportCommand(request.export, request, config, source, backend.name, terminal)
+      return
+    }
     const evaluationSource = yield* attempt(() => loadEvaluationSource(config, source, environments))
     if (evaluationSource !== undefined) {
       const heldOut = yield* Effect.try({
@@ -220,6 +228,49 @@ const runPipelineCommand = (
     })
     printRun(terminal, files, suite)
   })
+
+/** `telos run --export DIR`: the learned agents as an agent bundle, timed here from the files. */
+const exportCommand = (
+  directory: string,
+  request: PipelineCommand,
+  config: RunConfig,
+  source: EnvSource,
+  backend: string,
+  terminal: Terminal
+) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      // The bundle folder is replaced whole: its lock lives beside it.
+      yield* claimFolder(directory, "telos run --export", terminal.error, { lockBeside: true })
+      const progress = makeProgress(terminal.progressOutput, terminal.environment)
+      const exported = yield* Effect.tryPromise({
+        try: () =>
+          exportAgentBundle(
+            {
+              config,
+              source,
+              cache: request.cache,
+              progress: progress.update,
+              report: terminal.out
+            },
+            directory,
+            { overwrite: request.overwrite === true, backend }
+          ),
+        catch: (error) => error as Error
+      }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
+      terminal.out("")
+      terminal.out(summaryText(exported.rows, bundleColumns))
+      terminal.out("")
+      for (const stage of exported.stages) {
+        terminal.out(
+          `stage ${stage.stage.padEnd(24)} ${stage.cached ? "cached" : `${stage.seconds.toFixed(1)} s`}`
+        )
+      }
+      terminal.out(
+        `bundle: ${exported.directory} (${(exported.bytes / 1e6).toFixed(2)} MB; agents ${exported.manifest.agents.join(", ")})`
+      )
+    })
+  )
 
 // ---- telos sweep
 

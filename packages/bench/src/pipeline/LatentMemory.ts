@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { Random, type WorldModel } from "@telos/core"
+import { InvalidValueError, Random, type WorldModel } from "@telos/core"
 import {
+  type LatentProbe,
   type LatentTrajectories,
   type PositionReader,
   quadraticFeatureSize,
@@ -78,9 +79,25 @@ export const probePositions = (
   dataset: Dataset,
   seed: number,
   coordinates: readonly [number, number] = [0, 1]
-): PositionProbe => {
+): PositionProbe => positionProbeOf(fitPositionProbe(trajectories, dataset, seed, coordinates))
+
+/**
+ * The fitted probe behind {@link probePositions}, as numbers (quadratic features, two outputs):
+ * what an agent bundle ships.
+ *
+ * @example
+ * ```ts
+ * const probe = fitPositionProbe(recorded, dataset, 0, [0, 1])
+ * probe.outputSize // 2
+ * ```
+ */
+export const fitPositionProbe = (
+  trajectories: LatentTrajectories,
+  dataset: Dataset,
+  seed: number,
+  coordinates: readonly [number, number] = [0, 1]
+): LatentProbe => {
   const size = trajectories.latentSize
-  const width = quadraticFeatureSize(size)
   const count = trajectories.latents.length / size
   const targets = new Float32Array(count * 2)
   for (let row = 0; row < count; row++) {
@@ -89,13 +106,34 @@ export const probePositions = (
   }
   const probe = linearProbe({
     inputs: quadraticFeatures(trajectories.latents, size),
-    inputSize: width,
+    inputSize: quadraticFeatureSize(size),
     targets,
     targetSize: 2,
     count,
     ridge: 1e-3,
     rng: Random.fromSeed(seed)
   })
+  return { latentSize: size, outputSize: 2, weights: probe.weights, bias: probe.bias, features: "quadratic" }
+}
+
+/**
+ * Reads positions through a fitted quadratic probe of two outputs, on the host and on the backend.
+ *
+ * @example
+ * ```ts
+ * positionProbeOf(fitPositionProbe(recorded, dataset, 0)).positionOf(latent) // [x, y]
+ * ```
+ */
+export const positionProbeOf = (probe: LatentProbe): PositionProbe => {
+  const size = probe.latentSize
+  const width = quadraticFeatureSize(size)
+  if (probe.features !== "quadratic" || probe.outputSize !== 2) {
+    throw new InvalidValueError({
+      field: "positions",
+      expected: "a quadratic probe with two outputs",
+      received: `a ${probe.features ?? "linear"} probe with ${probe.outputSize} outputs`
+    })
+  }
   return {
     positionOf: (latent) => {
       const features = quadraticFeatures(latent, size)

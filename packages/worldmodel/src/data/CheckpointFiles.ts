@@ -347,7 +347,19 @@ export const decodeCheckpointFiles = (
  */
 export type Fetcher = (url: string) => Promise<Response>
 
-const fetchFile = async (url: string, fetcher: Fetcher): Promise<CheckpointFile> => {
+/**
+ * Fetches one file as a {@link CheckpointFile}: a 404 is a `CheckpointError` (`missing-file`), any
+ * other failed request a `FileError` naming the URL.
+ *
+ * @example
+ * ```ts
+ * const manifest = await fetchFileBytes("models/two-rooms/bundle.json")
+ * ```
+ */
+export const fetchFileBytes = async (
+  url: string,
+  fetcher: Fetcher = (target) => fetch(target)
+): Promise<CheckpointFile> => {
   let response: Response
   try {
     response = await fetcher(url)
@@ -386,9 +398,9 @@ export const fetchCheckpoint = async (
 ): Promise<LoadedCheckpoint> => {
   const folder = url.endsWith("/") ? url : `${url}/`
   const [model, weights, metadata] = await Promise.all([
-    fetchFile(`${folder}${checkpointFiles.model}`, fetcher),
-    fetchFile(`${folder}${checkpointFiles.weights}`, fetcher),
-    fetchFile(`${folder}${checkpointFiles.metadata}`, fetcher)
+    fetchFileBytes(`${folder}${checkpointFiles.model}`, fetcher),
+    fetchFileBytes(`${folder}${checkpointFiles.weights}`, fetcher),
+    fetchFileBytes(`${folder}${checkpointFiles.metadata}`, fetcher)
   ])
   return decodeCheckpointFiles({ model, weights, metadata }, expected)
 }
