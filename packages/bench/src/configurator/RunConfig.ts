@@ -315,6 +315,28 @@ export const EvaluationConfig = Schema.Struct({
 })
 
 /**
+ * The decoder from the JEPA's latents to the environment's images, trained after the JEPA with its
+ * encoder frozen, to see what the agents imagine (`@telos/worldmodel`'s `trainDecoder`). It learns
+ * from a dataset with images: the run's own when it collects pixels, otherwise one collected for it
+ * with the run's collector settings and `transitions`. Environments that draw no images get none.
+ */
+export const DecoderStageConfig = Schema.Struct({
+  /** Training epochs; 0: no decoder. */
+  epochs: nonNegativeInteger,
+  /** Optimisation steps per epoch. */
+  stepsPerEpoch: positiveInteger,
+  /** Frames per optimisation step. */
+  batchSize: positiveInteger,
+  /** Adam's learning rate. */
+  learningRate: positive,
+  /**
+   * Transitions of the pixel dataset collected for it when the run's data has no images. A quarter
+   * as many more (at most 2,000), collected with the next seed, are its held-out frames.
+   */
+  transitions: positiveInteger
+})
+
+/**
  * A whole run, resolved: every field present.
  *
  * @example
@@ -350,7 +372,9 @@ export const RunConfig = Schema.Struct({
   /** Keep-out zones the agents must respect. */
   guardrail: GuardrailConfig,
   /** The agents evaluated and for how long. */
-  evaluation: EvaluationConfig
+  evaluation: EvaluationConfig,
+  /** The decoder from latents to images (`epochs: 0`: none). */
+  decoder: DecoderStageConfig
 })
 
 /** A resolved run configuration. */
@@ -364,6 +388,9 @@ export type ActorConfig = typeof ActorConfig.Type
 
 /** The guardrail's settings. */
 export type GuardrailConfig = typeof GuardrailConfig.Type
+
+/** The decoder stage's settings. */
+export type DecoderStageConfig = typeof DecoderStageConfig.Type
 
 /**
  * The actor of level `level` (1 is the first level above the primitive one): `upperActor` with

@@ -9,7 +9,9 @@
  * @module
  */
 import { type Info, Random } from "@telos/core"
+import type { EnvSpec } from "@telos/envs"
 import { countingWorldModel, type LandmarkGraph } from "@telos/planner"
+import type { Decoder } from "@telos/worldmodel"
 
 import {
   AgentKind,
@@ -29,15 +31,25 @@ import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestart
 import type { EnvSource } from "./EnvSource.js"
 import { type EpisodeTrace, type TracePoint, traceRecorder, writeTraceFigures } from "./EpisodeTraces.js"
 import { guarded, guardedSeeds, zoneViolation } from "./Guardrail.js"
+import {
+  copyImaginedFrames,
+  framedSpec,
+  frameRecorder,
+  type ImaginedStrip,
+  imaginedFramesPerEpisode,
+  imaginedStepsAhead
+} from "./ImaginedFrames.js"
 import { type PositionProbe, recordedLatents } from "./LatentMemory.js"
 import { learnedParts } from "./LearnedParts.js"
 import { cachedStage, readStageJson, stageKey, writeStageJson } from "./StageCache.js"
 import {
   type CollectedData,
   collectStage,
+  decoderStage,
   memoryStage,
   type StageContext,
   type StageRecord,
+  type TrainedDecoder,
   type TrainedLevels,
   type TrainedWorldModel
 } from "./Stages.js"
@@ -58,6 +70,11 @@ export interface RunRow extends PlanningRow {
   readonly violations?: number
   /** The first episodes' paths and subgoals (`evaluation.drawnEpisodes`). */
   readonly traces?: ReadonlyArray<EpisodeTrace>
+  /**
+   * The first episodes' real and imagined frames, as written into the row's stage folder (learned
+   * agents of runs with a decoder and drawn episodes).
+   */
+  readonly imagined?: ReadonlyArray<ImaginedStrip>
 }
 
 /** Options of {@link pipelineSuite}. */
@@ -162,6 +179,7 @@ export const pipelineSuite = (
       let collected: CollectedData | undefined
       let trained: TrainedWorldModel | undefined
       let levels: TrainedLevels | undefined
+      let decoded: TrainedDecoder | undefined
       // Positions read from learned latents (guardrail zones, drawn episodes), fitted once if at all.
       let positionsOnce: (() => PositionProbe) | undefined
       try {
@@ -179,7 +197,18 @@ export const pipelineSuite = (
           positionsOnce = products.positions
           inputs.push(...products.inputs)
           parts = products.parts
+          decoded = await decoderStage(stageContext, products.encoderKey, products.jepa, products.collected)
+          if (decoded !== undefined) records.push(decoded.record)
         }
+        // The drawn episodes of learned agents show what their plans imagine, decoded, beside what
+        // happened: in an environment that draws the decoder's images.
+        const drawn = Math.min(config.evaluation.drawnEpisodes, config.evaluation.episodes)
+        const learnedEnv =
+          (config.data.observations === "pixels" ? evaluation.pixels : undefined) ?? evaluation.spec
+        const framed =
+          decoded === undefined || drawn === 0 ? undefined : framedOf(learnedEnv, decoded.decoder)
+        const framesOf = (kind: AgentKind): boolean =>
+          framed !== undefined && kind !== "random" && !onTruth(kind)
         // The ground truth's memory: landmarks of the recorded observations, its own latents.
         let truthMemory: Awaited<ReturnType<typeof memoryStage>>
         if (agents.includes("ground-truth+memory")) {
@@ -230,7 +259,10 @@ export const pipelineSuite = (
             ...(config.evaluation.drawnEpisodes > 0
               ? { drawnEpisodes: config.evaluation.drawnEpisodes }
               : {}),
-            ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch })
+            ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch }),
+            ...(framesOf(kind)
+              ? { imagined: { ahead: imaginedStepsAhead, frames: imaginedFramesPerEpisode } }
+              : {})
           }
           const key = stageKey(
             "episodes",
@@ -240,7 +272,11 @@ export const pipelineSuite = (
                   evaluation.fingerprint,
                   ...(kind === "ground-truth+memory" ? [truthMemory?.record.key ?? ""] : [])
                 ]
-              : [evaluation.fingerprint, ...inputs]
+              : [
+                  evaluation.fingerprint,
+                  ...inputs,
+                  ...(framesOf(kind) ? [(decoded as TrainedDecoder).record.key] : [])
+                ]
           )
           const entry = await cachedStage(options.cache, "episodes", key, async (directory) => {
             const modelParts: AgentParts = truth
@@ -264,12 +300,14 @@ export const pipelineSuite = (
                     truth ? truthPositionOf(config) : positionsOnce?.().positionOf
                   )
                 : undefined
+            const frames = framesOf(kind) ? frameRecorder(drawn, seeds) : undefined
             const agentParts: AgentParts = {
               ...modelParts,
               model: (counted[0] as (typeof counted)[number]).model,
               upperModels: counted.slice(1).map((count) => count.model),
               flatCandidates,
-              ...(recorder === undefined ? {} : { onSubgoals: recorder.onSubgoals })
+              ...(recorder === undefined ? {} : { onSubgoals: recorder.onSubgoals }),
+              ...(frames === undefined ? {} : { onPlan: frames.onPlan })
             }
             const goal = config.cost.goal
             // A pixel agent acts on the environment's images, and its goal is the goal's image.
@@ -286,7 +324,8 @@ export const pipelineSuite = (
             const row = runPlanningBenchmark(
               {
                 env: evaluation.spec.id,
-                makeEnv: () => (pixels ?? evaluation.spec).make(),
+                makeEnv: () =>
+                  ((frames === undefined ? undefined : framed) ?? pixels ?? evaluation.spec).make(),
                 agent: agentOf(kind, agentParts),
                 ...(goalOf === undefined ? {} : { goalOf }),
                 episodes: config.evaluation.episodes,
@@ -294,9 +333,18 @@ export const pipelineSuite = (
                 seed: config.seed,
                 ...(config.evaluation.batch === null ? {} : { batch: config.evaluation.batch }),
                 ...zones,
-                ...(recorder === undefined
+                ...(recorder === undefined && frames === undefined
                   ? {}
-                  : { onReset: recorder.onReset, onTransition: recorder.onTransition })
+                  : {
+                      onReset: (episode: number, info: Info) => {
+                        recorder?.onReset(episode, info)
+                        frames?.onReset(episode, info)
+                      },
+                      onTransition: (episode: number, info: Info) => {
+                        recorder?.onTransition(episode, info)
+                        frames?.onTransition(episode, info)
+                      }
+                    })
               },
               // Seeded by the agent's kind, not its place in the list: a cached row is the same row.
               Random.fromSeed(config.seed + 1000 * (AgentKind.literals.indexOf(kind) + 1)),
@@ -304,6 +352,10 @@ export const pipelineSuite = (
                 context.progress(`episodes: ${kind}`, step / evaluation.spec.definition.maxEpisodeSteps)
             )
             const steps = row.meanSteps * row.episodes
+            const imagined =
+              frames === undefined
+                ? undefined
+                : await frames.write(directory, (decoded as TrainedDecoder).decoder)
             const runRow: RunRow = {
               ...row,
               agent: kind,
@@ -314,7 +366,8 @@ export const pipelineSuite = (
               ...(kind !== "random" && memoryServes(kind) && agentParts.memory !== undefined
                 ? { landmarks: (agentMemory(agentParts) as LandmarkGraph).count }
                 : {}),
-              ...(recorder === undefined ? {} : { traces: recorder.traces() })
+              ...(recorder === undefined ? {} : { traces: recorder.traces() }),
+              ...(imagined === undefined ? {} : { imagined })
             }
             await writeStageJson(directory, "row.json", runRow)
           })
@@ -322,26 +375,56 @@ export const pipelineSuite = (
           predictions.set(kind, row.predictionsPerStep)
           records.push({ ...entry, stage: `episodes (${kind})`, figures: { successRate: row.successRate } })
           if (skipped) continue
+          const name = `${evaluation.spec.id}-${kind}-${row.levels}-levels-${entry.key.slice(0, 8)}`
+          const label = `${evaluation.spec.id}, ${kind} (${row.levels} level${row.levels === 1 ? "" : "s"})`
           const figures =
             row.traces === undefined || context.directory === undefined
               ? []
               : await writeTraceFigures(
                   context.directory,
-                  `${evaluation.spec.id}-${kind}-${row.levels}-levels-${entry.key.slice(0, 8)}`,
+                  name,
                   evaluation.spec,
                   row.traces,
                   (trace) =>
-                    `${evaluation.spec.id}, ${kind} (${row.levels} level${row.levels === 1 ? "" : "s"}), seed ${trace.seed}${trace.layout === undefined ? "" : `, layout ${trace.layout}`}`
+                    `${label}, seed ${trace.seed}${trace.layout === undefined ? "" : `, layout ${trace.layout}`}`
                 )
-          yield figures.length === 0 ? row : { ...row, figures }
+          const imaginedFrames =
+            row.imagined === undefined || context.directory === undefined
+              ? []
+              : await copyImaginedFrames(
+                  context.directory,
+                  name,
+                  entry.directory,
+                  row.imagined,
+                  (strip) =>
+                    `${label}, seed ${strip.seed}: real frames (top) and the frames its plans imagined ${strip.ahead} steps before (bottom), steps ${strip.steps.join(", ")}`
+                )
+          yield {
+            ...row,
+            ...(figures.length === 0 ? {} : { figures }),
+            ...(imaginedFrames.length === 0 ? {} : { imaginedFrames })
+          }
         }
       } finally {
+        decoded?.decoder.dispose()
         trained?.jepa.dispose()
         levels?.stack.dispose()
         levels?.jointJepa?.dispose()
       }
     }
   }
+}
+
+/** `spec` with frames in its infos when it draws images of the decoder's shape; `undefined` otherwise. */
+const framedOf = (spec: EnvSpec<unknown>, decoder: Decoder): EnvSpec<unknown> | undefined => {
+  const image = spec.definition.image
+  const { channels, height, width } = decoder.config.image
+  return image !== undefined &&
+    image.channels === channels &&
+    image.height === height &&
+    image.width === width
+    ? framedSpec(spec)
+    : undefined
 }
 
 /** A ground-truth model's latent is the state: its position is two of its coordinates. */

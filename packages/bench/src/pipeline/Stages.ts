@@ -1,8 +1,9 @@
 /**
  * The stages of the pipeline, each cached by the content of its settings and of its inputs:
  * collect reward-free data -> train the JEPA (perception and level 0's world model) -> train the
- * levels above it -> build the landmark memory -> fit the goal probe. Every suite, `telos run`,
- * `telos collect` and `telos train` go through these functions; there is no second copy of a stage.
+ * levels above it -> build the landmark memory -> fit the goal probe; beside them, the decoder from
+ * the latents to images. Every suite, `telos run`, `telos collect` and `telos train` go through
+ * these functions; there is no second copy of a stage.
  *
  * @module
  */
@@ -18,16 +19,22 @@ import {
   quadraticFeatures
 } from "@telos/planner"
 import {
+  createDecoder,
   createJepa,
   createLevelStack,
   createTrainer,
   type Dataset,
+  type Decoder,
+  type DecoderConfig,
+  type DecoderEvaluation,
+  evaluateDecoder,
   evaluateLevels,
   type JepaModel,
   type LevelEvaluation,
   type LevelStack,
   type LevelStackConfig,
   linearProbe,
+  trainDecoder,
   trainLevels
 } from "@telos/worldmodel"
 import {
@@ -86,6 +93,10 @@ export interface CollectedData {
   readonly dataset: Dataset
 }
 
+/** The collect stage's key for the context's data settings, known before anything is collected. */
+const collectKeyOf = ({ config, source }: StageContext): string =>
+  stageKey("collect", { env: source.fingerprint, data: config.data, seed: config.seed }, [])
+
 /**
  * Collects the run's reward-free data (cached by the environment's fingerprint, the data settings
  * and the seed).
@@ -97,7 +108,7 @@ export interface CollectedData {
  */
 export const collectStage = async (context: StageContext): Promise<CollectedData> => {
   const { config, source } = context
-  const key = stageKey("collect", { env: source.fingerprint, data: config.data, seed: config.seed }, [])
+  const key = collectKeyOf(context)
   const entry = await cachedStage(context.cache, "collect", key, async (directory) => {
     await Effect.runPromise(
       runCollection(
@@ -141,7 +152,9 @@ export interface TrainedWorldModel {
  * A model rebuilt from a checkpoint folder: `create` makes it from the saved config, then the saved
  * weights are restored into it (the model is disposed if they do not fit).
  */
-const restoreModel = async <Model extends { readonly parameters: Map<string, tf.Variable>; dispose(): void }>(
+const restoreModel = async <
+  Model extends { readonly parameters: ReadonlyMap<string, tf.Variable>; dispose(): void }
+>(
   directory: string,
   create: (config: Readonly<Record<string, unknown>>) => Model
 ): Promise<{ readonly model: Model; readonly metadata: CheckpointMetadata }> => {
@@ -463,6 +476,169 @@ export const probeStage = async (
   })
   const { probe, r2 } = probeFromJson(await readStageJson(entry.directory, "probe.json"))
   return { record: { ...entry, figures: { r2 } }, probe }
+}
+
+/**
+ * The decoder the pipeline trains for images `[channels, height, width]` from latents of
+ * `latentSize`: an MLP of 256 to a grid a sixteenth of the image's side (or as small as powers of
+ * two dividing both sides allow), then upsampling stages of factor 4 (a last one of 2 where
+ * needed), 32 channels entering the first and half as many each stage after.
+ *
+ * @example
+ * ```ts
+ * decoderArchitecture(32, { channels: 2, height: 64, width: 64 })
+ * // { latentSize: 32, image, hidden: [256], upsampleFactors: [4, 4], upsampleChannels: [32, 16] }
+ * ```
+ */
+export const decoderArchitecture = (
+  latentSize: number,
+  image: { readonly channels: number; readonly height: number; readonly width: number }
+): DecoderConfig => {
+  let product = 1
+  while (product < 16 && image.height % (product * 2) === 0 && image.width % (product * 2) === 0) product *= 2
+  const factors: Array<number> = []
+  for (let left = product; left > 1; left /= factors.at(-1) as number) factors.push(left >= 4 ? 4 : 2)
+  return {
+    latentSize,
+    image: { channels: image.channels, height: image.height, width: image.width },
+    hidden: [256],
+    upsampleFactors: factors,
+    upsampleChannels: factors.map((_, index) => Math.max(4, 32 >> index))
+  }
+}
+
+/** A trained decoder, alive until disposed. */
+export interface TrainedDecoder {
+  /** The decoder stage's record; its figures are the held-out reconstruction error. */
+  readonly record: StageRecord
+  /** The decoder, restored from the checkpoint. */
+  readonly decoder: Decoder
+  /** Its reconstruction error on held-out frames (`relativeError` NaN when they are all alike). */
+  readonly evaluation: DecoderEvaluation
+  /** The checkpoint's folder (`saveCheckpoint`'s format, with the decoder's config). */
+  readonly checkpoint: string
+}
+
+// Held-out frames: enough for the evaluation's samples, whatever the training data's size.
+const heldOutTransitions = (transitions: number): number => Math.min(2_000, Math.ceil(transitions / 4))
+
+/** The context of a pixel dataset with the run's collector settings. */
+const pixelContext = (context: StageContext, transitions: number, seed: number): StageContext => ({
+  ...context,
+  config: {
+    ...context.config,
+    seed,
+    data: { ...context.config.data, observations: "pixels", transitions }
+  }
+})
+
+/**
+ * Trains the decoder from `jepa`'s latents to the environment's images (`decoder` settings), with
+ * the encoder frozen, then measures its reconstruction error on held-out frames and saves it as a
+ * checkpoint in the stage's folder. It learns from the run's data when the run collects pixels
+ * (`collected`, or the collect stage's, when not passed) and otherwise from a pixel dataset
+ * collected for it with the run's collector settings and `decoder.transitions`; the held-out frames
+ * are collected with the next seed. Cached by the decoder's settings, the encoder's stage key
+ * (`encoderKey`) and the data's keys. `undefined` when `decoder.epochs` is 0 or the environment
+ * draws no images.
+ *
+ * @example
+ * ```ts
+ * const trained = await decoderStage(context, learned.encoderKey, learned.jepa)
+ * trained?.evaluation.relativeError // 0.2: a fifth of the mean image's squared error
+ * trained?.decoder.dispose()
+ * ```
+ */
+export const decoderStage = async (
+  context: StageContext,
+  encoderKey: string,
+  jepa: JepaModel,
+  collected?: CollectedData
+): Promise<TrainedDecoder | undefined> => {
+  const { config, source } = context
+  const settings = config.decoder
+  const image = source.spec.definition.image
+  if (settings.epochs === 0) return undefined
+  if (image === undefined) {
+    context.report(`decoder: ${source.spec.id} draws no images; no decoder`)
+    return undefined
+  }
+  const pixels = config.data.observations === "pixels"
+  const training = pixels ? context : pixelContext(context, settings.transitions, config.seed)
+  const heldOut = pixelContext(
+    context,
+    heldOutTransitions(pixels ? config.data.transitions : settings.transitions),
+    config.seed + 1
+  )
+  const architecture = decoderArchitecture(jepa.config.latentSize, image)
+  const key = stageKey("decoder", { decoder: settings, architecture, seed: config.seed }, [
+    encoderKey,
+    collectKeyOf(training),
+    collectKeyOf(heldOut)
+  ])
+  const entry = await cachedStage(context.cache, "decoder", key, async (directory) => {
+    const data =
+      pixels && collected !== undefined && collected.record.key === collectKeyOf(training)
+        ? collected
+        : await collectStage(training)
+    const frames = await collectStage(heldOut)
+    const decoder = createDecoder(architecture, config.seed)
+    try {
+      const history = await trainDecoder(
+        decoder,
+        jepa,
+        data.dataset,
+        {
+          epochs: settings.epochs,
+          stepsPerEpoch: settings.stepsPerEpoch,
+          batchSize: settings.batchSize,
+          learningRate: settings.learningRate,
+          seed: config.seed
+        },
+        {
+          onStep: (done, total) => context.progress("decoder", done / total),
+          onEpoch: (record) =>
+            context.report(
+              `decoder epoch ${record.epoch}: loss ${record.loss.toFixed(4)}, squared error ${record.meanSquaredError.toFixed(4)}`
+            )
+        }
+      )
+      const evaluation = evaluateDecoder(decoder, jepa, frames.dataset, { samples: 512, seed: config.seed })
+      await saveCheckpoint(join(directory, "decoder"), {
+        parameters: decoder.parameters,
+        config: decoder.config,
+        metadata: { metrics: { evaluation, history } }
+      })
+      await writeStageJson(directory, "evaluation.json", evaluation)
+    } finally {
+      decoder.dispose()
+    }
+  })
+  const stored = (await readStageJson(entry.directory, "evaluation.json")) as Record<string, number | null>
+  // JSON writes NaN as null.
+  const figure = (name: string): number => stored[name] ?? Number.NaN
+  const evaluation: DecoderEvaluation = {
+    reconstructionMse: figure("reconstructionMse"),
+    baselineMse: figure("baselineMse"),
+    relativeError: figure("relativeError"),
+    samples: figure("samples")
+  }
+  const checkpoint = join(entry.directory, "decoder")
+  const { model: decoder } = await restoreModel(checkpoint, (saved) =>
+    createDecoder(saved as typeof DecoderConfig.Encoded, config.seed)
+  )
+  return {
+    record: {
+      ...entry,
+      figures: {
+        reconstructionMse: evaluation.reconstructionMse,
+        relativeError: evaluation.relativeError
+      }
+    },
+    decoder,
+    evaluation,
+    checkpoint
+  }
 }
 
 /** The world model's action box for an environment's action space (one-hot for discrete actions). */

@@ -68,9 +68,23 @@ export interface RowFigure {
  * rowFigures({ figures: [{ path: "figures/medium.svg", caption: "maze-medium, seed 0" }] }).length // 1
  * ```
  */
-export const rowFigures = (row: SuiteRow): ReadonlyArray<RowFigure> =>
-  Array.isArray(row.figures)
-    ? (row.figures as ReadonlyArray<unknown>).filter(
+export const rowFigures = (row: SuiteRow): ReadonlyArray<RowFigure> => figuresIn(row.figures)
+
+/**
+ * The imagined frames of a row (its `imaginedFrames` field: per drawn episode, a PNG of the real
+ * frames above the frames its plans imagined), or none; entries that are not `{ path, caption }`
+ * strings are skipped.
+ *
+ * @example
+ * ```ts
+ * rowImaginedFrames({ imaginedFrames: [{ path: "figures/flat-seed0-imagined.png", caption: "seed 0" }] }).length // 1
+ * ```
+ */
+export const rowImaginedFrames = (row: SuiteRow): ReadonlyArray<RowFigure> => figuresIn(row.imaginedFrames)
+
+const figuresIn = (value: unknown): ReadonlyArray<RowFigure> =>
+  Array.isArray(value)
+    ? (value as ReadonlyArray<unknown>).filter(
         (figure): figure is RowFigure =>
           typeof figure === "object" &&
           figure !== null &&
@@ -126,7 +140,7 @@ export const renderMarkdown = (
     ([key, value]) => `- **${key}**: ${formatValue(value)}`
   )
   const figures = results.rows.flatMap((row) =>
-    rowFigures(row).map((figure) => `![${figure.caption}](${figure.path})`)
+    [...rowFigures(row), ...rowImaginedFrames(row)].map((figure) => `![${figure.caption}](${figure.path})`)
   )
   const stages = stageLines(results.stages ?? [])
   return [
@@ -228,18 +242,20 @@ export const renderHtml = (
         : `<figure>${chart}<figcaption>${labelOf(row, index)}<br>mean planned cost per step</figcaption></figure>`
     })
     .join("\n")
-  // A row's drawn episodes together, under the row's name.
+  const figureHtml = (figure: RowFigure) =>
+    `<figure><img src="${escapeHtml(figure.path)}" alt="${escapeHtml(figure.caption)}"><figcaption>${escapeHtml(figure.caption)}</figcaption></figure>`
+  // A row's drawn episodes together, under the row's name; under them what its plans imagined.
   const figures = results.rows
     .map((row, index) => {
       const drawn = rowFigures(row)
-      if (drawn.length === 0) return ""
-      const images = drawn
-        .map(
-          (figure) =>
-            `<figure><img src="${escapeHtml(figure.path)}" alt="${escapeHtml(figure.caption)}"><figcaption>${escapeHtml(figure.caption)}</figcaption></figure>`
-        )
-        .join("\n")
-      return `<section><h3>${labelOf(row, index)}</h3>\n${images}</section>`
+      const imagined = rowImaginedFrames(row)
+      if (drawn.length === 0 && imagined.length === 0) return ""
+      const images = drawn.map(figureHtml).join("\n")
+      const strips =
+        imagined.length === 0
+          ? ""
+          : `\n<div class="imagined"><h4>real | imagined</h4>\n${imagined.map(figureHtml).join("\n")}</div>`
+      return `<section><h3>${labelOf(row, index)}</h3>\n${images}${strips}</section>`
     })
     .filter((section) => section !== "")
     .join("\n")
@@ -258,7 +274,7 @@ table { border-collapse: collapse; } th, td { border: 1px solid #ccc; padding: 0
 th:nth-child(2), td:nth-child(2), th:nth-child(3), td:nth-child(3) { text-align: left; }
 tr:target { background: #fff7d6; } figcaption { font-size: 0.85rem; max-width: 360px; }
 .pass { color: #276749; } .fail { color: #c53030; }
-figure { display: inline-block; margin: 0.5rem; } dt { font-weight: bold; } dd { margin: 0 0 0.5rem 1rem; }
+figure { display: inline-block; margin: 0.5rem; } .imagined figure { display: block; } .imagined figcaption { max-width: 48rem; } dt { font-weight: bold; } dd { margin: 0 0 0.5rem 1rem; }
 </style>
 </head>
 <body>
