@@ -34,6 +34,8 @@ export default defineConfig({
       ...packages.map((name) => project(name, `packages/${name}`)),
       // User-style environments written against the public packages (see examples/README.md).
       project("examples", "examples", {}, "../vitest.setup.ts"),
+      // The web app's pure modules (parsing, plots), in Node like the rest.
+      project("web", "packages/web"),
       ...backendRuns.flatMap((backend) =>
         backendChecked.map((name) =>
           project(`${name}@${backend}`, `packages/${name}`, { TELOS_TEST_BACKEND: backend })
