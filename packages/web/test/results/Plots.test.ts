@@ -50,10 +50,10 @@ describe("successChart", () => {
     expect(barRows(svg)).toEqual([0, 1])
     // Each bar under its group's heading (agent and levels), labelled with what is left.
     expect(svg).toMatch(
-      />ground-truth · 1 level<\/text><g class="results-bar" data-row="0"[^]*?>#1 two-rooms<\/text>/
+      />ground-truth · 1 level<\/text><g class="results-bar" data-row="0"[\s\S]*?>#1 two-rooms<\/text>/
     )
     expect(svg).toMatch(
-      />random · 1 level<\/text><g class="results-bar" data-row="1"[^]*?>#2 two-rooms<\/text>/
+      />random · 1 level<\/text><g class="results-bar" data-row="1"[\s\S]*?>#2 two-rooms<\/text>/
     )
     // Success 0.5 and 0: half the plot's width, and none.
     expect(barWidths(svg)).toEqual([160, 0])
