@@ -4,10 +4,11 @@
  * @module
  */
 // The `telos` command line.
-export { main, nodeTerminal, type Terminal } from "./cli/CommandLine.js"
+
 // The configurator: one configuration of a whole run, with defaults from the environment.
 export * from "./bundle/AgentBundle.js"
 export * from "./bundle/ExportBundle.js"
+export { main, nodeTerminal, type Terminal } from "./cli/CommandLine.js"
 export * from "./configurator/Defaults.js"
 export * from "./configurator/Resolve.js"
 export * from "./configurator/RunConfig.js"

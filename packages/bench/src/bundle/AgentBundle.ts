@@ -175,8 +175,8 @@ export interface LoadedAgentBundle {
   readonly positions: PositionProbe | undefined
   /** The decoder from latents to images; `undefined` when none was trained. */
   readonly decoder: Decoder | undefined
-  /** One of the bundle's agents, as a run makes it; `extra` adds hooks (`onSubgoals`) to the parts. */
-  agent(kind: AgentKind, extra?: Partial<Pick<AgentParts, "onSubgoals">>): Agent
+  /** One of the bundle's agents, as a run makes it; `extra` adds hooks (`onSubgoals`, `onPlan`) to the parts. */
+  agent(kind: AgentKind, extra?: Partial<Pick<AgentParts, "onSubgoals" | "onPlan">>): Agent
   /** Frees every model. */
   dispose(): void
 }

@@ -1,6 +1,6 @@
 /**
  * `telos run --export DIR`: a run's learned agents written as an agent bundle (see
- * `AgentBundle`), then read back from the folder exactly as a browser reads it and timed here on
+ * `AgentBundle`), with the decoder when the configuration trains one (`decoder.epochs`), then read back from the folder exactly as a browser reads it and timed here on
  * the run's evaluation episodes, so that the bundle's figures say what the same agents do in Node.
  *
  * The folder is written whole: into a temporary folder beside it, renamed into place once
@@ -19,7 +19,7 @@ import { fitPositionProbe } from "../pipeline/LatentMemory.js"
 import { learnedParts } from "../pipeline/LearnedParts.js"
 import { graphToJson } from "../pipeline/MemoryJson.js"
 import { writeStageJson } from "../pipeline/StageCache.js"
-import type { StageContext, StageRecord } from "../pipeline/Stages.js"
+import { decoderStage, type StageContext, type StageRecord, type TrainedDecoder } from "../pipeline/Stages.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import type { PlanningRow, SummaryColumn } from "../report/Suite.js"
 import {
@@ -28,6 +28,7 @@ import {
   agentBundleFormat,
   agentBundleVersion,
   type LoadedAgentBundle,
+  parseAgentBundleManifest,
   readAgentBundle
 } from "./AgentBundle.js"
 
@@ -121,6 +122,52 @@ const requireReplaceable = async (directory: string, overwrite: boolean): Promis
     })
   }
   return true
+}
+
+/**
+ * The name of a folder of bundles' index: one entry per bundle folder in it (what the web app
+ * lists).
+ *
+ * @example
+ * ```ts
+ * join("packages/web/public/models", bundleIndexFile) // ".../index.json"
+ * ```
+ */
+export const bundleIndexFile = "index.json"
+
+/**
+ * Rewrites `index.json` in `parent` from the bundle folders in it (each folder's `bundle.json`,
+ * checked; a folder that is not a whole bundle is left out), sorted by folder name.
+ *
+ * @example
+ * ```ts
+ * await writeBundleIndex("packages/web/public/models")
+ * ```
+ */
+export const writeBundleIndex = async (parent: string): Promise<void> => {
+  const bundles: Array<Record<string, unknown>> = []
+  const folders = (await readdir(parent, { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+    .map((entry) => entry.name)
+    .sort()
+  for (const folder of folders) {
+    const path = join(parent, folder, agentBundleFiles.manifest)
+    let manifest: AgentBundleManifest
+    try {
+      manifest = parseAgentBundleManifest(JSON.parse(await readFile(path, "utf8")), path)
+    } catch {
+      continue
+    }
+    bundles.push({
+      folder,
+      envId: manifest.envId,
+      agents: manifest.agents,
+      figures: manifest.figures,
+      ...(manifest.nodeBackend === undefined ? {} : { nodeBackend: manifest.nodeBackend }),
+      bytes: await folderBytes(join(parent, folder))
+    })
+  }
+  await writeStageJson(parent, bundleIndexFile, { bundles })
 }
 
 /** Reads a bundle folder on disk through the same reader a browser's fetch gives. */
@@ -222,9 +269,18 @@ export const exportAgentBundle = async (
   const replacing = await requireReplaceable(target, options.overwrite)
   const stages: Array<StageRecord> = []
   const learned = await learnedParts(context, agents, (record) => stages.push(record))
+  let trainedDecoder: TrainedDecoder | undefined
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.0.tmp`)
   try {
     const { jepa, levels, parts } = learned
+    trainedDecoder = await decoderStage(context, learned.encoderKey, jepa, learned.collected)
+    if (trainedDecoder !== undefined) {
+      stages.push(trainedDecoder.record)
+      await saveCheckpoint(join(temporary, agentBundleFiles.decoder), {
+        parameters: trainedDecoder.decoder.parameters,
+        config: trainedDecoder.decoder.config
+      })
+    }
     await saveCheckpoint(join(temporary, agentBundleFiles.worldModel), {
       parameters: jepa.parameters,
       config: jepa.config
@@ -273,7 +329,7 @@ export const exportAgentBundle = async (
         memory: parts.memory !== undefined,
         probe: parts.probe !== undefined,
         positions: true,
-        decoder: false
+        decoder: trainedDecoder !== undefined
       },
       figures,
       createdAt: new Date().toISOString()
@@ -305,11 +361,13 @@ export const exportAgentBundle = async (
     await writeStageJson(temporary, agentBundleFiles.manifest, timed)
     if (replacing) await rm(target, { recursive: true, force: true })
     await rename(temporary, target)
+    await writeBundleIndex(dirname(target))
     return { directory: target, manifest: timed, stages, rows, bytes: await folderBytes(target) }
   } catch (error) {
     await rm(temporary, { recursive: true, force: true }).catch(() => undefined)
     throw error
   } finally {
+    trainedDecoder?.decoder.dispose()
     learned.dispose()
   }
 }
