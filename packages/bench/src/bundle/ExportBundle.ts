@@ -42,9 +42,12 @@ import {
  * ```
  */
 export class BundleFolderError extends Data.TaggedError("BundleFolderError")<{
+  /** The bundle folder. */
   readonly directory: string
+  /** What is in the way. */
   readonly detail: string
 }> {
+  /** The folder and what is in the way. */
   override get message(): string {
     return `${this.directory}: ${this.detail}`
   }

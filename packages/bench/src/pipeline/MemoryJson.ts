@@ -131,6 +131,21 @@ export const graphFromJson = (value: unknown, field = "memory"): LandmarkGraph =
 }
 
 /**
+ * A probe read from its JSON, with how well it fitted.
+ *
+ * @example
+ * ```ts
+ * const { probe, r2 }: FittedProbe = probeFromJson(json)
+ * ```
+ */
+export interface FittedProbe {
+  /** The probe. */
+  readonly probe: LatentProbe
+  /** Share of variance explained where it was fitted (NaN when not recorded). */
+  readonly r2: number
+}
+
+/**
  * Reads a goal probe from its JSON, checking its sizes and that every weight is finite.
  *
  * @example
@@ -138,10 +153,7 @@ export const graphFromJson = (value: unknown, field = "memory"): LandmarkGraph =
  * const { probe, r2 } = probeFromJson(JSON.parse(text))
  * ```
  */
-export const probeFromJson = (
-  value: unknown,
-  field = "probe"
-): { readonly probe: LatentProbe; readonly r2: number } => {
+export const probeFromJson = (value: unknown, field = "probe"): FittedProbe => {
   const json = record(value, field)
   const latentSize = count(json.latentSize, `${field}.latentSize`, 1)
   const outputSize = count(json.outputSize, `${field}.outputSize`, 1)
