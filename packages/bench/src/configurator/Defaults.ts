@@ -29,8 +29,8 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  *   coordinates).
  * - evaluation: 50 episodes of random actions, the ground-truth model (when the environment has
  *   one), the flat and the hierarchical agent.
- * - decoder: none (`epochs: 0`); when given epochs, 200 steps of 32 frames each, learning rate
- *   3e-3, on 10,000 transitions of images when the run's data has none.
+ * - decoder: none (`epochs: 0`); when given epochs, 200 steps of 64 frames each, learning rate
+ *   1e-2, on 10,000 transitions of images when the run's data has none.
  *
  * @example
  * ```ts
@@ -165,8 +165,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
     decoder: {
       epochs: 0,
       stepsPerEpoch: 200,
-      batchSize: 32,
-      learningRate: 3e-3,
+      batchSize: 64,
+      learningRate: 1e-2,
       transitions: 10_000
     }
   }
