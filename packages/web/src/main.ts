@@ -3,12 +3,13 @@
  * reports its state: `document.documentElement.dataset.status` is `loading`, `running`, `done` or
  * `error`, and once done `window.telosRun` holds the run's summary. `?env=<id>&episodes=<n>
  * &autoplay=1` (and optionally `&agent=`, `&seed=`, `&backend=`, `&model=`) starts a run without
- * clicks.
+ * clicks; `&envModule=<path>` first loads an environment module of yours (see `EnvModule`).
  *
  * @module
  */
 import { backendParameter, chooseBackend } from "./plan/Backend.js"
 import { type CatalogEntry, parseCatalog } from "./plan/Catalog.js"
+import { loadEnvModule } from "./plan/EnvModule.js"
 import { createPlanView, type RunSummary } from "./plan/PlanView.js"
 import { mountResultsView } from "./results/ResultsView.js"
 
@@ -63,6 +64,21 @@ const start = async (): Promise<void> => {
     event.preventDefault()
     showTab("results")
     results.open(file).catch(fail)
+  })
+
+  const envModule = parameters.get("envModule")
+  if (envModule !== null) {
+    const spec = await loadEnvModule(envModule)
+    notice.textContent = `environment ${spec.id} loaded from ${envModule}`
+  }
+  byId<HTMLFormElement>("module-form").addEventListener("submit", (event) => {
+    event.preventDefault()
+    const path = byId<HTMLInputElement>("module-path").value.trim()
+    if (path === "") return
+    // The page starts again with the module named: the catalog and the model follow it.
+    const next = new URLSearchParams(location.search)
+    next.set("envModule", path)
+    location.search = next.toString()
   })
 
   const backend = await chooseBackend(backendParameter(parameters.get("backend")))

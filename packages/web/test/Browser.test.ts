@@ -11,11 +11,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
-import { build } from "vite"
+import { build, createServer } from "vite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type StaticServer, serveFolder } from "./fixtures/StaticServer.js"
 
 const webRoot = fileURLToPath(new URL("..", import.meta.url))
+const unicycleModule = fileURLToPath(new URL("../../../examples/unicycle.ts", import.meta.url))
 const screenshots = join(webRoot, "test-results")
 const chromiumPath = process.env.TELOS_CHROMIUM ?? "/usr/bin/chromium"
 
@@ -148,6 +149,47 @@ describe("the web app in Chromium", () => {
     await finished(page, 120_000)
     expect(await page.evaluate(() => document.documentElement.dataset.status)).toBe("error")
     expect(await page.locator("#notice").textContent()).toContain('no model for "no-such-env"')
+    await page.close()
+  }, 180_000)
+
+  it("plans in an environment module of the user's, loaded by the development server", async () => {
+    const dev = await createServer({
+      root: webRoot,
+      logLevel: "error",
+      server: { port: 0, host: "127.0.0.1", strictPort: false }
+    })
+    await dev.listen()
+    try {
+      const page = await browser.newPage()
+      const errors: Array<string> = []
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text())
+      })
+      page.on("pageerror", (error) => errors.push(error.message))
+      const url = dev.resolvedUrls?.local[0] as string
+      await page.goto(
+        `${url}?envModule=${encodeURIComponent(unicycleModule)}&model=unicycle&episodes=1&autoplay=1&backend=wasm`
+      )
+      await finished(page, 240_000)
+      expect(await page.evaluate(() => document.documentElement.dataset.status)).toBe("done")
+      expect(await page.evaluate(() => window.telosRun)).toMatchObject({
+        env: "unicycle",
+        episodes: 1,
+        successes: 1
+      })
+      await page.screenshot({ path: join(screenshots, "unicycle.png"), fullPage: true })
+      expect(errors).toEqual([])
+      await page.close()
+    } finally {
+      await dev.close()
+    }
+  }, 300_000)
+
+  it("says which module to load for a model of an environment it does not know", async () => {
+    const { page } = await open("model=unicycle")
+    await finished(page, 120_000)
+    expect(await page.evaluate(() => document.documentElement.dataset.status)).toBe("error")
+    expect(await page.locator("#notice").textContent()).toContain("load its module first")
     await page.close()
   }, 180_000)
 })

@@ -15,6 +15,7 @@ import { type Info, InvalidValueError, Random } from "@telos/core"
 import { saveCheckpoint } from "@telos/worldmodel/node"
 import { Data } from "effect"
 import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
+import type { EnvSource } from "../pipeline/EnvSource.js"
 import { fitPositionProbe } from "../pipeline/LatentMemory.js"
 import { learnedParts } from "../pipeline/LearnedParts.js"
 import { graphToJson } from "../pipeline/MemoryJson.js"
@@ -88,6 +89,8 @@ export interface ExportOptions {
   readonly overwrite: boolean
   /** The backend the Node timings ran on, recorded in the figures. */
   readonly backend: string
+  /** Where the agents are timed (`evaluation.env`, from `loadEvaluationSource`); absent: the run's own. */
+  readonly evaluationSource?: EnvSource | undefined
 }
 
 const isLearned = (kind: AgentKind): boolean => !kind.startsWith("ground-truth") && kind !== "random"
@@ -194,6 +197,7 @@ export const evaluateBundle = (
   context: Pick<StageContext, "config" | "source">,
   onStep: (kind: AgentKind, step: number) => void = () => undefined
 ): ReadonlyArray<PlanningRow> => {
+  // `context.source` is where the agents act: the run's evaluation environment when it has one.
   const { config, source } = context
   const pixels = config.data.observations === "pixels" ? source.pixels : undefined
   const goal = config.cost.goal
@@ -342,7 +346,7 @@ export const exportAgentBundle = async (
     const bundle = await openAgentBundle(temporary)
     let rows: ReadonlyArray<PlanningRow>
     try {
-      rows = evaluateBundle(bundle, context, (kind, step) =>
+      rows = evaluateBundle(bundle, { config, source: options.evaluationSource ?? source }, (kind, step) =>
         context.progress(`node: ${kind}`, step / source.spec.definition.maxEpisodeSteps)
       )
     } finally {

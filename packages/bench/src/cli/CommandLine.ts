@@ -197,11 +197,11 @@ const runPipelineCommand = (
     terminal.out(
       `telos: run on ${named} (${source.spec.id}, checked) on backend ${backend.name}; cache ${request.cache}`
     )
+    const evaluationSource = yield* attempt(() => loadEvaluationSource(config, source, environments))
     if (request.export !== undefined) {
-      yield* exportCommand(request.export, request, config, source, backend.name, terminal)
+      yield* exportCommand(request.export, request, config, source, evaluationSource, backend.name, terminal)
       return
     }
-    const evaluationSource = yield* attempt(() => loadEvaluationSource(config, source, environments))
     if (evaluationSource !== undefined) {
       const heldOut = yield* Effect.try({
         try: () => checkEnv(evaluationSource.spec),
@@ -235,6 +235,7 @@ const exportCommand = (
   request: PipelineCommand,
   config: RunConfig,
   source: EnvSource,
+  evaluationSource: EnvSource | undefined,
   backend: string,
   terminal: Terminal
 ) =>
@@ -254,7 +255,7 @@ const exportCommand = (
               report: terminal.out
             },
             directory,
-            { overwrite: request.overwrite === true, backend }
+            { overwrite: request.overwrite === true, backend, evaluationSource }
           ),
         catch: (error) => error as Error
       }).pipe(Effect.ensuring(Effect.sync(progress.finish)))

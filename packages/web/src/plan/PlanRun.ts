@@ -87,7 +87,8 @@ export const bundleEnvironments = (
   bundle: LoadedAgentBundle,
   registry: EnvRegistry = envRegistry
 ): { readonly acting: EnvSpec<unknown>; readonly pictures: EnvSpec<unknown> | undefined } => {
-  const id = bundle.manifest.envId
+  // A model trained on some layouts plans in the held-out ones its run was evaluated in.
+  const id = bundle.manifest.config.evaluation.env ?? bundle.manifest.envId
   const pixelsId = `${id}-pixels`
   const pixels = registry.has(pixelsId) ? registry.get(pixelsId) : undefined
   if (bundle.manifest.config.data.observations === "pixels") {

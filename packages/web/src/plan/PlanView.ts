@@ -5,6 +5,7 @@
  * @module
  */
 import { type AgentKind, fetchAgentBundle, type LoadedAgentBundle } from "@telos/bench/bundle"
+import { envRegistry } from "@telos/envs"
 import type { CatalogEntry } from "./Catalog.js"
 import { createFramesView } from "./FramesView.js"
 import { createMapView, levelColours } from "./MapView.js"
@@ -119,6 +120,13 @@ export const createPlanView = (elements: PlanElements, backend: string): PlanVie
       bundle = undefined
       entry = next
       const loaded = await fetchAgentBundle(`models/${next.folder}`)
+      const envId = loaded.manifest.config.evaluation.env ?? loaded.manifest.envId
+      if (!envRegistry.has(envId)) {
+        loaded.dispose()
+        throw new Error(
+          `the model ${next.folder} plans in "${envId}", which is not a built-in environment: load its module first (your environment module, under the development server)`
+        )
+      }
       bundle = loaded
       elements.agent.replaceChildren(
         ...loaded.manifest.agents.map((kind) => {
