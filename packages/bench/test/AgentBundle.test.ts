@@ -192,7 +192,9 @@ describe("a damaged bundle", () => {
       await damaged(
         "format",
         "bundle.json",
-        edit((json) => void (json.format = "zip"))
+        edit((json) => {
+          json.format = "zip"
+        })
       )
     )
     expect((format as InvalidValueError).field).toContain("format")
@@ -200,7 +202,9 @@ describe("a damaged bundle", () => {
       await damaged(
         "config",
         "bundle.json",
-        edit((json) => void ((json.config as { seed: unknown }).seed = "zero"))
+        edit((json) => {
+          ;(json.config as { seed: unknown }).seed = "zero"
+        })
       )
     )
     expect(config).toBeInstanceOf(ConfigError)
@@ -209,7 +213,9 @@ describe("a damaged bundle", () => {
       await damaged(
         "memory",
         agentBundleFiles.memory,
-        edit((json) => void (json.latentSize = 3))
+        edit((json) => {
+          json.latentSize = 3
+        })
       )
     )
     expect(memory).toBeInstanceOf(InvalidValueError)

@@ -13,21 +13,13 @@ import { fileURLToPath } from "node:url"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { build, createServer } from "vite"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { RunSummary } from "../src/plan/PlanView.js"
 import { type StaticServer, serveFolder } from "./fixtures/StaticServer.js"
 
 const webRoot = fileURLToPath(new URL("..", import.meta.url))
 const unicycleModule = fileURLToPath(new URL("../../../examples/unicycle.ts", import.meta.url))
 const screenshots = join(webRoot, "test-results")
 const chromiumPath = process.env.TELOS_CHROMIUM ?? "/usr/bin/chromium"
-
-interface TelosRun {
-  readonly env: string
-  readonly backend: string
-  readonly agent: string
-  readonly episodes: number
-  readonly successes: number
-  readonly planMsPerStep: number
-}
 
 let outDir = ""
 let server: StaticServer
@@ -78,7 +70,7 @@ const plan = async (query: string, screenshot: string) => {
   const status = await page.evaluate(() => document.documentElement.dataset.status)
   const notice = await page.locator("#notice").textContent()
   expect(status, notice ?? "").toBe("done")
-  const run = (await page.evaluate(() => window.telosRun)) as TelosRun
+  const run = (await page.evaluate(() => window.telosRun)) as RunSummary
   await page.screenshot({ path: join(screenshots, screenshot), fullPage: true })
   return { page, errors, run }
 }

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { CheckpointError, decodeConfigSync, InvalidValueError } from "@telos/core"
+import { decodeConfigSync, InvalidValueError } from "@telos/core"
 import type { Agent, LandmarkGraph, LatentProbe } from "@telos/planner"
 import {
   type CheckpointFile,
@@ -33,6 +33,7 @@ import {
   type LevelStack,
   type LevelStackConfig,
   type ParameterSet,
+  parseJsonFile,
   restoreParameters
 } from "@telos/worldmodel"
 import { AgentKind, RunConfig } from "../configurator/RunConfig.js"
@@ -185,18 +186,6 @@ const fail = (field: string, expected: string, received: unknown): never => {
   throw new InvalidValueError({ field, expected, received: String(received) })
 }
 
-const parseJson = (file: CheckpointFile): unknown => {
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(file.bytes))
-  } catch (error) {
-    throw new CheckpointError({
-      path: file.name,
-      problem: "bad-json",
-      detail: `not valid JSON (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`
-    })
-  }
-}
-
 /**
  * Checks a parsed `bundle.json`: its format and version, the configuration (decoded as `telos run`
  * decodes one), the agents, sizes and figures. A wrong field is an `InvalidValueError` naming it
@@ -312,9 +301,9 @@ const readModel = async <Model extends { readonly parameters: ParameterSet; disp
  */
 export const readAgentBundle = async (read: BundleReader): Promise<LoadedAgentBundle> => {
   const manifestFile = await read(agentBundleFiles.manifest)
-  const manifest = parseAgentBundleManifest(parseJson(manifestFile), manifestFile.name)
+  const manifest = parseAgentBundleManifest(parseJsonFile(manifestFile), manifestFile.name)
   const { config, contents } = manifest
-  const json = async (path: string): Promise<unknown> => parseJson(await read(path))
+  const json = async (path: string): Promise<unknown> => parseJsonFile(await read(path))
   // The small JSON parts first: a damaged one costs no model made.
   const memory: LandmarkGraph | undefined = contents.memory
     ? graphFromJson(await json(agentBundleFiles.memory), agentBundleFiles.memory)

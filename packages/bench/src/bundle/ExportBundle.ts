@@ -11,10 +11,11 @@
  */
 import { readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { basename, dirname, join, resolve } from "node:path"
-import { type Info, InvalidValueError, Random } from "@telos/core"
+import { InvalidValueError, Random } from "@telos/core"
 import { saveCheckpoint } from "@telos/worldmodel/node"
 import { Data } from "effect"
 import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
+import { episodeGoal } from "../pipeline/Agents.js"
 import type { EnvSource } from "../pipeline/EnvSource.js"
 import { fitPositionProbe } from "../pipeline/LatentMemory.js"
 import { learnedParts } from "../pipeline/LearnedParts.js"
@@ -200,13 +201,7 @@ export const evaluateBundle = (
   // `context.source` is where the agents act: the run's evaluation environment when it has one.
   const { config, source } = context
   const pixels = config.data.observations === "pixels" ? source.pixels : undefined
-  const goal = config.cost.goal
-  const goalOf =
-    pixels !== undefined
-      ? (info: Info) => Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
-      : goal === null
-        ? undefined
-        : () => goal
+  const goalOf = episodeGoal(config, pixels !== undefined)
   return bundle.manifest.agents.map((kind) => ({
     ...runPlanningBenchmark(
       {

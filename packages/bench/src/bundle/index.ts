@@ -14,6 +14,6 @@
  */
 
 export { type AgentKind, RunConfig } from "../configurator/RunConfig.js"
-export { type AgentParts, agentOf } from "../pipeline/Agents.js"
+export { type AgentParts, agentOf, episodeGoal } from "../pipeline/Agents.js"
 export { type PositionProbe, positionProbeOf } from "../pipeline/LatentMemory.js"
 export * from "./AgentBundle.js"

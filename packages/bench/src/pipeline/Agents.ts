@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Planner, WorldModel } from "@telos/core"
+import type { Info, Planner, WorldModel } from "@telos/core"
 import type { EnvSpec } from "@telos/envs"
 import {
   type Agent,
@@ -47,6 +47,26 @@ export const probeDimensions = (config: RunConfig, observationSize: number): Rea
   config.cost.dimensions.length > 0
     ? config.cost.dimensions
     : Array.from({ length: observationSize }, (_, index) => index)
+
+/**
+ * The goal an episode's agent is given, from the reset's info: the goal's image for an agent that
+ * perceives pixels, the configuration's fixed goal when it has one; `undefined`: the environment's
+ * own goal observation (`info.goal`).
+ *
+ * @example
+ * ```ts
+ * const goalOf = episodeGoal(config, true)
+ * goalOf?.(info) // the goal image, scaled to [0, 1]
+ * ```
+ */
+export const episodeGoal = (
+  config: RunConfig,
+  pixels: boolean
+): ((info: Info) => ArrayLike<number>) | undefined => {
+  const goal = config.cost.goal
+  if (pixels) return (info) => Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
+  return goal === null ? undefined : () => goal
+}
 
 /**
  * The planner an actor's settings name.

@@ -27,7 +27,14 @@ import {
   type SuiteCheck,
   type SummaryColumn
 } from "../report/Suite.js"
-import { type AgentParts, agentMemory, agentOf, groundTruthParts, matchedRestarts } from "./Agents.js"
+import {
+  type AgentParts,
+  agentMemory,
+  agentOf,
+  episodeGoal,
+  groundTruthParts,
+  matchedRestarts
+} from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { type EpisodeTrace, type TracePoint, traceRecorder, writeTraceFigures } from "./EpisodeTraces.js"
 import { guarded, guardedSeeds, zoneViolation } from "./Guardrail.js"
@@ -309,15 +316,9 @@ export const pipelineSuite = (
               ...(recorder === undefined ? {} : { onSubgoals: recorder.onSubgoals }),
               ...(frames === undefined ? {} : { onPlan: frames.onPlan })
             }
-            const goal = config.cost.goal
             // A pixel agent acts on the environment's images, and its goal is the goal's image.
             const pixels = config.data.observations === "pixels" && !truth ? evaluation.pixels : undefined
-            const goalOf =
-              pixels !== undefined
-                ? (info: Info) => Float32Array.from(info.goalImage as Uint8Array, (value) => value / 255)
-                : goal === null
-                  ? undefined
-                  : () => goal
+            const goalOf = episodeGoal(config, pixels !== undefined)
             const zones = guarded(config)
               ? { violates: zoneViolation(config.guardrail, pixels !== undefined) }
               : {}

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { LoadedAgentBundle } from "@telos/bench/bundle"
+import { episodeGoal, type LoadedAgentBundle } from "@telos/bench/bundle"
 import { type Info, Random } from "@telos/core"
 import { type EnvRegistry, type EnvSpec, envRegistry } from "@telos/envs"
 import { type AgentEpisodes, type PlanEvent, toEnvironmentAction } from "@telos/planner"
@@ -133,11 +133,7 @@ export const startEpisode = (bundle: LoadedAgentBundle, options: EpisodeOptions)
   const resetOptions = { seed: options.seed, ...(placement === undefined ? {} : { options: placement }) }
   let { observation, info } = env.reset(resetOptions)
   let twinObservation: unknown = twin?.reset(resetOptions).observation
-  const goalOf = (start: Info): ArrayLike<number> => {
-    if (pixelAgent) return Float32Array.from(start.goalImage as Uint8Array, (value) => value / 255)
-    if (config.cost.goal !== null) return config.cost.goal
-    return start.goal as ArrayLike<number>
-  }
+  const goalOf = episodeGoal(config, pixelAgent) ?? ((start: Info) => start.goal as ArrayLike<number>)
   const positionDims = config.guardrail.position
   const positionOfObservation = (value: unknown, at: Info): MapPoint | undefined => {
     const recorded = at.position as ArrayLike<number> | undefined

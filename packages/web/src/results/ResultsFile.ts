@@ -10,37 +10,13 @@
  *
  * @module
  */
+
+import type { EpisodeTrace, TracePoint } from "@telos/bench"
 import { crc32 } from "@telos/core"
 import { Data, Result } from "effect"
 
-/** A point on the plane of an environment's positions. */
-export type TracePoint = readonly [number, number]
-
-/** A subgoal a level above 0 handed down, read as a position. */
-export interface TraceSubgoal {
-  /** The level that handed it down (1 is the lowest above 0). */
-  readonly level: number
-  /** The episode's step it was handed down at (0: before the first action). */
-  readonly step: number
-  /** Where it lies. */
-  readonly at: TracePoint
-}
-
-/** One recorded episode of a row (the bench's `EpisodeTrace`). */
-export interface EpisodeTrace {
-  /** The episode's seed. */
-  readonly seed: number
-  /** Positions from the reset on, one per step. */
-  readonly positions: ReadonlyArray<TracePoint>
-  /** The goal's position, when the environment reports one. */
-  readonly goal?: TracePoint
-  /** The subgoals handed down whose position is a number (a diverged probe's `null`s are left out). */
-  readonly subgoals: ReadonlyArray<TraceSubgoal>
-  /** The episode's layout, for environments whose layout changes between episodes. */
-  readonly layout?: number
-  /** Whether the last step recorded reported success; absent in older records. */
-  readonly success?: boolean
-}
+// The traces' shapes are the bench's own (types only: nothing of the Node-only package is bundled).
+export type { EpisodeTrace, TracePoint, TraceSubgoal } from "@telos/bench"
 
 /**
  * One row, with the fields the viewer reads checked and typed. A number field that results.json

@@ -189,7 +189,15 @@ const firstLine = (error: unknown): string =>
 
 const hex = (checksum: number): string => `0x${checksum.toString(16).padStart(8, "0")}`
 
-const parseJsonFile = (file: CheckpointFile): unknown => {
+/**
+ * Parses a file as UTF-8 JSON; anything else is a `CheckpointError` (`bad-json`) naming the file.
+ *
+ * @example
+ * ```ts
+ * const manifest = parseJsonFile(await fetchFileBytes("models/two-rooms/bundle.json"))
+ * ```
+ */
+export const parseJsonFile = (file: CheckpointFile): unknown => {
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(file.bytes))
   } catch (error) {

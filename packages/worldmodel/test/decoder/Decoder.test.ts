@@ -8,13 +8,13 @@ import {
   type DecoderEvaluation,
   evaluateDecoder,
   type JepaModel,
-  type ParameterSet,
   trainDecoder,
   trainJepa
 } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pointDataset, pointModelConfig } from "../trainingSupport.js"
+import { dotDecoderConfig, dotDecoderTraining, parameterBits } from "./decoderSupport.js"
 
 /** A 1 x 8 x 8 moving-dot JEPA, as the training tests build it. */
 const imageJepaConfig = pointModelConfig({
@@ -24,25 +24,7 @@ const imageJepaConfig = pointModelConfig({
 })
 
 /** A decoder for it: latent 8 -> MLP -> a 2 x 2 x 16 grid -> 4 x 4 x 8 -> 8 x 8 x 1. */
-const decoderConfig = (overrides: Record<string, unknown> = {}) => ({
-  latentSize: 8,
-  image: { channels: 1, height: 8, width: 8 },
-  hidden: [64],
-  upsampleFactors: [2, 2],
-  upsampleChannels: [16, 8],
-  ...overrides
-})
-
 // Seeds 0 to 3 reach a relative error of 0.18 to 0.31 on held-out frames, the same on every backend.
-const training = { epochs: 3, stepsPerEpoch: 80, batchSize: 32, learningRate: 1e-2 }
-
-const bitsOf = (parameters: ParameterSet): Map<string, Uint32Array> =>
-  new Map(
-    [...parameters].map(([name, variable]) => [
-      name,
-      new Uint32Array((variable.dataSync() as Float32Array).slice().buffer)
-    ])
-  )
 
 let frames: Dataset
 let heldOut: Dataset
@@ -65,9 +47,9 @@ beforeAll(async () => {
       evaluation: { samples: 16, horizons: [1] }
     }
   )
-  jepaBefore = bitsOf(jepa.parameters)
-  decoder = createDecoder(decoderConfig(), 0)
-  history = await trainDecoder(decoder, jepa, frames, training)
+  jepaBefore = parameterBits(jepa.parameters)
+  decoder = createDecoder(dotDecoderConfig(), 0)
+  history = await trainDecoder(decoder, jepa, frames, dotDecoderTraining)
   evaluation = evaluateDecoder(decoder, jepa, heldOut, { samples: 128 })
 }, 60_000)
 
@@ -86,16 +68,16 @@ describe("trainDecoder", () => {
   })
 
   it("leaves the JEPA's parameters bit for bit as they were: the encoder is frozen", () => {
-    const after = bitsOf(jepa.parameters)
+    const after = parameterBits(jepa.parameters)
     expect([...after.keys()]).toEqual([...jepaBefore.keys()])
     for (const [name, bits] of jepaBefore) expect(after.get(name), name).toEqual(bits)
   })
 
   it("is deterministic: the same seeds give the same weights, bit for bit", async () => {
     const trainTwice = async (seed: number) => {
-      const copy = createDecoder(decoderConfig(), seed)
+      const copy = createDecoder(dotDecoderConfig(), seed)
       await trainDecoder(copy, jepa, frames, { epochs: 1, stepsPerEpoch: 3, batchSize: 8, seed: 4 })
-      const bits = bitsOf(copy.parameters)
+      const bits = parameterBits(copy.parameters)
       copy.dispose()
       return bits
     }
@@ -111,7 +93,7 @@ describe("trainDecoder", () => {
     expect(images.shape).toEqual([3, 1, 8, 8])
     images.dispose()
     expect(tf.memory().numTensors).toBe(before)
-    const fresh = createDecoder(decoderConfig(), 5)
+    const fresh = createDecoder(dotDecoderConfig(), 5)
     const withFresh = tf.memory().numTensors
     await trainDecoder(fresh, jepa, frames, { epochs: 1, stepsPerEpoch: 2, batchSize: 4 })
     evaluateDecoder(fresh, jepa, heldOut, { samples: 70 })
@@ -129,7 +111,7 @@ describe("createDecoder", () => {
     expect(Math.max(...values)).toBeLessThanOrEqual(1)
     // Two-rooms pixels, as the README's example builds them.
     const twoRooms = createDecoder(
-      decoderConfig({
+      dotDecoderConfig({
         latentSize: 32,
         image: { channels: 2, height: 64, width: 64 },
         hidden: [256],
@@ -144,12 +126,12 @@ describe("createDecoder", () => {
   })
 
   it("names the field of a bad config", () => {
-    expect(() => createDecoder(decoderConfig({ latentSize: 0 }), 0)).toThrow(ConfigError)
-    expect(() => createDecoder(decoderConfig({ latentSize: 0 }), 0)).toThrow(/latentSize/)
-    expect(() => createDecoder(decoderConfig({ upsampleFactors: [3], upsampleChannels: [4] }), 0)).toThrow(
+    expect(() => createDecoder(dotDecoderConfig({ latentSize: 0 }), 0)).toThrow(ConfigError)
+    expect(() => createDecoder(dotDecoderConfig({ latentSize: 0 }), 0)).toThrow(/latentSize/)
+    expect(() => createDecoder(dotDecoderConfig({ upsampleFactors: [3], upsampleChannels: [4] }), 0)).toThrow(
       expect.objectContaining({ _tag: "InvalidValueError", field: "decoder.upsampleFactors" })
     )
-    expect(() => createDecoder(decoderConfig({ upsampleChannels: [8] }), 0)).toThrow(
+    expect(() => createDecoder(dotDecoderConfig({ upsampleChannels: [8] }), 0)).toThrow(
       expect.objectContaining({ _tag: "InvalidValueError", field: "decoder.upsampleChannels" })
     )
   })
@@ -160,7 +142,7 @@ describe("createDecoder", () => {
     expect(() => decoder.decode(wrong)).toThrow(expect.objectContaining({ field: "latents" }))
     wrong.dispose()
     expect(tf.memory().numTensors).toBe(before)
-    const wide = createDecoder(decoderConfig({ latentSize: 16 }), 0)
+    const wide = createDecoder(dotDecoderConfig({ latentSize: 16 }), 0)
     await expect(trainDecoder(wide, jepa, frames)).rejects.toThrow(
       expect.objectContaining({ field: "decoder.latentSize" })
     )

@@ -14,27 +14,10 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { pointDataset, pointModelConfig } from "../trainingSupport.js"
+import { dotDecoderConfig, dotDecoderTraining, parameterBits } from "./decoderSupport.js"
 
 // A JEPA that reads the point's [x, y], decoded to the dataset's 1 x 8 x 8 image of the point.
-const decoderConfig = (overrides: Record<string, unknown> = {}) => ({
-  latentSize: 8,
-  image: { channels: 1, height: 8, width: 8 },
-  hidden: [64],
-  upsampleFactors: [2, 2],
-  upsampleChannels: [16, 8],
-  ...overrides
-})
-
 // Decoder seeds 0 to 3 reach a relative error of 0.32 to 0.44 on held-out states, the same on every backend.
-const training = { epochs: 3, stepsPerEpoch: 80, batchSize: 32, learningRate: 1e-2 }
-
-const bitsOf = (jepa: JepaModel): Map<string, Uint32Array> =>
-  new Map(
-    [...jepa.parameters].map(([name, variable]) => [
-      name,
-      new Uint32Array((variable.dataSync() as Float32Array).slice().buffer)
-    ])
-  )
 
 let frames: Dataset
 let heldOut: Dataset
@@ -53,9 +36,9 @@ beforeAll(async () => {
     { epochs: 1, stepsPerEpoch: 20, batchSize: 16, rolloutSteps: 2 },
     { evaluation: { samples: 16, horizons: [1] } }
   )
-  jepaBefore = bitsOf(jepa)
-  decoder = createDecoder(decoderConfig(), 0)
-  await trainDecoder(decoder, jepa, frames, training)
+  jepaBefore = parameterBits(jepa.parameters)
+  decoder = createDecoder(dotDecoderConfig(), 0)
+  await trainDecoder(decoder, jepa, frames, dotDecoderTraining)
   evaluation = evaluateDecoder(decoder, jepa, heldOut, { samples: 128 })
 }, 60_000)
 
@@ -84,12 +67,12 @@ describe("a decoder for a state JEPA", () => {
   })
 
   it("leaves the JEPA's parameters bit for bit as they were", () => {
-    const after = bitsOf(jepa)
+    const after = parameterBits(jepa.parameters)
     for (const [name, bits] of jepaBefore) expect(after.get(name), name).toEqual(bits)
   })
 
   it("leaks no tensor in training or evaluation", async () => {
-    const fresh = createDecoder(decoderConfig(), 5)
+    const fresh = createDecoder(dotDecoderConfig(), 5)
     const before = tf.memory().numTensors
     await trainDecoder(fresh, jepa, frames, { epochs: 1, stepsPerEpoch: 2, batchSize: 4 })
     evaluateDecoder(fresh, jepa, heldOut, { samples: 70 })
@@ -108,12 +91,12 @@ describe("a decoder for a state JEPA", () => {
       expect.objectContaining({ field: "dataset.observationSize" })
     )
     wide.dispose()
-    const large = createDecoder(decoderConfig({ image: { channels: 1, height: 16, width: 16 } }), 0)
+    const large = createDecoder(dotDecoderConfig({ image: { channels: 1, height: 16, width: 16 } }), 0)
     expect(() => evaluateDecoder(large, jepa, frames)).toThrow(
       expect.objectContaining({ field: "dataset.imageShape" })
     )
     large.dispose()
-    const narrow = createDecoder(decoderConfig({ latentSize: 4 }), 0)
+    const narrow = createDecoder(dotDecoderConfig({ latentSize: 4 }), 0)
     expect(() => evaluateDecoder(narrow, jepa, frames)).toThrow(
       expect.objectContaining({ field: "decoder.latentSize" })
     )
