@@ -13,7 +13,7 @@ import { type MapPoint, type PlannedEpisode, type StepView, startEpisode } from 
 
 /** What a batch of episodes came to (what `window.telosRun` reports). */
 export interface RunSummary {
-  /** The environment. */
+  /** The environment the episodes were played in (a held-out one for a model evaluated there). */
   readonly env: string
   /** The TensorFlow.js backend. */
   readonly backend: string
@@ -149,7 +149,7 @@ export const createPlanView = (elements: PlanElements, backend: string): PlanVie
       const kind = elements.agent.value as AgentKind
       const nodeFigure = loaded.manifest.figures[`node.${kind}.planMsPerStep`]
       let summary: RunSummary = {
-        env: loaded.manifest.envId,
+        env: loaded.manifest.config.evaluation.env ?? loaded.manifest.envId,
         backend,
         agent: kind,
         episodes: 0,
