@@ -99,8 +99,9 @@ const wantsLog = (values: ReadonlyArray<number>): boolean => {
 
 const logScale = (values: ReadonlyArray<number>): Scale => {
   const positive = values.filter((value) => value > 0)
-  const low = Math.floor(Math.log10(Math.min(...positive)))
-  const high = Math.max(low + 1, Math.ceil(Math.log10(Math.max(...positive))))
+  // Decades past the doubles' range would put a tick at 10^309 = Infinity: the axis stops at 10^308.
+  const low = Math.min(307, Math.floor(Math.log10(Math.min(...positive))))
+  const high = Math.min(308, Math.max(low + 1, Math.ceil(Math.log10(Math.max(...positive)))))
   // At most about ten ticks, however many decades the values span.
   const every = Math.ceil((high - low) / 10)
   return {
