@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
 
 const packages = ["native", "core", "envs", "worldmodel", "planner", "bench"] as const
@@ -30,6 +31,9 @@ const project = (
 
 export default defineConfig({
   test: {
+    // Vitest's default leaves one core free, which on a 2-core machine runs the files one at a time;
+    // much of the suite waits on child processes, Chromium and redis, so two files at once fit.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       ...packages.map((name) => project(name, `packages/${name}`)),
       // User-style environments written against the public packages (see examples/README.md).
