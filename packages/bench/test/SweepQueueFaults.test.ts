@@ -88,13 +88,13 @@ describe("a sweep on a queue", () => {
     process.kill(Number(pid), "SIGKILL")
 
     // The coordinator dies after its first finished trial, its results written; a second one goes on.
-    await until(() => /telos: trial \d+ .* done in/.test(first.output.join("")), 60_000, "a finished trial")
+    await until(() => /telos: trial \d+ .* done in/.test(first.output.join("")), 120_000, "a finished trial")
     const lock = JSON.parse(await readFile(join(folder, "queued", lockFileName), "utf8")) as { pid: number }
     process.kill(lock.pid, "SIGKILL")
     await first.exit
     await until(() => !processAlive(lock.pid), 10_000, "the coordinator to die")
     const second = coordinate()
-    const ended = await Promise.race([second.exit, delay(60_000).then(() => undefined)])
+    const ended = await Promise.race([second.exit, delay(120_000).then(() => undefined)])
     const output = [...first.output, ...second.output].join("")
     expect(ended?.code, output).toBe(0)
 
@@ -110,5 +110,5 @@ describe("a sweep on a queue", () => {
     // A worker asked to stop exits 143.
     survivors[0]?.launcher.kill("SIGTERM")
     expect((await survivors[0]?.exit)?.code).toBe(143)
-  }, 120_000)
+  }, 240_000)
 })
