@@ -95,7 +95,7 @@ const start = async (): Promise<void> => {
     ...catalog.map((entry) => {
       const option = document.createElement("option")
       option.value = entry.folder
-      option.textContent = `${entry.envId} (${entry.agents.join(", ")}; ${(entry.bytes / 1e6).toFixed(2)} MB)`
+      option.textContent = `${entry.folder} (${entry.agents.join(", ")}; ${(entry.bytes / 1e6).toFixed(2)} MB)`
       return option
     })
   )
