@@ -135,7 +135,12 @@ export const startEpisode = (bundle: LoadedAgentBundle, options: EpisodeOptions)
   let twinObservation: unknown = twin?.reset(resetOptions).observation
   const goalOf = episodeGoal(config, pixelAgent) ?? ((start: Info) => start.goal as ArrayLike<number>)
   const positionDims = config.guardrail.position
+  // Positions go on the map only in worlds with a place to reach (a goal or a reported position):
+  // elsewhere (pendulum) the observation's coordinates are not the picture's.
+  const placed = info.position !== undefined || info.goal !== undefined
+  const probe = placed ? bundle.positions : undefined
   const positionOfObservation = (value: unknown, at: Info): MapPoint | undefined => {
+    if (!placed) return undefined
     const recorded = at.position as ArrayLike<number> | undefined
     if (recorded !== undefined) return [recorded[0] as number, recorded[1] as number]
     if (pixelAgent || !(value instanceof Float64Array || value instanceof Float32Array)) return undefined
@@ -151,8 +156,8 @@ export const startEpisode = (bundle: LoadedAgentBundle, options: EpisodeOptions)
   let lastPlan: { readonly latents: Float32Array; readonly horizon: number } | undefined
   const agent = bundle.agent(options.kind, {
     onSubgoals: (level, _episodes, targets) => {
-      if (bundle.positions === undefined) return
-      const [x, y] = bundle.positions.positionOf(targets.slice(0, latentSize))
+      if (probe === undefined) return
+      const [x, y] = probe.positionOf(targets.slice(0, latentSize))
       subgoals[level - 1] = [x, y]
     },
     onPlan: (event: PlanEvent) => {
@@ -168,9 +173,9 @@ export const startEpisode = (bundle: LoadedAgentBundle, options: EpisodeOptions)
   const view = (plannedCost: number, planMs: number, done: boolean, success: boolean): StepView => {
     const predicted: Array<MapPoint> = []
     const imagined: Array<{ readonly ahead: number; readonly frame: Frame }> = []
-    if (lastPlan !== undefined && bundle.positions !== undefined) {
+    if (lastPlan !== undefined && probe !== undefined) {
       for (let k = 0; k <= lastPlan.horizon; k++) {
-        const [x, y] = bundle.positions.positionOf(
+        const [x, y] = probe.positionOf(
           lastPlan.latents.slice(k * latentSize, (k + 1) * latentSize)
         )
         predicted.push([x, y])
