@@ -175,9 +175,7 @@ export const startEpisode = (bundle: LoadedAgentBundle, options: EpisodeOptions)
     const imagined: Array<{ readonly ahead: number; readonly frame: Frame }> = []
     if (lastPlan !== undefined && probe !== undefined) {
       for (let k = 0; k <= lastPlan.horizon; k++) {
-        const [x, y] = probe.positionOf(
-          lastPlan.latents.slice(k * latentSize, (k + 1) * latentSize)
-        )
+        const [x, y] = probe.positionOf(lastPlan.latents.slice(k * latentSize, (k + 1) * latentSize))
         predicted.push([x, y])
       }
     }
