@@ -26,15 +26,14 @@ import {
   createLevelStack,
   type Decoder,
   decodeCheckpointFiles,
-  disposeWeights,
   type Fetcher,
   fetchFileBytes,
   type JepaModel,
   type LevelStack,
   type LevelStackConfig,
+  modelFromCheckpoint,
   type ParameterSet,
-  parseJsonFile,
-  restoreParameters
+  parseJsonFile
 } from "@telos/worldmodel"
 import { AgentKind, RunConfig } from "../configurator/RunConfig.js"
 import { type AgentParts, agentOf } from "../pipeline/Agents.js"
@@ -273,19 +272,7 @@ const readModel = async <Model extends { readonly parameters: ParameterSet; disp
     read(`${folder}/${checkpointFiles.weights}`),
     read(`${folder}/${checkpointFiles.metadata}`)
   ])
-  const loaded = decodeCheckpointFiles({ model, weights, metadata })
-  try {
-    const made = create(loaded.config)
-    try {
-      restoreParameters(made.parameters, loaded.weights, model.name)
-    } catch (error) {
-      made.dispose()
-      throw error
-    }
-    return made
-  } finally {
-    disposeWeights(loaded.weights)
-  }
+  return modelFromCheckpoint(decodeCheckpointFiles({ model, weights, metadata }), create, model.name)
 }
 
 /**

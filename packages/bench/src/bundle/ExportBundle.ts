@@ -14,12 +14,11 @@ import { basename, dirname, join, resolve } from "node:path"
 import { InvalidValueError, Random } from "@telos/core"
 import { saveCheckpoint } from "@telos/worldmodel/node"
 import { Data } from "effect"
-import { AgentKind, type RunConfig } from "../configurator/RunConfig.js"
+import { AgentKind, plansWithLearnedModels, type RunConfig } from "../configurator/RunConfig.js"
 import { episodeGoal } from "../pipeline/Agents.js"
 import type { EnvSource } from "../pipeline/EnvSource.js"
-import { fitPositionProbe } from "../pipeline/LatentMemory.js"
 import { learnedParts } from "../pipeline/LearnedParts.js"
-import { graphToJson } from "../pipeline/MemoryJson.js"
+import { graphToJson, probeToJson } from "../pipeline/MemoryJson.js"
 import { writeStageJson } from "../pipeline/StageCache.js"
 import { decoderStage, type StageContext, type StageRecord, type TrainedDecoder } from "../pipeline/Stages.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
@@ -93,8 +92,6 @@ export interface ExportOptions {
   /** Where the agents are timed (`evaluation.env`, from `loadEvaluationSource`); absent: the run's own. */
   readonly evaluationSource?: EnvSource | undefined
 }
-
-const isLearned = (kind: AgentKind): boolean => !kind.startsWith("ground-truth") && kind !== "random"
 
 const folderBytes = async (directory: string): Promise<number> => {
   let total = 0
@@ -260,7 +257,7 @@ export const exportAgentBundle = async (
 ): Promise<ExportedBundle> => {
   const { config, source } = context
   const target = resolve(directory)
-  const agents = config.evaluation.agents.filter(isLearned)
+  const agents = config.evaluation.agents.filter(plansWithLearnedModels)
   if (agents.length === 0) {
     throw new InvalidValueError({
       field: "evaluation.agents",
@@ -296,23 +293,10 @@ export const exportAgentBundle = async (
     if (parts.memory !== undefined)
       await writeStageJson(temporary, agentBundleFiles.memory, graphToJson(parts.memory))
     if (parts.probe !== undefined) {
-      await writeStageJson(temporary, agentBundleFiles.probe, {
-        ...parts.probe,
-        weights: Array.from(parts.probe.weights),
-        bias: Array.from(parts.probe.bias)
-      })
+      await writeStageJson(temporary, agentBundleFiles.probe, probeToJson(parts.probe))
     }
-    const positions = fitPositionProbe(
-      learned.recorded(),
-      learned.collected.dataset,
-      config.seed,
-      config.guardrail.position
-    )
-    await writeStageJson(temporary, agentBundleFiles.positions, {
-      ...positions,
-      weights: Array.from(positions.weights),
-      bias: Array.from(positions.bias)
-    })
+    // The run's own position probe: a guarded run has fitted it already.
+    await writeStageJson(temporary, agentBundleFiles.positions, probeToJson(learned.positionProbe()))
     const figures: Record<string, number> = {}
     for (const stage of stages) {
       for (const [name, value] of Object.entries(stage.figures ?? {}))

@@ -12,7 +12,13 @@ import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfi
 import type { ActionSpace, EnvSpec } from "@telos/envs"
 import { parse as parseYaml } from "yaml"
 import { defaultRunConfig } from "./Defaults.js"
-import { type DataConfig, hierarchicalCounterpart, levelActor, RunConfig } from "./RunConfig.js"
+import {
+  type DataConfig,
+  hierarchicalCounterpart,
+  levelActor,
+  plansWithLearnedModels,
+  RunConfig
+} from "./RunConfig.js"
 
 /** A JSON-like value. */
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -157,9 +163,7 @@ const checkRunConfig = (
     if (spec.definition.image === undefined) {
       throw fieldError(source, "data.observations", `"state": ${config.env} draws no images`)
     }
-    const learned = config.evaluation.agents.some(
-      (agent) => !agent.startsWith("ground-truth") && agent !== "random"
-    )
+    const learned = config.evaluation.agents.some(plansWithLearnedModels)
     if (learned && !pixelVariant) {
       throw fieldError(
         source,

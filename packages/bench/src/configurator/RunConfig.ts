@@ -274,6 +274,19 @@ export const hierarchicalCounterpart = (kind: AgentKind): AgentKind =>
   kind.replace("flat", "hierarchical") as AgentKind
 
 /**
+ * Whether an agent plans with the run's learned models (the JEPA and its levels): every kind but
+ * the ground truth's and random actions.
+ *
+ * @example
+ * ```ts
+ * plansWithLearnedModels("flat+memory") // true
+ * plansWithLearnedModels("ground-truth") // false
+ * ```
+ */
+export const plansWithLearnedModels = (kind: AgentKind): boolean =>
+  !kind.startsWith("ground-truth") && kind !== "random"
+
+/**
  * Whether the memory serves an agent: its waypoints (`+memory`) or a hierarchy's upper levels.
  *
  * @example

@@ -65,25 +65,10 @@ export const recordedLatents = (model: WorldModel, dataset: Dataset, pixels: boo
 
 /**
  * A quadratic probe from a model's recorded latents to the recorded positions (the state
- * observation's `coordinates`, by default its first two): a learned latent holds the position
- * curved, and a guardrail's margin must exceed the probe's error (the README has the figures).
- *
- * @example
- * ```ts
- * const { positionOf } = probePositions(recorded, dataset, 0, [0, 1])
- * positionOf(latent) // [x, y]
- * ```
- */
-export const probePositions = (
-  trajectories: LatentTrajectories,
-  dataset: Dataset,
-  seed: number,
-  coordinates: readonly [number, number] = [0, 1]
-): PositionProbe => positionProbeOf(fitPositionProbe(trajectories, dataset, seed, coordinates))
-
-/**
- * The fitted probe behind {@link probePositions}, as numbers (quadratic features, two outputs):
- * what an agent bundle ships.
+ * observation's `coordinates`, by default its first two), as numbers (two outputs): a learned
+ * latent holds the position curved, and a guardrail's margin must exceed the probe's error (the
+ * README has the figures). {@link positionProbeOf} reads positions through it; an agent bundle
+ * ships it.
  *
  * @example
  * ```ts

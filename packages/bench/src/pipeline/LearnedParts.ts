@@ -5,13 +5,13 @@
  *
  * @module
  */
-import type { LatentTrajectories } from "@telos/planner"
+import type { LatentProbe, LatentTrajectories } from "@telos/planner"
 import { strideHops } from "@telos/planner"
 import type { JepaModel } from "@telos/worldmodel"
 import { type AgentKind, memoryServes } from "../configurator/RunConfig.js"
 import type { AgentParts } from "./Agents.js"
 import { guarded } from "./Guardrail.js"
-import { type PositionProbe, probePositions } from "./LatentMemory.js"
+import { fitPositionProbe, type PositionProbe, positionProbeOf } from "./LatentMemory.js"
 import {
   type CollectedData,
   collectStage,
@@ -52,7 +52,9 @@ export interface LearnedParts {
   readonly parts: AgentParts
   /** Every recorded step's latent as `jepa` encodes it (computed once, on first use). */
   readonly recorded: () => LatentTrajectories
-  /** Positions read from `jepa`'s latents, fitted on the recorded data (once, on first use). */
+  /** The probe from `jepa`'s latents to positions, fitted on the recorded data (once, on first use). */
+  readonly positionProbe: () => LatentProbe
+  /** Positions read through that probe, on the host and on the backend. */
   readonly positions: () => PositionProbe
   /** Frees the models. */
   dispose(): void
@@ -110,9 +112,19 @@ export const learnedParts = async (
             strideHops(memory.graph, recordedOnce(), stride, config.memory.passages.quantile)
           )
         : []
+    let positionProbe: LatentProbe | undefined
+    const positionProbeOnce = () => {
+      positionProbe ??= fitPositionProbe(
+        recordedOnce(),
+        collected.dataset,
+        config.seed,
+        config.guardrail.position
+      )
+      return positionProbe
+    }
     let positions: PositionProbe | undefined
     const positionsOnce = () => {
-      positions ??= probePositions(recordedOnce(), collected.dataset, config.seed, config.guardrail.position)
+      positions ??= positionProbeOf(positionProbeOnce())
       return positions
     }
     const probe = await probeStage(context, collected, encoderKey, recordedOnce)
@@ -140,6 +152,7 @@ export const learnedParts = async (
       inputs,
       parts,
       recorded: recordedOnce,
+      positionProbe: positionProbeOnce,
       positions: positionsOnce,
       dispose: () => {
         trained.jepa.dispose()

@@ -95,6 +95,23 @@ export const graphToJson = (graph: LandmarkGraph): LandmarkGraphJson => ({
 })
 
 /**
+ * A probe as JSON, with the share of variance it explained where it was fitted.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(probeToJson(probe, 0.98))
+ * ```
+ */
+export const probeToJson = (probe: LatentProbe, r2 = Number.NaN): LatentProbeJson => ({
+  latentSize: probe.latentSize,
+  outputSize: probe.outputSize,
+  weights: Array.from(probe.weights),
+  bias: Array.from(probe.bias),
+  features: probe.features ?? "linear",
+  r2
+})
+
+/**
  * Reads a landmark graph from its JSON, checking every field: sizes, finite landmarks, edges that
  * lead to existing landmarks with finite, non-negative lengths.
  *

@@ -17,6 +17,7 @@ import {
   AgentKind,
   hierarchicalCounterpart,
   memoryServes,
+  plansWithLearnedModels,
   type RunConfig
 } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
@@ -214,8 +215,7 @@ export const pipelineSuite = (
           (config.data.observations === "pixels" ? evaluation.pixels : undefined) ?? evaluation.spec
         const framed =
           decoded === undefined || drawn === 0 ? undefined : framedOf(learnedEnv, decoded.decoder)
-        const framesOf = (kind: AgentKind): boolean =>
-          framed !== undefined && kind !== "random" && !onTruth(kind)
+        const framesOf = (kind: AgentKind): boolean => framed !== undefined && plansWithLearnedModels(kind)
         // The ground truth's memory: landmarks of the recorded observations, its own latents.
         let truthMemory: Awaited<ReturnType<typeof memoryStage>>
         if (agents.includes("ground-truth+memory")) {

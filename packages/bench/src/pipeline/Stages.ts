@@ -34,17 +34,11 @@ import {
   type LevelStack,
   type LevelStackConfig,
   linearProbe,
+  modelFromCheckpoint,
   trainDecoder,
   trainLevels
 } from "@telos/worldmodel"
-import {
-  type CheckpointMetadata,
-  disposeWeights,
-  loadCheckpoint,
-  openDataset,
-  restoreParameters,
-  saveCheckpoint
-} from "@telos/worldmodel/node"
+import { type CheckpointMetadata, loadCheckpoint, openDataset, saveCheckpoint } from "@telos/worldmodel/node"
 import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { runCollection } from "../cli/Collection.js"
@@ -54,7 +48,7 @@ import type { RunConfig } from "../configurator/RunConfig.js"
 import { probeDimensions } from "./Agents.js"
 import type { EnvSource } from "./EnvSource.js"
 import { recordedLatents } from "./LatentMemory.js"
-import { graphFromJson, graphToJson, probeFromJson } from "./MemoryJson.js"
+import { graphFromJson, graphToJson, probeFromJson, probeToJson } from "./MemoryJson.js"
 import { cachedStage, readStageJson, type StageEntry, stageKey, writeStageJson } from "./StageCache.js"
 import type { EpochSummary } from "./WorldModelTraining.js"
 
@@ -159,18 +153,7 @@ const restoreModel = async <
   create: (config: Readonly<Record<string, unknown>>) => Model
 ): Promise<{ readonly model: Model; readonly metadata: CheckpointMetadata }> => {
   const loaded = await loadCheckpoint(directory)
-  try {
-    const model = create(loaded.config)
-    try {
-      restoreParameters(model.parameters, loaded.weights, directory)
-    } catch (error) {
-      model.dispose()
-      throw error
-    }
-    return { model, metadata: loaded.metadata }
-  } finally {
-    disposeWeights(loaded.weights)
-  }
+  return { model: modelFromCheckpoint(loaded, create, directory), metadata: loaded.metadata }
 }
 
 /** Restores a JEPA and its epochs' figures from a checkpoint folder. */
@@ -465,14 +448,14 @@ export const probeStage = async (
       ridge: 1e-3,
       rng: Random.fromSeed(config.seed)
     })
-    await writeStageJson(directory, "probe.json", {
+    const probe: LatentProbe = {
       latentSize: trajectories.latentSize,
       outputSize: dimensions.length,
-      weights: Array.from(fitted.weights),
-      bias: Array.from(fitted.bias),
-      features,
-      r2: fitted.r2
-    })
+      weights: fitted.weights,
+      bias: fitted.bias,
+      features
+    }
+    await writeStageJson(directory, "probe.json", probeToJson(probe, fitted.r2))
   })
   const { probe, r2 } = probeFromJson(await readStageJson(entry.directory, "probe.json"))
   return { record: { ...entry, figures: { r2 } }, probe }

@@ -442,6 +442,36 @@ export const restoreParameters = (
 }
 
 /**
+ * A model rebuilt from a loaded checkpoint: `create` makes it from the saved config, then the
+ * weights are restored into it (checked as {@link restoreParameters} checks them; the model is
+ * disposed when they do not fit). The loaded weights are freed either way; `source` names them in
+ * errors.
+ *
+ * @example
+ * ```ts
+ * const jepa = modelFromCheckpoint(await loadCheckpoint(folder), (config) => createJepa(config, 0), folder)
+ * ```
+ */
+export const modelFromCheckpoint = <Model extends { readonly parameters: ParameterSet; dispose(): void }>(
+  loaded: LoadedCheckpoint,
+  create: (config: Readonly<Record<string, unknown>>) => Model,
+  source: string
+): Model => {
+  try {
+    const model = create(loaded.config)
+    try {
+      restoreParameters(model.parameters, loaded.weights, source)
+    } catch (error) {
+      model.dispose()
+      throw error
+    }
+    return model
+  } finally {
+    disposeWeights(loaded.weights)
+  }
+}
+
+/**
  * Frees every tensor of loaded weights.
  *
  * @example
