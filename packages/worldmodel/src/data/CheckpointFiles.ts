@@ -442,6 +442,21 @@ export const restoreParameters = (
 }
 
 /**
+ * What {@link modelFromCheckpoint} can rebuild: a model with named parameters that it can free.
+ *
+ * @example
+ * ```ts
+ * const model: RestorableModel = createJepa(config, 0)
+ * ```
+ */
+export interface RestorableModel {
+  /** Every trainable variable, by name. */
+  readonly parameters: ParameterSet
+  /** Frees every parameter. */
+  dispose(): void
+}
+
+/**
  * A model rebuilt from a loaded checkpoint: `create` makes it from the saved config, then the
  * weights are restored into it (checked as {@link restoreParameters} checks them; the model is
  * disposed when they do not fit). The loaded weights are freed either way; `source` names them in
@@ -452,7 +467,7 @@ export const restoreParameters = (
  * const jepa = modelFromCheckpoint(await loadCheckpoint(folder), (config) => createJepa(config, 0), folder)
  * ```
  */
-export const modelFromCheckpoint = <Model extends { readonly parameters: ParameterSet; dispose(): void }>(
+export const modelFromCheckpoint = <Model extends RestorableModel>(
   loaded: LoadedCheckpoint,
   create: (config: Readonly<Record<string, unknown>>) => Model,
   source: string
