@@ -39,8 +39,11 @@ const heapBackend = (): HeapBackend | undefined => {
 }
 
 /** The first and second moments of one parameter. */
-interface Moments {
+/** Adam's running estimates for one variable. */
+export interface Moments {
+  /** The first moment (mean of the gradients). */
   readonly first: Float32Array
+  /** The second moment (uncentred variance of the gradients). */
   readonly second: Float32Array
 }
 
@@ -111,6 +114,18 @@ export class HostAdamOptimizer extends tf.Optimizer {
       updated.dispose()
     }
     this.incrementIterations()
+  }
+
+  /**
+   * Continues a run of Adam made elsewhere: `steps` steps taken, and each variable's moment
+   * estimates by variable name (a compiled step that had to fall back hands over its state).
+   */
+  resumeFrom(steps: number, moments: ReadonlyMap<string, Moments>): void {
+    this.steps = steps
+    this.moments.clear()
+    for (const [name, { first, second }] of moments) {
+      this.moments.set(name, { first: Float32Array.from(first), second: Float32Array.from(second) })
+    }
   }
 
   private momentsOf(name: string, size: number): Moments {

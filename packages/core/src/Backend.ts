@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import { Context, Effect, Layer } from "effect"
+import { registerStepTracer } from "./CompiledStep.js"
 import { ConfigError, describeValue } from "./Errors.js"
 
 /** The backends telos knows, in order of preference. */
@@ -51,7 +52,9 @@ const processLike = (): ProcessLike | undefined => (globalThis as { process?: Pr
 const loadNative = async (): Promise<unknown> => {
   if (typeof processLike()?.versions?.node !== "string") throw new Error("needs Node.js")
   const native = (await importOptional("@telos/native")) as typeof import("@telos/native")
-  return native.registerNativeBackend()
+  const registration = await native.registerNativeBackend()
+  registerStepTracer("native", native.nativeStepTracer())
+  return registration
 }
 
 /** The default candidates, in order of preference. */

@@ -25,6 +25,8 @@ import * as tf from "@tensorflow/tfjs"
 import "@tensorflow/tfjs-backend-wasm"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
 import { convolutionKernels } from "./Convolutions.js"
+import { recordingKernel } from "./compile/KernelTrace.js"
+import { createStepTracer, type StepTracer } from "./compile/StepTracer.js"
 import { heapCopyKernels } from "./HeapCopies.js"
 import { matrixProductKernels } from "./MatrixProducts.js"
 import { loadNativeRuntime, type NativeRuntime, type NativeRuntimeOptions } from "./OnnxRuntime.js"
@@ -45,6 +47,26 @@ export interface NativeBackendRegistration {
 
 const priority = 3
 let registration: Promise<NativeBackendRegistration> | undefined
+let stepTracer: StepTracer | undefined
+
+/**
+ * The native backend's step tracer (compiled steps), once the backend is registered; `undefined`
+ * before. `@telos/core` registers it for `compileStep` when it loads the backend.
+ *
+ * @example
+ * ```ts
+ * await registerNativeBackend()
+ * registerStepTracer("native", nativeStepTracer())
+ * ```
+ */
+export const nativeStepTracer = (): StepTracer | undefined => stepTracer
+
+const spinningFromEnvironment = (): boolean | undefined => {
+  const text = process.env.TELOS_NATIVE_SPINNING
+  if (text === undefined || text === "") return undefined
+  if (text === "1" || text === "0") return text === "1"
+  throw new RangeError(`TELOS_NATIVE_SPINNING: expected 0 or 1, received ${JSON.stringify(text)}`)
+}
 
 const threadsFromEnvironment = (): number | undefined => {
   const text = process.env.TELOS_NATIVE_THREADS
@@ -109,20 +131,33 @@ const registerKernels = (runtime: NativeRuntime): void => {
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype }
     }
   }
+  // Every kernel records itself while a step is being compiled (see `compile/`).
   for (const kernel of wasmKernels) {
     const kernelFunc = replaced[kernel.kernelName]
     tf.registerKernel(
       kernelFunc === undefined
-        ? { ...kernel, backendName: nativeBackendName }
+        ? {
+            ...kernel,
+            backendName: nativeBackendName,
+            kernelFunc: recordingKernel(kernel.kernelName, kernel.kernelFunc)
+          }
         : // The replacement needs no WebAssembly set-up of its own.
-          { kernelName: kernel.kernelName, backendName: nativeBackendName, kernelFunc }
+          {
+            kernelName: kernel.kernelName,
+            backendName: nativeBackendName,
+            kernelFunc: recordingKernel(kernel.kernelName, kernelFunc)
+          }
     )
   }
   // Kernels WebAssembly lacks altogether (the filter gradient) are native's own.
   const registered = new Set(wasmKernels.map((kernel) => kernel.kernelName))
   for (const [kernelName, kernelFunc] of Object.entries(replaced)) {
     if (!registered.has(kernelName))
-      tf.registerKernel({ kernelName, backendName: nativeBackendName, kernelFunc })
+      tf.registerKernel({
+        kernelName,
+        backendName: nativeBackendName,
+        kernelFunc: recordingKernel(kernelName, kernelFunc)
+      })
   }
 }
 
@@ -163,6 +198,12 @@ const register = async (options: NativeRuntimeOptions): Promise<NativeBackendReg
   const wasm = tf.findBackend("wasm") as BackendWasm
   if (previous !== undefined && previous !== "wasm") await tf.setBackend(previous)
   registerKernels(runtime)
+  const compiledSpinning = options.compiledSpinning ?? spinningFromEnvironment()
+  stepTracer = createStepTracer(
+    runtime,
+    wasm,
+    compiledSpinning === undefined ? {} : { spinning: compiledSpinning }
+  )
   tf.registerBackend(nativeBackendName, () => wasm, priority)
   return { name: nativeBackendName, onnxRuntimeVersion: runtime.version, threads: runtime.threads }
 }

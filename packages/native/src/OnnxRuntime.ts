@@ -30,6 +30,27 @@ export interface NativeArray {
   readonly shape: ReadonlyArray<number>
 }
 
+/** An input or a preallocated output of a whole-graph session, of any element type it uses. */
+export interface TypedNativeArray {
+  /** The element type. */
+  readonly type: "float32" | "int32" | "bool"
+  /** The values, row-major (bool as bytes of 0 and 1). */
+  readonly values: Float32Array | Int32Array | Uint8Array
+  /** The dimensions. */
+  readonly shape: ReadonlyArray<number>
+}
+
+/** One loaded model with several inputs and outputs, each output written in place. */
+export interface NativeGraphSession {
+  /** Runs the model, reading `inputs` and writing every output of `outputs` in place. */
+  readonly run: (
+    inputs: Readonly<Record<string, TypedNativeArray>>,
+    outputs: Readonly<Record<string, TypedNativeArray>>
+  ) => void
+  /** Releases the session. */
+  readonly dispose: () => void
+}
+
 /** One loaded model; `run` writes the model's single output into `output` in place. */
 export interface NativeSession {
   /** Runs the model on `inputs`, writing its output into `output`. */
@@ -50,6 +71,11 @@ export interface NativeRuntimeOptions {
    * products but steals the core the WebAssembly work between them runs on; off by default.
    */
   readonly spinning?: boolean | undefined
+  /**
+   * Whether the threads of compiled steps' sessions busy-wait between the graph's nodes, which
+   * run back to back (`TELOS_NATIVE_SPINNING=0|1`); the default is measured in the README.
+   */
+  readonly compiledSpinning?: boolean | undefined
 }
 
 /** The loaded runtime: the version it is and a way to load models. */
@@ -60,7 +86,27 @@ export interface NativeRuntime {
   readonly threads: number
   /** Loads `model`, whose one output is `outputName` ("Y"), run on `threads` threads (the runtime's). */
   readonly createSession: (model: Uint8Array, outputName?: string, threads?: number) => NativeSession
+  /**
+   * Loads a model of several inputs and outputs (a compiled step) on the runtime's threads;
+   * `spinning` overrides whether its idle threads busy-wait between the graph's nodes.
+   */
+  readonly createGraphSession: (model: Uint8Array, spinning?: boolean) => NativeGraphSession
 }
+
+let sessionRuns = 0
+
+/**
+ * How many times any session of this process has run: kernel calls that went to ONNX Runtime,
+ * and compiled steps, each counting one.
+ *
+ * @example
+ * ```ts
+ * const before = nativeCallCount()
+ * planner.plan(problem, rng)
+ * console.log(nativeCallCount() - before, "native calls")
+ * ```
+ */
+export const nativeCallCount = (): number => sessionRuns
 
 /** The `onnxruntime-node` version whose native binding this module was written against. */
 export const supportedOnnxRuntimeVersion = "1.30.0"
@@ -77,7 +123,11 @@ interface BindingModule {
 }
 
 interface TensorConstructor {
-  new (type: "float32", data: Float32Array, dims: ReadonlyArray<number>): unknown
+  new (
+    type: "float32" | "int32" | "bool",
+    data: Float32Array | Int32Array | Uint8Array,
+    dims: ReadonlyArray<number>
+  ): unknown
 }
 
 const firstLine = (error: unknown): string =>
@@ -129,13 +179,13 @@ export const loadNativeRuntime = (options: NativeRuntimeOptions = {}): NativeRun
   }
   const { binding, Tensor, version } = loadModules()
   const threads = Math.min(8, options.threads ?? availableParallelism())
-  const sessionOptions = (sessionThreads: number) => ({
+  const sessionOptions = (sessionThreads: number, spinning = options.spinning === true) => ({
     intraOpNumThreads: sessionThreads,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     enableCpuMemArena: true,
-    extra: { session: { intra_op: { allow_spinning: options.spinning === true ? "1" : "0" } } }
+    extra: { session: { intra_op: { allow_spinning: spinning ? "1" : "0" } } }
   })
   const toTensor = (array: NativeArray): unknown => new Tensor("float32", array.values, array.shape)
   const createSession = (model: Uint8Array, outputName = "Y", sessionThreads = threads): NativeSession => {
@@ -148,9 +198,28 @@ export const loadNativeRuntime = (options: NativeRuntimeOptions = {}): NativeRun
         for (const name in inputs) feeds[name] = toTensor(inputs[name] as NativeArray)
         // A preallocated output: ONNX Runtime writes straight into the caller's memory.
         session.run(feeds, { [outputName]: toTensor(output) }, runOptions)
+        sessionRuns++
       },
       dispose: () => session.dispose()
     }
   }
-  return { version, threads, createSession }
+  const toTypedTensor = (array: TypedNativeArray): unknown =>
+    new Tensor(array.type, array.values, array.shape)
+  const createGraphSession = (model: Uint8Array, spinning?: boolean): NativeGraphSession => {
+    const session = new binding.binding.InferenceSession()
+    session.loadModel(model.buffer, model.byteOffset, model.byteLength, sessionOptions(threads, spinning))
+    const runOptions = {}
+    return {
+      run: (inputs, outputs) => {
+        const feeds: Record<string, unknown> = {}
+        for (const name in inputs) feeds[name] = toTypedTensor(inputs[name] as TypedNativeArray)
+        const fetches: Record<string, unknown> = {}
+        for (const name in outputs) fetches[name] = toTypedTensor(outputs[name] as TypedNativeArray)
+        session.run(feeds, fetches, runOptions)
+        sessionRuns++
+      },
+      dispose: () => session.dispose()
+    }
+  }
+  return { version, threads, createSession, createGraphSession }
 }

@@ -6,6 +6,10 @@
  */
 export * from "./AllocatorSettings.js"
 export * from "./Convolutions.js"
+export * from "./compile/KernelTrace.js"
+export * from "./compile/KernelTranslations.js"
+export * from "./compile/StepTracer.js"
+export * from "./compile/TraceGraph.js"
 export * from "./HeapCopies.js"
 export * from "./MatrixProducts.js"
 export * from "./NativeBackend.js"

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Random } from "@telos/core"
+import { compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { CemWorkload } from "./Workloads.js"
@@ -15,29 +15,26 @@ interface Gaussian {
   readonly std: tf.Tensor2D
 }
 
-const refit = (
-  problem: MlpPlanningProblem,
-  workload: CemWorkload,
-  gaussian: Gaussian,
-  seed: number
-): Gaussian =>
-  tf.tidy(() => {
-    const { samples, elites, horizon } = workload
+// One refit from the Gaussian `[mean, std]` and the iteration's standard normal noise.
+const refitStep = (problem: MlpPlanningProblem, workload: CemWorkload) =>
+  compileStep(([mean, std, noise]) => {
+    const { elites } = workload
     const [low, high] = problem.bounds
-    const noise = tf.randomNormal([samples, horizon, problem.definition.actionDim], 0, 1, "float32", seed)
-    const candidates = gaussian.mean.add(gaussian.std.mul(noise)).clipByValue(low, high) as tf.Tensor3D
+    const candidates = (mean as tf.Tensor)
+      .add((std as tf.Tensor).mul(noise as tf.Tensor))
+      .clipByValue(low, high) as tf.Tensor3D
     const costs = sequenceCosts(problem, candidates.transpose([1, 0, 2]))
     // The lowest costs are the highest negated costs.
     const chosen = tf.gather(candidates, tf.topk(costs.neg(), elites).indices)
-    const mean = chosen.mean(0) as tf.Tensor2D
+    const nextMean = chosen.mean(0)
     // The unbiased standard deviation, as PyTorch's `std` computes it.
-    const std = chosen
-      .sub(mean)
+    const nextStd = chosen
+      .sub(nextMean)
       .square()
       .sum(0)
       .div(elites - 1)
-      .sqrt() as tf.Tensor2D
-    return { mean, std }
+      .sqrt()
+    return [nextMean, nextStd]
   })
 
 /**
@@ -56,12 +53,16 @@ export const runCemWorkload = (
   rng: Random
 ): Float32Array => {
   const shape: [number, number] = [workload.horizon, problem.definition.actionDim]
+  const refit = refitStep(problem, workload)
   let gaussian: Gaussian = { mean: tf.zeros(shape), std: tf.fill(shape, workload.initStd) }
   try {
     for (let iteration = 0; iteration < workload.iterations; iteration++) {
       const previous = gaussian
-      gaussian = refit(problem, workload, previous, rng.seed())
-      tf.dispose([previous.mean, previous.std])
+      // Drawn outside the step: a compiled step would keep the first draw as a constant.
+      const noise = tf.randomNormal([workload.samples, ...shape], 0, 1, "float32", rng.seed())
+      const [mean, std] = refit.run([previous.mean, previous.std, noise]) as [tf.Tensor2D, tf.Tensor2D]
+      gaussian = { mean, std }
+      tf.dispose([previous.mean, previous.std, noise])
     }
     return gaussian.mean.dataSync() as Float32Array
   } finally {

@@ -1,11 +1,11 @@
 /**
- * The gradient planner workloads (`gd-*`): Adam on the whole `[T, B, A]` action tensor through the
- * `mlp-wm` world model, sequences started from `N(0, 0.1^2)` clipped to the bounds and clipped back
+ * The gradient planner workloads (`gd-*`): Adam (PyTorch's form) on the whole `[T, B, A]` action
+ * tensor through the `mlp-wm` world model, sequences started from `N(0, 0.1^2)` clipped to the bounds and clipped back
  * after every step; the result is the lowest-cost sequence, read back to host memory.
  *
  * @module
  */
-import { adamOptimizer, type Random } from "@telos/core"
+import { compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import { type GradientWorkload, gradientInitialStd } from "./Workloads.js"
@@ -40,19 +40,40 @@ export const runGradientWorkload = (
       .randomNormal([horizon, candidates, actionDim], 0, gradientInitialStd, "float32", rng.seed())
       .clipByValue(low, high)
   ) as tf.Tensor3D
-  const actions = tf.variable(initial)
-  initial.dispose()
-  const optimizer = adamOptimizer({ learningRate: lr, beta1, beta2, epsilon })
-  const totalCost = (): tf.Scalar => sequenceCosts(problem, actions).sum()
+  // One Adam step on the actions, then the projection back into the box: a compiled step (one
+  // native call where the backend compiles), with Adam's bias corrections as arguments.
+  const adamStep = compileStep(([actions, first, second, correction1, correction2]) => {
+    const { grads } = tf
+      .engine()
+      .gradients(() => sequenceCosts(problem, actions as tf.Tensor3D).sum(), [actions as tf.Tensor])
+    const gradient = grads[0] as tf.Tensor
+    const m = (first as tf.Tensor).mul(beta1).add(gradient.mul(1 - beta1))
+    const v = (second as tf.Tensor).mul(beta2).add(gradient.square().mul(1 - beta2))
+    const change = m
+      .div(correction1 as tf.Scalar)
+      .div(
+        v
+          .div(correction2 as tf.Scalar)
+          .sqrt()
+          .add(epsilon)
+      )
+      .mul(lr)
+    return [(actions as tf.Tensor).sub(change).clipByValue(low, high), m, v]
+  })
+  let actions: tf.Tensor = initial
+  let first: tf.Tensor = tf.zerosLike(initial)
+  let second: tf.Tensor = tf.zerosLike(initial)
   try {
-    for (let step = 0; step < iterations; step++) {
-      optimizer.minimize(totalCost, false, [actions])
-      tf.tidy(() => {
-        actions.assign(actions.clipByValue(low, high) as tf.Tensor3D)
-      })
+    for (let step = 1; step <= iterations; step++) {
+      const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
+      const next = adamStep.run([actions, first, second, ...corrections])
+      tf.dispose([actions, first, second, ...corrections])
+      ;[actions, first, second] = next as [tf.Tensor, tf.Tensor, tf.Tensor]
     }
     const best = tf.tidy(() =>
-      tf.gather(actions, sequenceCosts(problem, actions).argMin(), 1).reshape([horizon, actionDim])
+      tf
+        .gather(actions, sequenceCosts(problem, actions as tf.Tensor3D).argMin(), 1)
+        .reshape([horizon, actionDim])
     )
     try {
       return best.dataSync() as Float32Array
@@ -60,7 +81,6 @@ export const runGradientWorkload = (
       best.dispose()
     }
   } finally {
-    optimizer.dispose()
-    actions.dispose()
+    tf.dispose([actions, first, second])
   }
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { adamOptimizer, fusedDense, type Random, stopGradient } from "@telos/core"
+import { compiledAdam, fusedDense, type Random, stopGradient } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import {
   glorotUniform,
@@ -139,8 +139,6 @@ export const makeJepaTrainer = (
     tf.randomNormal([rolloutSteps, batch, actionDim], 0, 1, "float32", rng.seed()).clipByValue(...bounds)
   ) as tf.Tensor3D
   const offDiagonal = tf.tidy(() => tf.ones([stateDim, stateDim]).sub(tf.eye(stateDim))) as tf.Tensor2D
-  const optimizer = adamOptimizer({ learningRate: jepaLearningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 })
-
   const loss = (): tf.Scalar => {
     // Observations are stored flat, time-major, so one encoder call embeds the whole batch.
     const latents = encodeObservations(encoder, observations)
@@ -160,13 +158,20 @@ export const makeJepaTrainer = (
       .add(covariance.mul(jepaLossWeights.covariance))
   }
 
+  // Forward, losses, backward and Adam as one compiled step where the backend compiles. The batch
+  // is fixed for the whole run (as in the reference), so the loss reads it directly.
+  const optimizer = compiledAdam(
+    { learningRate: jepaLearningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    parameters,
+    () => ({ total: loss() })
+  )
   return {
     step: () => {
-      const value = optimizer.minimize(loss, true, parameters)
+      const { total } = optimizer.minimize([])
       try {
-        return (value as tf.Scalar).dataSync()[0] as number
+        return total.dataSync()[0] as number
       } finally {
-        value?.dispose()
+        total.dispose()
       }
     },
     dispose: () => {

@@ -5,27 +5,21 @@
  *
  * @module
  */
-import type { Random } from "@telos/core"
+import { compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { MppiWorkload } from "./Workloads.js"
 
-const reweight = (problem: MlpPlanningProblem, workload: MppiWorkload, mean: tf.Tensor2D, seed: number) =>
-  tf.tidy(() => {
-    const { samples, horizon, temperature, noiseStd } = workload
+// One reweighting of the mean sequence from the iteration's noise (already scaled).
+const reweightStep = (problem: MlpPlanningProblem, workload: MppiWorkload) =>
+  compileStep(([mean, noise]) => {
+    const { samples, temperature } = workload
     const [low, high] = problem.bounds
-    const noise = tf.randomNormal(
-      [samples, horizon, problem.definition.actionDim],
-      0,
-      noiseStd,
-      "float32",
-      seed
-    )
-    const candidates = mean.add(noise).clipByValue(low, high) as tf.Tensor3D
+    const candidates = (mean as tf.Tensor).add(noise as tf.Tensor).clipByValue(low, high) as tf.Tensor3D
     const costs = sequenceCosts(problem, candidates.transpose([1, 0, 2]))
     // Shifting by the lowest cost changes no weight but keeps the exponentials from underflowing.
     const weights = tf.softmax(costs.sub(costs.min()).neg().div(temperature))
-    return weights.reshape([samples, 1, 1]).mul(candidates).sum(0) as tf.Tensor2D
+    return [weights.reshape([samples, 1, 1]).mul(candidates).sum(0)]
   })
 
 /**
@@ -43,12 +37,22 @@ export const runMppiWorkload = (
   workload: MppiWorkload,
   rng: Random
 ): Float32Array => {
-  let mean: tf.Tensor2D = tf.zeros([workload.horizon, problem.definition.actionDim])
+  const { samples, horizon, noiseStd } = workload
+  const reweight = reweightStep(problem, workload)
+  let mean: tf.Tensor2D = tf.zeros([horizon, problem.definition.actionDim])
   try {
     for (let iteration = 0; iteration < workload.iterations; iteration++) {
       const previous = mean
-      mean = reweight(problem, workload, previous, rng.seed())
-      previous.dispose()
+      // Drawn outside the step: a compiled step would keep the first draw as a constant.
+      const noise = tf.randomNormal(
+        [samples, horizon, problem.definition.actionDim],
+        0,
+        noiseStd,
+        "float32",
+        rng.seed()
+      )
+      mean = (reweight.run([previous, noise]) as [tf.Tensor2D])[0]
+      tf.dispose([previous, noise])
     }
     return mean.dataSync() as Float32Array
   } finally {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WorldModel } from "@telos/core"
+import { stepEffect, type WorldModel } from "@telos/core"
 
 /** A world model that counts its predictions (rows passed to `step`), forward passes only. */
 export interface CountingWorldModel {
@@ -32,7 +32,10 @@ export const countingWorldModel = (model: WorldModel): CountingWorldModel => {
       ...model,
       encode: (observations) => model.encode(observations),
       step: (states, actions, latentVariable) => {
-        evaluations += states.shape[0]
+        // Counted on every run of a compiled planning step too, not only when it is recorded.
+        stepEffect(() => {
+          evaluations += states.shape[0]
+        })
         return model.step(states, actions, latentVariable)
       }
     },

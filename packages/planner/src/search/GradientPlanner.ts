@@ -7,7 +7,14 @@
  * @module
  */
 import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
-import { type Complete, decodeConfigSync, InvalidValueError, rollout, withDefaults } from "@telos/core"
+import {
+  type Complete,
+  compileStep,
+  decodeConfigSync,
+  InvalidValueError,
+  rollout,
+  withDefaults
+} from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { candidateCount } from "./Limits.js"
@@ -201,42 +208,85 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
     })
     trace.push(meanOfBest(state.bestCost))
     // Each pass scores the current actions with their gradient, keeps the best seen, and takes one
-    // Adam step projected back into the box; a last pass only scores the final actions.
-    for (let step = 1; step <= iterations + 1; step++) {
-      const previous: SearchState = state
-      const last = step === iterations + 1
-      const next: SearchState = tf.tidy(() => {
-        const scored = last
-          ? { value: costOf(previous.actions), grad: undefined }
-          : costAndGradient(previous.actions)
-        const value = scored.value
+    // Adam step projected back into the box; a last pass only scores the final actions. The step
+    // is compiled where the backend can (one native call per iteration); Adam's bias corrections
+    // change every pass, so they are arguments, not constants.
+    const adamPass = compileStep(
+      ([actions, firstMoment, secondMoment, bestActions, bestCost, correction1, correction2]) => {
+        const scored = costAndGradient(actions as tf.Tensor3D)
         // NaN never compares below the best, so a diverging candidate cannot displace a finite one.
-        const improved = value.less(previous.bestCost)
-        const bestActions = tf.where(
+        const improved = scored.value.less(bestCost as tf.Tensor1D)
+        const nextBestActions = tf.where(
           improved.reshape([1, candidates, 1]),
-          previous.actions,
-          previous.bestActions
+          actions as tf.Tensor3D,
+          bestActions as tf.Tensor3D
         )
-        const bestCost = tf.where(improved, value, previous.bestCost) as tf.Tensor1D
-        if (scored.grad === undefined) return { ...previous, bestActions, bestCost }
+        const nextBestCost = tf.where(improved, scored.value, bestCost as tf.Tensor1D) as tf.Tensor1D
         const grad = scored.grad
-        const firstMoment = previous.firstMoment.mul(beta1).add(grad.mul(1 - beta1)) as tf.Tensor3D
-        const secondMoment = previous.secondMoment.mul(beta2).add(grad.square().mul(1 - beta2)) as tf.Tensor3D
-        const update = firstMoment
-          .div(1 - beta1 ** step)
+        const nextFirst = (firstMoment as tf.Tensor3D).mul(beta1).add(grad.mul(1 - beta1)) as tf.Tensor3D
+        const nextSecond = (secondMoment as tf.Tensor3D)
+          .mul(beta2)
+          .add(grad.square().mul(1 - beta2)) as tf.Tensor3D
+        const update = nextFirst
+          .div(correction1 as tf.Scalar)
           .div(
-            secondMoment
-              .div(1 - beta2 ** step)
+            nextSecond
+              .div(correction2 as tf.Scalar)
               .sqrt()
               .add(epsilon)
           )
           .mul(constants.stepScale)
         // Projection: the plan never leaves the action box.
-        const actions = previous.actions
+        const nextActions = (actions as tf.Tensor3D)
           .sub(update)
           .maximum(constants.low)
-          .minimum(constants.high) as tf.Tensor3D
-        return {
+          .minimum(constants.high)
+        return [nextActions, nextFirst, nextSecond, nextBestActions, nextBestCost, meanOfBest(nextBestCost)]
+      }
+    )
+    for (let step = 1; step <= iterations + 1; step++) {
+      const previous: SearchState = state
+      const last = step === iterations + 1
+      let next: SearchState
+      if (last) {
+        next = tf.tidy(() => {
+          const value = costOf(previous.actions)
+          const improved = value.less(previous.bestCost)
+          return {
+            ...previous,
+            bestActions: tf.where(
+              improved.reshape([1, candidates, 1]),
+              previous.actions,
+              previous.bestActions
+            ),
+            bestCost: tf.where(improved, value, previous.bestCost) as tf.Tensor1D
+          }
+        })
+        if (step > 1) trace.push(meanOfBest(next.bestCost))
+      } else {
+        const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
+        let results: Array<tf.Tensor>
+        try {
+          results = adamPass.run([
+            previous.actions,
+            previous.firstMoment,
+            previous.secondMoment,
+            previous.bestActions,
+            previous.bestCost,
+            ...corrections
+          ])
+        } finally {
+          tf.dispose(corrections)
+        }
+        const [actions, firstMoment, secondMoment, bestActions, bestCost, meanBest] = results as [
+          tf.Tensor3D,
+          tf.Tensor3D,
+          tf.Tensor3D,
+          tf.Tensor3D,
+          tf.Tensor1D,
+          tf.Scalar
+        ]
+        next = {
           actions,
           firstMoment,
           secondMoment,
@@ -244,11 +294,12 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
           bestCost,
           initialCost: previous.initialCost
         }
-      })
+        // The first pass re-scored the initial actions; later passes score what the updates made.
+        if (step > 1) trace.push(meanBest)
+        else meanBest.dispose()
+      }
       disposeReplaced(previous, next)
       state = next
-      // The first pass re-scored the initial actions; later passes score what the updates made.
-      if (step > 1) trace.push(meanOfBest(state.bestCost))
     }
     const final: SearchState = state
     flat = tf.tidy(() => {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Plan, PlanningProblem, Random } from "@telos/core"
-import { rollout } from "@telos/core"
+import { compileStep, rollout } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { repeatRows } from "./GradientPlanner.js"
 import { disposeReplaced, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
@@ -126,14 +126,14 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
       firstRows: tf.range(0, candidateCount, samples, "int32") as tf.Tensor1D
     }
   })
+  // The noise of one set, drawn outside any compiled step (which would keep one draw as a constant).
+  const drawNoise = (): tf.Tensor4D =>
+    tf.randomNormal([horizon, problems, samples, actionSize], 0, 1, "float32", rng.seed())
   // Samples and scores one set; call inside tf.tidy.
-  const sampleAndScore = (distribution: SequenceDistribution): ScoredSamples => {
-    const noise = tf
-      .randomNormal([horizon, problems, samples, actionSize], 0, 1, "float32", rng.seed())
-      .mul(constants.noiseMask)
+  const sampleAndScore = (distribution: SequenceDistribution, noise: tf.Tensor4D): ScoredSamples => {
     const candidates = distribution.mean
       .expandDims(2)
-      .add(distribution.std.expandDims(2).mul(noise))
+      .add(distribution.std.expandDims(2).mul(noise.mul(constants.noiseMask)))
       .maximum(constants.low)
       .minimum(constants.high) as tf.Tensor4D
     const flat = candidates.reshape([horizon, candidateCount, actionSize]) as tf.Tensor3D
@@ -161,7 +161,8 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
         mean: tf.tensor3d(mean, [horizon, problems, actionSize]),
         std: tf.ones([horizon, problems, actionSize]).mul(constants.halfWidth.mul(search.initialStd))
       } as SequenceDistribution
-      const scored = sampleAndScore(distribution)
+      const noise = drawNoise()
+      const scored = sampleAndScore(distribution, noise)
       const cheapest = cheapestOf(scored)
       return {
         ...distribution,
@@ -172,30 +173,72 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
       }
     })
     trace.push(meanOfBest(state.bestCost))
+    // One refit and the set sampled from it: a compiled step where the backend compiles (one
+    // native call per iteration), with the set's noise as an argument.
+    const refitAndSample = compileStep(([mean, std, candidates, costs, bestActions, bestCost, noise]) => {
+      const previous: SamplingState = {
+        mean: mean as tf.Tensor3D,
+        std: std as tf.Tensor3D,
+        candidates: candidates as tf.Tensor4D,
+        costs: costs as tf.Tensor2D,
+        bestActions: bestActions as tf.Tensor3D,
+        bestCost: bestCost as tf.Tensor1D,
+        initialCost: bestCost as tf.Tensor1D
+      }
+      const distribution = search.refit(previous, previous, constants.halfWidth)
+      const scored = sampleAndScore(distribution, noise as tf.Tensor4D)
+      const cheapest = cheapestOf(scored)
+      // NaN never compares below the best, so the best only ever falls.
+      const improved = cheapest.cost.less(previous.bestCost)
+      const nextBestCost = tf.where(improved, cheapest.cost, previous.bestCost) as tf.Tensor1D
+      return [
+        distribution.mean,
+        distribution.std,
+        scored.candidates,
+        scored.costs,
+        tf.where(improved.reshape([1, problems, 1]), cheapest.actions, previous.bestActions),
+        nextBestCost,
+        meanOfBest(nextBestCost)
+      ]
+    })
     for (let iteration = 0; iteration < iterations; iteration++) {
       const previous: SamplingState = state
-      const next: SamplingState = tf.tidy(() => {
-        const distribution = search.refit(previous, previous, constants.halfWidth)
-        const scored = sampleAndScore(distribution)
-        const cheapest = cheapestOf(scored)
-        // NaN never compares below the best, so the best only ever falls.
-        const improved = cheapest.cost.less(previous.bestCost)
-        return {
-          mean: distribution.mean,
-          std: distribution.std,
-          ...scored,
-          bestActions: tf.where(
-            improved.reshape([1, problems, 1]),
-            cheapest.actions,
-            previous.bestActions
-          ) as tf.Tensor3D,
-          bestCost: tf.where(improved, cheapest.cost, previous.bestCost) as tf.Tensor1D,
-          initialCost: previous.initialCost
-        }
-      })
+      const noise = drawNoise()
+      let results: Array<tf.Tensor>
+      try {
+        results = refitAndSample.run([
+          previous.mean,
+          previous.std,
+          previous.candidates,
+          previous.costs,
+          previous.bestActions,
+          previous.bestCost,
+          noise
+        ])
+      } finally {
+        noise.dispose()
+      }
+      const [mean, std, candidates, costs, bestActions, bestCost, meanBest] = results as [
+        tf.Tensor3D,
+        tf.Tensor3D,
+        tf.Tensor4D,
+        tf.Tensor2D,
+        tf.Tensor3D,
+        tf.Tensor1D,
+        tf.Scalar
+      ]
+      const next: SamplingState = {
+        mean,
+        std,
+        candidates,
+        costs,
+        bestActions,
+        bestCost,
+        initialCost: previous.initialCost
+      }
       disposeReplaced(previous, next)
       state = next
-      trace.push(meanOfBest(state.bestCost))
+      trace.push(meanBest)
     }
     const final: SamplingState = state
     packed = tf.tidy(() =>

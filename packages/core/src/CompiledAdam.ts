@@ -1,0 +1,189 @@
+/**
+ * A training step as one compiled step: the loss, its gradients with respect to the variables and
+ * Adam's update, recorded once and replayed as one native call per step where the backend compiles
+ * steps (see {@link compileStep}).
+ *
+ * Where it cannot (no step tracer on the backend, or a loss the tracer cannot compile, such as one
+ * whose kernels have no compiled form), the step runs as {@link HostAdamOptimizer} does, taking over
+ * the moments the first step built; the results are the same either way, to float32 rounding.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs"
+import { type AdamSettings, adamOptimizer, HostAdamOptimizer, type Moments } from "./Adam.js"
+import { type CompiledStepStatus, compileStep, stepsCompileOn } from "./CompiledStep.js"
+
+/** What a loss returns: the scalar to minimise and any other tensors to hand back (logged terms). */
+export interface LossWithTerms {
+  /** The value minimised. */
+  readonly total: tf.Scalar
+  /** Tensors returned beside it, computed in the same pass (they carry no gradient). */
+  readonly terms?: ReadonlyArray<tf.Tensor>
+}
+
+/**
+ * A loss over the step's inputs. It reads the variables it trains directly; everything that
+ * changes from step to step (the batch, targets) must come in through `inputs`, since a compiled
+ * step replays with the tensors it recorded otherwise.
+ */
+export type TrainingLoss = (inputs: ReadonlyArray<tf.Tensor>) => LossWithTerms
+
+/** Adam over fixed variables and one loss, compiled where the backend can. */
+export interface CompiledAdam {
+  /**
+   * One step on `inputs`: returns the loss before the step and its terms, which the caller owns;
+   * the variables hold their updated values afterwards.
+   */
+  readonly minimize: (inputs: ReadonlyArray<tf.Tensor>) => { total: tf.Scalar; terms: Array<tf.Tensor> }
+  /** How the steps have run: compiled, or on kernels (and why). */
+  readonly status: () => CompiledStepStatus
+  /** Steps taken. */
+  readonly steps: () => number
+  /** Frees the moment estimates. */
+  readonly dispose: () => void
+}
+
+/**
+ * Adam (PyTorch's form: bias-corrected moments, `epsilon` outside the root) minimising `loss` over
+ * `variables`, each step one compiled call where the backend compiles steps.
+ *
+ * @example
+ * ```ts
+ * const adam = compiledAdam({ learningRate: 1e-3 }, variables, ([x, y]) => ({ total: mse(model(x), y) }))
+ * const { total } = adam.minimize([batchX, batchY])
+ * console.log(total.dataSync()[0]); total.dispose()
+ * ```
+ */
+export const compiledAdam = (
+  settings: AdamSettings,
+  variables: ReadonlyArray<tf.Variable>,
+  loss: TrainingLoss
+): CompiledAdam => {
+  const beta1 = settings.beta1 ?? 0.9
+  const beta2 = settings.beta2 ?? 0.999
+  const epsilon = settings.epsilon ?? 1e-8
+  const count = variables.length
+  let steps = 0
+  let host: tf.Optimizer | undefined
+  let termCount = 0
+  let first: Array<tf.Tensor> = variables.map((variable) => tf.keep(tf.zerosLike(variable)))
+  let second: Array<tf.Tensor> = variables.map((variable) => tf.keep(tf.zerosLike(variable)))
+  const step = compileStep((args) => {
+    const current = args.slice(0, count) as Array<tf.Variable>
+    const firstMoments = args.slice(count, 2 * count)
+    const secondMoments = args.slice(2 * count, 3 * count)
+    const [correction1, correction2] = args.slice(3 * count, 3 * count + 2) as [tf.Scalar, tf.Scalar]
+    const inputs = args.slice(3 * count + 2)
+    let terms: ReadonlyArray<tf.Tensor> = []
+    const { value, grads } = tf.engine().gradients(
+      () => {
+        const out = loss(inputs)
+        terms = (out.terms ?? []).map((term) => tf.keep(term))
+        return out.total
+      },
+      current,
+      undefined,
+      true
+    )
+    termCount = terms.length
+    const updated: Array<tf.Tensor> = []
+    const nextFirst: Array<tf.Tensor> = []
+    const nextSecond: Array<tf.Tensor> = []
+    current.forEach((variable, index) => {
+      const gradient = grads[index]
+      const m = firstMoments[index] as tf.Tensor
+      const v = secondMoments[index] as tf.Tensor
+      if (gradient === undefined || gradient === null) {
+        updated.push(variable)
+        nextFirst.push(m)
+        nextSecond.push(v)
+        return
+      }
+      const m1 = m.mul(beta1).add(gradient.mul(1 - beta1))
+      const v1 = v.mul(beta2).add(gradient.square().mul(1 - beta2))
+      const change = m1
+        .div(correction1)
+        .div(v1.div(correction2).sqrt().add(epsilon))
+        .mul(settings.learningRate)
+      updated.push(variable.sub(change))
+      nextFirst.push(m1)
+      nextSecond.push(v1)
+    })
+    return [value, ...terms, ...updated, ...nextFirst, ...nextSecond]
+  })
+
+  const handOver = (): HostAdamOptimizer => {
+    const optimizer = new HostAdamOptimizer(settings)
+    const moments = new Map<string, Moments>()
+    variables.forEach((variable, index) => {
+      moments.set(variable.name, {
+        first: (first[index] as tf.Tensor).dataSync() as Float32Array,
+        second: (second[index] as tf.Tensor).dataSync() as Float32Array
+      })
+    })
+    optimizer.resumeFrom(steps, moments)
+    tf.dispose([...first, ...second])
+    first = []
+    second = []
+    return optimizer
+  }
+
+  const onHost = (optimizer: tf.Optimizer, inputs: ReadonlyArray<tf.Tensor>) => {
+    let terms: Array<tf.Tensor> = []
+    const total = optimizer.minimize(
+      () => {
+        const out = loss(inputs)
+        terms = (out.terms ?? []).map((term) => tf.keep(term))
+        return out.total
+      },
+      true,
+      [...variables]
+    ) as tf.Scalar
+    steps++
+    return { total, terms }
+  }
+
+  return {
+    minimize: (inputs) => {
+      // Without a step compiler from the start, the backend's own choice of Adam (see adamOptimizer).
+      if (host === undefined && steps === 0 && !stepsCompileOn(tf.getBackend())) {
+        tf.dispose([...first, ...second])
+        first = []
+        second = []
+        host = adamOptimizer(settings)
+      }
+      if (host !== undefined) return onHost(host, inputs)
+      const corrections = [tf.scalar(1 - beta1 ** (steps + 1)), tf.scalar(1 - beta2 ** (steps + 1))]
+      let results: Array<tf.Tensor>
+      try {
+        results = step.run([...variables, ...first, ...second, ...corrections, ...inputs])
+      } finally {
+        tf.dispose(corrections)
+      }
+      steps++
+      const total = results[0] as tf.Scalar
+      const terms = results.slice(1, 1 + termCount)
+      const rest = results.slice(1 + termCount)
+      rest.slice(0, count).forEach((value, index) => {
+        const variable = variables[index] as tf.Variable
+        if (value !== variable) variable.assign(value)
+        value.dispose()
+      })
+      tf.dispose([...first, ...second])
+      first = rest.slice(count, 2 * count)
+      second = rest.slice(2 * count, 3 * count)
+      // A first step that could not be compiled hands its state to the host optimiser, which is
+      // what the kernels would otherwise run far slower (one kernel per operation per variable).
+      if (step.status().reason !== undefined) host = handOver()
+      return { total, terms }
+    },
+    status: step.status,
+    steps: () => steps,
+    dispose: () => {
+      tf.dispose([...first, ...second])
+      first = []
+      second = []
+      host?.dispose()
+    }
+  }
+}
