@@ -12,20 +12,13 @@
  *
  * @module
  */
-import {
-  adamOptimizer,
-  checkInterruption,
-  decodeConfigSync,
-  InvalidValueError,
-  Random,
-  withDefaults
-} from "@telos/core"
+import { checkInterruption, decodeConfigSync, InvalidValueError, Random, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { Dataset } from "../data/Dataset.js"
 import type { JepaModel } from "../jepa/Jepa.js"
 import { nextTurn } from "../training/NextTurn.js"
-import { minimizeWithTerms, TrainingDivergedError } from "../training/Training.js"
+import { minimizeWithTerms, TrainingDivergedError, termsOptimizer } from "../training/Training.js"
 import type { Decoder } from "./Decoder.js"
 
 const count = Schema.Int.check(Schema.isGreaterThan(0))
@@ -225,9 +218,22 @@ export const trainDecoder = async (
   const config = decoderTrainingConfig(options)
   checkDecoderFits(decoder, jepa, dataset)
   const rng = Random.fromSeed(config.seed)
-  const optimizer = adamOptimizer({ learningRate: config.learningRate })
   // Only the decoder's variables: the optimiser never sees the JEPA's.
   const variables = [...decoder.parameters.values()]
+  const optimizer = termsOptimizer(config.learningRate, variables, ([latents, images]) => {
+    const logits = decoder.logits(latents as tf.Tensor2D)
+    // Binary cross-entropy from logits, stably: softplus(z) - y z.
+    const crossEntropy = tf
+      .softplus(logits)
+      .sub(logits.mul(images as tf.Tensor))
+      .mean() as tf.Scalar
+    const squared = tf
+      .sigmoid(logits)
+      .sub(images as tf.Tensor)
+      .square()
+      .mean() as tf.Scalar
+    return { total: crossEntropy, terms: tf.stack([crossEntropy, squared]) as tf.Tensor1D }
+  })
   const total = config.epochs * config.stepsPerEpoch
   const history: Array<DecoderEpochRecord> = []
   let done = 0
@@ -239,17 +245,8 @@ export const trainDecoder = async (
       let errorSum = 0
       for (let step = 1; step <= config.stepsPerEpoch; step++) {
         const batch = sampleDecoderBatch(decoder, jepa, dataset, config.batchSize, rng)
-        const terms = minimizeWithTerms(
-          optimizer,
-          variables,
-          () => {
-            const logits = decoder.logits(batch.latents)
-            // Binary cross-entropy from logits, stably: softplus(z) - y z.
-            const crossEntropy = tf.softplus(logits).sub(logits.mul(batch.images)).mean() as tf.Scalar
-            const squared = tf.sigmoid(logits).sub(batch.images).square().mean() as tf.Scalar
-            return { total: crossEntropy, terms: tf.stack([crossEntropy, squared]) as tf.Tensor1D }
-          },
-          () => tf.dispose([batch.images, batch.latents])
+        const terms = minimizeWithTerms(optimizer, [batch.latents, batch.images], () =>
+          tf.dispose([batch.images, batch.latents])
         )
         const loss = terms[0] as number
         if (!Number.isFinite(loss)) throw new TrainingDivergedError({ epoch, step, loss })

@@ -12,20 +12,19 @@
  *
  * @module
  */
-import {
-  adamOptimizer,
-  decodeConfigSync,
-  InvalidValueError,
-  type Random,
-  stopGradient,
-  withDefaults
-} from "@telos/core"
+import { decodeConfigSync, InvalidValueError, type Random, stopGradient, withDefaults } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import type { Dataset } from "../data/Dataset.js"
 import type { JepaModel } from "../jepa/Jepa.js"
 import { covarianceLoss, varianceLoss } from "../jepa/Losses.js"
-import { batchFrames, minimizeWithTerms, type Trainer, TrainingDivergedError } from "../training/Training.js"
+import {
+  batchFrames,
+  minimizeWithTerms,
+  type Trainer,
+  TrainingDivergedError,
+  termsOptimizer
+} from "../training/Training.js"
 import type { LevelStack } from "./LevelModels.js"
 
 const count = Schema.Int.check(Schema.isGreaterThan(0))
@@ -253,9 +252,29 @@ export const createLevelTrainer = (
           .map(([, variable]) => variable)
       : [])
   ]
-  const optimizer = adamOptimizer({ learningRate: config.learningRate })
   const length = sequenceLength(stack, config)
   const latentSize = stack.config.latentSize
+  const optimizer = termsOptimizer(config.learningRate, variables, ([frames, chunks, targets]) => {
+    const start = joint
+      ? jepa.encoder.encode((frames as tf.Tensor).slice(0, config.batchSize))
+      : ((targets as tf.Tensor3D)
+          .slice([0, 0, 0], [1, config.batchSize, latentSize])
+          .reshape([config.batchSize, latentSize]) as tf.Tensor2D)
+    const { errors, macroSquare } = levelErrors(
+      stack,
+      start,
+      targets as tf.Tensor3D,
+      chunks as tf.Tensor2D,
+      config
+    )
+    const parts = [...errors, macroSquare.mul(config.macroActionWeight) as tf.Scalar]
+    if (joint) {
+      parts.push(varianceLoss(start).mul(config.varianceWeight) as tf.Scalar)
+      parts.push(covarianceLoss(start).mul(config.covarianceWeight) as tf.Scalar)
+    }
+    const total = tf.addN(parts) as tf.Scalar
+    return { total, terms: tf.stack([total, macroSquare, ...errors]) as tf.Tensor1D }
+  })
   let stepCount = 0
   return {
     config,
@@ -276,25 +295,8 @@ export const createLevelTrainer = (
         tf.dispose([batch.frames, batch.chunks])
         throw error
       }
-      const values = minimizeWithTerms(
-        optimizer,
-        variables,
-        () => {
-          const start = joint
-            ? jepa.encoder.encode(batch.frames.slice(0, config.batchSize))
-            : (targets
-                .slice([0, 0, 0], [1, config.batchSize, latentSize])
-                .reshape([config.batchSize, latentSize]) as tf.Tensor2D)
-          const { errors, macroSquare } = levelErrors(stack, start, targets, batch.chunks, config)
-          const parts = [...errors, macroSquare.mul(config.macroActionWeight) as tf.Scalar]
-          if (joint) {
-            parts.push(varianceLoss(start).mul(config.varianceWeight) as tf.Scalar)
-            parts.push(covarianceLoss(start).mul(config.covarianceWeight) as tf.Scalar)
-          }
-          const total = tf.addN(parts) as tf.Scalar
-          return { total, terms: tf.stack([total, macroSquare, ...errors]) as tf.Tensor1D }
-        },
-        () => tf.dispose([batch.frames, batch.chunks, targets])
+      const values = minimizeWithTerms(optimizer, [batch.frames, batch.chunks, targets], () =>
+        tf.dispose([batch.frames, batch.chunks, targets])
       )
       stepCount++
       const total = values[0] as number

@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { adamOptimizer, decodeConfigSync, InvalidValueError, Random, withDefaults } from "@telos/core"
+import {
+  type CompiledAdam,
+  compiledAdam,
+  decodeConfigSync,
+  InvalidValueError,
+  Random,
+  withDefaults
+} from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Data, Schema } from "effect"
 import type { Dataset, SubsequenceBatch } from "../data/Dataset.js"
@@ -279,33 +286,45 @@ const copyVariable = (source: tf.Variable): tf.Variable => {
   return copy
 }
 
+/** The loss of one training step over its inputs: the scalar to minimise and a vector of terms to log. */
+export type TermsLoss = (inputs: ReadonlyArray<tf.Tensor>) => {
+  readonly total: tf.Scalar
+  readonly terms: tf.Tensor1D
+}
+
 /**
- * One optimiser step: `loss` returns the scalar to minimise and a vector of terms to log; the terms
- * come back on the host. `release` frees the step's own tensors (batch, targets) whatever happens.
- * Stop-gradient targets must be computed before, outside `loss`.
+ * Adam over `variables` minimising `loss`: each step one compiled call where the backend compiles
+ * steps (`compiledAdam`). `loss` reads the variables directly and everything else through its
+ * inputs, which change from step to step.
+ */
+export const termsOptimizer = (
+  learningRate: number,
+  variables: ReadonlyArray<tf.Variable>,
+  loss: TermsLoss
+): CompiledAdam =>
+  compiledAdam({ learningRate }, variables, (inputs) => {
+    const { total, terms } = loss(inputs)
+    return { total, terms: [terms] }
+  })
+
+/**
+ * One optimiser step on `inputs`; the loss terms come back on the host. `release` frees the step's
+ * own tensors (batch, targets) whatever happens. Stop-gradient targets must be computed before and
+ * passed in.
  */
 export const minimizeWithTerms = (
-  optimizer: tf.Optimizer,
-  variables: ReadonlyArray<tf.Variable>,
-  loss: () => { readonly total: tf.Scalar; readonly terms: tf.Tensor1D },
+  optimizer: CompiledAdam,
+  inputs: ReadonlyArray<tf.Tensor>,
   release: () => void
 ): Float32Array => {
-  let termsTensor: tf.Tensor1D | undefined
+  let result: { total: tf.Scalar; terms: Array<tf.Tensor> }
   try {
-    optimizer.minimize(
-      () => {
-        const { total, terms } = loss()
-        termsTensor = tf.keep(terms)
-        return total
-      },
-      false,
-      [...variables]
-    )
+    result = optimizer.minimize(inputs)
   } finally {
     release()
   }
-  const values = (termsTensor as tf.Tensor1D).dataSync() as Float32Array
-  ;(termsTensor as tf.Tensor1D).dispose()
+  const values = (result.terms[0] as tf.Tensor).dataSync() as Float32Array
+  tf.dispose([result.total, ...result.terms])
   return values
 }
 
@@ -331,8 +350,15 @@ export interface Trainer {
  */
 export const createTrainer = (model: JepaModel, options: typeof TrainingOptions.Encoded = {}): Trainer => {
   const config = trainingConfig(options)
-  const optimizer = adamOptimizer({ learningRate: config.learningRate })
   const variables = [...model.parameters.values()]
+  const optimizer = termsOptimizer(config.learningRate, variables, ([frames, actions, targets]) =>
+    lossTerms(
+      model,
+      config,
+      { frames: frames as tf.Tensor, actions: actions as tf.Tensor3D },
+      targets as tf.Tensor3D
+    )
+  )
   const encoderNames = [...model.parameters.keys()].filter((name) => name.startsWith("encoder/"))
   // The EMA target encoder: copies of the encoder's variables, swapped in to compute targets.
   const targetCopies =
@@ -370,11 +396,8 @@ export const createTrainer = (model: JepaModel, options: typeof TrainingOptions.
         tf.dispose([batch.frames, batch.actions])
         throw error
       }
-      const values = minimizeWithTerms(
-        optimizer,
-        variables,
-        () => lossTerms(model, config, batch, targets),
-        () => tf.dispose([batch.frames, batch.actions, targets])
+      const values = minimizeWithTerms(optimizer, [batch.frames, batch.actions, targets], () =>
+        tf.dispose([batch.frames, batch.actions, targets])
       )
       stepCount++
       if (targetCopies !== undefined) {
