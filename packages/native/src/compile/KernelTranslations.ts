@@ -274,6 +274,9 @@ export const kernelTranslations: Readonly<Record<string, KernelTranslation>> = {
     const to = attribute<tf.DataType>(call, "dtype")
     const code = castTypes[to]
     if (code === undefined) throw new UntranslatableKernel(`Cast to ${to}`)
+    // WebAssembly's cast to bool keeps the low byte of the number (-2 becomes 254, 0.5 becomes 0),
+    // where ONNX tests for zero: the compiled graph would not compute what the kernel does.
+    if (to === "bool" && from !== "bool") throw new UntranslatableKernel(`Cast from ${from} to bool`)
     onnxType(from, "Cast's input")
     context.node("Cast", [context.input("x")], [context.output(0)], [{ name: "to", integer: code }])
   },

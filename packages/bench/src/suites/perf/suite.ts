@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type BackendName, resolveBackend } from "@telos/core"
+import { type BackendName, compiledStepTotals, resolveBackend } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { prepareWorkload } from "../../perf/PreparedWorkload.js"
@@ -40,8 +40,27 @@ export interface PerfRow extends SuiteRow {
   readonly runs: number
   /** Kernels one run launches (forward, gradient and optimiser), counted on the warm-up; `null` when not counted. */
   readonly tensorOpsPerRun: number | null
+  /**
+   * Calls into ONNX Runtime one run makes (each compiled step one, each native kernel one), counted
+   * on a warm-up run; `null` on backends without ONNX Runtime.
+   */
+  readonly nativeCallsPerRun: number | null
+  /** Compiled steps one run replays (planning iterations or training steps as one native call each). */
+  readonly compiledStepsPerRun: number
+  /** Why a step of the workload ran on kernels instead, when one did. */
+  readonly compileRefusal: string | null
   /** Tensors still allocated after the workload was built, run and released: 0 unless something leaks. */
   readonly leakedTensors: number
+}
+
+// ONNX Runtime's call counter, when the native backend's package loads here.
+const nativeCalls = async (): Promise<(() => number) | undefined> => {
+  try {
+    const native = await import("@telos/native")
+    return native.nativeCallCount
+  } catch {
+    return undefined
+  }
 }
 
 /** Options of {@link measureWorkload}. */
@@ -69,6 +88,9 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
   const tensorsAtStart = tf.memory().numTensors
   const prepared = prepareWorkload(workload, options.seed)
   let tensorOpsPerRun: number | null = null
+  let nativeCallsPerRun: number | null = null
+  let compiledStepsPerRun = 0
+  let compileRefusal: string | null = null
   let warmUpRuns = 0
   let timings: ReturnType<typeof timeRuns>
   try {
@@ -89,7 +111,18 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
     } else {
       prepared.run()
     }
-    warmUpRuns = 1 + warmUp(prepared.run, protocol, warmUpStarted)
+    // One more warm-up run, counted: calls into ONNX Runtime and compiled steps replayed.
+    const countCalls = tf.getBackend() === "native" ? await nativeCalls() : undefined
+    const callsBefore = countCalls?.()
+    const totalsBefore = compiledStepTotals()
+    prepared.run()
+    const totalsAfter = compiledStepTotals()
+    nativeCallsPerRun =
+      countCalls === undefined || callsBefore === undefined ? null : countCalls() - callsBefore
+    compiledStepsPerRun = totalsAfter.compiledRuns - totalsBefore.compiledRuns
+    const refusals = [...totalsAfter.refusals.keys()].filter((reason) => !totalsBefore.refusals.has(reason))
+    compileRefusal = refusals[0] ?? null
+    warmUpRuns = 2 + warmUp(prepared.run, protocol, warmUpStarted)
     timings = timeRuns(prepared.run, protocol)
   } finally {
     prepared.dispose()
@@ -104,6 +137,9 @@ export const measureWorkload = async (workload: PerfWorkload, options: MeasureOp
     runs: timings.milliseconds.length,
     warmUpRuns,
     tensorOpsPerRun,
+    nativeCallsPerRun,
+    compiledStepsPerRun,
+    compileRefusal,
     leakedTensors: tf.memory().numTensors - tensorsAtStart
   }
 }
@@ -175,8 +211,11 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
       timing: `at least ${timing.minRuns} runs, more while under ${timing.budgetSeconds} s of timed runs, at most ${timing.maxRuns}; msMedian is their median (the PyTorch reference's rule)`,
       ...timing,
       tensorOpsPerRun: countKernels
-        ? "kernels launched by the warm-up run, counted with tf.profile"
+        ? "kernels launched by the warm-up run, counted with tf.profile (a compiled step launches none)"
         : "not counted",
+      nativeCallsPerRun: "calls into ONNX Runtime during the second warm-up run (a compiled step is one)",
+      compiledStepsPerRun:
+        "steps of the second warm-up run replayed as one native call each; each run records its first iteration on kernels",
       leakedTensors: "tf.memory().numTensors after the workload is released, minus before it was built",
       seed: "--seed (default 0) fixes the weights, start, goal, training batch and every sample"
     },
@@ -186,7 +225,11 @@ export const makePerfSuite = (options: PerfSuiteOptions = {}): Suite => {
       perfColumn("median ms", (row) => milliseconds(row.msMedian)),
       perfColumn("min ms", (row) => milliseconds(row.msMin)),
       perfColumn("runs", (row) => String(row.runs)),
-      perfColumn("ops/run", (row) => (row.tensorOpsPerRun === null ? "-" : String(row.tensorOpsPerRun)))
+      perfColumn("ops/run", (row) => (row.tensorOpsPerRun === null ? "-" : String(row.tensorOpsPerRun))),
+      perfColumn("native calls/run", (row) =>
+        row.nativeCallsPerRun === null ? "-" : String(row.nativeCallsPerRun)
+      ),
+      perfColumn("compiled steps/run", (row) => String(row.compiledStepsPerRun))
     ],
     checks: (rows) => [
       {
