@@ -278,6 +278,20 @@ describe("compiled steps on the native backend", () => {
     )
   })
 
+  it("compiles a step whose results overflow to infinity, as the kernels' do", async () => {
+    await tf.setBackend("native")
+    const step: TensorStep = ([x]) => [(x as tf.Tensor).square().mul(1e30)]
+    const big = tf.tensor1d(
+      Float32Array.from({ length: 64 }, (_unused, index) => (index % 2 === 0 ? 1e20 : -1e20))
+    )
+    const traced = tracer().trace(step, [big])
+    expect(traced.reason).toBeUndefined()
+    expect(Array.from((traced.results[0] as tf.Tensor).dataSync()).every((value) => value === Infinity)).toBe(
+      true
+    )
+    tf.dispose([big, ...traced.results])
+  })
+
   it("runs a replay as one native call and frees what it allocated", async () => {
     await tf.setBackend("native")
     const weights = tensorOf(3, [16, 16])

@@ -83,7 +83,8 @@ const agrees = (expected: ArrayLike<number>, actual: ArrayLike<number>, exact: b
   for (let index = 0; index < expected.length; index++) {
     const a = expected[index] as number
     const b = actual[index] as number
-    if (Number.isNaN(a) && Number.isNaN(b)) continue
+    // Equal values (infinities of one sign included) and NaN against NaN agree.
+    if (a === b || (Number.isNaN(a) && Number.isNaN(b))) continue
     const close = exact ? a === b : Math.abs(a - b) <= 1e-3 + 1e-3 * Math.abs(a)
     if (!close) differing++
   }
