@@ -212,8 +212,30 @@ describe("the perf suite", () => {
       "median ms",
       "min ms",
       "runs",
-      "ops/run"
+      "ops/run",
+      "native calls/run",
+      "compiled steps/run"
     ])
+  })
+
+  it("on native, replays each run's planning iterations as compiled steps: one native call each", async () => {
+    const suite = makePerfSuite({
+      catalog: smallCatalog,
+      workloads: ["gd-8x3", "cem-16x3", "jepa-train-8x3"],
+      timing: { minRuns: 1, maxRuns: 1, budgetSeconds: 0 }
+    })
+    const rows = (await collect(
+      suite.run({ episodes: undefined, seed: 0, backend: "native", backends: ["native"], progress: () => {} })
+    )) as Array<PerfRow>
+    for (const row of rows) {
+      const workload = smallCatalog.find(({ id }) => id === row.id)
+      const iterations = workload !== undefined && "iterations" in workload ? workload.iterations : 1
+      expect(row.compiledStepsPerRun, row.id).toBe(iterations)
+      expect(row.compileRefusal, row.id).toBeNull()
+      // A compiled run: its steps, plus the few products outside them (the final scoring).
+      expect(row.nativeCallsPerRun, row.id).toBeLessThan(iterations + 10)
+      expect(row.leakedTensors).toBe(0)
+    }
   })
 
   it("yields one timed row per chosen workload", async () => {
@@ -239,7 +261,9 @@ describe("the perf suite", () => {
     }
     expect(suite.checks?.(rows)).toEqual([{ description: "no workload leaks tensors", passed: true }])
     const table = summaryText(rows, suite.columns).split("\n")
-    expect(table[0]).toMatch(/^id\s+backend\s+median ms\s+min ms\s+runs\s+ops\/run$/)
+    expect(table[0]).toMatch(
+      /^id\s+backend\s+median ms\s+min ms\s+runs\s+ops\/run\s+native calls\/run\s+compiled steps\/run$/
+    )
     expect(table).toHaveLength(3)
   })
 

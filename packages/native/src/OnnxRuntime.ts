@@ -73,7 +73,7 @@ export interface NativeRuntimeOptions {
   readonly spinning?: boolean | undefined
   /**
    * Whether the threads of compiled steps' sessions busy-wait between the graph's nodes, which
-   * run back to back (`TELOS_NATIVE_SPINNING=0|1`); the default is measured in the README.
+   * run back to back (`TELOS_NATIVE_SPINNING=0|1`); on by default, as measured in the README.
    */
   readonly compiledSpinning?: boolean | undefined
 }

@@ -7,7 +7,13 @@
  * @module
  */
 import { join } from "node:path"
-import { ConfigError, InterruptedError, interruptionExitCode, resolveBackend } from "@telos/core"
+import {
+  ConfigError,
+  compiledStepTotals,
+  InterruptedError,
+  interruptionExitCode,
+  resolveBackend
+} from "@telos/core"
 import { checkEnv, type EnvRegistry, envRegistry } from "@telos/envs"
 import { Cause, Effect, Exit, Result } from "effect"
 import { bundleColumns, exportAgentBundle } from "../bundle/ExportBundle.js"
@@ -143,6 +149,21 @@ const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
     )
   }
   terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
+  printCompiledSteps(terminal)
+}
+
+/** One notice on how the run's planning and training steps ran: compiled, or on kernels and why. */
+const printCompiledSteps = (terminal: Terminal): void => {
+  const { compiledRuns, kernelRuns, refusals } = compiledStepTotals()
+  if (compiledRuns + kernelRuns === 0) return
+  const reasons = [...refusals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([reason, count]) => `${reason} (${count})`)
+  terminal.error(
+    `telos: ${compiledRuns} planning and training steps ran compiled (one native call each), ${kernelRuns} on kernels` +
+      (reasons.length === 0 ? "" : `; kept on kernels: ${reasons.join("; ")}`)
+  )
 }
 
 /** `telos run`: resolve the configuration, check the environment, run the pipeline, print the table. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { compileStep, type Random } from "@telos/core"
+import { type CompiledStep, compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { CemWorkload } from "./Workloads.js"
@@ -38,8 +38,26 @@ const refitStep = (problem: MlpPlanningProblem, workload: CemWorkload) =>
   })
 
 /**
- * Runs one CEM workload and returns the final mean sequence `[T, A]`, time-major, as a flat
- * `Float32Array`. Each iteration draws one seed from `rng` for its samples.
+ * A runner of one CEM workload on `problem`: its compiled refit is built once, as the model is.
+ * Each call is one run and returns the final mean sequence `[T, A]`, time-major, as a flat
+ * `Float32Array`; each iteration draws one seed from `rng` for its samples.
+ *
+ * @example
+ * ```ts
+ * const run = cemWorkloadRunner(problem, findPerfWorkload("cem-512x16") as CemWorkload)
+ * run(rng).length // 16 * 4
+ * ```
+ */
+export const cemWorkloadRunner = (
+  problem: MlpPlanningProblem,
+  workload: CemWorkload
+): ((rng: Random) => Float32Array) => {
+  const refit = refitStep(problem, workload)
+  return (rng) => runWith(refit, problem, workload, rng)
+}
+
+/**
+ * Runs one CEM workload once (see {@link cemWorkloadRunner}).
  *
  * @example
  * ```ts
@@ -51,9 +69,15 @@ export const runCemWorkload = (
   problem: MlpPlanningProblem,
   workload: CemWorkload,
   rng: Random
+): Float32Array => cemWorkloadRunner(problem, workload)(rng)
+
+const runWith = (
+  refit: CompiledStep,
+  problem: MlpPlanningProblem,
+  workload: CemWorkload,
+  rng: Random
 ): Float32Array => {
   const shape: [number, number] = [workload.horizon, problem.definition.actionDim]
-  const refit = refitStep(problem, workload)
   let gaussian: Gaussian = { mean: tf.zeros(shape), std: tf.fill(shape, workload.initStd) }
   try {
     for (let iteration = 0; iteration < workload.iterations; iteration++) {

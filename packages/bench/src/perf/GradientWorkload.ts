@@ -17,29 +17,25 @@ const beta2 = 0.999
 const epsilon = 1e-8
 
 /**
- * Runs one gradient workload and returns the best candidate's sequence `[T, A]`, time-major, as a
- * flat `Float32Array`. The first draw of `rng` seeds the initial sequences, so the same seed always
- * starts from the same sequences (with `iterations: 0`, the result is the best of them).
+ * A runner of one gradient workload on `problem`: its compiled Adam step is built once, as the
+ * model is, and each call is one run from fresh initial sequences. Each call returns the best
+ * candidate's sequence `[T, A]`, time-major, as a flat `Float32Array`. The first draw of `rng`
+ * seeds the initial sequences, so the same seed always starts from the same sequences (with
+ * `iterations: 0`, the result is the best of them).
  *
  * @example
  * ```ts
- * const plan = runGradientWorkload(problem, findPerfWorkload("gd-256x16") as GradientWorkload, rng)
- * plan.length // 16 * 4
+ * const run = gradientWorkloadRunner(problem, findPerfWorkload("gd-256x16") as GradientWorkload)
+ * run(rng).length // 16 * 4
  * ```
  */
-export const runGradientWorkload = (
+export const gradientWorkloadRunner = (
   problem: MlpPlanningProblem,
-  workload: GradientWorkload,
-  rng: Random
-): Float32Array => {
+  workload: GradientWorkload
+): ((rng: Random) => Float32Array) => {
   const { candidates, horizon, iterations, lr } = workload
   const actionDim = problem.definition.actionDim
   const [low, high] = problem.bounds
-  const initial = tf.tidy(() =>
-    tf
-      .randomNormal([horizon, candidates, actionDim], 0, gradientInitialStd, "float32", rng.seed())
-      .clipByValue(low, high)
-  ) as tf.Tensor3D
   // One Adam step on the actions, then the projection back into the box: a compiled step (one
   // native call where the backend compiles), with Adam's bias corrections as arguments.
   const adamStep = compileStep(([actions, first, second, correction1, correction2]) => {
@@ -60,27 +56,49 @@ export const runGradientWorkload = (
       .mul(lr)
     return [(actions as tf.Tensor).sub(change).clipByValue(low, high), m, v]
   })
-  let actions: tf.Tensor = initial
-  let first: tf.Tensor = tf.zerosLike(initial)
-  let second: tf.Tensor = tf.zerosLike(initial)
-  try {
-    for (let step = 1; step <= iterations; step++) {
-      const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
-      const next = adamStep.run([actions, first, second, ...corrections])
-      tf.dispose([actions, first, second, ...corrections])
-      ;[actions, first, second] = next as [tf.Tensor, tf.Tensor, tf.Tensor]
-    }
-    const best = tf.tidy(() =>
+  return (rng) => {
+    const initial = tf.tidy(() =>
       tf
-        .gather(actions, sequenceCosts(problem, actions as tf.Tensor3D).argMin(), 1)
-        .reshape([horizon, actionDim])
-    )
+        .randomNormal([horizon, candidates, actionDim], 0, gradientInitialStd, "float32", rng.seed())
+        .clipByValue(low, high)
+    ) as tf.Tensor3D
+    let actions: tf.Tensor = initial
+    let first: tf.Tensor = tf.zerosLike(initial)
+    let second: tf.Tensor = tf.zerosLike(initial)
     try {
-      return best.dataSync() as Float32Array
+      for (let step = 1; step <= iterations; step++) {
+        const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
+        const next = adamStep.run([actions, first, second, ...corrections])
+        tf.dispose([actions, first, second, ...corrections])
+        ;[actions, first, second] = next as [tf.Tensor, tf.Tensor, tf.Tensor]
+      }
+      const best = tf.tidy(() =>
+        tf
+          .gather(actions, sequenceCosts(problem, actions as tf.Tensor3D).argMin(), 1)
+          .reshape([horizon, actionDim])
+      )
+      try {
+        return best.dataSync() as Float32Array
+      } finally {
+        best.dispose()
+      }
     } finally {
-      best.dispose()
+      tf.dispose([actions, first, second])
     }
-  } finally {
-    tf.dispose([actions, first, second])
   }
 }
+
+/**
+ * Runs one gradient workload once (see {@link gradientWorkloadRunner}).
+ *
+ * @example
+ * ```ts
+ * const plan = runGradientWorkload(problem, findPerfWorkload("gd-256x16") as GradientWorkload, rng)
+ * plan.length // 16 * 4
+ * ```
+ */
+export const runGradientWorkload = (
+  problem: MlpPlanningProblem,
+  workload: GradientWorkload,
+  rng: Random
+): Float32Array => gradientWorkloadRunner(problem, workload)(rng)

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { compileStep, type Random } from "@telos/core"
+import { type CompiledStep, compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { MppiWorkload } from "./Workloads.js"
@@ -23,8 +23,26 @@ const reweightStep = (problem: MlpPlanningProblem, workload: MppiWorkload) =>
   })
 
 /**
- * Runs one MPPI workload and returns the final weighted mean sequence `[T, A]`, time-major, as a
- * flat `Float32Array`. Each iteration draws one seed from `rng` for its noise.
+ * A runner of one MPPI workload on `problem`: its compiled reweighting is built once, as the model
+ * is. Each call is one run and returns the final weighted mean sequence `[T, A]`, time-major, as a
+ * flat `Float32Array`; each iteration draws one seed from `rng` for its noise.
+ *
+ * @example
+ * ```ts
+ * const run = mppiWorkloadRunner(problem, findPerfWorkload("mppi-512x16") as MppiWorkload)
+ * run(rng).length // 16 * 4
+ * ```
+ */
+export const mppiWorkloadRunner = (
+  problem: MlpPlanningProblem,
+  workload: MppiWorkload
+): ((rng: Random) => Float32Array) => {
+  const reweight = reweightStep(problem, workload)
+  return (rng) => runWith(reweight, problem, workload, rng)
+}
+
+/**
+ * Runs one MPPI workload once (see {@link mppiWorkloadRunner}).
  *
  * @example
  * ```ts
@@ -36,9 +54,15 @@ export const runMppiWorkload = (
   problem: MlpPlanningProblem,
   workload: MppiWorkload,
   rng: Random
+): Float32Array => mppiWorkloadRunner(problem, workload)(rng)
+
+const runWith = (
+  reweight: CompiledStep,
+  problem: MlpPlanningProblem,
+  workload: MppiWorkload,
+  rng: Random
 ): Float32Array => {
   const { samples, horizon, noiseStd } = workload
-  const reweight = reweightStep(problem, workload)
   let mean: tf.Tensor2D = tf.zeros([horizon, problem.definition.actionDim])
   try {
     for (let iteration = 0; iteration < workload.iterations; iteration++) {

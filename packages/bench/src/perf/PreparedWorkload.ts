@@ -5,11 +5,11 @@
  * @module
  */
 import { Random } from "@telos/core"
-import { runCemWorkload } from "./CemWorkload.js"
-import { runGradientWorkload } from "./GradientWorkload.js"
+import { cemWorkloadRunner } from "./CemWorkload.js"
+import { gradientWorkloadRunner } from "./GradientWorkload.js"
 import { makeJepaTrainer } from "./JepaTrainWorkload.js"
 import { makeMlpPlanningProblem } from "./MlpWorldModel.js"
-import { runMppiWorkload } from "./MppiWorkload.js"
+import { mppiWorkloadRunner } from "./MppiWorkload.js"
 import { type PerfWorkload, type PerfWorkloadsDefinition, perfWorkloads } from "./Workloads.js"
 
 /** A built workload. */
@@ -46,15 +46,17 @@ export const prepareWorkload = (
     return { workload, run: trainer.step, dispose: trainer.dispose }
   }
   const problem = makeMlpPlanningProblem(definitions.worldModel, definitions.actionBounds, modelRng)
-  const run = (): Float32Array => {
+  // The runner, its compiled step included, is built once with the model; every run replays it.
+  const runner = (() => {
     switch (workload.planner) {
       case "gradient":
-        return runGradientWorkload(problem, workload, runRng)
+        return gradientWorkloadRunner(problem, workload)
       case "cem":
-        return runCemWorkload(problem, workload, runRng)
+        return cemWorkloadRunner(problem, workload)
       case "mppi":
-        return runMppiWorkload(problem, workload, runRng)
+        return mppiWorkloadRunner(problem, workload)
     }
-  }
+  })()
+  const run = (): Float32Array => runner(runRng)
   return { workload, run, dispose: problem.dispose }
 }

@@ -12,7 +12,7 @@
  */
 import { Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { runGradientWorkload } from "../../perf/GradientWorkload.js"
+import { gradientWorkloadRunner } from "../../perf/GradientWorkload.js"
 import { makeMlpPlanningProblem } from "../../perf/MlpWorldModel.js"
 import { findPerfWorkload, type GradientWorkload, perfWorkloads } from "../../perf/Workloads.js"
 import type { Suite, SuiteRow, SummaryColumn } from "../../report/Suite.js"
@@ -122,11 +122,14 @@ export const makeSoakSuite = (options: SoakOptions = defaultSoakOptions): Suite 
     const problem = makeMlpPlanningProblem(perfWorkloads.worldModel, perfWorkloads.actionBounds, root.split())
     const rng = root.split()
     try {
+      // One runner for every plan: on native its compiled step is replayed 10,000 times, the
+      // long-running case a leak in the replay would show in.
+      const run = gradientWorkloadRunner(problem, options.workload)
       // One plan first: backends allocate their caches (sessions, memory arenas) on first use.
-      runGradientWorkload(problem, options.workload, rng)
+      run(rng)
       let since = performance.now()
       for (let plan = 1; plan <= options.plans; plan++) {
-        runGradientWorkload(problem, options.workload, rng)
+        run(rng)
         if (plan % options.plansPerSample !== 0 && plan !== options.plans) continue
         const now = performance.now()
         const done =
