@@ -12,12 +12,11 @@
  *
  * - a function of its arguments and of tensors it reads from outside (a model's weights), which
  *   must stay alive while the step is used;
- * - numbers it turns into tensors are constants of the compiled graph: a value that changes from
- *   run to run (an optimiser's bias correction, random noise) must be an argument;
- * - no reading values back in the middle (`dataSync`), and no JavaScript loops over tensor memory:
- *   the recording sees both and the step then stays on kernels, as it does when a kernel has no
- *   compiled form. So does a step that writes a tensor of more than 256 values from JavaScript
- *   (most likely random numbers drawn inside it).
+ * - numbers and tables it turns into tensors keep the values they had when it was recorded: a
+ *   value that changes from run to run (an optimiser's bias correction) must be an argument;
+ * - no reading values back in the middle (`dataSync`), no JavaScript loops over tensor memory and
+ *   no random numbers drawn inside (pass the noise in): the recording sees all three and the step
+ *   then stays on kernels, as it does when a kernel has no compiled form.
  *
  * - JavaScript the step runs (a counter, a log line) runs only when the step runs as kernels; an
  *   effect that must happen on every run is declared with {@link stepEffect}, which a replay

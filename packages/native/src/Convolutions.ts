@@ -25,6 +25,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
+import { type KernelTranslation, UntranslatableKernel } from "./compile/Translation.js"
 import { heapFloats, sessionCache, writeOrFree } from "./HeapSessions.js"
 import { encodeOnnxModel, type OnnxNode } from "./OnnxGraph.js"
 import type { NativeRuntime } from "./OnnxRuntime.js"
@@ -221,8 +222,6 @@ export const convolutionKernels = (
     heapFloats(backend, output).fill(0)
     return output
   }
-  const noWindows = (shape: ReadonlyArray<number>) => shape.some((size) => size === 0)
-
   const conv2d: tf.KernelFunc = (args) => {
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo }
     const info = convolutionInfo(x.shape, filter.shape, args.attrs as unknown as ConvolutionAttributes)
@@ -271,26 +270,8 @@ export const convolutionKernels = (
     }
     if (info === undefined || !usable(info, dy, filter)) return fallback.backpropInput(args)
     const geometry = onnxGeometry(info)
-    // ConvTranspose's output is strides * (windows - 1) + span - pads + outputPadding; the output
-    // padding gives back the input's rows and columns that no window reached.
-    const outputPadding = [
-      info.inHeight -
-        (info.strideHeight * (geometry.rows - 1) +
-          span(info.filterHeight, info.dilationHeight) -
-          (geometry.pads[0] as number) -
-          (geometry.pads[2] as number)),
-      info.inWidth -
-        (info.strideWidth * (geometry.columns - 1) +
-          span(info.filterWidth, info.dilationWidth) -
-          (geometry.pads[1] as number) -
-          (geometry.pads[3] as number))
-    ]
-    const representable = outputPadding.every(
-      (padding, axis) =>
-        padding >= 0 &&
-        padding < Math.max(geometry.strides[axis] as number, geometry.dilations[axis] as number)
-    )
-    if (!representable) return fallback.backpropInput(args)
+    const outputPadding = inputGradientPadding(info, geometry)
+    if (outputPadding === undefined) return fallback.backpropInput(args)
     const session = sessions.get(
       `input/${geometry.pads}/${geometry.strides}/${geometry.dilations}/${outputPadding}`,
       () =>
@@ -384,4 +365,180 @@ export const convolutionKernels = (
   }
 
   return { conv2d, backpropInput, backpropFilter, dispose: sessions.dispose }
+}
+
+/** The output padding that makes `ConvTranspose` give back the input's size, or `undefined`. */
+const inputGradientPadding = (
+  info: tf.backend_util.Conv2DInfo,
+  geometry: OnnxGeometry
+): ReadonlyArray<number> | undefined => {
+  // ConvTranspose's output is strides * (windows - 1) + span - pads + outputPadding; the output
+  // padding gives back the input's rows and columns that no window reached.
+  const outputPadding = [
+    info.inHeight -
+      (info.strideHeight * (geometry.rows - 1) +
+        span(info.filterHeight, info.dilationHeight) -
+        (geometry.pads[0] as number) -
+        (geometry.pads[2] as number)),
+    info.inWidth -
+      (info.strideWidth * (geometry.columns - 1) +
+        span(info.filterWidth, info.dilationWidth) -
+        (geometry.pads[1] as number) -
+        (geometry.pads[3] as number))
+  ]
+  const representable = outputPadding.every(
+    (padding, axis) =>
+      padding >= 0 && padding < Math.max(geometry.strides[axis] as number, geometry.dilations[axis] as number)
+  )
+  return representable ? outputPadding : undefined
+}
+
+/** The geometry of a recorded convolution the graphs cover, or an {@link UntranslatableKernel}. */
+const translatable = (
+  kernel: string,
+  inputShape: ReadonlyArray<number>,
+  filterShape: ReadonlyArray<number>,
+  attributes: ConvolutionAttributes,
+  operands: ReadonlyArray<tf.TensorInfo>
+): { readonly info: tf.backend_util.Conv2DInfo; readonly geometry: OnnxGeometry } => {
+  const info = convolutionInfo(inputShape, filterShape, attributes)
+  if (info === undefined) throw new UntranslatableKernel(`${kernel} of channels-first data`)
+  if (
+    operands.some(
+      (operand) => operand.dtype !== "float32" || isEmpty(operand.shape) || noWindows(operand.shape)
+    ) ||
+    isEmpty(info.inShape) ||
+    isEmpty(info.outShape) ||
+    noWindows(info.outShape)
+  ) {
+    throw new UntranslatableKernel(`${kernel} without windows or of non-float data`)
+  }
+  return { info, geometry: onnxGeometry(info) }
+}
+
+const noWindows = (shape: ReadonlyArray<number>) => shape.some((size) => size === 0)
+
+/**
+ * The three convolution kernels as nodes of a compiled step (see `compile/`): the graphs the
+ * kernels above run, with the windows ONNX computes beyond TensorFlow.js's cropped by `Slice` and
+ * the gradient widened by `Pad` instead of copies in JavaScript.
+ */
+export const convolutionTranslations: Readonly<Record<string, KernelTranslation>> = {
+  [tf.Conv2D]: (call, context) => {
+    const x = context.inputInfo("x")
+    const filter = context.inputInfo("filter")
+    const attributes = call.attributes as unknown as ConvolutionAttributes
+    const { info, geometry } = translatable(call.kernel, x.shape, filter.shape, attributes, [x, filter])
+    const xc = context.temporary()
+    const wc = context.temporary()
+    const yc = context.temporary()
+    context.node("Transpose", [context.input("x")], [xc], [{ name: "perm", integers: channelsLastToFirst }])
+    context.node("Transpose", [context.input("filter")], [wc], [{ name: "perm", integers: filterToOnnx }])
+    const conv = convolutionNode("Conv", [xc, wc], yc, geometry.pads, geometry.strides, geometry.dilations)
+    context.node(conv.operator, conv.inputs, conv.outputs, conv.attributes)
+    let kept = yc
+    if (geometry.rows !== info.outHeight || geometry.columns !== info.outWidth) {
+      kept = context.temporary()
+      context.node(
+        "Slice",
+        [
+          yc,
+          context.constant("int64", [2], [0, 0]),
+          context.constant("int64", [2], [info.outHeight, info.outWidth]),
+          context.constant("int64", [2], [2, 3])
+        ],
+        [kept]
+      )
+    }
+    context.node("Transpose", [kept], [context.output(0)], [{ name: "perm", integers: channelsFirstToLast }])
+  },
+  [tf.Conv2DBackpropInput]: (call, context) => {
+    const dy = context.inputInfo("dy")
+    const filter = context.inputInfo("filter")
+    const attributes = call.attributes as unknown as ConvolutionAttributes & { inputShape: Array<number> }
+    const { info, geometry } = translatable(call.kernel, attributes.inputShape, filter.shape, attributes, [
+      dy,
+      filter
+    ])
+    const outputPadding = inputGradientPadding(info, geometry)
+    if (outputPadding === undefined)
+      throw new UntranslatableKernel(`${call.kernel} whose output padding ONNX lacks`)
+    const dc = context.temporary()
+    const wc = context.temporary()
+    const yc = context.temporary()
+    context.node(
+      "Transpose",
+      [widened(context, dy, geometry)],
+      [dc],
+      [{ name: "perm", integers: channelsLastToFirst }]
+    )
+    context.node("Transpose", [context.input("filter")], [wc], [{ name: "perm", integers: filterToOnnx }])
+    const node = convolutionNode(
+      "ConvTranspose",
+      [dc, wc],
+      yc,
+      geometry.pads,
+      geometry.strides,
+      geometry.dilations,
+      outputPadding
+    )
+    context.node(node.operator, node.inputs, node.outputs, node.attributes)
+    context.node("Transpose", [yc], [context.output(0)], [{ name: "perm", integers: channelsFirstToLast }])
+  },
+  [tf.Conv2DBackpropFilter]: (call, context) => {
+    const x = context.inputInfo("x")
+    const dy = context.inputInfo("dy")
+    const attributes = call.attributes as unknown as ConvolutionAttributes & { filterShape: Array<number> }
+    const { info, geometry } = translatable(call.kernel, x.shape, attributes.filterShape, attributes, [x, dy])
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+      throw new UntranslatableKernel(`${call.kernel} of a dilated convolution`)
+    }
+    const xt = context.temporary()
+    const dt = context.temporary()
+    const full = context.temporary()
+    const cropped = context.temporary()
+    context.node("Transpose", [context.input("x")], [xt], [{ name: "perm", integers: channelsToBatch }])
+    context.node(
+      "Transpose",
+      [widened(context, dy, geometry)],
+      [dt],
+      [{ name: "perm", integers: channelsToBatch }]
+    )
+    // The forward strides become the dilations of the output gradient used as a filter.
+    const node = convolutionNode("Conv", [xt, dt], full, geometry.pads, [1, 1], geometry.strides)
+    context.node(node.operator, node.inputs, node.outputs, node.attributes)
+    context.node(
+      "Slice",
+      [
+        full,
+        context.constant("int64", [2], [0, 0]),
+        context.constant("int64", [2], [info.filterHeight, info.filterWidth]),
+        context.constant("int64", [2], [2, 3])
+      ],
+      [cropped]
+    )
+    // [in, out, height, width] to TensorFlow.js's [height, width, in, out].
+    context.node("Transpose", [cropped], [context.output(0)], [{ name: "perm", integers: [2, 3, 0, 1] }])
+  }
+}
+
+/** The gradient `dy` with zero windows appended where ONNX computes more than TensorFlow.js asked for. */
+const widened = (
+  context: Parameters<KernelTranslation>[1],
+  dy: tf.TensorInfo,
+  geometry: OnnxGeometry
+): string => {
+  const [, rows, columns] = dy.shape as [number, number, number, number]
+  if (geometry.rows === rows && geometry.columns === columns) return context.input("dy")
+  const padded = context.temporary()
+  context.node(
+    "Pad",
+    [
+      context.input("dy"),
+      context.constant("int64", [8], [0, 0, 0, 0, 0, geometry.rows - rows, geometry.columns - columns, 0]),
+      context.constant("float32", [], [0])
+    ],
+    [padded]
+  )
+  return padded
 }

@@ -197,6 +197,36 @@ const cases: ReadonlyArray<Case> = [
     ]
   },
   {
+    name: "convolutions and both their gradients, strided and padded",
+    shapes: [
+      [2, 9, 9, 3],
+      [3, 3, 3, 4],
+      [2, 8, 7, 2],
+      [2, 2, 2, 5]
+    ],
+    step: (a) => {
+      const x = m(a, 0) as tf.Tensor4D
+      const filter = m(a, 1) as tf.Tensor4D
+      const other = m(a, 2) as tf.Tensor4D
+      const small = m(a, 3) as tf.Tensor4D
+      const { grads } = tf.engine().gradients(
+        () =>
+          tf
+            .conv2d(x, filter, 2, "same")
+            .relu()
+            .sum()
+            .add(tf.conv2d(other, small, [2, 1], "valid").square().sum()) as tf.Scalar,
+        [x, filter, other, small]
+      )
+      return [
+        tf.conv2d(x, filter, 1, "valid"),
+        tf.conv2d(x, filter, 2, "same"),
+        tf.conv2d(x, filter, 1, 1),
+        ...grads
+      ]
+    }
+  },
+  {
     name: "a gradient and an optimiser update",
     shapes: [[8, 3], [3, 4], [4]],
     step: (a) => {
@@ -276,6 +306,28 @@ describe("compiled steps on the native backend", () => {
       ),
       { numRuns: 40 }
     )
+  })
+
+  it("feeds a table the step writes from JavaScript with the values of its own recording", async () => {
+    await tf.setBackend("native")
+    const stepWith =
+      (table: Float32Array): TensorStep =>
+      ([x]) => [(x as tf.Tensor).add(tf.tensor1d(table)).square()]
+    const x = tensorOf(12, [400])
+    const results = [seededValues(13, 400), seededValues(14, 400)].map((table) => {
+      const traced = tracer().trace(stepWith(table), [x])
+      expect(traced.reason).toBeUndefined()
+      tf.dispose(traced.results)
+      const other = tensorOf(15, [400])
+      const replayed = (traced.replay as StepReplay).run([other])
+      const expected = tf.tidy(() => [...stepWith(table)([other])])
+      expectAllClose(valuesOf(replayed), valuesOf(expected), "a written table")
+      tf.dispose([...replayed, ...expected, other])
+      return traced.replay as StepReplay
+    })
+    // Two tables, one graph: the second recording found the first one's session.
+    expect(results[0]?.kernelCalls).toEqual(results[1]?.kernelCalls)
+    x.dispose()
   })
 
   it("compiles a step whose results overflow to infinity, as the kernels' do", async () => {

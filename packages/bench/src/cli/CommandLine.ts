@@ -155,7 +155,8 @@ const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
 /** One notice on how the run's planning and training steps ran: compiled, or on kernels and why. */
 const printCompiledSteps = (terminal: Terminal): void => {
   const { compiledRuns, kernelRuns, refusals } = compiledStepTotals()
-  if (compiledRuns + kernelRuns === 0) return
+  // Nothing to say where steps do not compile at all (every backend but native).
+  if (compiledRuns === 0 && refusals.size === 0) return
   const reasons = [...refusals.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)

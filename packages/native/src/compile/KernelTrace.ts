@@ -1,13 +1,15 @@
 /**
  * Recording what a step does on the native backend: every kernel it runs, with its inputs,
- * attributes and outputs, and every tensor it writes from JavaScript (a number it turned into a
- * tensor, which the compiled graph keeps as a constant).
+ * attributes and outputs, and every tensor it writes from JavaScript (a number or table it turned
+ * into a tensor, which the compiled graph keeps: a number as a constant, a table as an input fed
+ * with the recorded values, so that a new table does not make a new graph).
  *
  * The record is what a compiled step is built from, so it must hold everything the step's result
- * depends on. Two things would escape it: reading a tensor back to JavaScript in the middle of the
- * step (the values read could steer what runs next) and JavaScript arithmetic on the heap outside
- * any kernel (a hand-written optimiser, say). Both read the heap outside a kernel, so the recorder
- * watches the backend's reads and marks such a trace as not compilable, saying why.
+ * depends on. Three things would escape it: reading a tensor back to JavaScript in the middle of
+ * the step (the values read could steer what runs next), JavaScript arithmetic on the heap outside
+ * any kernel (a hand-written optimiser, say) and random numbers drawn inside the step (TensorFlow.js
+ * draws them in JavaScript). The recorder watches the backend's reads and the random ops' writes
+ * and marks such a trace as not compilable, saying why.
  *
  * @module
  */
@@ -52,18 +54,13 @@ interface Recording {
 
 let active: Recording | undefined
 
-/**
- * The most values a tensor written from JavaScript during a step may hold unless they are all
- * equal (gradients write filled tensors, `ones` and `zeros`): a larger one of varied values is most
- * likely random numbers drawn inside the step, which the compiled graph would freeze.
- */
-export const largestWrittenConstant = 256
+// TensorFlow.js's random ops draw their numbers in JavaScript and write them as a tensor; a
+// compiled graph would replay one draw forever. Their frames on the stack give them away (the ops
+// are the functions named after them with a trailing underscore).
+const randomOp =
+  /\b(randomNormal|randomUniform|randomGamma|randomStandardNormal|truncatedNormal|randomUniformInt)_\b/
 
-const varied = (values: Float32Array | Int32Array | Uint8Array): boolean => {
-  const first = values[0]
-  for (let index = 1; index < values.length; index++) if (values[index] !== first) return true
-  return false
-}
+const drawnAtRandom = (): boolean => randomOp.test(new Error().stack ?? "")
 
 /**
  * `kernelFunc` with recording: while a trace is active, each call that is not nested in another
@@ -120,32 +117,22 @@ export const traceKernels = <T>(backend: BackendWasm, step: () => T): { result: 
   const markEscaped = (why: string): void => {
     if (recording.depth === 0 && recording.escaped === undefined) recording.escaped = why
   }
+  const recordWrite = (dataId: object, values: unknown, shape: ReadonlyArray<number>, dtype: tf.DataType) => {
+    const copy = copyOf(values)
+    if (copy === undefined) markEscaped(`a ${dtype} tensor of shape [${shape}] was written without values`)
+    else if (drawnAtRandom()) {
+      markEscaped("the step draws random numbers (a compiled step would repeat one draw; pass them in)")
+    } else recording.written.set(dataId, { dtype, shape: [...shape], values: copy })
+  }
   const hooked: Hooked = {
     write(values, shape, dtype) {
       const dataId = original.write.call(this, values, shape, dtype)
-      if (recording.depth === 0) {
-        const copy = copyOf(values)
-        if (copy === undefined)
-          markEscaped(`a ${dtype} tensor of shape [${shape}] was written without values`)
-        else if (copy.length > largestWrittenConstant && varied(copy)) {
-          markEscaped(
-            `the step wrote a tensor of ${copy.length} values from JavaScript (random numbers? pass them in)`
-          )
-        } else recording.written.set(dataId, { dtype, shape: [...shape], values: copy })
-      }
+      if (recording.depth === 0) recordWrite(dataId, values, shape, dtype)
       return dataId
     },
     move(dataId, values, shape, dtype, refCount) {
       original.move.call(this, dataId, values, shape, dtype, refCount)
-      if (recording.depth === 0) {
-        const copy = copyOf(values)
-        if (copy === undefined) markEscaped(`a ${dtype} tensor of shape [${shape}] was moved without values`)
-        else if (copy.length > largestWrittenConstant && varied(copy)) {
-          markEscaped(
-            `the step wrote a tensor of ${copy.length} values from JavaScript (random numbers? pass them in)`
-          )
-        } else recording.written.set(dataId, { dtype, shape: [...shape], values: copy })
-      }
+      if (recording.depth === 0) recordWrite(dataId, values, shape, dtype)
     },
     readSync(dataId, start, end) {
       markEscaped("the step read a tensor back (dataSync or arraySync) before it finished")

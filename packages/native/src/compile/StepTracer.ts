@@ -15,8 +15,8 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
 import { encodeOnnxModel } from "../OnnxGraph.js"
 import type { NativeGraphSession, NativeRuntime, TypedNativeArray } from "../OnnxRuntime.js"
 import { traceKernels } from "./KernelTrace.js"
-import { UntranslatableKernel } from "./KernelTranslations.js"
 import { type TracedGraph, traceGraph } from "./TraceGraph.js"
+import { UntranslatableKernel } from "./Translation.js"
 
 /** A step: tensors in, tensors out; it must not dispose its arguments. */
 export type TensorStep = (args: ReadonlyArray<tf.Tensor>) => ReadonlyArray<tf.Tensor>
@@ -145,6 +145,7 @@ export const createStepTracer = (
         }) &&
         sources.every(
           (source) =>
+            source.kind === "written" ||
             (source.kind === "argument" && source.index < args.length) ||
             (source.kind === "captured" && backend.dataIdMap.has(source.info.dataId))
         ),
@@ -154,8 +155,15 @@ export const createStepTracer = (
           // Views are taken after every allocation: a growing heap detaches earlier ones.
           const feeds: Record<string, TypedNativeArray> = {}
           sources.forEach((source, index) => {
-            const info = source.kind === "argument" ? (args[source.index] as tf.Tensor) : source.info
-            feeds[inputNames[index] as string] = view(info)
+            const name = inputNames[index] as string
+            if (source.kind === "written") {
+              feeds[name] = {
+                type: source.values.dtype as TypedNativeArray["type"],
+                values: source.values.values,
+                shape: source.values.shape
+              }
+            } else
+              feeds[name] = view(source.kind === "argument" ? (args[source.index] as tf.Tensor) : source.info)
           })
           const fetches: Record<string, TypedNativeArray> = {}
           outputs.forEach((output, index) => {

@@ -19,7 +19,8 @@ import type {
   OnnxValue
 } from "../OnnxGraph.js"
 import type { KernelTrace, WrittenValues } from "./KernelTrace.js"
-import { kernelTranslations, type TranslationContext, UntranslatableKernel } from "./KernelTranslations.js"
+import { kernelTranslations } from "./KernelTranslations.js"
+import { type TranslationContext, UntranslatableKernel } from "./Translation.js"
 
 /** Where a graph input's values come from at each run. */
 export type GraphInputSource =
@@ -32,6 +33,11 @@ export type GraphInputSource =
       /** A tensor the step read from outside (a model's weights), by its data. */
       readonly kind: "captured"
       readonly info: tf.TensorInfo
+    }
+  | {
+      /** A table the step wrote from JavaScript: the values it wrote while it was recorded. */
+      readonly kind: "written"
+      readonly values: WrittenValues
     }
 
 /** A compiled graph and how to feed it. */
@@ -125,6 +131,7 @@ export const traceGraph = (
     const type = elementType(info.dtype)
     const values = written.values
     const first = values[0] ?? 0
+    if (values.length === 1) return constant(type, info.shape, values)
     // A filled tensor (a gradient's `ones`) is one number broadcast: the model stays small.
     if (values.length > 16 && values.every((value) => value === first)) {
       const name = fresh("filled")
@@ -135,7 +142,11 @@ export const traceGraph = (
       })
       return name
     }
-    return constant(type, info.shape, values)
+    // A table (a goal, a memory's landmarks) is fed at each run rather than built into the graph:
+    // the next plan's table is another, and the graph, and its session, stay the same.
+    const name = fresh("written")
+    inputs.push({ value: graphValue(name, info), source: { kind: "written", values: written } })
+    return name
   }
   args.forEach((info, index) => {
     const name = `argument${index}`
