@@ -28,13 +28,21 @@ export interface LossWithTerms {
  */
 export type TrainingLoss = (inputs: ReadonlyArray<tf.Tensor>) => LossWithTerms
 
+/** What one step of {@link CompiledAdam} returns; the caller owns the tensors. */
+export interface AdamStepResult {
+  /** The loss before the step. */
+  readonly total: tf.Scalar
+  /** The loss's other tensors (its logged terms), from the same pass. */
+  readonly terms: Array<tf.Tensor>
+}
+
 /** Adam over fixed variables and one loss, compiled where the backend can. */
 export interface CompiledAdam {
   /**
    * One step on `inputs`: returns the loss before the step and its terms, which the caller owns;
    * the variables hold their updated values afterwards.
    */
-  readonly minimize: (inputs: ReadonlyArray<tf.Tensor>) => { total: tf.Scalar; terms: Array<tf.Tensor> }
+  readonly minimize: (inputs: ReadonlyArray<tf.Tensor>) => AdamStepResult
   /** How the steps have run: compiled, or on kernels (and why). */
   readonly status: () => CompiledStepStatus
   /** Steps taken. */

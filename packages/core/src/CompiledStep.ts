@@ -31,6 +31,14 @@ import * as tf from "@tensorflow/tfjs"
 /** A step: tensors in, tensors out. It must not dispose its arguments. */
 export type TensorStep = (args: ReadonlyArray<tf.Tensor>) => ReadonlyArray<tf.Tensor>
 
+/** Kernel calls a recording made, and how many of them a compiled graph kept. */
+export interface KernelCallCounts {
+  /** Kernel calls the recorded run made. */
+  readonly recorded: number
+  /** Those the step's results depend on: the ones the graph computes. */
+  readonly kept: number
+}
+
 /** A compiled step's replay, as a backend's tracer returns it. */
 export interface StepReplay {
   /** Whether `args` fit the recording (shapes, dtypes, outside tensors still alive). */
@@ -38,7 +46,7 @@ export interface StepReplay {
   /** Runs the step as one native call; the caller owns the results. */
   readonly run: (args: ReadonlyArray<tf.Tensor>) => Array<tf.Tensor>
   /** Kernel calls the recording made, and how many the compiled graph kept. */
-  readonly kernelCalls: { readonly recorded: number; readonly kept: number }
+  readonly kernelCalls: KernelCallCounts
 }
 
 /** What a backend's tracer returns for one recorded run. */
@@ -97,7 +105,7 @@ export interface CompiledStepStatus {
   /** Why the latest recording could not be compiled; `undefined` when it could, or none was made. */
   readonly reason: string | undefined
   /** Kernel calls of the latest recording, and how many the compiled graph kept. */
-  readonly kernelCalls: { readonly recorded: number; readonly kept: number } | undefined
+  readonly kernelCalls: KernelCallCounts | undefined
 }
 
 /** A step that compiles itself where it can. */

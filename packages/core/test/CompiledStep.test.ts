@@ -168,7 +168,7 @@ const fit = (
   const loss = () =>
     tf.tidy(() => {
       const prediction = tf.matMul(tf.matMul(x, w1).relu(), w2)
-      return lossOf === undefined ? prediction.sub(y).square().mean() : lossOf(prediction, y)
+      return lossOf === undefined ? prediction.sub(y).square().mean() : lossOf(prediction as tf.Tensor2D, y)
     }) as tf.Scalar
   const losses = Array.from({ length: steps }, () => minimize([w1, w2], loss))
   const weights = read([w1, w2])
@@ -219,7 +219,9 @@ describe("compiledAdam", () => {
     const host = hostFit(15)
     expectAllClose(compiled.weights, host.weights, "weights", { relative: 1e-4, absolute: 1e-5 })
     expect(compiled.losses.at(-1)).toBeLessThan((compiled.losses[0] as number) * 0.9)
-    compiled.losses.forEach((loss, index) => expect(loss).toBeCloseTo(host.losses[index] as number, 4))
+    compiled.losses.forEach((loss, index) => {
+      expect(loss).toBeCloseTo(host.losses[index] as number, 4)
+    })
     expect(tf.memory().numTensors).toBe(before)
   })
 

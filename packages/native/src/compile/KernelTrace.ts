@@ -30,9 +30,20 @@ export interface TracedKernel {
 
 /** The values of a tensor the step wrote from JavaScript, copied when it was written. */
 export interface WrittenValues {
+  /** The tensor's dtype. */
   readonly dtype: tf.DataType
+  /** Its shape. */
   readonly shape: ReadonlyArray<number>
+  /** Its values, row-major (bool as bytes). */
   readonly values: Float32Array | Int32Array | Uint8Array
+}
+
+/** What {@link traceKernels} returns: the step's own result and what it did on the backend. */
+export interface TracedRun<T> {
+  /** What the step returned. */
+  readonly result: T
+  /** Its kernel calls and writes. */
+  readonly trace: KernelTrace
 }
 
 /** What a step did on the backend. */
@@ -101,7 +112,7 @@ type Hooked = Pick<BackendWasm, "write" | "move" | "readSync" | "read" | "typedA
  * it returned with the trace. Traces do not nest: a step traced inside another runs unrecorded as
  * part of the outer one.
  */
-export const traceKernels = <T>(backend: BackendWasm, step: () => T): { result: T; trace: KernelTrace } => {
+export const traceKernels = <T>(backend: BackendWasm, step: () => T): TracedRun<T> => {
   if (active !== undefined) {
     const result = step()
     return { result, trace: { kernels: [], written: new Map(), escaped: "a trace was already running" } }

@@ -14,8 +14,8 @@ import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
 import { encodeOnnxModel } from "../OnnxGraph.js"
 import type { NativeGraphSession, NativeRuntime, TypedNativeArray } from "../OnnxRuntime.js"
-import { traceKernels } from "./KernelTrace.js"
-import { type TracedGraph, traceGraph } from "./TraceGraph.js"
+import { type TracedRun, traceKernels } from "./KernelTrace.js"
+import { type KernelCallCounts, type TracedGraph, traceGraph } from "./TraceGraph.js"
 import { UntranslatableKernel } from "./Translation.js"
 
 /** A step: tensors in, tensors out; it must not dispose its arguments. */
@@ -28,7 +28,7 @@ export interface StepReplay {
   /** Runs the step as one native call; the caller owns the results. */
   readonly run: (args: ReadonlyArray<tf.Tensor>) => Array<tf.Tensor>
   /** Kernel calls the recording made, and how many of them the graph kept. */
-  readonly kernelCalls: { readonly recorded: number; readonly kept: number }
+  readonly kernelCalls: KernelCallCounts
 }
 
 /** What recording a step gave: its results, and its replay or why there is none. */
@@ -213,7 +213,7 @@ export const createStepTracer = (
         copies.push(tensor)
         return tensor
       })
-      let recorded: ReturnType<typeof traceKernels<Array<tf.Tensor>>>
+      let recorded: TracedRun<Array<tf.Tensor>>
       try {
         recorded = traceKernels(backend, () => tf.tidy(() => [...step(args)]))
       } catch (error) {

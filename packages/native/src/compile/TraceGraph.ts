@@ -27,28 +27,40 @@ export type GraphInputSource =
   | {
       /** The step's argument at `index`. */
       readonly kind: "argument"
+      /** The argument's position. */
       readonly index: number
     }
   | {
       /** A tensor the step read from outside (a model's weights), by its data. */
       readonly kind: "captured"
+      /** The tensor, as the recording saw it. */
       readonly info: tf.TensorInfo
     }
   | {
       /** A table the step wrote from JavaScript: the values it wrote while it was recorded. */
       readonly kind: "written"
+      /** The values written. */
       readonly values: WrittenValues
     }
 
 /** A compiled graph and how to feed it. */
 export interface TracedGraph {
+  /** The graph. */
   readonly graph: OnnxGraph
   /** The graph's inputs in order, with where each one's values come from. */
   readonly sources: ReadonlyArray<GraphInputSource>
   /** The shapes and dtypes of the graph's outputs: the step's results, in order. */
   readonly results: ReadonlyArray<Pick<tf.TensorInfo, "shape" | "dtype">>
   /** Kernel calls in the trace, and how many of them the results depend on. */
-  readonly kernelCalls: { readonly recorded: number; readonly kept: number }
+  readonly kernelCalls: KernelCallCounts
+}
+
+/** Kernel calls a recording made, and how many of them the compiled graph kept. */
+export interface KernelCallCounts {
+  /** Kernel calls the recorded run made. */
+  readonly recorded: number
+  /** Those the step's results depend on: the ones the graph computes. */
+  readonly kept: number
 }
 
 interface Known {

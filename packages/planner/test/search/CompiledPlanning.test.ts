@@ -90,11 +90,15 @@ describe("compiled planning iterations", () => {
       const kernelPlans = [0, 1, 2].map((seed) => planner.plan(problem, Random.fromSeed(seed)))
       plans.forEach((plan, call) => {
         const reference = kernelPlans[call] as Plan
-        plan.cost.forEach((cost, index) => expect(cost).toBeCloseTo(reference.cost[index] as number, 4))
-        plan.actions.forEach((action, index) =>
+        plan.cost.forEach((cost, index) => {
+          expect(cost).toBeCloseTo(reference.cost[index] as number, 4)
+        })
+        plan.actions.forEach((action, index) => {
           expect(action).toBeCloseTo(reference.actions[index] as number, 3)
-        )
-        plan.trace.forEach((value, index) => expect(value).toBeCloseTo(reference.trace[index] as number, 4))
+        })
+        plan.trace.forEach((value, index) => {
+          expect(value).toBeCloseTo(reference.trace[index] as number, 4)
+        })
       })
       tf.dispose(starts)
       model.dispose()

@@ -286,11 +286,16 @@ const copyVariable = (source: tf.Variable): tf.Variable => {
   return copy
 }
 
-/** The loss of one training step over its inputs: the scalar to minimise and a vector of terms to log. */
-export type TermsLoss = (inputs: ReadonlyArray<tf.Tensor>) => {
+/** What a {@link TermsLoss} returns. */
+export interface LossAndTerms {
+  /** The scalar minimised. */
   readonly total: tf.Scalar
+  /** The terms logged, as a vector (the total first). */
   readonly terms: tf.Tensor1D
 }
+
+/** The loss of one training step over its inputs: the scalar to minimise and a vector of terms to log. */
+export type TermsLoss = (inputs: ReadonlyArray<tf.Tensor>) => LossAndTerms
 
 /**
  * Adam over `variables` minimising `loss`: each step one compiled call where the backend compiles
