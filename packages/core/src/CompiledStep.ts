@@ -26,44 +26,12 @@
  *
  * @module
  */
+import type { KernelCallCounts, StepReplay, StepTracer, TensorStep, TracedStep } from "@telos/native"
 import * as tf from "@tensorflow/tfjs"
 
-/** A step: tensors in, tensors out. It must not dispose its arguments. */
-export type TensorStep = (args: ReadonlyArray<tf.Tensor>) => ReadonlyArray<tf.Tensor>
-
-/** Kernel calls a recording made, and how many of them a compiled graph kept. */
-export interface KernelCallCounts {
-  /** Kernel calls the recorded run made. */
-  readonly recorded: number
-  /** Those the step's results depend on: the ones the graph computes. */
-  readonly kept: number
-}
-
-/** A compiled step's replay, as a backend's tracer returns it. */
-export interface StepReplay {
-  /** Whether `args` fit the recording (shapes, dtypes, outside tensors still alive). */
-  readonly accepts: (args: ReadonlyArray<tf.Tensor>) => boolean
-  /** Runs the step as one native call; the caller owns the results. */
-  readonly run: (args: ReadonlyArray<tf.Tensor>) => Array<tf.Tensor>
-  /** Kernel calls the recording made, and how many the compiled graph kept. */
-  readonly kernelCalls: KernelCallCounts
-}
-
-/** What a backend's tracer returns for one recorded run. */
-export interface TracedStep {
-  /** The recorded run's results. */
-  readonly results: Array<tf.Tensor>
-  /** The compiled step, or `undefined` with `reason`. */
-  readonly replay: StepReplay | undefined
-  /** Why the step could not be compiled. */
-  readonly reason: string | undefined
-}
-
-/** A backend's compiler of steps (`@telos/native` provides one). */
-export interface StepTracer {
-  /** Runs `step` on `args` kernel by kernel, recording it, and compiles the recording. */
-  readonly trace: (step: TensorStep, args: ReadonlyArray<tf.Tensor>) => TracedStep
-}
+// The contract between this module and a backend's compiler is `@telos/native`'s (types only:
+// nothing of that Node-only package is loaded here).
+export type { KernelCallCounts, StepReplay, StepTracer, TensorStep, TracedStep } from "@telos/native"
 
 const tracers = new Map<string, StepTracer>()
 
