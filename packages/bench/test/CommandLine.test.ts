@@ -1,6 +1,8 @@
 import { access, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { main } from "@telos/bench"
+import { compileStep, registerStepTracer, type StepTracer } from "@telos/core"
+import * as tf from "@tensorflow/tfjs"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { usage } from "../src/cli/Arguments.js"
 import { fakeTerminal, listSuite, makeRow, makeTempDir, readResults, removeTempDir } from "./fixtures.js"
@@ -16,8 +18,30 @@ const catalog = [
     checks: (finished) => [{ description: "alpha solved", passed: finished[0]?.successRate === 1 }]
   }),
   listSuite("broken", rows, { description: "fails after its first row", failAfter: 1 }),
-  listSuite("a-much-longer-id", [], { description: "no rows at all" })
+  listSuite("a-much-longer-id", [], { description: "no rows at all" }),
+  // Runs a step three times between its rows: recorded once, replayed twice.
+  listSuite("compiling", rows, {
+    betweenRows: async () => {
+      const step = compileStep(([x]) => [(x as tf.Tensor).add(1)])
+      const x = tf.scalar(1)
+      for (let run = 0; run < 3; run++) tf.dispose(step.run([x]))
+      x.dispose()
+    }
+  })
 ]
+
+/** A step compiler for the cpu backend that replays by running the step again. */
+const rerunningTracer: StepTracer = {
+  trace: (step, args) => ({
+    results: tf.tidy(() => [...step(args)]),
+    replay: {
+      accepts: () => true,
+      run: (next) => tf.tidy(() => [...step(next)]),
+      kernelCalls: { recorded: 1, kept: 1 }
+    },
+    reason: undefined
+  })
+}
 
 let directory = ""
 beforeEach(async () => {
@@ -79,6 +103,24 @@ describe("main", () => {
     expect(await main(["bench", "--suite", "tiny", "--out", directory], terminal.terminal, catalog)).toBe(2)
     expect(terminal.error).toHaveLength(1)
     expect(terminal.error[0]).toMatch(/^telos: .*TELOS_BACKEND/)
+  })
+
+  it("says how the run's steps ran when any compiled, counting this run's alone", async () => {
+    registerStepTracer("cpu", rerunningTracer)
+    try {
+      for (const out of [directory, join(directory, "again")]) {
+        const terminal = fakeTerminal()
+        expect(await main(["bench", "--suite", "compiling", "--out", out], terminal.terminal, catalog)).toBe(
+          0
+        )
+        expect(terminal.error).toEqual([])
+        expect(terminal.out).toContain(
+          "steps: 2 planning and training steps ran compiled (one native call each), 1 on kernels"
+        )
+      }
+    } finally {
+      registerStepTracer("cpu", undefined)
+    }
   })
 
   it("runs a suite: summary table, checks, report path, and results.json as other tools read it", async () => {

@@ -8,6 +8,7 @@
  */
 import { join } from "node:path"
 import {
+  type CompiledStepTotals,
   ConfigError,
   compiledStepTotals,
   InterruptedError,
@@ -123,6 +124,7 @@ const program = (
     const backend = yield* resolveBackend({ environment: terminal.environment })
     for (const notice of backend.notices) terminal.error(notice)
     terminal.out(`telos: suite ${suite.id} on backend ${backend.name}`)
+    const stepsBefore = compiledStepTotals()
     const files = yield* runSuite(suite, {
       backend: backend.name,
       episodes: request.episodes,
@@ -133,11 +135,16 @@ const program = (
       notify: terminal.error,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
-    printRun(terminal, files, suite)
+    printRun(terminal, files, suite, stepsBefore)
   })
 
 /** The end of a run on the terminal: the table, the checks, the stages (if any) and the report's path. */
-const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
+const printRun = (
+  terminal: Terminal,
+  files: RunFiles,
+  suite: Suite,
+  stepsBefore: CompiledStepTotals
+): void => {
   terminal.out("")
   terminal.out(summaryText(files.results.rows, suite.columns))
   for (const check of files.results.checks)
@@ -149,20 +156,25 @@ const printRun = (terminal: Terminal, files: RunFiles, suite: Suite): void => {
     )
   }
   terminal.out(`report: ${join(files.directory, "report.html")} (also report.md, results.json)`)
-  printCompiledSteps(terminal)
+  printCompiledSteps(terminal, stepsBefore)
 }
 
-/** One notice on how the run's planning and training steps ran: compiled, or on kernels and why. */
-const printCompiledSteps = (terminal: Terminal): void => {
-  const { compiledRuns, kernelRuns, refusals } = compiledStepTotals()
+/** One line on how this run's planning and training steps ran: compiled, or on kernels and why. */
+const printCompiledSteps = (terminal: Terminal, before: CompiledStepTotals): void => {
+  const after = compiledStepTotals()
+  const compiledRuns = after.compiledRuns - before.compiledRuns
+  const kernelRuns = after.kernelRuns - before.kernelRuns
+  const refusals = [...after.refusals.entries()]
+    .map(([reason, count]) => [reason, count - (before.refusals.get(reason) ?? 0)] as const)
+    .filter(([, count]) => count > 0)
   // Nothing to say where steps do not compile at all (every backend but native).
-  if (compiledRuns === 0 && refusals.size === 0) return
-  const reasons = [...refusals.entries()]
+  if (compiledRuns === 0 && refusals.length === 0) return
+  const reasons = refusals
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([reason, count]) => `${reason} (${count})`)
-  terminal.error(
-    `telos: ${compiledRuns} planning and training steps ran compiled (one native call each), ${kernelRuns} on kernels` +
+  terminal.out(
+    `steps: ${compiledRuns} planning and training steps ran compiled (one native call each), ${kernelRuns} on kernels` +
       (reasons.length === 0 ? "" : `; kept on kernels: ${reasons.join("; ")}`)
   )
 }
@@ -239,6 +251,7 @@ const runPipelineCommand = (
       report: terminal.out,
       evaluationSource
     })
+    const stepsBefore = compiledStepTotals()
     const files = yield* runSuite(suite, {
       backend: backend.name,
       episodes: undefined,
@@ -248,7 +261,7 @@ const runPipelineCommand = (
       notify: terminal.error,
       progress: makeProgress(terminal.progressOutput, terminal.environment)
     })
-    printRun(terminal, files, suite)
+    printRun(terminal, files, suite, stepsBefore)
   })
 
 /** `telos run --export DIR`: the learned agents as an agent bundle, timed here from the files. */
