@@ -330,6 +330,34 @@ describe("compiled steps on the native backend", () => {
     x.dispose()
   })
 
+  it("keeps TensorFlow.js's step on NaN, infinities and zeros, with and without a slope", async () => {
+    await tf.setBackend("native")
+    const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 0.5, 3, -2]
+    const valuesWith = (offset: number) =>
+      Float32Array.from({ length: 4099 }, (_unused, index) =>
+        index % 7 === 0
+          ? (special[(index / 7 + offset) % special.length] as number)
+          : (index % 13) - 6 + offset / 10
+      )
+    const step: TensorStep = ([x]) => [tf.step(x as tf.Tensor), tf.step(x as tf.Tensor, 0.25)]
+    const first = tf.tensor1d(valuesWith(0))
+    const second = tf.tensor1d(valuesWith(3))
+    const traced = tracer().trace(step, [first])
+    expect(traced.reason).toBeUndefined()
+    const replayed = (traced.replay as StepReplay).run([second])
+    const expected = tf.tidy(() => [...step([second])])
+    replayed.forEach((result, index) => {
+      const got = result.dataSync()
+      const want = (expected[index] as tf.Tensor).dataSync()
+      for (let at = 0; at < want.length; at++) {
+        if (Number.isNaN(want[at] as number)) expect(Number.isNaN(got[at] as number)).toBe(true)
+        // -0 and 0 are the same number here (a product with either sums the same).
+        else expect(got[at] === want[at], `element ${at}: ${got[at]} against ${want[at]}`).toBe(true)
+      }
+    })
+    tf.dispose([first, second, ...traced.results, ...replayed, ...expected])
+  })
+
   it("compiles a step whose results overflow to infinity, as the kernels' do", async () => {
     await tf.setBackend("native")
     const step: TensorStep = ([x]) => [(x as tf.Tensor).square().mul(1e30)]

@@ -278,17 +278,22 @@ export const kernelTranslations: Readonly<Record<string, KernelTranslation>> = {
   Step: (call, context) => {
     // TensorFlow.js's step: 1 above zero, alpha at or below, NaN stays NaN.
     const x = context.input("x")
+    const alpha = attribute<number | undefined>(call, "alpha") ?? 0
+    if (alpha === 0) {
+      // A relu's gradient, the common case, in two passes: ONNX Runtime's Clip keeps NaN, and the
+      // ceiling of a value in [0, 1] is 1 above zero and 0 at it (tested with NaN and infinities).
+      const clipped = context.temporary()
+      context.node("Clip", [x, scalar(context, "float32", 0), scalar(context, "float32", 1)], [clipped])
+      context.node("Ceil", [clipped], [context.output(0)])
+      return
+    }
     const positive = context.temporary()
     const stepped = context.temporary()
     const missing = context.temporary()
     context.node("Greater", [x, scalar(context, "float32", 0)], [positive])
     context.node(
       "Where",
-      [
-        positive,
-        scalar(context, "float32", 1),
-        scalar(context, "float32", attribute<number>(call, "alpha") ?? 0)
-      ],
+      [positive, scalar(context, "float32", 1), scalar(context, "float32", alpha)],
       [stepped]
     )
     context.node("IsNaN", [x], [missing])
