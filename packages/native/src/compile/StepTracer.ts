@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs"
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm"
-import { encodeOnnxModel } from "../OnnxGraph.js"
+import { encodeOnnxModel, type OnnxGraph } from "../OnnxGraph.js"
 import type { NativeGraphSession, NativeRuntime, TypedNativeArray } from "../OnnxRuntime.js"
 import { type TracedRun, traceKernels } from "./KernelTrace.js"
 import { type KernelCallCounts, type TracedGraph, traceGraph } from "./TraceGraph.js"
@@ -60,17 +60,34 @@ interface CachedSession {
   readonly refused: string | undefined
 }
 
-const fnv = (bytes: Uint8Array, seed: number): number => {
+const fnv = (text: string, seed: number): number => {
   let hash = seed >>> 0
-  for (let index = 0; index < bytes.length; index++) {
-    hash ^= bytes[index] as number
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index)
     hash = Math.imul(hash, 16777619) >>> 0
   }
   return hash
 }
 
-const keyOf = (model: Uint8Array): string =>
-  `${model.length}:${fnv(model, 2166136261).toString(16)}:${fnv(model, 0x9747b28c).toString(16)}`
+/**
+ * The graph's identity: its nodes, values and constants as text, hashed. Encoding the protocol
+ * buffer took about three times as long as building the graph, and a planner looks its graph up on
+ * every plan, so the bytes are only made for a graph not seen before.
+ */
+const keyOf = (graph: OnnxGraph): string => {
+  const text = JSON.stringify([
+    graph.nodes,
+    graph.inputs,
+    graph.outputs,
+    (graph.initializers ?? []).map((initializer) => [
+      initializer.name,
+      initializer.elementType,
+      initializer.shape,
+      Array.from(initializer.bytes).join(",")
+    ])
+  ])
+  return `${text.length}:${fnv(text, 2166136261).toString(16)}:${fnv(text, 0x9747b28c).toString(16)}`
+}
 
 const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean =>
   a.length === b.length && a.every((size, axis) => size === b[axis])
@@ -230,8 +247,7 @@ export const createStepTracer = (
         if (error instanceof UntranslatableKernel) return { results, replay: undefined, reason: error.reason }
         throw error
       }
-      const model = encodeOnnxModel(traced.graph)
-      const key = keyOf(model)
+      const key = keyOf(traced.graph)
       const cached = cache.get(key)
       if (cached !== undefined) {
         cache.delete(key)
@@ -242,7 +258,7 @@ export const createStepTracer = (
       }
       let session: NativeGraphSession
       try {
-        session = runtime.createGraphSession(model, options.spinning)
+        session = runtime.createGraphSession(encodeOnnxModel(traced.graph), options.spinning)
       } catch (error) {
         const reason = `ONNX Runtime refused the graph: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`
         remember(key, { session: undefined, refused: reason })
