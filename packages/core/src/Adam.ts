@@ -79,9 +79,10 @@ export class HostAdamOptimizer extends tf.Optimizer {
   constructor(settings: AdamSettings) {
     super()
     this.learningRate = settings.learningRate
-    this.beta1 = settings.beta1 ?? 0.9
-    this.beta2 = settings.beta2 ?? 0.999
-    this.epsilon = settings.epsilon ?? 1e-8
+    const rates = adamRatesOf(settings)
+    this.beta1 = rates.beta1
+    this.beta2 = rates.beta2
+    this.epsilon = rates.epsilon
   }
 
   override applyGradients(
@@ -182,12 +183,84 @@ const hostBackends = new Set(["cpu", "wasm", "native"])
  * const optimizer = adamOptimizer({ learningRate: 1e-3 })
  * ```
  */
-export const adamOptimizer = (settings: AdamSettings): tf.Optimizer =>
-  hostBackends.has(tf.getBackend())
-    ? new HostAdamOptimizer(settings)
-    : tf.train.adam(
-        settings.learningRate,
-        settings.beta1 ?? 0.9,
-        settings.beta2 ?? 0.999,
-        settings.epsilon ?? 1e-8
-      )
+export const adamOptimizer = (settings: AdamSettings): tf.Optimizer => {
+  if (hostBackends.has(tf.getBackend())) return new HostAdamOptimizer(settings)
+  const { beta1, beta2, epsilon } = adamRatesOf(settings)
+  return tf.train.adam(settings.learningRate, beta1, beta2, epsilon)
+}
+
+/** Adam's decay rates and epsilon, every one given (see {@link AdamSettings} for the defaults). */
+export interface AdamRates {
+  /** Decay rate of the first-moment estimate. */
+  readonly beta1: number
+  /** Decay rate of the second-moment estimate. */
+  readonly beta2: number
+  /** Added to the denominator's root. */
+  readonly epsilon: number
+}
+
+/**
+ * The decay rates and epsilon of `settings`, defaults filled in (0.9, 0.999, 1e-8: PyTorch's).
+ *
+ * @example
+ * ```ts
+ * adamRatesOf({ learningRate: 1e-3 }).beta2 // 0.999
+ * ```
+ */
+export const adamRatesOf = (settings: AdamSettings): AdamRates => ({
+  beta1: settings.beta1 ?? 0.9,
+  beta2: settings.beta2 ?? 0.999,
+  epsilon: settings.epsilon ?? 1e-8
+})
+
+/** Adam's moments after one more gradient, and the direction of its step before the step size. */
+export interface AdamMoments {
+  /** The new first moment. */
+  readonly first: tf.Tensor
+  /** The new second moment. */
+  readonly second: tf.Tensor
+  /** `(first / correction1) / (sqrt(second / correction2) + epsilon)`: scale it, then subtract. */
+  readonly direction: tf.Tensor
+}
+
+/**
+ * One Adam update (PyTorch's form) as tensor operations, for steps that compile into one graph,
+ * where the host loop of {@link HostAdamOptimizer} cannot run. The bias corrections are tensors
+ * (see {@link adamCorrections}) so that a compiled step takes them as arguments.
+ *
+ * @example
+ * ```ts
+ * const { first, second, direction } = adamMoments(m, v, gradient, c1, c2, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 })
+ * const next = parameter.sub(direction.mul(learningRate))
+ * ```
+ */
+export const adamMoments = (
+  first: tf.Tensor,
+  second: tf.Tensor,
+  gradient: tf.Tensor,
+  correction1: tf.Scalar,
+  correction2: tf.Scalar,
+  rates: AdamRates
+): AdamMoments => {
+  const m = first.mul(rates.beta1).add(gradient.mul(1 - rates.beta1))
+  const v = second.mul(rates.beta2).add(gradient.square().mul(1 - rates.beta2))
+  return {
+    first: m,
+    second: v,
+    direction: m.div(correction1).div(v.div(correction2).sqrt().add(rates.epsilon))
+  }
+}
+
+/**
+ * Adam's bias corrections for step `step` (counted from 1), `1 - beta1^step` and `1 - beta2^step`,
+ * as scalars the caller disposes.
+ *
+ * @example
+ * ```ts
+ * const [c1, c2] = adamCorrections(step, rates)
+ * ```
+ */
+export const adamCorrections = (
+  step: number,
+  rates: Pick<AdamRates, "beta1" | "beta2">
+): [tf.Scalar, tf.Scalar] => [tf.scalar(1 - rates.beta1 ** step), tf.scalar(1 - rates.beta2 ** step)]

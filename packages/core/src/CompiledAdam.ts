@@ -10,7 +10,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs"
-import { type AdamSettings, adamOptimizer, HostAdamOptimizer, type Moments } from "./Adam.js"
+import {
+  type AdamSettings,
+  adamCorrections,
+  adamMoments,
+  adamOptimizer,
+  adamRatesOf,
+  HostAdamOptimizer,
+  type Moments
+} from "./Adam.js"
 import { type CompiledStepStatus, compileStep, stepsCompileOn } from "./CompiledStep.js"
 
 /** What a loss returns: the scalar to minimise and any other tensors to hand back (logged terms). */
@@ -67,9 +75,7 @@ export const compiledAdam = (
   variables: ReadonlyArray<tf.Variable>,
   loss: TrainingLoss
 ): CompiledAdam => {
-  const beta1 = settings.beta1 ?? 0.9
-  const beta2 = settings.beta2 ?? 0.999
-  const epsilon = settings.epsilon ?? 1e-8
+  const rates = adamRatesOf(settings)
   const count = variables.length
   let steps = 0
   let host: tf.Optimizer | undefined
@@ -107,15 +113,10 @@ export const compiledAdam = (
         nextSecond.push(v)
         return
       }
-      const m1 = m.mul(beta1).add(gradient.mul(1 - beta1))
-      const v1 = v.mul(beta2).add(gradient.square().mul(1 - beta2))
-      const change = m1
-        .div(correction1)
-        .div(v1.div(correction2).sqrt().add(epsilon))
-        .mul(settings.learningRate)
-      updated.push(variable.sub(change))
-      nextFirst.push(m1)
-      nextSecond.push(v1)
+      const moments = adamMoments(m, v, gradient, correction1, correction2, rates)
+      updated.push(variable.sub(moments.direction.mul(settings.learningRate)))
+      nextFirst.push(moments.first)
+      nextSecond.push(moments.second)
     })
     return [value, ...terms, ...updated, ...nextFirst, ...nextSecond]
   })
@@ -161,7 +162,7 @@ export const compiledAdam = (
         host = adamOptimizer(settings)
       }
       if (host !== undefined) return onHost(host, inputs)
-      const corrections = [tf.scalar(1 - beta1 ** (steps + 1)), tf.scalar(1 - beta2 ** (steps + 1))]
+      const corrections = adamCorrections(steps + 1, rates)
       let results: Array<tf.Tensor>
       try {
         results = step.run([...variables, ...first, ...second, ...corrections, ...inputs])

@@ -5,16 +5,14 @@
  *
  * @module
  */
-import { compileStep, type Random } from "@telos/core"
+import { type AdamRates, adamCorrections, adamMoments, compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import { type GradientWorkload, gradientInitialStd } from "./Workloads.js"
 
 // PyTorch's Adam defaults, which the reference implementation runs with; TensorFlow.js would
 // otherwise take its backend's epsilon (1e-7).
-const beta1 = 0.9
-const beta2 = 0.999
-const epsilon = 1e-8
+const adamRates: AdamRates = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
 
 /**
  * A runner of one gradient workload on `problem`: its compiled Adam step is built once, as the
@@ -43,18 +41,19 @@ export const gradientWorkloadRunner = (
       .engine()
       .gradients(() => sequenceCosts(problem, actions as tf.Tensor3D).sum(), [actions as tf.Tensor])
     const gradient = grads[0] as tf.Tensor
-    const m = (first as tf.Tensor).mul(beta1).add(gradient.mul(1 - beta1))
-    const v = (second as tf.Tensor).mul(beta2).add(gradient.square().mul(1 - beta2))
-    const change = m
-      .div(correction1 as tf.Scalar)
-      .div(
-        v
-          .div(correction2 as tf.Scalar)
-          .sqrt()
-          .add(epsilon)
-      )
-      .mul(lr)
-    return [(actions as tf.Tensor).sub(change).clipByValue(low, high), m, v]
+    const moments = adamMoments(
+      first as tf.Tensor,
+      second as tf.Tensor,
+      gradient,
+      correction1 as tf.Scalar,
+      correction2 as tf.Scalar,
+      adamRates
+    )
+    return [
+      (actions as tf.Tensor).sub(moments.direction.mul(lr)).clipByValue(low, high),
+      moments.first,
+      moments.second
+    ]
   })
   return (rng) => {
     const initial = tf.tidy(() =>
@@ -67,7 +66,7 @@ export const gradientWorkloadRunner = (
     let second: tf.Tensor = tf.zerosLike(initial)
     try {
       for (let step = 1; step <= iterations; step++) {
-        const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
+        const corrections = adamCorrections(step, adamRates)
         const next = adamStep.run([actions, first, second, ...corrections])
         tf.dispose([actions, first, second, ...corrections])
         ;[actions, first, second] = next as [tf.Tensor, tf.Tensor, tf.Tensor]

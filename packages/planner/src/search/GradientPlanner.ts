@@ -8,6 +8,8 @@
  */
 import type { Plan, Planner, PlanningProblem, Random } from "@telos/core"
 import {
+  adamCorrections,
+  adamMoments,
   type Complete,
   compileStep,
   decodeConfigSync,
@@ -151,7 +153,7 @@ type SearchState = {
 }
 
 const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem, rng: Random): Plan => {
-  const { restarts, beta1, beta2, epsilon } = config
+  const { restarts } = config
   const { problems, latentSize } = validateProblem(problem, { count: restarts, field: "restarts" })
   const { model, cost, horizon } = problem
   const iterations = iterationsFor(problem, config)
@@ -222,26 +224,28 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
           bestActions as tf.Tensor3D
         )
         const nextBestCost = tf.where(improved, scored.value, bestCost as tf.Tensor1D) as tf.Tensor1D
-        const grad = scored.grad
-        const nextFirst = (firstMoment as tf.Tensor3D).mul(beta1).add(grad.mul(1 - beta1)) as tf.Tensor3D
-        const nextSecond = (secondMoment as tf.Tensor3D)
-          .mul(beta2)
-          .add(grad.square().mul(1 - beta2)) as tf.Tensor3D
-        const update = nextFirst
-          .div(correction1 as tf.Scalar)
-          .div(
-            nextSecond
-              .div(correction2 as tf.Scalar)
-              .sqrt()
-              .add(epsilon)
-          )
-          .mul(constants.stepScale)
+        const moments = adamMoments(
+          firstMoment as tf.Tensor3D,
+          secondMoment as tf.Tensor3D,
+          scored.grad,
+          correction1 as tf.Scalar,
+          correction2 as tf.Scalar,
+          config
+        )
+        const update = moments.direction.mul(constants.stepScale)
         // Projection: the plan never leaves the action box.
         const nextActions = (actions as tf.Tensor3D)
           .sub(update)
           .maximum(constants.low)
           .minimum(constants.high)
-        return [nextActions, nextFirst, nextSecond, nextBestActions, nextBestCost, meanOfBest(nextBestCost)]
+        return [
+          nextActions,
+          moments.first,
+          moments.second,
+          nextBestActions,
+          nextBestCost,
+          meanOfBest(nextBestCost)
+        ]
       }
     )
     for (let step = 1; step <= iterations + 1; step++) {
@@ -264,7 +268,7 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
         })
         if (step > 1) trace.push(meanOfBest(next.bestCost))
       } else {
-        const corrections = [tf.scalar(1 - beta1 ** step), tf.scalar(1 - beta2 ** step)]
+        const corrections = adamCorrections(step, config)
         let results: Array<tf.Tensor>
         try {
           results = adamPass.run([
