@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CompiledStep, compileStep, type Random } from "@telos/core"
+import { compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { CemWorkload } from "./Workloads.js"
@@ -53,7 +53,23 @@ export const cemWorkloadRunner = (
   workload: CemWorkload
 ): ((rng: Random) => Float32Array) => {
   const refit = refitStep(problem, workload)
-  return (rng) => runWith(refit, problem, workload, rng)
+  return (rng) => {
+    const shape: [number, number] = [workload.horizon, problem.definition.actionDim]
+    let gaussian: Gaussian = { mean: tf.zeros(shape), std: tf.fill(shape, workload.initStd) }
+    try {
+      for (let iteration = 0; iteration < workload.iterations; iteration++) {
+        const previous = gaussian
+        // Drawn outside the step: a compiled step would keep the first draw as a constant.
+        const noise = tf.randomNormal([workload.samples, ...shape], 0, 1, "float32", rng.seed())
+        const [mean, std] = refit.run([previous.mean, previous.std, noise]) as [tf.Tensor2D, tf.Tensor2D]
+        gaussian = { mean, std }
+        tf.dispose([previous.mean, previous.std, noise])
+      }
+      return gaussian.mean.dataSync() as Float32Array
+    } finally {
+      tf.dispose([gaussian.mean, gaussian.std])
+    }
+  }
 }
 
 /**
@@ -70,26 +86,3 @@ export const runCemWorkload = (
   workload: CemWorkload,
   rng: Random
 ): Float32Array => cemWorkloadRunner(problem, workload)(rng)
-
-const runWith = (
-  refit: CompiledStep,
-  problem: MlpPlanningProblem,
-  workload: CemWorkload,
-  rng: Random
-): Float32Array => {
-  const shape: [number, number] = [workload.horizon, problem.definition.actionDim]
-  let gaussian: Gaussian = { mean: tf.zeros(shape), std: tf.fill(shape, workload.initStd) }
-  try {
-    for (let iteration = 0; iteration < workload.iterations; iteration++) {
-      const previous = gaussian
-      // Drawn outside the step: a compiled step would keep the first draw as a constant.
-      const noise = tf.randomNormal([workload.samples, ...shape], 0, 1, "float32", rng.seed())
-      const [mean, std] = refit.run([previous.mean, previous.std, noise]) as [tf.Tensor2D, tf.Tensor2D]
-      gaussian = { mean, std }
-      tf.dispose([previous.mean, previous.std, noise])
-    }
-    return gaussian.mean.dataSync() as Float32Array
-  } finally {
-    tf.dispose([gaussian.mean, gaussian.std])
-  }
-}

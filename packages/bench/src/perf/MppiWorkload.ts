@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CompiledStep, compileStep, type Random } from "@telos/core"
+import { compileStep, type Random } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { type MlpPlanningProblem, sequenceCosts } from "./MlpWorldModel.js"
 import type { MppiWorkload } from "./Workloads.js"
@@ -38,7 +38,28 @@ export const mppiWorkloadRunner = (
   workload: MppiWorkload
 ): ((rng: Random) => Float32Array) => {
   const reweight = reweightStep(problem, workload)
-  return (rng) => runWith(reweight, problem, workload, rng)
+  return (rng) => {
+    const { samples, horizon, noiseStd } = workload
+    let mean: tf.Tensor2D = tf.zeros([horizon, problem.definition.actionDim])
+    try {
+      for (let iteration = 0; iteration < workload.iterations; iteration++) {
+        const previous = mean
+        // Drawn outside the step: a compiled step would keep the first draw as a constant.
+        const noise = tf.randomNormal(
+          [samples, horizon, problem.definition.actionDim],
+          0,
+          noiseStd,
+          "float32",
+          rng.seed()
+        )
+        mean = (reweight.run([previous, noise]) as [tf.Tensor2D])[0]
+        tf.dispose([previous, noise])
+      }
+      return mean.dataSync() as Float32Array
+    } finally {
+      mean.dispose()
+    }
+  }
 }
 
 /**
@@ -55,31 +76,3 @@ export const runMppiWorkload = (
   workload: MppiWorkload,
   rng: Random
 ): Float32Array => mppiWorkloadRunner(problem, workload)(rng)
-
-const runWith = (
-  reweight: CompiledStep,
-  problem: MlpPlanningProblem,
-  workload: MppiWorkload,
-  rng: Random
-): Float32Array => {
-  const { samples, horizon, noiseStd } = workload
-  let mean: tf.Tensor2D = tf.zeros([horizon, problem.definition.actionDim])
-  try {
-    for (let iteration = 0; iteration < workload.iterations; iteration++) {
-      const previous = mean
-      // Drawn outside the step: a compiled step would keep the first draw as a constant.
-      const noise = tf.randomNormal(
-        [samples, horizon, problem.definition.actionDim],
-        0,
-        noiseStd,
-        "float32",
-        rng.seed()
-      )
-      mean = (reweight.run([previous, noise]) as [tf.Tensor2D])[0]
-      tf.dispose([previous, noise])
-    }
-    return mean.dataSync() as Float32Array
-  } finally {
-    mean.dispose()
-  }
-}

@@ -176,27 +176,22 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
     // One refit and the set sampled from it: a compiled step where the backend compiles (one
     // native call per iteration), with the set's noise as an argument.
     const refitAndSample = compileStep(([mean, std, candidates, costs, bestActions, bestCost, noise]) => {
-      const previous: SamplingState = {
-        mean: mean as tf.Tensor3D,
-        std: std as tf.Tensor3D,
-        candidates: candidates as tf.Tensor4D,
-        costs: costs as tf.Tensor2D,
-        bestActions: bestActions as tf.Tensor3D,
-        bestCost: bestCost as tf.Tensor1D,
-        initialCost: bestCost as tf.Tensor1D
-      }
-      const distribution = search.refit(previous, previous, constants.halfWidth)
+      const distribution = search.refit(
+        { mean: mean as tf.Tensor3D, std: std as tf.Tensor3D },
+        { candidates: candidates as tf.Tensor4D, costs: costs as tf.Tensor2D },
+        constants.halfWidth
+      )
       const scored = sampleAndScore(distribution, noise as tf.Tensor4D)
       const cheapest = cheapestOf(scored)
       // NaN never compares below the best, so the best only ever falls.
-      const improved = cheapest.cost.less(previous.bestCost)
-      const nextBestCost = tf.where(improved, cheapest.cost, previous.bestCost) as tf.Tensor1D
+      const improved = cheapest.cost.less(bestCost as tf.Tensor1D)
+      const nextBestCost = tf.where(improved, cheapest.cost, bestCost as tf.Tensor1D) as tf.Tensor1D
       return [
         distribution.mean,
         distribution.std,
         scored.candidates,
         scored.costs,
-        tf.where(improved.reshape([1, problems, 1]), cheapest.actions, previous.bestActions),
+        tf.where(improved.reshape([1, problems, 1]), cheapest.actions, bestActions as tf.Tensor3D),
         nextBestCost,
         meanOfBest(nextBestCost)
       ]
