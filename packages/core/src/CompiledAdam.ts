@@ -82,23 +82,27 @@ export const compiledAdam = (
   let termCount = 0
   let first: Array<tf.Tensor> = variables.map((variable) => tf.keep(tf.zerosLike(variable)))
   let second: Array<tf.Tensor> = variables.map((variable) => tf.keep(tf.zerosLike(variable)))
+  const releaseMoments = (): void => {
+    tf.dispose([...first, ...second])
+    first = []
+    second = []
+  }
+  // The loss's total, with its other tensors kept past the optimiser's scope into `terms`.
+  const totalKeepingTerms = (inputs: ReadonlyArray<tf.Tensor>, terms: Array<tf.Tensor>): tf.Scalar => {
+    const out = loss(inputs)
+    for (const term of out.terms ?? []) terms.push(tf.keep(term))
+    return out.total
+  }
   const step = compileStep((args) => {
     const current = args.slice(0, count) as Array<tf.Variable>
     const firstMoments = args.slice(count, 2 * count)
     const secondMoments = args.slice(2 * count, 3 * count)
     const [correction1, correction2] = args.slice(3 * count, 3 * count + 2) as [tf.Scalar, tf.Scalar]
     const inputs = args.slice(3 * count + 2)
-    let terms: ReadonlyArray<tf.Tensor> = []
-    const { value, grads } = tf.engine().gradients(
-      () => {
-        const out = loss(inputs)
-        terms = (out.terms ?? []).map((term) => tf.keep(term))
-        return out.total
-      },
-      current,
-      undefined,
-      true
-    )
+    const terms: Array<tf.Tensor> = []
+    const { value, grads } = tf
+      .engine()
+      .gradients(() => totalKeepingTerms(inputs, terms), current, undefined, true)
     termCount = terms.length
     const updated: Array<tf.Tensor> = []
     const nextFirst: Array<tf.Tensor> = []
@@ -131,23 +135,15 @@ export const compiledAdam = (
       })
     })
     optimizer.resumeFrom(steps, moments)
-    tf.dispose([...first, ...second])
-    first = []
-    second = []
+    releaseMoments()
     return optimizer
   }
 
   const onHost = (optimizer: tf.Optimizer, inputs: ReadonlyArray<tf.Tensor>) => {
-    let terms: Array<tf.Tensor> = []
-    const total = optimizer.minimize(
-      () => {
-        const out = loss(inputs)
-        terms = (out.terms ?? []).map((term) => tf.keep(term))
-        return out.total
-      },
-      true,
-      [...variables]
-    ) as tf.Scalar
+    const terms: Array<tf.Tensor> = []
+    const total = optimizer.minimize(() => totalKeepingTerms(inputs, terms), true, [
+      ...variables
+    ]) as tf.Scalar
     steps++
     return { total, terms }
   }
@@ -156,9 +152,7 @@ export const compiledAdam = (
     minimize: (inputs) => {
       // Without a step compiler from the start, the backend's own choice of Adam (see adamOptimizer).
       if (host === undefined && steps === 0 && !stepsCompileOn(tf.getBackend())) {
-        tf.dispose([...first, ...second])
-        first = []
-        second = []
+        releaseMoments()
         host = adamOptimizer(settings)
       }
       if (host !== undefined) return onHost(host, inputs)
@@ -173,12 +167,12 @@ export const compiledAdam = (
       const total = results[0] as tf.Scalar
       const terms = results.slice(1, 1 + termCount)
       const rest = results.slice(1 + termCount)
+      // Never the variables themselves: a compiled step hands back new tensors.
       rest.slice(0, count).forEach((value, index) => {
-        const variable = variables[index] as tf.Variable
-        if (value !== variable) variable.assign(value)
+        ;(variables[index] as tf.Variable).assign(value)
         value.dispose()
       })
-      tf.dispose([...first, ...second])
+      releaseMoments()
       first = rest.slice(count, 2 * count)
       second = rest.slice(2 * count, 3 * count)
       // A first step that could not be compiled hands its state to the host optimiser, which is
@@ -189,9 +183,7 @@ export const compiledAdam = (
     status: step.status,
     steps: () => steps,
     dispose: () => {
-      tf.dispose([...first, ...second])
-      first = []
-      second = []
+      releaseMoments()
       host?.dispose()
     }
   }
