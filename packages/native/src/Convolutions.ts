@@ -434,22 +434,14 @@ export const convolutionTranslations: Readonly<Record<string, KernelTranslation>
     const yc = context.temporary()
     context.node("Transpose", [context.input("x")], [xc], [{ name: "perm", integers: channelsLastToFirst }])
     context.node("Transpose", [context.input("filter")], [wc], [{ name: "perm", integers: filterToOnnx }])
-    const conv = convolutionNode("Conv", [xc, wc], yc, geometry.pads, geometry.strides, geometry.dilations)
-    context.node(conv.operator, conv.inputs, conv.outputs, conv.attributes)
-    let kept = yc
-    if (geometry.rows !== info.outHeight || geometry.columns !== info.outWidth) {
-      kept = context.temporary()
-      context.node(
-        "Slice",
-        [
-          yc,
-          context.constant("int64", [2], [0, 0]),
-          context.constant("int64", [2], [info.outHeight, info.outWidth]),
-          context.constant("int64", [2], [2, 3])
-        ],
-        [kept]
-      )
-    }
+    addNode(
+      context,
+      convolutionNode("Conv", [xc, wc], yc, geometry.pads, geometry.strides, geometry.dilations)
+    )
+    const kept =
+      geometry.rows === info.outHeight && geometry.columns === info.outWidth
+        ? yc
+        : leadingWindows(context, yc, info.outHeight, info.outWidth)
     context.node("Transpose", [kept], [context.output(0)], [{ name: "perm", integers: channelsFirstToLast }])
   },
   [tf.Conv2DBackpropInput]: (call, context) => {
@@ -473,16 +465,18 @@ export const convolutionTranslations: Readonly<Record<string, KernelTranslation>
       [{ name: "perm", integers: channelsLastToFirst }]
     )
     context.node("Transpose", [context.input("filter")], [wc], [{ name: "perm", integers: filterToOnnx }])
-    const node = convolutionNode(
-      "ConvTranspose",
-      [dc, wc],
-      yc,
-      geometry.pads,
-      geometry.strides,
-      geometry.dilations,
-      outputPadding
+    addNode(
+      context,
+      convolutionNode(
+        "ConvTranspose",
+        [dc, wc],
+        yc,
+        geometry.pads,
+        geometry.strides,
+        geometry.dilations,
+        outputPadding
+      )
     )
-    context.node(node.operator, node.inputs, node.outputs, node.attributes)
     context.node("Transpose", [yc], [context.output(0)], [{ name: "perm", integers: channelsFirstToLast }])
   },
   [tf.Conv2DBackpropFilter]: (call, context) => {
@@ -496,7 +490,6 @@ export const convolutionTranslations: Readonly<Record<string, KernelTranslation>
     const xt = context.temporary()
     const dt = context.temporary()
     const full = context.temporary()
-    const cropped = context.temporary()
     context.node("Transpose", [context.input("x")], [xt], [{ name: "perm", integers: channelsToBatch }])
     context.node(
       "Transpose",
@@ -505,21 +498,36 @@ export const convolutionTranslations: Readonly<Record<string, KernelTranslation>
       [{ name: "perm", integers: channelsToBatch }]
     )
     // The forward strides become the dilations of the output gradient used as a filter.
-    const node = convolutionNode("Conv", [xt, dt], full, geometry.pads, [1, 1], geometry.strides)
-    context.node(node.operator, node.inputs, node.outputs, node.attributes)
-    context.node(
-      "Slice",
-      [
-        full,
-        context.constant("int64", [2], [0, 0]),
-        context.constant("int64", [2], [info.filterHeight, info.filterWidth]),
-        context.constant("int64", [2], [2, 3])
-      ],
-      [cropped]
-    )
+    addNode(context, convolutionNode("Conv", [xt, dt], full, geometry.pads, [1, 1], geometry.strides))
+    const cropped = leadingWindows(context, full, info.filterHeight, info.filterWidth)
     // [in, out, height, width] to TensorFlow.js's [height, width, in, out].
     context.node("Transpose", [cropped], [context.output(0)], [{ name: "perm", integers: [2, 3, 0, 1] }])
   }
+}
+
+/** Appends `node`, built by the kernels' own node builders, to a compiled step's graph. */
+const addNode = (context: Parameters<KernelTranslation>[1], node: OnnxNode): void =>
+  context.node(node.operator, node.inputs, node.outputs, node.attributes)
+
+/** The first `rows` and `columns` of a channels-first value: the windows the kernels above crop on the host. */
+const leadingWindows = (
+  context: Parameters<KernelTranslation>[1],
+  value: string,
+  rows: number,
+  columns: number
+): string => {
+  const cropped = context.temporary()
+  context.node(
+    "Slice",
+    [
+      value,
+      context.constant("int64", [2], [0, 0]),
+      context.constant("int64", [2], [rows, columns]),
+      context.constant("int64", [2], [2, 3])
+    ],
+    [cropped]
+  )
+  return cropped
 }
 
 /** The gradient `dy` with zero windows appended where ONNX computes more than TensorFlow.js asked for. */
