@@ -188,6 +188,20 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
     }
     return { value, grad: grad as tf.Tensor3D }
   }
+  // The best actions and cost seen so far, after scoring `actions` at `value`. NaN never compares
+  // below the best, so a diverging candidate cannot displace a finite one.
+  const keepBest = (
+    value: tf.Tensor1D,
+    actions: tf.Tensor3D,
+    bestActions: tf.Tensor3D,
+    bestCost: tf.Tensor1D
+  ) => {
+    const improved = value.less(bestCost)
+    return {
+      bestActions: tf.where(improved.reshape([1, candidates, 1]), actions, bestActions) as tf.Tensor3D,
+      bestCost: tf.where(improved, value, bestCost) as tf.Tensor1D
+    }
+  }
   const meanOfBest = (costs: tf.Tensor1D): tf.Scalar =>
     tf.tidy(() => costs.reshape([problems, restarts]).min(1).mean())
   const trace: Array<tf.Scalar> = []
@@ -216,14 +230,12 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
     const adamPass = compileStep(
       ([actions, firstMoment, secondMoment, bestActions, bestCost, correction1, correction2]) => {
         const scored = costAndGradient(actions as tf.Tensor3D)
-        // NaN never compares below the best, so a diverging candidate cannot displace a finite one.
-        const improved = scored.value.less(bestCost as tf.Tensor1D)
-        const nextBestActions = tf.where(
-          improved.reshape([1, candidates, 1]),
+        const best = keepBest(
+          scored.value,
           actions as tf.Tensor3D,
-          bestActions as tf.Tensor3D
+          bestActions as tf.Tensor3D,
+          bestCost as tf.Tensor1D
         )
-        const nextBestCost = tf.where(improved, scored.value, bestCost as tf.Tensor1D) as tf.Tensor1D
         const moments = adamMoments(
           firstMoment as tf.Tensor3D,
           secondMoment as tf.Tensor3D,
@@ -242,9 +254,9 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
           nextActions,
           moments.first,
           moments.second,
-          nextBestActions,
-          nextBestCost,
-          meanOfBest(nextBestCost)
+          best.bestActions,
+          best.bestCost,
+          meanOfBest(best.bestCost)
         ]
       }
     )
@@ -253,19 +265,10 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
       const last = step === iterations + 1
       let next: SearchState
       if (last) {
-        next = tf.tidy(() => {
-          const value = costOf(previous.actions)
-          const improved = value.less(previous.bestCost)
-          return {
-            ...previous,
-            bestActions: tf.where(
-              improved.reshape([1, candidates, 1]),
-              previous.actions,
-              previous.bestActions
-            ),
-            bestCost: tf.where(improved, value, previous.bestCost) as tf.Tensor1D
-          }
-        })
+        next = tf.tidy(() => ({
+          ...previous,
+          ...keepBest(costOf(previous.actions), previous.actions, previous.bestActions, previous.bestCost)
+        }))
         if (step > 1) trace.push(meanOfBest(next.bestCost))
       } else {
         const corrections = adamCorrections(step, config)
