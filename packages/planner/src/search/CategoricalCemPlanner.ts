@@ -21,7 +21,14 @@ import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { repeatRows } from "./GradientPlanner.js"
 import { candidateCount } from "./Limits.js"
-import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import {
+  disposeReplaced,
+  iterationsFor,
+  keepBest,
+  packPlan,
+  readPlan,
+  validateProblem
+} from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 const positiveInteger = Schema.Int.check(Schema.isGreaterThan(0))
@@ -289,17 +296,10 @@ const planCategorically = (
         const { candidates, costs } = sampleAndScore(previous.probabilities)
         const cheapestRows = constants.firstRows.add(costs.argMin(1))
         const cheapestCost = costs.reshape([candidateCount]).gather(cheapestRows) as tf.Tensor1D
-        // NaN never compares below the best, so the best only ever falls.
-        const improved = cheapestCost.less(previous.bestCost)
         return {
           // The last set needs no refit.
           probabilities: last ? previous.probabilities : refit(previous.probabilities, candidates, costs),
-          bestActions: tf.where(
-            improved.reshape([1, problems, 1]),
-            candidates.gather(cheapestRows, 1),
-            previous.bestActions
-          ) as tf.Tensor3D,
-          bestCost: tf.where(improved, cheapestCost, previous.bestCost) as tf.Tensor1D,
+          ...keepBest(cheapestCost, candidates.gather(cheapestRows, 1) as tf.Tensor3D, previous),
           initialCost: previous.initialCost
         }
       })

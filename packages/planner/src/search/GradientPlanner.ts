@@ -20,7 +20,14 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import { Schema } from "effect"
 import { candidateCount } from "./Limits.js"
-import { disposeReplaced, iterationsFor, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import {
+  disposeReplaced,
+  iterationsFor,
+  keepBest,
+  packPlan,
+  readPlan,
+  validateProblem
+} from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 const positive = Schema.Number.check(Schema.isGreaterThan(0))
@@ -188,20 +195,6 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
     }
     return { value, grad: grad as tf.Tensor3D }
   }
-  // The best actions and cost seen so far, after scoring `actions` at `value`. NaN never compares
-  // below the best, so a diverging candidate cannot displace a finite one.
-  const keepBest = (
-    value: tf.Tensor1D,
-    actions: tf.Tensor3D,
-    bestActions: tf.Tensor3D,
-    bestCost: tf.Tensor1D
-  ) => {
-    const improved = value.less(bestCost)
-    return {
-      bestActions: tf.where(improved.reshape([1, candidates, 1]), actions, bestActions) as tf.Tensor3D,
-      bestCost: tf.where(improved, value, bestCost) as tf.Tensor1D
-    }
-  }
   const meanOfBest = (costs: tf.Tensor1D): tf.Scalar =>
     tf.tidy(() => costs.reshape([problems, restarts]).min(1).mean())
   const trace: Array<tf.Scalar> = []
@@ -230,12 +223,10 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
     const adamPass = compileStep(
       ([actions, firstMoment, secondMoment, bestActions, bestCost, correction1, correction2]) => {
         const scored = costAndGradient(actions as tf.Tensor3D)
-        const best = keepBest(
-          scored.value,
-          actions as tf.Tensor3D,
-          bestActions as tf.Tensor3D,
-          bestCost as tf.Tensor1D
-        )
+        const best = keepBest(scored.value, actions as tf.Tensor3D, {
+          bestActions: bestActions as tf.Tensor3D,
+          bestCost: bestCost as tf.Tensor1D
+        })
         const moments = adamMoments(
           firstMoment as tf.Tensor3D,
           secondMoment as tf.Tensor3D,
@@ -267,7 +258,7 @@ const planByGradient = (config: GradientPlannerConfig, problem: PlanningProblem,
       if (last) {
         next = tf.tidy(() => ({
           ...previous,
-          ...keepBest(costOf(previous.actions), previous.actions, previous.bestActions, previous.bestCost)
+          ...keepBest(costOf(previous.actions), previous.actions, previous)
         }))
         if (step > 1) trace.push(meanOfBest(next.bestCost))
       } else {

@@ -162,3 +162,24 @@ export const iterationsFor = (
   problem.warmStart !== undefined && config.warmStartIterations !== undefined
     ? config.warmStartIterations
     : config.iterations
+
+/** The best sequences `[T, C, A]` and costs `[C]` a search has seen. */
+export interface BestSoFar {
+  /** The cheapest sequence seen per row. */
+  readonly bestActions: tf.Tensor3D
+  /** Its cost. */
+  readonly bestCost: tf.Tensor1D
+}
+
+/**
+ * The best seen after scoring `actions` `[T, C, A]` at `value` `[C]`: row by row, the new ones
+ * where they are cheaper. NaN never compares below the best, so a diverging candidate cannot
+ * displace a finite one and the best only ever falls.
+ */
+export const keepBest = (value: tf.Tensor1D, actions: tf.Tensor3D, best: BestSoFar): BestSoFar => {
+  const improved = value.less(best.bestCost)
+  return {
+    bestActions: tf.where(improved.reshape([1, value.shape[0], 1]), actions, best.bestActions) as tf.Tensor3D,
+    bestCost: tf.where(improved, value, best.bestCost) as tf.Tensor1D
+  }
+}

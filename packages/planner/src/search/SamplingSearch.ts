@@ -10,7 +10,7 @@ import type { Plan, PlanningProblem, Random } from "@telos/core"
 import { compileStep, rollout } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { repeatRows } from "./GradientPlanner.js"
-import { disposeReplaced, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
+import { disposeReplaced, keepBest, packPlan, readPlan, validateProblem } from "./PlanReadback.js"
 import { startingActions } from "./StartingPlan.js"
 
 /** A Gaussian over action sequences per problem: mean and standard deviation, each `[T, N, A]`. */
@@ -183,17 +183,18 @@ export const planBySampling = (problem: PlanningProblem, rng: Random, search: Sa
       )
       const scored = sampleAndScore(distribution, noise as tf.Tensor4D)
       const cheapest = cheapestOf(scored)
-      // NaN never compares below the best, so the best only ever falls.
-      const improved = cheapest.cost.less(bestCost as tf.Tensor1D)
-      const nextBestCost = tf.where(improved, cheapest.cost, bestCost as tf.Tensor1D) as tf.Tensor1D
+      const best = keepBest(cheapest.cost, cheapest.actions, {
+        bestActions: bestActions as tf.Tensor3D,
+        bestCost: bestCost as tf.Tensor1D
+      })
       return [
         distribution.mean,
         distribution.std,
         scored.candidates,
         scored.costs,
-        tf.where(improved.reshape([1, problems, 1]), cheapest.actions, bestActions as tf.Tensor3D),
-        nextBestCost,
-        meanOfBest(nextBestCost)
+        best.bestActions,
+        best.bestCost,
+        meanOfBest(best.bestCost)
       ]
     })
     for (let iteration = 0; iteration < iterations; iteration++) {
