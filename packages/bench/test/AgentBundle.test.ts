@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   agentBundleFiles,
   BundleFolderError,
+  defaultOnlineMemory,
   bundleIndexFile,
   type EnvSource,
   type ExportedBundle,
@@ -69,7 +70,7 @@ beforeAll(async () => {
       "upperActor.iterations=2",
       "upperActor.warmStartIterations=1",
       "upperActor.candidates=16",
-      'evaluation.agents=["flat","hierarchical+memory","random"]'
+      'evaluation.agents=["flat","hierarchical+memory","flat+online","random"]'
     ]
   })
   source = await loadEnvSource("point-mass", envRegistry)
@@ -90,7 +91,9 @@ afterAll(async () => {
 
 describe("an exported agent bundle", () => {
   it("holds the learned agents' models, memory and probes, and is listed in the folder's index", async () => {
-    expect(exported.manifest.agents).toEqual(["flat", "hierarchical+memory"])
+    expect(exported.manifest.agents).toEqual(["flat", "hierarchical+memory", "flat+online"])
+    // The online memory's unit travels with the bundle: the recorded data's median latent step.
+    expect(exported.manifest.stepLength).toBeGreaterThan(0)
     expect(exported.manifest.contents).toEqual({
       levels: true,
       memory: true,
@@ -105,7 +108,7 @@ describe("an exported agent bundle", () => {
       expect.objectContaining({
         folder: "point-mass",
         envId: "point-mass",
-        agents: ["flat", "hierarchical+memory"]
+        agents: ["flat", "hierarchical+memory", "flat+online"]
       })
     ])
   })
@@ -220,8 +223,32 @@ describe("a damaged bundle", () => {
     )
     expect(memory).toBeInstanceOf(InvalidValueError)
     expect((memory as InvalidValueError).field).toContain("memory.json")
+    const stepLength = await refused(
+      await damaged(
+        "step-length",
+        "bundle.json",
+        edit((json) => {
+          json.stepLength = -1
+        })
+      )
+    )
+    expect((stepLength as InvalidValueError).field).toContain("stepLength")
     const probe = await refused(await damaged("probe", agentBundleFiles.positions, () => "{ not json"))
     expect((probe as CheckpointError).problem).toBe("bad-json")
+  })
+
+  it("opens a bundle written before the online memory existed, with its default settings", async () => {
+    const folder = await damaged("before-online", "bundle.json", (bytes) => {
+      const json = JSON.parse(bytes.toString("utf8"))
+      delete json.config.memory.online
+      delete json.stepLength
+      json.agents = ["flat"]
+      return JSON.stringify(json)
+    })
+    const bundle = await openAgentBundle(folder)
+    expect(bundle.manifest.config.memory.online).toEqual(defaultOnlineMemory)
+    expect(bundle.manifest.stepLength).toBeUndefined()
+    bundle.dispose()
   })
 
   it("refuses a folder whose models are missing", async () => {

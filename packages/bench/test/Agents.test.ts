@@ -8,6 +8,7 @@ import {
   agentOf,
   costOf,
   levelActor,
+  onlineMemoryOf,
   resolveRunConfig,
   upperLevelCost
 } from "../src/index.js"
@@ -140,5 +141,25 @@ describe("the configured goal cost", () => {
       })
     expect(judged("running")).toBeCloseTo((0 + 16) / 2, 4)
     expect(judged("terminal")).toBeCloseTo(16, 4)
+  })
+})
+
+describe("the online memory's agents", () => {
+  it("plan with a stall memory in the parts' step lengths, and name what is missing without one", () => {
+    const parts = partsWith(["memory.landmarks=0", "memory.online.width=4"])
+    expect(() => agentOf("flat+online", { ...parts, memory: undefined })).toThrow(/stepLength/)
+    const online = onlineMemoryOf({ ...parts, stepLength: 0.5 })
+    expect(online.name).toContain("stall memory")
+    // A stall at the origin, 3 from the goal (3, 0): its bump is 9 high and 2 (4 x 0.5) wide.
+    const memory = online.start(Float32Array.from([3, 0, 0, 0]), 4)
+    for (let plan = 0; plan < 9; plan++) memory.observe(new Float32Array(4), [true])
+    const value = tf.tidy(() => {
+      const cost = memory.cost([0])
+      const states = tf.tensor3d([[[0, 0, 0, 0]], [[2, 0, 0, 0]]])
+      return cost?.evaluate(states, tf.zeros([1, 1, 2]) as tf.Tensor3D).dataSync()[0]
+    })
+    expect(value).toBeCloseTo(9 * Math.exp(-1), 4)
+    const agent = agentOf("flat+online", { ...parts, memory: undefined, stepLength: 0.5 })
+    expect(agent.levels).toBe(1)
   })
 })

@@ -66,7 +66,9 @@ describe("the diverse-maze suite", () => {
       })
       // The flat agent is matched to the 2-level hierarchy's compute.
       if (run.fields.hierarchy === 3) {
-        expect(run.settings).toMatchObject({ evaluation: { agents: ["hierarchical"], equalCompute: false } })
+        expect(run.settings).toMatchObject({
+          evaluation: { agents: ["hierarchical", "hierarchical+online"], equalCompute: false }
+        })
       }
     }
   })
@@ -85,7 +87,8 @@ describe("the diverse-maze suite", () => {
       )
       // No memory at all: none could hold a layout, held out or not.
       expect(config.memory.landmarks).toBe(0)
-      expect(config.evaluation.agents).toEqual(["hierarchical"])
+      // The online memory holds what the episode itself has seen, nothing recorded.
+      expect(config.evaluation.agents).toEqual(["hierarchical", "hierarchical+online"])
       const { dataset } = await collectStage({
         config,
         source,
@@ -124,6 +127,14 @@ describe("the diverse-maze suite", () => {
       row({ bucket: "long", agent: "hierarchical", levels: 3, hierarchy: 3, successRate: 0.97 })
     ]
     expect(diverseMazeChecks(rows).map((check) => check.passed)).toEqual([true, true])
+    // The online memory's rows are reported beside them, not judged as the agents without memory.
+    const withOnline = [
+      ...rows,
+      row({ bucket: "long", agent: "flat+online", levels: 1, successRate: 0.9 }),
+      row({ bucket: "long", agent: "hierarchical+online", levels: 2, successRate: 0.1 }),
+      row({ bucket: "long", agent: "hierarchical+online", levels: 3, hierarchy: 3, successRate: 0.1 })
+    ]
+    expect(diverseMazeChecks(withOnline).map((check) => check.passed)).toEqual([true, true])
     const weakLong = rows.map((entry) =>
       entry.levels === 2 && entry.bucket === "long" ? { ...entry, successRate: 0.7 } : entry
     )

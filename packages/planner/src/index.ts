@@ -13,7 +13,7 @@
 export * from "./control/index.js"
 // The cost module: what a plan is scored by, and the constraints (guardrails) it must satisfy.
 export * from "./cost/index.js"
-// Memory: the landmark graph of where the agent has been.
+// Memory: the landmark graph of where the agent has been, and the online memory of the episode it is in.
 export * from "./memory/index.js"
 // Search: the planners, each a function from a planning problem to an action sequence.
 export * from "./search/index.js"

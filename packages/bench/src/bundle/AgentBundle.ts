@@ -35,6 +35,7 @@ import {
   type ParameterSet,
   parseJsonFile
 } from "@telos/worldmodel"
+import { defaultOnlineMemory } from "../configurator/Defaults.js"
 import { AgentKind, RunConfig } from "../configurator/RunConfig.js"
 import { type AgentParts, agentOf } from "../pipeline/Agents.js"
 import { guarded } from "../pipeline/Guardrail.js"
@@ -131,6 +132,8 @@ export interface AgentBundleManifest {
   readonly observationSize: number
   /** Per level above 0, the landmark hops a macro-step may span (empty: no passage guardrail). */
   readonly passageHops: ReadonlyArray<number>
+  /** The median recorded step of the latent, for the `+online` agents' memory (absent without them). */
+  readonly stepLength?: number
   /** Which optional parts are present. */
   readonly contents: AgentBundleContents
   /** Figures measured when it was made: stage figures, reconstruction error, Node's planning time. */
@@ -185,6 +188,14 @@ const fail = (field: string, expected: string, received: unknown): never => {
   throw new InvalidValueError({ field, expected, received: String(received) })
 }
 
+// Bundles written before the online memory existed have no settings for it (nor agents using it).
+const withOnlineMemory = (config: unknown): unknown => {
+  if (typeof config !== "object" || config === null) return config
+  const memory = (config as Record<string, unknown>).memory
+  if (typeof memory !== "object" || memory === null || "online" in memory) return config
+  return { ...config, memory: { ...memory, online: defaultOnlineMemory } }
+}
+
 /**
  * Checks a parsed `bundle.json`: its format and version, the configuration (decoded as `telos run`
  * decodes one), the agents, sizes and figures. A wrong field is an `InvalidValueError` naming it
@@ -211,7 +222,7 @@ export const parseAgentBundleManifest = (value: unknown, source: string): AgentB
   }
   if (typeof json.envId !== "string" || json.envId.length === 0)
     fail(`${source}: envId`, "an environment id", json.envId)
-  const config = decodeConfigSync(RunConfig, json.config, `${source}: config`)
+  const config = decodeConfigSync(RunConfig, withOnlineMemory(json.config), `${source}: config`)
   if (!Array.isArray(json.agents) || json.agents.length === 0) {
     fail(`${source}: agents`, "a non-empty array of agent kinds", json.agents)
   }
@@ -229,6 +240,13 @@ export const parseAgentBundleManifest = (value: unknown, source: string): AgentB
     hops.some((hop) => typeof hop !== "number" || !Number.isFinite(hop) || hop < 0)
   ) {
     fail(`${source}: passageHops`, "an array of numbers >= 0", JSON.stringify(hops))
+  }
+  const stepLength = json.stepLength
+  if (
+    stepLength !== undefined &&
+    (typeof stepLength !== "number" || !Number.isFinite(stepLength) || stepLength <= 0)
+  ) {
+    fail(`${source}: stepLength`, "a finite number > 0", JSON.stringify(stepLength))
   }
   const contents = (json.contents ?? {}) as Record<string, unknown>
   const flag = (name: keyof AgentBundleContents): boolean =>
@@ -248,6 +266,7 @@ export const parseAgentBundleManifest = (value: unknown, source: string): AgentB
     agents,
     observationSize: json.observationSize as number,
     passageHops: hops as Array<number>,
+    ...(stepLength === undefined ? {} : { stepLength: stepLength as number }),
     contents: {
       levels: flag("levels"),
       memory: flag("memory"),
@@ -339,6 +358,7 @@ export const readAgentBundle = async (read: BundleReader): Promise<LoadedAgentBu
       probe,
       memory,
       passageHops: manifest.passageHops,
+      ...(manifest.stepLength === undefined ? {} : { stepLength: manifest.stepLength }),
       observationSize: manifest.observationSize,
       ...(guarded(config) && positions !== undefined ? { positions } : {})
     }

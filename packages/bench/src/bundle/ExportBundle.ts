@@ -310,6 +310,7 @@ export const exportAgentBundle = async (
       agents,
       observationSize: source.spec.definition.observationSpace.size,
       passageHops: parts.passageHops,
+      ...(parts.stepLength === undefined ? {} : { stepLength: parts.stepLength }),
       contents: {
         levels: levels !== undefined,
         memory: parts.memory !== undefined,

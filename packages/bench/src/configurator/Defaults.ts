@@ -12,6 +12,23 @@ import type { RunConfig } from "./RunConfig.js"
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value))
 
 /**
+ * The online memory's settings when a configuration names none (a bundle written before it
+ * existed reads with these too).
+ *
+ * @example
+ * ```ts
+ * defaultOnlineMemory.window // 8
+ * ```
+ */
+export const defaultOnlineMemory = {
+  window: 8,
+  stallDistance: 1.5,
+  width: 3,
+  strength: 1,
+  capacity: 8
+} as const
+
+/**
  * The default configuration of a run on `spec` (registered as `env`, an id or a module path).
  *
  * - data: uniform random actions, or PLDM's random walk for 2-D box actions; episodes as long as
@@ -140,7 +157,8 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       linkFraction: 1,
       anchorSubgoals: true,
       passages: { quantile: 0.95, weight: 0 },
-      routeWeight: 0
+      routeWeight: 0,
+      online: defaultOnlineMemory
     },
     guardrail: {
       keepOut: [],

@@ -211,7 +211,24 @@ export const MemoryConfig = Schema.Struct({
    * added to that level's cost (0: none): the route the memory knows, where the latent distance
    * cannot see walls.
    */
-  routeWeight: nonNegative
+  routeWeight: nonNegative,
+  /**
+   * The online memory of the `+online` agents: the places where an episode stalled, which every
+   * level's plans then keep away from. Built from the episode's own latents only, it may serve in
+   * layouts never seen in training. Distances in median recorded steps of the latent.
+   */
+  online: Schema.Struct({
+    /** Plans of level 0 over which an episode's way is judged. */
+    window: positiveInteger,
+    /** Moved less than this over the window: stalled. */
+    stallDistance: positive,
+    /** Where a stall point's repulsion has fallen to 1/e. */
+    width: positive,
+    /** A stall point's height, as a multiple of its squared latent distance to the goal. */
+    strength: positive,
+    /** Stall points kept per episode. */
+    capacity: positiveInteger
+  })
 })
 
 /** A circle on the plane of the guardrail's two position coordinates. */
@@ -250,7 +267,8 @@ export const GuardrailConfig = Schema.Struct({
  * The agents the evaluation runs, each a row of the report: `random` (uniform random actions, the
  * trivial baseline), `ground-truth` (the level-0 planner on the environment's own model, the
  * ceiling; `ground-truth+memory` with a memory of the recorded observations), and the learned
- * `flat` and `hierarchical` agents, with or without the memory.
+ * `flat` and `hierarchical` agents, with or without the memory; `+online`: with the online memory
+ * of the episode instead (`memory.online`), which holds nothing recorded beforehand.
  */
 export const AgentKind = Schema.Literals([
   "random",
@@ -259,7 +277,9 @@ export const AgentKind = Schema.Literals([
   "hierarchical",
   "flat+memory",
   "hierarchical+memory",
-  "ground-truth+memory"
+  "ground-truth+memory",
+  "flat+online",
+  "hierarchical+online"
 ])
 
 /**

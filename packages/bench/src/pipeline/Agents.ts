@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Info, Planner, WorldModel } from "@telos/core"
+import { type Info, InvalidValueError, type Planner, type WorldModel } from "@telos/core"
 import type { EnvSpec } from "@telos/envs"
 import {
   type Agent,
@@ -27,13 +27,15 @@ import {
   landmarkRouteCosts,
   landmarkSubgoals,
   mppiPlanner,
+  type OnlineMemory,
   type PlanningLevel,
   passageConstraint,
   penaltyCost,
   probeAlignedGoals,
   probedGoalCost,
   randomShootingPlanner,
-  scaleCost
+  scaleCost,
+  stallMemory
 } from "@telos/planner"
 import { type ActorConfig, type AgentKind, levelActor, type RunConfig } from "../configurator/RunConfig.js"
 import { guarded, memoryClearOfZones, truthPositions, zoneConstraints } from "./Guardrail.js"
@@ -262,6 +264,31 @@ export interface AgentParts {
   readonly onSubgoals?: HierarchyOptions["onSubgoals"]
   /** Told every plan of level 0, with the latents it predicts (see `FlatAgentOptions.onPlan`). */
   readonly onPlan?: FlatAgentOptions["onPlan"]
+  /**
+   * The latent distance of a typical step (the median over the recorded data), the unit of the
+   * online memory's distances; needed by the `+online` agents.
+   */
+  readonly stepLength?: number | undefined
+}
+
+/**
+ * The online memory of a `+online` agent: a stall memory with the configuration's settings, its
+ * distances in the parts' step lengths.
+ *
+ * @example
+ * ```ts
+ * const online = onlineMemoryOf({ ...parts, stepLength: 0.4 })
+ * ```
+ */
+export const onlineMemoryOf = (parts: AgentParts): OnlineMemory => {
+  if (parts.stepLength === undefined) {
+    throw new InvalidValueError({
+      field: "stepLength",
+      expected: "the median recorded step of the latent, for an agent with the online memory",
+      received: "none"
+    })
+  }
+  return stallMemory({ stepLength: parts.stepLength, ...parts.config.memory.online })
 }
 
 const enforcesZones = (parts: AgentParts): parts is AgentParts & { readonly positions: PositionProbe } =>
@@ -315,6 +342,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     withMemory && graph !== undefined
       ? landmarkSubgoals(graph, { lookahead: config.memory.lookahead })
       : undefined
+  const online = kind.endsWith("+online") ? onlineMemoryOf(parts) : undefined
   const hierarchical = kind.startsWith("hierarchical")
   const bottomActor =
     !hierarchical && parts.flatCandidates !== undefined
@@ -351,6 +379,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
     ...(parts.onSubgoals === undefined ? {} : { onSubgoals: parts.onSubgoals }),
     ...(parts.onPlan === undefined ? {} : { onPlan: parts.onPlan }),
+    ...(online === undefined ? {} : { onlineMemory: online }),
     name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
   })
 }

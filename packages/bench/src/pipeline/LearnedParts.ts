@@ -6,7 +6,7 @@
  * @module
  */
 import type { LatentProbe, LatentTrajectories } from "@telos/planner"
-import { strideHops } from "@telos/planner"
+import { medianStepLength, strideHops } from "@telos/planner"
 import type { JepaModel } from "@telos/worldmodel"
 import { type AgentKind, memoryServes } from "../configurator/RunConfig.js"
 import type { AgentParts } from "./Agents.js"
@@ -140,7 +140,10 @@ export const learnedParts = async (
       memory: memory?.graph,
       passageHops,
       observationSize: source.spec.definition.observationSpace.size,
-      ...(guarded(config) ? { positions: positionsOnce() } : {})
+      ...(guarded(config) ? { positions: positionsOnce() } : {}),
+      ...(agents.some((agent) => agent.endsWith("+online"))
+        ? { stepLength: medianStepLength(recordedOnce()) }
+        : {})
     }
     const finalLevels = levels
     return {

@@ -255,8 +255,8 @@ export const pipelineSuite = (
             // Only a hierarchy with its own actor per level depends on them.
             ...(config.upperActors.length > 0 ? { upperActors: config.upperActors } : {}),
             cost: config.cost,
-            // Only an agent the memory serves depends on its settings.
-            memory: memoryServes(kind) ? config.memory : null,
+            // Only an agent the memory serves (or the online memory) depends on its settings.
+            memory: memoryServes(kind) || kind.endsWith("+online") ? config.memory : null,
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,

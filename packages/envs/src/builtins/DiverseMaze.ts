@@ -519,7 +519,8 @@ const anyPair = { minimum: 1, maximum: diverseMazeRules.maxPathLength - 1 }
  * through 64 x 64 images, `diverse-maze-<name>-pixels`): `5` and `20` play the first 5 and 20
  * training layouts, `held-out` the 24 held-out layouts (indices 40 to 63), all with any start and
  * goal (1 to 7 blocks apart); `held-out-short`, `-medium` and `-long` the held-out layouts with
- * paths of 1-2, 3-4 and 5-7 blocks.
+ * paths of 1-2, 3-4 and 5-7 blocks; `validation-long` the validation layouts (20 to 39, never
+ * trained on by `5` or `20`) with paths of 5-7 blocks, to choose settings on.
  *
  * @example
  * ```ts
@@ -535,5 +536,6 @@ export const diverseMazeVariants: Readonly<
   "held-out": { layouts: diverseMazeSplits.heldOut(), pathLength: anyPair },
   "held-out-short": { layouts: diverseMazeSplits.heldOut(), pathLength: { minimum: 1, maximum: 2 } },
   "held-out-medium": { layouts: diverseMazeSplits.heldOut(), pathLength: { minimum: 3, maximum: 4 } },
-  "held-out-long": { layouts: diverseMazeSplits.heldOut(), pathLength: { minimum: 5, maximum: 7 } }
+  "held-out-long": { layouts: diverseMazeSplits.heldOut(), pathLength: { minimum: 5, maximum: 7 } },
+  "validation-long": { layouts: diverseMazeSplits.validation(), pathLength: { minimum: 5, maximum: 7 } }
 }

@@ -344,7 +344,8 @@ const indexRange = (first: number, count: number): ReadonlyArray<number> =>
  * How the numbered stream is split, after PLDM's protocol: the training pool is indices 0 to 39,
  * a run trains on the first `N` of them (PLDM's `N` is 5, 10, 20 or 40), and the held-out layouts
  * are indices 40 onwards (24 by default). The stream never repeats a layout, so no held-out layout
- * equals a training one. `training(n)` takes `n` in `[1, 40]`; `heldOut(count)` `count` in
+ * equals a training one; `validation()` (20 to 39) is for choosing settings of models trained on at
+ * most 20. `training(n)` takes `n` in `[1, 40]`; `heldOut(count)` `count` in
  * `[1, diverseMazeLayoutLimit - 40]`; either throws `InvalidValueError` naming its argument.
  *
  * @example
@@ -366,5 +367,11 @@ export const diverseMazeSplits = {
   training: (n: number): ReadonlyArray<number> => indexRange(0, checkCount(n, "n", 1, 40)),
   /** `count` held-out layouts' indices, from 40. */
   heldOut: (count = 24): ReadonlyArray<number> =>
-    indexRange(40, checkCount(count, "count", 1, diverseMazeLayoutLimit - 40))
+    indexRange(40, checkCount(count, "count", 1, diverseMazeLayoutLimit - 40)),
+  /**
+   * Layouts to choose settings on: the training pool's last 20 (20 to 39), which a model trained
+   * on at most 20 layouts never saw, so settings are never chosen on the held-out layouts that
+   * report the results.
+   */
+  validation: (): ReadonlyArray<number> => indexRange(20, 20)
 } as const

@@ -34,7 +34,8 @@ describe("registered diverse mazes", () => {
       ["held-out", [40, 63], 1, 7],
       ["held-out-short", [40, 63], 1, 2],
       ["held-out-medium", [40, 63], 3, 4],
-      ["held-out-long", [40, 63], 5, 7]
+      ["held-out-long", [40, 63], 5, 7],
+      ["validation-long", [20, 39], 5, 7]
     ] as const
     expect(Object.keys(diverseMazeVariants)).toEqual(expected.map(([name]) => name))
     for (const [name, [first, last], minimum, maximum] of expected) {

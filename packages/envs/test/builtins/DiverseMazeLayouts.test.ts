@@ -222,6 +222,11 @@ describe("diverse-maze layouts", () => {
     expect(training.size).toBe(40)
     expect(new Set(heldOut).size).toBe(24)
     for (const map of heldOut) expect(training.has(map)).toBe(false)
+    // Validation layouts: in the pool, never in a training set of 20 or fewer, never held out.
+    const validation = diverseMazeSplits.validation()
+    expect(validation).toEqual(Array.from({ length: 20 }, (_, offset) => 20 + offset))
+    const twenty = new Set(diverseMazeSplits.training(20))
+    expect(validation.some((index) => twenty.has(index) || index >= diverseMazeSplits.heldOutFirst)).toBe(false)
   })
 
   it("leave out the maps they are told to", () => {

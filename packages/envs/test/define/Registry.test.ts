@@ -27,12 +27,14 @@ const builtins = [
   "diverse-maze-held-out-short",
   "diverse-maze-held-out-medium",
   "diverse-maze-held-out-long",
+  "diverse-maze-validation-long",
   "diverse-maze-5-pixels",
   "diverse-maze-20-pixels",
   "diverse-maze-held-out-pixels",
   "diverse-maze-held-out-short-pixels",
   "diverse-maze-held-out-medium-pixels",
-  "diverse-maze-held-out-long-pixels"
+  "diverse-maze-held-out-long-pixels",
+  "diverse-maze-validation-long-pixels"
 ]
 
 describe("EnvRegistry", () => {

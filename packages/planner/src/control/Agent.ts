@@ -11,6 +11,8 @@
 import type { Cost, Plan, Planner, Random, WorldModel } from "@telos/core"
 import { describeValue, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
+import { addCosts } from "../cost/Cost.js"
+import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
 import { maxPlanningHorizon } from "../search/Limits.js"
 import { selectProblems, shiftPlan } from "../search/StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
@@ -135,6 +137,12 @@ export interface FlatAgentOptions {
    * read or copied for it.
    */
   readonly onPlan?: (event: PlanEvent) => void
+  /**
+   * What the agent remembers of each episode as it acts (e.g. `stallMemory`): it sees the latent
+   * of every episode before each plan, and its cost term joins the cost of every plan, at every
+   * level of a hierarchy.
+   */
+  readonly onlineMemory?: OnlineMemory
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -166,6 +174,24 @@ export const encodeRows = (
   rows: ReadonlyArray<ArrayLike<number>>,
   field: string
 ): tf.Tensor2D => tf.tidy(() => model.encode(toRows(rows, field)))
+
+/**
+ * A level's cost for a plan over `episodes`, with the online memory's term added when it remembers
+ * something of them.
+ *
+ * @example
+ * ```ts
+ * const cost = withOnlineCost(goalCost({ goal: targets, mode: "running" }), online, [0, 2])
+ * ```
+ */
+export const withOnlineCost = (
+  cost: Cost,
+  online: EpisodeMemory | undefined,
+  episodes: ReadonlyArray<number>
+): Cost => {
+  const remembered = online?.cost(episodes)
+  return remembered === undefined ? cost : addCosts(cost, remembered)
+}
 
 /** The action of problem `row` at step `offset` of a plan. */
 const actionAt = (plan: Plan, row: number, offset: number): Float32Array => {
@@ -230,10 +256,13 @@ const startFlat = (
       ? encodeRows(model, goalRows, "goals")
       : tf.tidy(() => encodeGoals(toRows(goalRows, "goals")))
   let tracker: SubgoalTracker | undefined
+  let online: EpisodeMemory | undefined
   let fixedCost: Cost | undefined
   try {
-    tracker = options.memory?.start(goals.dataSync() as Float32Array)
-    fixedCost = tracker === undefined ? options.cost(goals) : undefined
+    const goalLatents = goals.dataSync() as Float32Array
+    online = options.onlineMemory?.start(goalLatents, model.latentSize)
+    tracker = options.memory?.start(goalLatents, online)
+    fixedCost = tracker === undefined && online === undefined ? options.cost(goals) : undefined
   } catch (error) {
     goals.dispose()
     throw error
@@ -253,17 +282,24 @@ const startFlat = (
     const startedAt = performance.now()
     const active = running.flatMap((isRunning, index) => (isRunning ? [index] : []))
     const encoded = encodeRows(model, observations, "observations")
+    const latents =
+      tracker === undefined && online === undefined ? undefined : (encoded.dataSync() as Float32Array)
+    // The memory first: the levels above plan inside `tracker.next` and add its cost.
+    if (latents !== undefined) online?.observe(latents, running)
     const targets =
-      tracker === undefined
+      tracker === undefined || latents === undefined
         ? undefined
-        : tf.tensor2d(tracker.next(encoded.dataSync() as Float32Array, [...running]), encoded.shape)
+        : tf.tensor2d(tracker.next(latents, [...running]), encoded.shape)
     const everyone = active.length === count
     const initialStates = everyone ? encoded : tf.tidy(() => tf.gather(encoded, active))
     // Costs match targets to problems row by row: the targets of the episodes planned for.
     const planTargets = targets ?? goals
     const activeTargets = everyone ? planTargets : tf.tidy(() => tf.gather(planTargets, active))
     try {
-      const cost = everyone && fixedCost !== undefined ? fixedCost : options.cost(activeTargets)
+      const cost =
+        everyone && fixedCost !== undefined
+          ? fixedCost
+          : withOnlineCost(options.cost(activeTargets), online, active)
       // Planners shift a warm start by one step; the other interval - 1 are shifted here.
       const warmStart =
         previous === undefined

@@ -26,6 +26,7 @@ import {
 } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { goalCost } from "../cost/Cost.js"
+import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
 import { nearestRow, pickRows, squaredDistance } from "../memory/Rows.js"
 import { selectProblems } from "../search/StartingPlan.js"
 import {
@@ -33,7 +34,8 @@ import {
   type AgentEpisodes,
   type CostFactory,
   type FlatAgentOptions,
-  flatAgent
+  flatAgent,
+  withOnlineCost
 } from "./Agent.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
 
@@ -251,7 +253,7 @@ export const hierarchySubgoals = (
   return {
     name: `hierarchy of ${upperLevels.length + 1} levels${memory === undefined ? "" : ` under ${memory.name}`}`,
     statistics: () => ({ plans: [...plans] }),
-    start: (goals) => {
+    start: (goals, online) => {
       let states: Array<LevelState> | undefined
       let calls = 0
       const memoryTracker = memory?.start(goals)
@@ -304,7 +306,7 @@ export const hierarchySubgoals = (
             if (!due || active.length === 0) continue
             const targets =
               index === upperLevels.length - 1 ? topTargets : (levels[index + 1] as LevelState).subgoals
-            planLevel(level, state, latents, targets, active, rng, anchors, reachRatio)
+            planLevel(level, state, latents, targets, active, rng, { anchors, reachRatio, online })
             options.onSubgoals?.(index + 1, active, state.subgoals)
             plans[index] = (plans[index] as number) + 1
             aboveReplanned = true
@@ -338,9 +340,13 @@ const planLevel = (
   targets: Float32Array,
   active: ReadonlyArray<number>,
   rng: Random,
-  anchors: Float32Array | undefined,
-  reachRatio: number
+  handing: {
+    readonly anchors: Float32Array | undefined
+    readonly reachRatio: number
+    readonly online: EpisodeMemory | undefined
+  }
 ): void => {
+  const { anchors, reachRatio } = handing
   const latentSize = level.model.latentSize
   const stride = level.model.stride
   const previous = state.previous
@@ -358,7 +364,7 @@ const planLevel = (
   const targetTensor = tf.tensor2d(pickRows(targets, active, latentSize), [active.length, latentSize])
   let plan: Plan
   try {
-    const cost = (level.cost ?? defaultCost)(targetTensor)
+    const cost = withOnlineCost((level.cost ?? defaultCost)(targetTensor), handing.online, active)
     plan = level.planner.plan(
       {
         model: level.model,
@@ -408,6 +414,8 @@ export interface HierarchicalAgentOptions extends HierarchyOptions {
   readonly encodeGoals?: (goals: tf.Tensor2D) => tf.Tensor2D
   /** Told after every plan of level 0, the one the agent executes (see `FlatAgentOptions.onPlan`). */
   readonly onPlan?: FlatAgentOptions["onPlan"]
+  /** The online memory, whose cost joins every level's (see `FlatAgentOptions.onlineMemory`). */
+  readonly onlineMemory?: OnlineMemory
 }
 
 /**
@@ -443,7 +451,8 @@ export const hierarchicalAgent = (
       ...(bottom.replanInterval === undefined ? {} : { replanInterval: bottom.replanInterval }),
       ...(memory === undefined ? {} : { memory }),
       ...(options.encodeGoals === undefined ? {} : { encodeGoals: options.encodeGoals }),
-      ...(options.onPlan === undefined ? {} : { onPlan: options.onPlan })
+      ...(options.onPlan === undefined ? {} : { onPlan: options.onPlan }),
+      ...(options.onlineMemory === undefined ? {} : { onlineMemory: options.onlineMemory })
     })
   }
   const upper = levels.slice(1)

@@ -8,6 +8,7 @@
  */
 import { InvalidValueError } from "@telos/core"
 import { closestLandmark, distancesTo, type LandmarkGraph, nearestLandmark } from "../memory/LandmarkGraph.js"
+import type { EpisodeMemory } from "../memory/OnlineMemory.js"
 
 /** The targets of one run of episodes, kept up to date as the agents move. */
 export interface SubgoalTracker {
@@ -23,8 +24,11 @@ export interface SubgoalTracker {
 export interface SubgoalDirector {
   /** A short name for reports. */
   readonly name: string
-  /** Starts tracking a batch of episodes with goal latents `goals` (`[N, D]`, row-major). */
-  start(goals: Float32Array): SubgoalTracker
+  /**
+   * Starts tracking a batch of episodes with goal latents `goals` (`[N, D]`, row-major); `online`
+   * is the batch's online memory when the agent has one (a director that plans adds its cost).
+   */
+  start(goals: Float32Array, online?: EpisodeMemory): SubgoalTracker
 }
 
 /** Options of {@link landmarkSubgoals}. */

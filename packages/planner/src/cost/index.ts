@@ -6,4 +6,5 @@
 export * from "./Cost.js"
 export * from "./Guardrail.js"
 export * from "./PassageGuardrail.js"
+export * from "./Repulsion.js"
 export * from "./RouteCost.js"

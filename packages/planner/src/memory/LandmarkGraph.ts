@@ -170,8 +170,16 @@ const kMeans = (
   return centroids
 }
 
-/** The median latent distance between consecutive recorded steps (at most 20 000 of them). */
-const medianStepLength = (trajectories: LatentTrajectories): number => {
+/**
+ * The median latent distance between consecutive recorded steps (at most 20 000 of them): how far
+ * one environment step moves a latent, the unit of the memories' radii.
+ *
+ * @example
+ * ```ts
+ * stallMemory({ stepLength: medianStepLength(recorded) })
+ * ```
+ */
+export const medianStepLength = (trajectories: LatentTrajectories): number => {
   const size = trajectories.latentSize
   const lengths: Array<number> = []
   let episodeStart = 0

@@ -15,7 +15,9 @@ import type { RunSettings } from "../../configurator/RunConfig.js"
  * encoder; level 0 the gradient planner over 16 steps, the levels above CEM over 8 macro-steps; the
  * cost the latent distance to the goal image's latent; no memory (none may hold a held-out layout);
  * 40 episodes per bucket, the flat agent at the hierarchical agent's planning compute, the first two
- * episodes of each row drawn.
+ * episodes of each row drawn. Each agent also plans with the online memory of its episode (the
+ * `+online` rows: the places it stalled, which it then keeps away from), which holds nothing but
+ * what the episode itself has seen.
  *
  * @example
  * ```ts
@@ -48,7 +50,12 @@ export const diverseMazeSettings: RunSettings = {
   actor: { planner: "gradient", horizon: 16, iterations: 20, warmStartIterations: 10, candidates: 8 },
   upperActor: { planner: "cem", horizon: 8 },
   memory: { landmarks: 0 },
-  evaluation: { episodes: 40, agents: ["hierarchical", "flat"], equalCompute: true, drawnEpisodes: 2 }
+  evaluation: {
+    episodes: 40,
+    agents: ["hierarchical", "flat", "hierarchical+online", "flat+online"],
+    equalCompute: true,
+    drawnEpisodes: 2
+  }
 }
 
 /** A bucket of start-goal pairs by the length of their shortest path, in blocks. */

@@ -2,8 +2,9 @@
  * The `diverse-maze` suite, the anchors' generalisation protocol (PLDM's diverse mazes, HWM's
  * hierarchy over them): a JEPA and its levels learn from 64 x 64 images of N training layouts,
  * and the agents plan in 24 layouts held out from training, toward a goal given as an image of the
- * goal position in the same layout, with no memory. Per N and per bucket of shortest-path length,
- * the 2-level agent and the flat agent at its planning compute, and the 3-level agent. Every run is the pipeline with `evaluation.env` set to the bucket's held-out
+ * goal position in the same layout, with no memory of any layout. Per N and per bucket of
+ * shortest-path length, the 2-level agent and the flat agent at its planning compute, and the
+ * 3-level agent; each also with the online memory of its own episode (`+online`). Every run is the pipeline with `evaluation.env` set to the bucket's held-out
  * environment, so runs on one training set share its data, JEPA and levels.
  *
  * @module
@@ -68,7 +69,9 @@ export const diverseMazeRuns = (
               // Flat planning is matched to the 2-level hierarchy's compute; 3 levels plan beside it.
               evaluation: {
                 env: `diverse-maze-held-out-${bucket}`,
-                ...(hierarchy === 3 ? { agents: ["hierarchical"], equalCompute: false } : {})
+                ...(hierarchy === 3
+                  ? { agents: ["hierarchical", "hierarchical+online"], equalCompute: false }
+                  : {})
               }
             },
             options.settings ?? {}
@@ -93,7 +96,7 @@ export const makeDiverseMazeSuite = (options: DiverseMazeSuiteOptions = {}): Sui
   runsSuite<DiverseMazeFields>({
     id: "diverse-maze",
     description:
-      "Diverse mazes (PLDM's family) from 64x64 pixels: models trained on 5 or 20 layouts, agents in 24 held-out layouts per path-length bucket, flat (at the 2-level agent's planning compute) against 2 and 3 levels, no memory",
+      "Diverse mazes (PLDM's family) from 64x64 pixels: models trained on 5 or 20 layouts, agents in 24 held-out layouts per path-length bucket, flat (at the 2-level agent's planning compute) against 2 and 3 levels, no memory of any layout, and each with the online memory of its own episode",
     settings: diverseMazeSettings,
     runs: diverseMazeRuns(options),
     fieldColumns: [
