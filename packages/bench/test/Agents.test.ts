@@ -152,7 +152,9 @@ describe("the online memory's agents", () => {
     expect(online.name).toContain("stall memory")
     // A stall at the origin, 3 from the goal (3, 0): its bump is 9 high and 2 (4 x 0.5) wide.
     const memory = online.start(Float32Array.from([3, 0, 0, 0]), 4)
-    for (let plan = 0; plan < 9; plan++) memory.observe(new Float32Array(4), [true])
+    // One stall: the fifth plan, a window (4) after the first.
+    for (let plan = 0; plan < 5; plan++) memory.observe(new Float32Array(4), [true])
+    expect(memory.remembered()).toEqual([1])
     const value = tf.tidy(() => {
       const cost = memory.cost([0])
       const states = tf.tensor3d([[[0, 0, 0, 0]], [[2, 0, 0, 0]]])

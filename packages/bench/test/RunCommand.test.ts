@@ -221,6 +221,39 @@ describe("telos run, end to end", () => {
       expect(row.episodes).toBe(1)
   }, 30_000)
 
+  it("reruns only the online memory's agents when only the online memory's settings change", async () => {
+    const online = (name: string, width: number) =>
+      run([
+        "--env",
+        "point-mass",
+        "--cache",
+        cache,
+        "--out",
+        join(directory, name),
+        ...tiny,
+        "--set",
+        'evaluation.agents=["flat","hierarchical","flat+online"]',
+        "--set",
+        `memory.online.width=${width}`
+      ])
+    expect((await online("online-a", 3)).code).toBe(0)
+    expect((await online("online-b", 7)).code).toBe(0)
+    const stages = (await readResults(join(directory, "online-b"))).stages as ReadonlyArray<Stage>
+    const cached = Object.fromEntries(stages.map((stage) => [stage.stage, stage.cached]))
+    // The flat and hierarchical rows are the first run's own (the online settings are not theirs).
+    expect(cached).toMatchObject({
+      "episodes (flat)": true,
+      "episodes (hierarchical)": true,
+      "episodes (flat+online)": false
+    })
+    const first = Object.fromEntries(
+      (firstResults.stages as ReadonlyArray<Stage>).map((stage) => [stage.stage, stage.key])
+    )
+    expect(stages.find((stage) => stage.stage === "episodes (hierarchical)")?.key).toBe(
+      first["episodes (hierarchical)"]
+    )
+  }, 60_000)
+
   it("evaluates in evaluation.env: the model of the run's data, the episodes of the other environment", async () => {
     const own = ["--env", "two-rooms", "--cache", cache, ...tiny, "--set", 'evaluation.agents=["flat"]']
     const home = await run([...own, "--out", join(directory, "home")])

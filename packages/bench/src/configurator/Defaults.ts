@@ -17,15 +17,15 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  *
  * @example
  * ```ts
- * defaultOnlineMemory.window // 8
+ * defaultOnlineMemory.window // 4
  * ```
  */
 export const defaultOnlineMemory = {
-  window: 8,
+  window: 4,
   stallDistance: 1.5,
-  width: 3,
+  width: 10,
   strength: 1,
-  capacity: 8
+  capacity: 16
 } as const
 
 /**

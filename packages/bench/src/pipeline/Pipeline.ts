@@ -235,6 +235,7 @@ export const pipelineSuite = (
               ...agents.filter((kind) => !kind.startsWith("hierarchical"))
             ]
           : agents
+        const { online: _online, ...landmarkMemory } = config.memory
         const predictions = new Map<AgentKind, number>()
         const finished = context.resumeAfter ?? 0
         for (const [position, kind] of order.entries()) {
@@ -255,8 +256,9 @@ export const pipelineSuite = (
             // Only a hierarchy with its own actor per level depends on them.
             ...(config.upperActors.length > 0 ? { upperActors: config.upperActors } : {}),
             cost: config.cost,
-            // Only an agent the memory serves (or the online memory) depends on its settings.
-            memory: memoryServes(kind) || kind.endsWith("+online") ? config.memory : null,
+            // Only an agent the memory serves depends on its settings, and only a +online one on
+            // the online memory's (rows cached before it existed stay valid).
+            memory: kind.endsWith("+online") ? config.memory : memoryServes(kind) ? landmarkMemory : null,
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,

@@ -43,18 +43,18 @@ export interface StallMemoryOptions {
    * consecutive recorded latents): the unit of `stallDistance` and `width`.
    */
   readonly stepLength: number
-  /** Plans of level 0 over which an episode's way is judged (default 8). */
+  /** Plans of level 0 over which an episode's way is judged (default 4). */
   readonly window?: number
   /** An episode has stalled when it moved less than this far over the window (default 1.5). */
   readonly stallDistance?: number
-  /** The distance at which a stall point's repulsion falls to 1/e (default 3). */
+  /** The distance at which a stall point's repulsion falls to 1/e (default 10). */
   readonly width?: number
   /**
    * A stall point's height as a multiple of its squared latent distance to the goal (default 1):
    * where the agent stalled then costs twice what the goal distance alone says.
    */
   readonly strength?: number
-  /** Stall points kept per episode; the oldest makes room (default 8). */
+  /** Stall points kept per episode; the oldest makes room (default 16). */
   readonly capacity?: number
 }
 
@@ -88,11 +88,11 @@ const positive = (field: string, value: unknown, integer: boolean): number => {
  */
 export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
   const stepLength = positive("stepLength", options.stepLength, false)
-  const window = positive("window", options.window ?? 8, true)
+  const window = positive("window", options.window ?? 4, true)
   const stallDistance = positive("stallDistance", options.stallDistance ?? 1.5, false) * stepLength
-  const width = positive("width", options.width ?? 3, false) * stepLength
+  const width = positive("width", options.width ?? 10, false) * stepLength
   const strength = positive("strength", options.strength ?? 1, false)
-  const capacity = positive("capacity", options.capacity ?? 8, true)
+  const capacity = positive("capacity", options.capacity ?? 16, true)
   return {
     name: `stall memory (window ${window}, ${capacity} points)`,
     start: (goals, latentSize) => {

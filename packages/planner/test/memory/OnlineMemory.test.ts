@@ -16,7 +16,7 @@ import { leakyPlaneModel, walledEnv, walledModel } from "../walledWorld.js"
 
 /** A batch memory of 2-D latents with the given goals, and a way to feed it positions. */
 const started = (goals: ReadonlyArray<readonly [number, number]>, options = {}) => {
-  const memory = stallMemory({ stepLength: 1, window: 4, stallDistance: 1.5, ...options }).start(
+  const memory = stallMemory({ stepLength: 1, window: 4, stallDistance: 1.5, width: 3, ...options }).start(
     Float32Array.from(goals.flat()),
     2
   )
@@ -147,7 +147,7 @@ describe("an agent with the stall memory", () => {
   const run = (online: boolean, levels: ReadonlyArray<PlanningLevel> = [level0()]) => {
     const agent = hierarchicalAgent(
       levels,
-      online ? { onlineMemory: stallMemory({ stepLength: 1, window: 4 }) } : {}
+      online ? { onlineMemory: stallMemory({ stepLength: 1, width: 3 }) } : {}
     )
     return runEpisodes([walledEnv(start, goal, 150)], [0], agent, { rng: Random.fromSeed(3) })
   }
@@ -197,7 +197,7 @@ describe("an agent with the stall memory", () => {
     const agent = flatAgent({
       ...level0(),
       cost: level0().cost ?? (() => goalCost({ goal: [[0, 0]] })),
-      onlineMemory: stallMemory({ stepLength: 1, window: 4 })
+      onlineMemory: stallMemory({ stepLength: 1, width: 3 })
     })
     const episodes = runEpisodes([walledEnv(start, goal, 150)], [0], agent, { rng: Random.fromSeed(3) })
     expect(episodes.episodes[0]?.success).toBe(true)
