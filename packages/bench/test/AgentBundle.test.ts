@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   agentBundleFiles,
   BundleFolderError,
-  defaultOnlineMemory,
   bundleIndexFile,
+  defaultOnlineMemory,
   type EnvSource,
   type ExportedBundle,
   exportAgentBundle,

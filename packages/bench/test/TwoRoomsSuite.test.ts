@@ -79,6 +79,15 @@ describe("the two-rooms suite", () => {
       { search: "pldm-mppi", perception: "pixels", guardrail: "measured", horizon: 16 },
       { search: "pldm-mppi", perception: "pixels", guardrail: "keep-out (hard)", horizon: 16 }
     ])
+    const ours = runs.filter(
+      (run) =>
+        run.fields.search === "pldm-mppi" &&
+        run.fields.perception === "pixels" &&
+        run.fields.guardrail === "none"
+    )
+    expect(
+      ours.map((run) => (run.settings as { evaluation: { agents: unknown } }).evaluation.agents)
+    ).toEqual([["flat+memory"], ["flat", "flat+online"]])
     const pldm = runs.filter((run) => run.fields.search === "pldm-mppi-96")
     expect(pldm.map((run) => run.fields.perception)).toEqual(["pixels", "state"])
     for (const run of pldm) {
@@ -129,6 +138,18 @@ describe("the two-rooms suite", () => {
         })
       ]).find((check) => check.description.includes("without memory"))
     expect(noMemory(0.98)?.passed).toBe(true)
+    const withOnline = twoRoomsChecks([
+      withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
+      withoutMemory({
+        model: "jepa",
+        perception: "pixels",
+        search: "pldm-mppi",
+        agent: "flat+online",
+        successRate: 0.99
+      })
+    ]).find((check) => check.description.includes("without memory"))
+    // The online memory's row is not the row without memory.
+    expect(withOnline?.passed).toBe(false)
     expect(noMemory(0.97)?.passed).toBe(false)
     expect(noMemory(0.97)?.description).toContain("pldm-mppi-96, horizon 96")
     // The row without memory is reported, not checked: it shows why the memory is there.
