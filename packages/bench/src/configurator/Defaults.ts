@@ -6,6 +6,7 @@
  * @module
  */
 import type { EnvSpec } from "@telos/envs"
+import type { StallMemoryOptions } from "@telos/planner"
 import { defaultTrainingConfig } from "@telos/worldmodel"
 import type { RunConfig } from "./RunConfig.js"
 
@@ -20,13 +21,13 @@ const clamp = (value: number, low: number, high: number): number => Math.min(hig
  * defaultOnlineMemory.window // 4
  * ```
  */
-export const defaultOnlineMemory = {
+export const defaultOnlineMemory: Required<Omit<StallMemoryOptions, "stepLength">> = {
   window: 4,
   stallDistance: 1.5,
   width: 10,
   strength: 1,
   capacity: 16
-} as const
+}
 
 /**
  * The default configuration of a run on `spec` (registered as `env`, an id or a module path).

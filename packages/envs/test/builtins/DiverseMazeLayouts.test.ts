@@ -226,7 +226,9 @@ describe("diverse-maze layouts", () => {
     const validation = diverseMazeSplits.validation()
     expect(validation).toEqual(Array.from({ length: 20 }, (_, offset) => 20 + offset))
     const twenty = new Set(diverseMazeSplits.training(20))
-    expect(validation.some((index) => twenty.has(index) || index >= diverseMazeSplits.heldOutFirst)).toBe(false)
+    expect(validation.some((index) => twenty.has(index) || index >= diverseMazeSplits.heldOutFirst)).toBe(
+      false
+    )
   })
 
   it("leave out the maps they are told to", () => {
