@@ -8,6 +8,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { CheckpointError, ConfigError, InvalidValueError, resolveBackend } from "@telos/core"
 import { envRegistry } from "@telos/envs"
+import { stallMemoryDefaults } from "@telos/planner"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -15,7 +16,6 @@ import {
   agentBundleFiles,
   BundleFolderError,
   bundleIndexFile,
-  defaultOnlineMemory,
   type EnvSource,
   type ExportedBundle,
   exportAgentBundle,
@@ -246,7 +246,7 @@ describe("a damaged bundle", () => {
       return JSON.stringify(json)
     })
     const bundle = await openAgentBundle(folder)
-    expect(bundle.manifest.config.memory.online).toEqual(defaultOnlineMemory)
+    expect(bundle.manifest.config.memory.online).toEqual(stallMemoryDefaults)
     expect(bundle.manifest.stepLength).toBeUndefined()
     bundle.dispose()
   })

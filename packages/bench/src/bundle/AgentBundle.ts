@@ -17,7 +17,7 @@
  * @module
  */
 import { decodeConfigSync, InvalidValueError } from "@telos/core"
-import type { Agent, LandmarkGraph, LatentProbe } from "@telos/planner"
+import { type Agent, type LandmarkGraph, type LatentProbe, stallMemoryDefaults } from "@telos/planner"
 import {
   type CheckpointFile,
   checkpointFiles,
@@ -35,7 +35,6 @@ import {
   type ParameterSet,
   parseJsonFile
 } from "@telos/worldmodel"
-import { defaultOnlineMemory } from "../configurator/Defaults.js"
 import { AgentKind, RunConfig } from "../configurator/RunConfig.js"
 import { type AgentParts, agentOf } from "../pipeline/Agents.js"
 import { guarded } from "../pipeline/Guardrail.js"
@@ -193,7 +192,7 @@ const withOnlineMemory = (config: unknown): unknown => {
   if (typeof config !== "object" || config === null) return config
   const memory = (config as Record<string, unknown>).memory
   if (typeof memory !== "object" || memory === null || "online" in memory) return config
-  return { ...config, memory: { ...memory, online: defaultOnlineMemory } }
+  return { ...config, memory: { ...memory, online: stallMemoryDefaults } }
 }
 
 /**

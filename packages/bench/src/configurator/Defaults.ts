@@ -6,28 +6,11 @@
  * @module
  */
 import type { EnvSpec } from "@telos/envs"
-import type { StallMemoryOptions } from "@telos/planner"
+import { stallMemoryDefaults } from "@telos/planner"
 import { defaultTrainingConfig } from "@telos/worldmodel"
 import type { RunConfig } from "./RunConfig.js"
 
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value))
-
-/**
- * The online memory's settings when a configuration names none (a bundle written before it
- * existed reads with these too).
- *
- * @example
- * ```ts
- * defaultOnlineMemory.window // 4
- * ```
- */
-export const defaultOnlineMemory: Required<Omit<StallMemoryOptions, "stepLength">> = {
-  window: 4,
-  stallDistance: 1.5,
-  width: 10,
-  strength: 1,
-  capacity: 16
-}
 
 /**
  * The default configuration of a run on `spec` (registered as `env`, an id or a module path).
@@ -159,7 +142,7 @@ export const defaultRunConfig = (spec: EnvSpec<unknown>, env: string): RunConfig
       anchorSubgoals: true,
       passages: { quantile: 0.95, weight: 0 },
       routeWeight: 0,
-      online: defaultOnlineMemory
+      online: stallMemoryDefaults
     },
     guardrail: {
       keepOut: [],

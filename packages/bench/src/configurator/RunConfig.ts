@@ -307,6 +307,17 @@ export const plansWithLearnedModels = (kind: AgentKind): boolean =>
   !kind.startsWith("ground-truth") && kind !== "random"
 
 /**
+ * Whether an agent (a kind, or a row's `agent`) plans with the online memory of its episode
+ * (`+online`, `memory.online`).
+ *
+ * @example
+ * ```ts
+ * usesOnlineMemory("flat+online") // true
+ * ```
+ */
+export const usesOnlineMemory = (kind: AgentKind | string): boolean => kind.endsWith("+online")
+
+/**
  * Whether the memory serves an agent: its waypoints (`+memory`) or a hierarchy's upper levels.
  *
  * @example

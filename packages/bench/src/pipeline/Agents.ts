@@ -37,7 +37,13 @@ import {
   scaleCost,
   stallMemory
 } from "@telos/planner"
-import { type ActorConfig, type AgentKind, levelActor, type RunConfig } from "../configurator/RunConfig.js"
+import {
+  type ActorConfig,
+  type AgentKind,
+  levelActor,
+  type RunConfig,
+  usesOnlineMemory
+} from "../configurator/RunConfig.js"
 import { guarded, memoryClearOfZones, truthPositions, zoneConstraints } from "./Guardrail.js"
 import type { PositionProbe } from "./LatentMemory.js"
 
@@ -342,7 +348,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
     withMemory && graph !== undefined
       ? landmarkSubgoals(graph, { lookahead: config.memory.lookahead })
       : undefined
-  const online = kind.endsWith("+online") ? onlineMemoryOf(parts) : undefined
+  const online = usesOnlineMemory(kind) ? onlineMemoryOf(parts) : undefined
   const hierarchical = kind.startsWith("hierarchical")
   const bottomActor =
     !hierarchical && parts.flatCandidates !== undefined

@@ -8,7 +8,7 @@
 import type { LatentProbe, LatentTrajectories } from "@telos/planner"
 import { medianStepLength, strideHops } from "@telos/planner"
 import type { JepaModel } from "@telos/worldmodel"
-import { type AgentKind, memoryServes } from "../configurator/RunConfig.js"
+import { type AgentKind, memoryServes, usesOnlineMemory } from "../configurator/RunConfig.js"
 import type { AgentParts } from "./Agents.js"
 import { guarded } from "./Guardrail.js"
 import { fitPositionProbe, type PositionProbe, positionProbeOf } from "./LatentMemory.js"
@@ -141,9 +141,7 @@ export const learnedParts = async (
       passageHops,
       observationSize: source.spec.definition.observationSpace.size,
       ...(guarded(config) ? { positions: positionsOnce() } : {}),
-      ...(agents.some((agent) => agent.endsWith("+online"))
-        ? { stepLength: medianStepLength(recordedOnce()) }
-        : {})
+      ...(agents.some(usesOnlineMemory) ? { stepLength: medianStepLength(recordedOnce()) } : {})
     }
     const finalLevels = levels
     return {

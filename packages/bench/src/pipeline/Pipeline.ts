@@ -18,7 +18,8 @@ import {
   hierarchicalCounterpart,
   memoryServes,
   plansWithLearnedModels,
-  type RunConfig
+  type RunConfig,
+  usesOnlineMemory
 } from "../configurator/RunConfig.js"
 import { runPlanningBenchmark } from "../report/PlanningBenchmark.js"
 import {
@@ -258,7 +259,7 @@ export const pipelineSuite = (
             cost: config.cost,
             // Only an agent the memory serves depends on its settings, and only a +online one on
             // the online memory's (rows cached before it existed stay valid).
-            memory: kind.endsWith("+online") ? config.memory : memoryServes(kind) ? landmarkMemory : null,
+            memory: usesOnlineMemory(kind) ? config.memory : memoryServes(kind) ? landmarkMemory : null,
             flatCandidates: flatCandidates ?? null,
             episodes: config.evaluation.episodes,
             seed: config.seed,

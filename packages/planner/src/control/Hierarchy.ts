@@ -346,7 +346,7 @@ const planLevel = (
     readonly online: EpisodeMemory | undefined
   }
 ): void => {
-  const { anchors, reachRatio } = handing
+  const { anchors, reachRatio, online } = handing
   const latentSize = level.model.latentSize
   const stride = level.model.stride
   const previous = state.previous
@@ -364,7 +364,7 @@ const planLevel = (
   const targetTensor = tf.tensor2d(pickRows(targets, active, latentSize), [active.length, latentSize])
   let plan: Plan
   try {
-    const cost = withOnlineCost((level.cost ?? defaultCost)(targetTensor), handing.online, active)
+    const cost = withOnlineCost((level.cost ?? defaultCost)(targetTensor), online, active)
     plan = level.planner.plan(
       {
         model: level.model,

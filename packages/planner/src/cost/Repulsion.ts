@@ -53,8 +53,8 @@ const checkRepulsion = (options: RepulsionOptions): number => {
       received: `${options.points.length} point numbers and ${options.heights.length} heights`
     })
   }
-  const bad = [...options.points, ...options.heights].some((value) => !Number.isFinite(value))
-  if (bad || options.heights.some((height) => height < 0)) {
+  const finite = options.points.every(Number.isFinite) && options.heights.every(Number.isFinite)
+  if (!finite || options.heights.some((height) => height < 0)) {
     throw new InvalidValueError({
       field: "repulsionCost.heights",
       expected: "finite points and finite heights >= 0",

@@ -24,7 +24,7 @@ export interface EpisodeMemory {
    * adds to its level's cost; `undefined` while none of them remembers anything.
    */
   cost(episodes: ReadonlyArray<number>): Cost | undefined
-  /** Points each episode remembers so far (stalls, for the stall memory), for reports. */
+  /** Points each episode remembers so far (stalls, for the stall memory). */
   remembered(): ReadonlyArray<number>
 }
 
@@ -58,6 +58,23 @@ export interface StallMemoryOptions {
   readonly capacity?: number
 }
 
+/**
+ * The stall memory's settings where its options name none; distances in `stepLength`s. Chosen on
+ * the diverse mazes' validation layouts (the README has the table).
+ *
+ * @example
+ * ```ts
+ * stallMemoryDefaults.window // 4
+ * ```
+ */
+export const stallMemoryDefaults: Required<Omit<StallMemoryOptions, "stepLength">> = {
+  window: 4,
+  stallDistance: 1.5,
+  width: 10,
+  strength: 1,
+  capacity: 16
+}
+
 const positive = (field: string, value: unknown, integer: boolean): number => {
   if (
     typeof value !== "number" ||
@@ -88,11 +105,12 @@ const positive = (field: string, value: unknown, integer: boolean): number => {
  */
 export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
   const stepLength = positive("stepLength", options.stepLength, false)
-  const window = positive("window", options.window ?? 4, true)
-  const stallDistance = positive("stallDistance", options.stallDistance ?? 1.5, false) * stepLength
-  const width = positive("width", options.width ?? 10, false) * stepLength
-  const strength = positive("strength", options.strength ?? 1, false)
-  const capacity = positive("capacity", options.capacity ?? 16, true)
+  const window = positive("window", options.window ?? stallMemoryDefaults.window, true)
+  const stallDistance =
+    positive("stallDistance", options.stallDistance ?? stallMemoryDefaults.stallDistance, false) * stepLength
+  const width = positive("width", options.width ?? stallMemoryDefaults.width, false) * stepLength
+  const strength = positive("strength", options.strength ?? stallMemoryDefaults.strength, false)
+  const capacity = positive("capacity", options.capacity ?? stallMemoryDefaults.capacity, true)
   return {
     name: `stall memory (window ${window}, ${capacity} points)`,
     start: (goals, latentSize) => {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { usesOnlineMemory } from "../../configurator/RunConfig.js"
 import type { SuiteCheck } from "../../report/Suite.js"
 import type { DiverseMazeRow } from "./suite.js"
 
@@ -31,7 +32,7 @@ export const diverseMazeChecks = (rows: ReadonlyArray<DiverseMazeRow>): Readonly
           row.layouts === layouts &&
           row.hierarchy === hierarchy &&
           row.levels === levels &&
-          !row.agent.endsWith("+online")
+          !usesOnlineMemory(row.agent)
       )
     const overall = (selected: ReadonlyArray<DiverseMazeRow>) =>
       mean(selected.flatMap((row) => Array.from({ length: row.episodes }, () => row.successRate)))

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { usesOnlineMemory } from "../../configurator/RunConfig.js"
 import type { SuiteCheck } from "../../report/Suite.js"
 import { type TwoRoomsRow, twoRoomsModelName } from "./suite.js"
 
@@ -41,9 +42,7 @@ export const twoRoomsChecks = (rows: ReadonlyArray<TwoRoomsRow>): ReadonlyArray<
     })
   }
   // The online memory is a memory too (of the episode itself): its row is reported, not this one.
-  const withoutMemory = pixelRows.filter(
-    (row) => row.landmarks === undefined && !row.agent.endsWith("+online")
-  )
+  const withoutMemory = pixelRows.filter((row) => row.landmarks === undefined && !usesOnlineMemory(row.agent))
   if (withoutMemory.length > 0) {
     const best = withoutMemory.reduce((a, b) => (b.successRate > a.successRate ? b : a))
     checks.push({

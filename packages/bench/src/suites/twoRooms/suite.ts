@@ -15,7 +15,7 @@
  * @module
  */
 import { mergeConfig } from "../../configurator/Resolve.js"
-import type { AgentKind, RunSettings } from "../../configurator/RunConfig.js"
+import { type AgentKind, type RunSettings, usesOnlineMemory } from "../../configurator/RunConfig.js"
 import { violationsColumn } from "../../pipeline/Pipeline.js"
 import { runsSuite, type SuiteRun, type SuiteRunRow } from "../../pipeline/RunsSuite.js"
 import type { Suite, SummaryColumn } from "../../report/Suite.js"
@@ -208,7 +208,7 @@ export const makeTwoRoomsSuite = (options: TwoRoomsSuiteOptions = {}): Suite =>
       column("planner", (row) => row.search),
       column("horizon", (row) => String(row.horizon)),
       column("memory", (row) =>
-        row.agent.endsWith("+online")
+        usesOnlineMemory(row.agent)
           ? "online (the episode's)"
           : row.landmarks === undefined
             ? "none"
