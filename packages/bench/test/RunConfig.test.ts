@@ -79,6 +79,19 @@ const gridDoors = envRegistry.get("grid-doors")
 const resolve = (spec: EnvSpec<unknown>, overrides: ReadonlyArray<string>, sources: ConfigSources = {}) =>
   resolveRunConfig(spec, spec.id, { ...sources, overrides })
 
+/** The first actions of the actor `overrides` configure, planned once on point-mass towards the origin. */
+const planOnPointMass = (overrides: ReadonlyArray<string>): Array<number> => {
+  const actor = resolve(pointMass, overrides).actor
+  const initialStates = tf.tensor2d([[0.5, -0.5, 0, 0]])
+  const cost = goalCost({ goal: [[0, 0, 0, 0]] })
+  const result = plannerOf(actor).plan(
+    { model: pointMass.groundTruthModel(), initialStates, cost, horizon: 4 },
+    Random.fromSeed(0)
+  )
+  initialStates.dispose()
+  return Array.from(result.actions)
+}
+
 describe("defaultRunConfig", () => {
   it.each(envRegistry.list().map((entry) => entry.id))(
     "%s: decodes as a RunConfig and resolves as it is",
@@ -548,21 +561,24 @@ describe("resolveRunConfig", () => {
   })
 
   it("hands MPPI its noise and temperature: no noise leaves the mean plan as it was", () => {
-    const plan = (overrides: ReadonlyArray<string>) => {
-      const actor = resolve(pointMass, ["actor.planner=mppi", "actor.candidates=16", ...overrides]).actor
-      const initialStates = tf.tensor2d([[0.5, -0.5, 0, 0]])
-      const cost = goalCost({ goal: [[0, 0, 0, 0]] })
-      const result = plannerOf(actor).plan(
-        { model: pointMass.groundTruthModel(), initialStates, cost, horizon: 4 },
-        Random.fromSeed(0)
-      )
-      initialStates.dispose()
-      return Array.from(result.actions)
-    }
+    const plan = (overrides: ReadonlyArray<string>) =>
+      planOnPointMass(["actor.planner=mppi", "actor.candidates=16", ...overrides])
     expect(plan(["actor.noiseStd=0"]).every((value) => value === 0)).toBe(true)
     expect(plan(["actor.noiseStd=0.5"]).some((value) => value !== 0)).toBe(true)
     // A low temperature is greedier: another weighted mean from the same samples.
     expect(plan(["actor.temperature=0.001"])).not.toEqual(plan(["actor.temperature=1000"]))
+  })
+
+  it("hands CEM and the hybrid's CEM their first spread: none leaves every sample at the box's middle", () => {
+    const plan = (overrides: ReadonlyArray<string>) =>
+      planOnPointMass(["actor.candidates=16", "actor.iterations=0", ...overrides])
+    for (const planner of ["cem", "hybrid"]) {
+      const still = plan([`actor.planner=${planner}`, "actor.initialStd=0", "actor.refineSteps=0"])
+      expect(still.every((value) => value === 0)).toBe(true)
+      expect(plan([`actor.planner=${planner}`, "actor.initialStd=0.5"]).some((value) => value !== 0)).toBe(
+        true
+      )
+    }
   })
 
   it("applies a suite's settings over the defaults and under the file and --set, naming it in errors", () => {

@@ -71,8 +71,9 @@ describe("the two-rooms suite", () => {
       Object.keys(twoRoomsPlanners)
     )
     // 5 point-mass, 5 two-rooms (ground truth and state JEPA), 1 without memory, 5 pixels,
-    // 3 without memory (pixels with ours and PLDM's planner, the ground truth with PLDM's), 4 guardrail.
-    expect(runs).toHaveLength(23)
+    // 4 without memory (pixels with ours and PLDM's planner, the ground truth with PLDM's, pixels
+    // with a level above), 4 guardrail.
+    expect(runs).toHaveLength(24)
     expect(runs.filter((run) => run.fields.guardrail !== "none").map((run) => run.fields)).toEqual([
       { search: "pldm-mppi", perception: "state", guardrail: "measured", horizon: 16 },
       { search: "pldm-mppi", perception: "state", guardrail: "keep-out (hard)", horizon: 16 },
@@ -88,6 +89,22 @@ describe("the two-rooms suite", () => {
     expect(
       ours.map((run) => (run.settings as { evaluation: { agents: unknown } }).evaluation.agents)
     ).toEqual([["flat+memory"], ["flat", "flat+online"]])
+    // The agent kind without "+memory": the landmarks are never consulted.
+    const hierarchy = runs.filter((run) =>
+      (run.settings as { evaluation: { agents: ReadonlyArray<string> } }).evaluation.agents.includes(
+        "hierarchical"
+      )
+    )
+    expect(hierarchy.map((run) => run.fields)).toEqual([
+      { search: "gradient", perception: "pixels", guardrail: "none", horizon: 16 }
+    ])
+    expect(hierarchy[0]?.settings).toMatchObject({
+      data: { observations: "pixels" },
+      levels: { strides: [20] },
+      upperActor: { planner: "cem", horizon: 8, initialStd: 1 },
+      actor: { planner: "gradient" },
+      evaluation: { agents: ["hierarchical", "hierarchical+online"] }
+    })
     const pldm = runs.filter((run) => run.fields.search === "pldm-mppi-96")
     expect(pldm.map((run) => run.fields.perception)).toEqual(["pixels", "state"])
     for (const run of pldm) {
@@ -152,6 +169,21 @@ describe("the two-rooms suite", () => {
     expect(withOnline?.passed).toBe(false)
     expect(noMemory(0.97)?.passed).toBe(false)
     expect(noMemory(0.97)?.description).toContain("pldm-mppi-96, horizon 96")
+    expect(noMemory(0.97)?.description).not.toContain("levels")
+    // A hierarchy without memory is a row without memory, and the check names its levels.
+    const hierarchical = twoRoomsChecks([
+      withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
+      withoutMemory({
+        model: "jepa",
+        perception: "pixels",
+        search: "gradient",
+        agent: "hierarchical",
+        levels: 2,
+        successRate: 0.985
+      })
+    ]).find((check) => check.description.includes("without memory"))
+    expect(hierarchical?.passed).toBe(true)
+    expect(hierarchical?.description).toContain("gradient, horizon 16, 2 levels")
     // The row without memory is reported, not checked: it shows why the memory is there.
     expect(checks.some((check) => check.description.includes("0.50"))).toBe(false)
     expect(checks[2]?.description).toContain("pldm-mppi")

@@ -164,8 +164,9 @@ export const ActorConfig = Schema.Struct({
   /** The gradient planner's step size, in half-widths of the action box; `null`: the library's. */
   learningRate: Schema.NullOr(positive),
   /**
-   * The gradient planner's spread of random initial sequences, in half-widths of the action box;
-   * `null`: the library's.
+   * The gradient planner's spread of random initial sequences, and the cross-entropy planner's
+   * first standard deviation (CEM's, the hybrid's), in half-widths of the action box; `null`: the
+   * library's.
    */
   initialStd: Schema.NullOr(nonNegative),
   /**

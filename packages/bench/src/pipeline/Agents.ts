@@ -100,7 +100,8 @@ export const plannerOf = (actor: ActorConfig): Planner => {
         iterations,
         warmStartIterations,
         samples: candidates,
-        elites: Math.max(2, Math.round(candidates / 8))
+        elites: Math.max(2, Math.round(candidates / 8)),
+        ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
       })
     case "mppi":
       return mppiPlanner({
@@ -125,7 +126,8 @@ export const plannerOf = (actor: ActorConfig): Planner => {
           iterations,
           warmStartIterations,
           samples: candidates,
-          elites: Math.max(2, Math.round(candidates / 8))
+          elites: Math.max(2, Math.round(candidates / 8)),
+          ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
         }),
         gradientPlanner({
           iterations: actor.refineSteps,

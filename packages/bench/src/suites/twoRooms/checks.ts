@@ -46,7 +46,7 @@ export const twoRoomsChecks = (rows: ReadonlyArray<TwoRoomsRow>): ReadonlyArray<
   if (withoutMemory.length > 0) {
     const best = withoutMemory.reduce((a, b) => (b.successRate > a.successRate ? b : a))
     checks.push({
-      description: `two-rooms from pixels without memory (PLDM reports 0.978), best planner (${best.search}, horizon ${best.horizon}): success >= 0.98 (${best.successRate.toFixed(2)})`,
+      description: `two-rooms from pixels without memory (PLDM reports 0.978), best planner (${best.search}, horizon ${best.horizon}${best.levels > 1 ? `, ${best.levels} levels` : ""}): success >= 0.98 (${best.successRate.toFixed(2)})`,
       passed: best.successRate >= 0.98
     })
   }

@@ -86,6 +86,26 @@ export const twoRoomsPldmPlanner: RunSettings = {
 }
 
 /**
+ * The hierarchy the row without memory also plans with: a level of 8-number macro-actions, each
+ * 20 steps long, trained 2,000 steps on the frozen pixel encoder, planned by CEM over 8
+ * macro-steps (160 steps, further than any path through the door; its first samples spread over
+ * the whole macro-action box), which hands the state its plan
+ * predicts after one macro-step to level 0 as its subgoal. Nothing recorded is consulted: the
+ * subgoals come from the level's own predictions. The same agent also plans with the online memory
+ * of its episode (`hierarchical+online`), its own row.
+ *
+ * @example
+ * ```ts
+ * twoRoomsHierarchySettings.levels?.strides // [20]
+ * ```
+ */
+export const twoRoomsHierarchySettings: RunSettings = {
+  levels: { strides: [20] },
+  upperActor: { planner: "cem", horizon: 8, initialStd: 1 },
+  evaluation: { agents: ["hierarchical", "hierarchical+online"] }
+}
+
+/**
  * The keep-out guardrail: one zone in each room, across the middle of its height; the planner
  * keeps 3 px further away than the zone's edge (its model is not exact, and a learned model's
  * position is read by a quadratic probe).

@@ -10,7 +10,9 @@
  *
  * A planner that only sees the distance to the goal stalls against the middle wall whenever the
  * goal lies behind it (a row without memory shows how often); the agents therefore plan towards
- * the waypoints of a landmark memory built from the same data the world model learned from.
+ * the waypoints of a landmark memory built from the same data the world model learned from. The
+ * section without memory also runs a hierarchy from pixels, whose level above plans far enough
+ * ahead to see the door, with and without the online memory of its episode.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import type { Suite, SummaryColumn } from "../../report/Suite.js"
 import { quickstartRuns, quickstartSettings } from "../quickstart/settings.js"
 import { twoRoomsChecks } from "./checks.js"
 import {
+  twoRoomsHierarchySettings,
   twoRoomsKeepOut,
   twoRoomsPixelSettings,
   twoRoomsPlanners,
@@ -80,6 +83,9 @@ const pixelsWith = (settings: RunSettings): RunSettings =>
 /** The reference planner of the guardrail pair and the row without memory: PLDM's. */
 const reference = "pldm-mppi"
 
+/** Level 0's planner under the hierarchy without memory: few predictions per step leave room for the level above's. */
+const hierarchyLevel0 = "gradient"
+
 /** PLDM's own planner settings (96 steps, 2,000 samples), as rows name them. */
 const pldm = "pldm-mppi-96"
 
@@ -98,6 +104,7 @@ export const twoRoomsRuns = (
 ): ReadonlyArray<SuiteRun<TwoRoomsFields>> => {
   const has = (section: TwoRoomsSection) => sections.includes(section)
   const referencePlanner = planners.includes(reference) ? reference : (planners[0] as string)
+  const hierarchyPlanner = planners.includes(hierarchyLevel0) ? hierarchyLevel0 : referencePlanner
   const run = (
     env: string,
     search: string,
@@ -161,6 +168,8 @@ export const twoRoomsRuns = (
       runs.push(run("two-rooms", search, pixelsWith({ evaluation: { agents } }), "pixels"))
     }
     runs.push(run("two-rooms", pldm, { evaluation: { agents: ["ground-truth"] } }))
+    // A level above: its long plans see round the wall, and their predictions are the subgoals.
+    runs.push(run("two-rooms", hierarchyPlanner, pixelsWith(twoRoomsHierarchySettings), "pixels"))
   }
   if (has("guardrail")) {
     const pairs: ReadonlyArray<readonly [TwoRoomsFields["perception"], RunSettings]> = [
