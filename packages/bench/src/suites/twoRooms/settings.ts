@@ -89,10 +89,10 @@ export const twoRoomsPldmPlanner: RunSettings = {
  * The hierarchy the row without memory also plans with: a level of 8-number macro-actions, each
  * 20 steps long, trained 2,000 steps on the frozen pixel encoder, planned by CEM over 8
  * macro-steps (160 steps, further than any path through the door; its first samples spread over
- * the whole macro-action box), which hands the state its plan
- * predicts after one macro-step to level 0 as its subgoal. Nothing recorded is consulted: the
- * subgoals come from the level's own predictions. The same agent also plans with the online memory
- * of its episode (`hierarchical+online`), its own row.
+ * the whole macro-action box), which hands the state its plan predicts after one macro-step to
+ * level 0 as its subgoal. Nothing recorded is consulted: the subgoals come from the level's own
+ * predictions. The same agent also plans with the online memory of its episode
+ * (`hierarchical+online`), its own row.
  *
  * @example
  * ```ts
