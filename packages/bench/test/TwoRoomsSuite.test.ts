@@ -143,45 +143,28 @@ describe("the two-rooms suite", () => {
       row({ guardrail: "keep-out (hard)", violations: 2 })
     ])
     expect(checks.map((check) => check.passed)).toEqual([true, false, true, true, false])
-    const noMemory = (successRate: number) =>
+    // The check without memory over our flat pixel row (0.2) and one other pixel row.
+    const noMemoryBeside = (other: Partial<TwoRoomsRow>) =>
       twoRoomsChecks([
         withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
-        withoutMemory({
-          model: "jepa",
-          perception: "pixels",
-          search: "pldm-mppi-96",
-          horizon: 96,
-          successRate
-        })
+        withoutMemory({ model: "jepa", perception: "pixels", ...other })
       ]).find((check) => check.description.includes("without memory"))
+    const noMemory = (successRate: number) =>
+      noMemoryBeside({ search: "pldm-mppi-96", horizon: 96, successRate })
     expect(noMemory(0.98)?.passed).toBe(true)
-    const withOnline = twoRoomsChecks([
-      withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
-      withoutMemory({
-        model: "jepa",
-        perception: "pixels",
-        search: "pldm-mppi",
-        agent: "flat+online",
-        successRate: 0.99
-      })
-    ]).find((check) => check.description.includes("without memory"))
+    const withOnline = noMemoryBeside({ search: "pldm-mppi", agent: "flat+online", successRate: 0.99 })
     // The online memory's row is not the row without memory.
     expect(withOnline?.passed).toBe(false)
     expect(noMemory(0.97)?.passed).toBe(false)
     expect(noMemory(0.97)?.description).toContain("pldm-mppi-96, horizon 96")
     expect(noMemory(0.97)?.description).not.toContain("levels")
     // A hierarchy without memory is a row without memory, and the check names its levels.
-    const hierarchical = twoRoomsChecks([
-      withoutMemory({ model: "jepa", perception: "pixels", search: "pldm-mppi", successRate: 0.2 }),
-      withoutMemory({
-        model: "jepa",
-        perception: "pixels",
-        search: "gradient",
-        agent: "hierarchical",
-        levels: 2,
-        successRate: 0.985
-      })
-    ]).find((check) => check.description.includes("without memory"))
+    const hierarchical = noMemoryBeside({
+      search: "gradient",
+      agent: "hierarchical",
+      levels: 2,
+      successRate: 0.985
+    })
     expect(hierarchical?.passed).toBe(true)
     expect(hierarchical?.description).toContain("gradient, horizon 16, 2 levels")
     // The row without memory is reported, not checked: it shows why the memory is there.

@@ -86,6 +86,15 @@ export const episodeGoal = (
  */
 export const plannerOf = (actor: ActorConfig): Planner => {
   const { iterations, warmStartIterations, candidates } = actor
+  const elites = Math.max(2, Math.round(candidates / 8))
+  // CEM's settings, alone and as the hybrid's first stage.
+  const cem = {
+    iterations,
+    warmStartIterations,
+    samples: candidates,
+    elites,
+    ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
+  }
   switch (actor.planner) {
     case "gradient":
       return gradientPlanner({
@@ -96,13 +105,7 @@ export const plannerOf = (actor: ActorConfig): Planner => {
         ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
       })
     case "cem":
-      return cemPlanner({
-        iterations,
-        warmStartIterations,
-        samples: candidates,
-        elites: Math.max(2, Math.round(candidates / 8)),
-        ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
-      })
+      return cemPlanner(cem)
     case "mppi":
       return mppiPlanner({
         iterations,
@@ -112,23 +115,12 @@ export const plannerOf = (actor: ActorConfig): Planner => {
         ...(actor.temperature === null ? {} : { temperature: actor.temperature })
       })
     case "categorical-cem":
-      return categoricalCemPlanner({
-        iterations,
-        warmStartIterations,
-        samples: candidates,
-        elites: Math.max(2, Math.round(candidates / 8))
-      })
+      return categoricalCemPlanner({ iterations, warmStartIterations, samples: candidates, elites })
     case "random-shooting":
       return randomShootingPlanner({ samples: candidates })
     case "hybrid":
       return hybridPlanner(
-        cemPlanner({
-          iterations,
-          warmStartIterations,
-          samples: candidates,
-          elites: Math.max(2, Math.round(candidates / 8)),
-          ...(actor.initialStd === null ? {} : { initialStd: actor.initialStd })
-        }),
+        cemPlanner(cem),
         gradientPlanner({
           iterations: actor.refineSteps,
           restarts: 1,
