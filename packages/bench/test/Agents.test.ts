@@ -8,6 +8,7 @@ import {
   agentOf,
   costOf,
   levelActor,
+  levelMetric,
   onlineMemoryOf,
   resolveRunConfig,
   upperLevelCost
@@ -141,6 +142,37 @@ describe("the configured goal cost", () => {
       })
     expect(judged("running")).toBeCloseTo((0 + 16) / 2, 4)
     expect(judged("terminal")).toBeCloseTo(16, 4)
+  })
+})
+
+describe("the configured goal metric", () => {
+  it("scores the distance instead of its square where asked: every level, or the levels above 0 alone", () => {
+    const squared = costs(partsWith([]))
+    expect(costs(partsWith(["cost.upperMetric=distance"]))).toEqual([
+      expect.closeTo(1, 4),
+      expect.closeTo(17, 3)
+    ])
+    expect(costs(partsWith(["cost.metric=distance"]))).toEqual([expect.closeTo(1, 4), expect.closeTo(17, 3)])
+    expect(costs(partsWith(["cost.metric=distance", "cost.upperMetric=squared"]))).toEqual(squared)
+    const level0 = (settings: ReadonlyArray<string>) =>
+      tf.tidy(
+        () =>
+          costOf(
+            partsWith(settings).config,
+            undefined
+          )(tf.tensor2d([[19, 0]]))
+            .evaluate(tf.tensor3d([[[0, 0]], [[2, 0]]]), tf.zeros([1, 1, 2]))
+            .dataSync()[0] as number
+      )
+    expect(level0(["cost.upperMetric=distance"])).toBeCloseTo(289, 3)
+    expect(level0(["cost.metric=distance"])).toBeCloseTo(17, 3)
+    const config = partsWith(["cost.upperMetric=distance"]).config
+    expect([levelMetric(config, 0), levelMetric(config, 1), levelMetric(config, 2)]).toEqual([
+      "squared",
+      "distance",
+      "distance"
+    ])
+    expect(() => partsWith(["cost.upperMetric=cosine"])).toThrow(/cost.upperMetric/)
   })
 })
 

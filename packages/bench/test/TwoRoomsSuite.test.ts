@@ -101,7 +101,8 @@ describe("the two-rooms suite", () => {
     expect(hierarchy[0]?.settings).toMatchObject({
       data: { observations: "pixels" },
       levels: { strides: [20] },
-      upperActor: { planner: "cem", horizon: 8, initialStd: 1 },
+      cost: { upperMetric: "distance" },
+      upperActor: { planner: "cem", horizon: 16, candidates: 64, initialStd: 1 },
       actor: { planner: "gradient" },
       evaluation: { agents: ["hierarchical", "hierarchical+online"] }
     })

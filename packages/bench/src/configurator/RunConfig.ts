@@ -92,6 +92,9 @@ export const LevelsConfig = Schema.Struct({
   encoder: Schema.Literals(["frozen", "joint"])
 })
 
+/** How a cost scores a predicted state's distance to its target (`goalCost`'s metrics but cosine). */
+export const GoalMetricName = Schema.Literals(["squared", "distance"])
+
 /** What the cost judges arrival on. */
 export const CostConfig = Schema.Struct({
   /**
@@ -119,6 +122,14 @@ export const CostConfig = Schema.Struct({
    * stay); `terminal`, the last one only (arrive by the horizon's end, however the way goes).
    */
   mode: Schema.Literals(["running", "terminal"]),
+  /**
+   * How a predicted state's distance to its target is scored at every level: `squared` (absent:
+   * the default) or `distance`, the Euclidean distance itself, which prices a detour by the way it
+   * covers rather than its square.
+   */
+  metric: Schema.optional(GoalMetricName),
+  /** The metric of the levels above 0 (absent: `metric`'s). */
+  upperMetric: Schema.optional(GoalMetricName),
   /** Weight of the mean squared action (0: none). */
   actionWeight: nonNegative,
   /**

@@ -160,21 +160,42 @@ export const selectionProbe = (observationSize: number, dimensions: ReadonlyArra
   }
 }
 
+/** The metric of one level's goal cost, which its online memory's points are measured in too. */
+export type LevelMetric = NonNullable<RunConfig["cost"]["metric"]>
+
+/**
+ * The metric of a level's goal cost (0: the primitive level): `cost.metric`, or above level 0
+ * `cost.upperMetric` when set; squared when neither is.
+ *
+ * @example
+ * ```ts
+ * levelMetric(config, 1) // "distance" with cost.upperMetric: "distance"
+ * ```
+ */
+export const levelMetric = (config: RunConfig, level: number): LevelMetric =>
+  (level > 0 ? config.cost.upperMetric : undefined) ?? config.cost.metric ?? "squared"
+
 /**
  * The cost factory of the configuration: the goal judged on the latent or through the probe, over
- * every predicted step or the last (`cost.mode`), plus the action term when its weight is above 0.
+ * every predicted step or the last (`cost.mode`), by `metric` (level 0's by default), plus the
+ * action term when its weight is above 0.
  *
  * @example
  * ```ts
  * const cost = costOf(config, probe)
  * ```
  */
-export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostFactory => {
+export const costOf = (
+  config: RunConfig,
+  probe: LatentProbe | undefined,
+  metric: LevelMetric = levelMetric(config, 0)
+): CostFactory => {
   const weights = config.cost.weights.length === 0 ? {} : { weights: config.cost.weights }
+  const judged = { mode: config.cost.mode, metric, ...weights }
   const reach: CostFactory =
     config.cost.judgedOn === "probe" && probe !== undefined
-      ? (targets) => probedGoalCost({ goal: targets, probe, mode: config.cost.mode, ...weights })
-      : (targets) => goalCost({ goal: targets, mode: config.cost.mode, ...weights })
+      ? (targets) => probedGoalCost({ goal: targets, probe, ...judged })
+      : (targets) => goalCost({ goal: targets, ...judged })
   const weight = config.cost.actionWeight
   return weight > 0 ? (targets) => addCosts(reach(targets), scaleCost(weight, actionMagnitudeCost())) : reach
 }
@@ -190,7 +211,7 @@ export const costOf = (config: RunConfig, probe: LatentProbe | undefined): CostF
  */
 export const upperLevelCost = (parts: AgentParts, level: number): CostFactory => {
   const { config, memory: graph } = parts
-  const cost = costOf(config, parts.probe)
+  const cost = costOf(config, parts.probe, levelMetric(config, level + 1))
   const route = graph !== undefined && config.memory.routeWeight > 0 ? landmarkRouteCosts(graph) : undefined
   const maxHops = parts.passageHops[level]
   const passages =
@@ -358,6 +379,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
       : planner,
     horizon: config.actor.horizon,
     cost,
+    memoryHeights: levelMetric(config, 0),
     ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
   }
   const upper: ReadonlyArray<PlanningLevel> = hierarchical
@@ -368,6 +390,7 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
           planner: plannerOf(actor),
           horizon: actor.horizon,
           cost: upperLevelCost(parts, level),
+          memoryHeights: levelMetric(config, level + 1),
           ...(actor.replanInterval === null ? {} : { replanInterval: actor.replanInterval })
         }
       })

@@ -12,7 +12,7 @@ import type { Cost, Plan, Planner, Random, WorldModel } from "@telos/core"
 import { describeValue, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { addCosts } from "../cost/Cost.js"
-import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
+import type { EpisodeMemory, MemoryHeights, OnlineMemory } from "../memory/OnlineMemory.js"
 import { maxPlanningHorizon } from "../search/Limits.js"
 import { selectProblems, shiftPlan } from "../search/StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
@@ -143,6 +143,11 @@ export interface FlatAgentOptions {
    * level of a hierarchy.
    */
   readonly onlineMemory?: OnlineMemory
+  /**
+   * The unit of `cost`'s goal distance, which the online memory's points are measured in (default
+   * `"squared"`; `"distance"` for a `goalCost` of metric `"distance"`).
+   */
+  readonly memoryHeights?: MemoryHeights
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -177,7 +182,7 @@ export const encodeRows = (
 
 /**
  * A level's cost for a plan over `episodes`, with the online memory's term added when it remembers
- * something of them.
+ * something of them, its points measured in `heights` (the unit of the level's goal cost).
  *
  * @example
  * ```ts
@@ -187,9 +192,10 @@ export const encodeRows = (
 export const withOnlineCost = (
   cost: Cost,
   online: EpisodeMemory | undefined,
-  episodes: ReadonlyArray<number>
+  episodes: ReadonlyArray<number>,
+  heights: MemoryHeights = "squared"
 ): Cost => {
-  const remembered = online?.cost(episodes)
+  const remembered = online?.cost(episodes, heights)
   return remembered === undefined ? cost : addCosts(cost, remembered)
 }
 
@@ -299,7 +305,7 @@ const startFlat = (
       const cost =
         everyone && fixedCost !== undefined
           ? fixedCost
-          : withOnlineCost(options.cost(activeTargets), online, active)
+          : withOnlineCost(options.cost(activeTargets), online, active, options.memoryHeights)
       // Planners shift a warm start by one step; the other interval - 1 are shifted here.
       const warmStart =
         previous === undefined

@@ -26,7 +26,7 @@ import {
 } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { goalCost } from "../cost/Cost.js"
-import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
+import type { EpisodeMemory, MemoryHeights, OnlineMemory } from "../memory/OnlineMemory.js"
 import { nearestRow, pickRows, squaredDistance } from "../memory/Rows.js"
 import { selectProblems } from "../search/StartingPlan.js"
 import {
@@ -58,6 +58,11 @@ export interface PlanningLevel {
    * Default: the squared distance to the target summed over the predicted steps (`running`).
    */
   readonly cost?: CostFactory
+  /**
+   * The unit of this level's goal distance, which the online memory's points are measured in at
+   * this level (default `"squared"`; `"distance"` for a `goalCost` of metric `"distance"`).
+   */
+  readonly memoryHeights?: MemoryHeights
 }
 
 // A running cost: with a terminal one and a horizon longer than the way to the target needs, the
@@ -364,7 +369,12 @@ const planLevel = (
   const targetTensor = tf.tensor2d(pickRows(targets, active, latentSize), [active.length, latentSize])
   let plan: Plan
   try {
-    const cost = withOnlineCost((level.cost ?? defaultCost)(targetTensor), online, active)
+    const cost = withOnlineCost(
+      (level.cost ?? defaultCost)(targetTensor),
+      online,
+      active,
+      level.memoryHeights
+    )
     plan = level.planner.plan(
       {
         model: level.model,
@@ -452,7 +462,8 @@ export const hierarchicalAgent = (
       ...(memory === undefined ? {} : { memory }),
       ...(options.encodeGoals === undefined ? {} : { encodeGoals: options.encodeGoals }),
       ...(options.onPlan === undefined ? {} : { onPlan: options.onPlan }),
-      ...(options.onlineMemory === undefined ? {} : { onlineMemory: options.onlineMemory })
+      ...(options.onlineMemory === undefined ? {} : { onlineMemory: options.onlineMemory }),
+      ...(bottom.memoryHeights === undefined ? {} : { memoryHeights: bottom.memoryHeights })
     })
   }
   const upper = levels.slice(1)

@@ -25,14 +25,19 @@ export interface GoalCostOptions {
   /** Per-dimension weights of the squared distance (all 1 by default; not with `"cosine"`). */
   readonly weights?: ArrayLike<number>
   /**
-   * `"squared"` (default): the squared Euclidean distance. `"cosine"`: one minus the cosine
-   * similarity, for latents whose direction carries the meaning (normalised embeddings).
+   * `"squared"` (default): the squared Euclidean distance. `"distance"`: the Euclidean distance
+   * itself, which weighs a far predicted step less against a near one: a running cost over a long
+   * horizon then prices a detour that arrives by the distance it covers, not by its square.
+   * `"cosine"`: one minus the cosine similarity, for latents whose direction carries the meaning
+   * (normalised embeddings).
    */
   readonly metric?: GoalMetric
 }
 
 /** How a goal cost measures the distance between a predicted latent and the goal. */
-export type GoalMetric = "squared" | "cosine"
+export type GoalMetric = "squared" | "distance" | "cosine"
+
+const goalMetrics: ReadonlyArray<GoalMetric> = ["squared", "distance", "cosine"]
 
 const goalTensor = (goal: GoalCostOptions["goal"]): tf.Tensor2D => {
   if (goal instanceof tf.Tensor) return goal
@@ -105,11 +110,11 @@ export const goalCost = (options: GoalCostOptions): Cost => {
   const mode = checkMode(options.mode ?? "terminal", "goalCost.mode")
   const goalSize = checkGoal(options.goal, "goalCost.goal")
   const metric = options.metric ?? "squared"
-  if (metric !== "squared" && metric !== "cosine") {
+  if (!goalMetrics.includes(metric)) {
     throw new InvalidValueError({
       field: "goalCost.metric",
-      expected: '"squared" or "cosine"',
-      received: String(metric)
+      expected: '"squared", "distance" or "cosine"',
+      received: describeValue(metric)
     })
   }
   if (metric === "cosine" && options.weights !== undefined) {
@@ -135,7 +140,7 @@ export const goalCost = (options: GoalCostOptions): Cost => {
     })
   }
   return {
-    name: metric === "squared" ? `goal (${mode})` : `goal (${mode}, cosine)`,
+    name: metric === "squared" ? `goal (${mode})` : `goal (${mode}, ${metric})`,
     evaluate: (states) =>
       tf.tidy(() => {
         const goal = goalTensor(options.goal)
@@ -167,7 +172,9 @@ export const goalCost = (options: GoalCostOptions): Cost => {
         }
         let squared = grouped.sub(target).square()
         if (weights !== undefined) squared = squared.mul(tf.tensor1d(weights))
-        return squared.sum(3).mean(0).reshape([candidates]) as tf.Tensor1D
+        // The floor keeps the distance's gradient finite where a prediction meets its goal.
+        const summed = metric === "distance" ? squared.sum(3).add(1e-12).sqrt() : squared.sum(3)
+        return summed.mean(0).reshape([candidates]) as tf.Tensor1D
       })
   }
 }
@@ -292,7 +299,7 @@ const checkProbe = (probe: LatentProbe): void => {
 
 /**
  * The goal cost judged through a probe: predicted latents and target latents are both read out by
- * `probe` and compared there (squared distance, `running` or `terminal`). A goal that is only a
+ * `probe` and compared there (squared distance or distance, `running` or `terminal`). A goal that is only a
  * place is then judged on the place, whatever the latent says about the rest of the state (an
  * orientation, a velocity).
  *
@@ -310,6 +317,8 @@ export const probedGoalCost = (options: {
   readonly mode?: GoalCostMode
   /** Weights of the read-out quantities' squared differences (all 1 by default). */
   readonly weights?: ArrayLike<number>
+  /** `"squared"` (default) or `"distance"`, as in {@link goalCost}, on the read-out quantities. */
+  readonly metric?: "squared" | "distance"
 }): Cost => {
   const { probe } = options
   checkProbe(probe)
@@ -322,10 +331,19 @@ export const probedGoalCost = (options: {
       received: `${options.weights.length}`
     })
   }
+  const metric = options.metric ?? "squared"
+  if (metric !== "squared" && metric !== "distance") {
+    throw new InvalidValueError({
+      field: "probedGoalCost.metric",
+      expected: '"squared" or "distance"',
+      received: describeValue(metric)
+    })
+  }
   const read = probeReadout(probe)
   const mode = options.mode ?? "terminal"
   return {
-    name: `goal through a probe (${mode})`,
+    name:
+      metric === "squared" ? `goal through a probe (${mode})` : `goal through a probe (${mode}, ${metric})`,
     evaluate: (states, actions) =>
       tf.tidy(() => {
         const [steps, candidates, size] = states.shape
@@ -344,6 +362,7 @@ export const probedGoalCost = (options: {
         return goalCost({
           goal: read(options.goal),
           mode,
+          metric,
           ...(options.weights === undefined ? {} : { weights: options.weights })
         }).evaluate(readStates, actions)
       })

@@ -21,12 +21,20 @@ export interface EpisodeMemory {
   observe(latents: Float32Array, running: ReadonlyArray<boolean>): void
   /**
    * The cost term a plan over `episodes` (the batch's episode indices, in the plan's row order)
-   * adds to its level's cost; `undefined` while none of them remembers anything.
+   * adds to its level's cost; `undefined` while none of them remembers anything. `heights` is the
+   * unit of the level's goal cost (default `"squared"`), so that a remembered point weighs against
+   * the goal distance the same at every level.
    */
-  cost(episodes: ReadonlyArray<number>): Cost | undefined
+  cost(episodes: ReadonlyArray<number>, heights?: MemoryHeights): Cost | undefined
   /** Points each episode remembers so far (stalls, for the stall memory). */
   remembered(): ReadonlyArray<number>
 }
+
+/**
+ * The unit of a level's goal cost, which the online memory's points are measured in: the squared
+ * latent distance (`goalCost`'s `"squared"` metric) or the distance itself (`"distance"`).
+ */
+export type MemoryHeights = "squared" | "distance"
 
 /** A kind of online memory: started afresh for every batch of episodes. */
 export interface OnlineMemory {
@@ -50,8 +58,9 @@ export interface StallMemoryOptions {
   /** The distance at which a stall point's repulsion falls to 1/e (default 10). */
   readonly width?: number
   /**
-   * A stall point's height as a multiple of its squared latent distance to the goal (default 1):
-   * where the agent stalled then costs twice what the goal distance alone says.
+   * A stall point's height as a multiple of its latent distance to the goal, squared or not as the
+   * level's cost measures it (default 1): where the agent stalled then costs twice what the goal
+   * distance alone says.
    */
   readonly strength?: number
   /** Stall points kept per episode; the oldest makes room (default 16). */
@@ -127,7 +136,8 @@ export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
       const seen = new Int32Array(episodes)
       const sinceStall = new Int32Array(episodes).fill(window)
       const points = new Float32Array(episodes * capacity * latentSize)
-      const heights = new Float32Array(episodes * capacity)
+      // Squared latent distances to the goal; the heights follow from them in the level's unit.
+      const goalDistances = new Float32Array(episodes * capacity)
       const stored = new Int32Array(episodes)
       return {
         observe: (latents, running) => {
@@ -154,11 +164,17 @@ export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
             stored[episode] = (stored[episode] as number) + 1
             sinceStall[episode] = 0
             points.set(latents.subarray(at, at + latentSize), (episode * capacity + slot) * latentSize)
-            heights[episode * capacity + slot] =
-              strength * squaredDistance(latents, at, goals, at, latentSize)
+            goalDistances[episode * capacity + slot] = squaredDistance(latents, at, goals, at, latentSize)
           }
         },
-        cost: (rows) => {
+        cost: (rows, heights = "squared") => {
+          if (heights !== "squared" && heights !== "distance") {
+            throw new InvalidValueError({
+              field: "stallMemory heights",
+              expected: '"squared" or "distance"',
+              received: describeValue(heights)
+            })
+          }
           if (!rows.some((episode) => (stored[episode] as number) > 0)) return undefined
           const planPoints = new Float32Array(rows.length * capacity * latentSize)
           const planHeights = new Float32Array(rows.length * capacity)
@@ -167,7 +183,11 @@ export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
               points.subarray(episode * capacity * latentSize, (episode + 1) * capacity * latentSize),
               row * capacity * latentSize
             )
-            planHeights.set(heights.subarray(episode * capacity, (episode + 1) * capacity), row * capacity)
+            for (let slot = 0; slot < capacity; slot++) {
+              const squared = goalDistances[episode * capacity + slot] as number
+              planHeights[row * capacity + slot] =
+                strength * (heights === "distance" ? Math.sqrt(squared) : squared)
+            }
           })
           return repulsionCost({
             points: planPoints,

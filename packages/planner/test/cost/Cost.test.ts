@@ -115,6 +115,77 @@ describe("goalCost", () => {
     )
   })
 
+  it("is the root of the squared metric with the distance metric, weights included (property)", () => {
+    const vector = fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 3, maxLength: 3 })
+    fc.assert(
+      fc.property(
+        fc.array(vector, { minLength: 1, maxLength: 4 }),
+        vector,
+        fc.array(fc.float({ min: 0, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        fc.constantFrom("running" as const, "terminal" as const),
+        (path, goal, weights, mode) => {
+          const trajectory = tf.tensor3d(
+            path.map((latent) => [latent]),
+            [path.length, 1, 3]
+          )
+          const none = tf.zeros([path.length - 1, 1, 1]) as tf.Tensor3D
+          const per = (metric: "squared" | "distance") =>
+            tf.tidy(
+              () =>
+                goalCost({ goal: [goal], weights, mode, metric })
+                  .evaluate(trajectory, none)
+                  .dataSync()[0]
+            ) as number
+          // The mean over the judged states of each state's distance.
+          const judged = mode === "terminal" ? path.slice(-1) : path.length === 1 ? [] : path.slice(1)
+          const expected =
+            judged.length === 0
+              ? Number.NaN
+              : judged
+                  .map((latent) =>
+                    Math.sqrt(
+                      latent.reduce(
+                        (sum, value, index) =>
+                          sum + (weights[index] as number) * (value - (goal[index] as number)) ** 2,
+                        1e-12
+                      )
+                    )
+                  )
+                  .reduce((sum, value) => sum + value, 0) / judged.length
+          if (judged.length > 0) expect(per("distance")).toBeCloseTo(expected, 3)
+          if (mode === "terminal") expect(per("distance")).toBeCloseTo(Math.sqrt(per("squared") + 1e-12), 3)
+          tf.dispose([trajectory, none])
+        }
+      ),
+      { numRuns: 50 }
+    )
+    expect(goalCost({ goal: [[1, 1]], metric: "distance" }).name).toBe("goal (terminal, distance)")
+  })
+
+  it("has a finite gradient with the distance metric where a prediction meets its goal", () => {
+    const cost = goalCost({ goal: [[1, 2]], metric: "distance", mode: "terminal" })
+    const gradient = tf.tidy(() =>
+      tf
+        .grad((states: tf.Tensor) =>
+          cost.evaluate(states as tf.Tensor3D, tf.zeros([0, 2, 1]) as tf.Tensor3D).sum()
+        )(
+          tf.tensor3d([
+            [
+              [1, 2],
+              [4, 6]
+            ]
+          ])
+        )
+        .arraySync()
+    )
+    expect(gradient).toEqual([
+      [
+        [0, 0],
+        [expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]
+      ]
+    ])
+  })
+
   it("rejects an unknown metric, and weights with the cosine one", () => {
     expect(() => goalCost({ goal: [[1, 1]], metric: "manhattan" as "cosine" })).toThrow(/goalCost.metric/)
     expect(() => goalCost({ goal: [[1, 1]], metric: "cosine", weights: [1, 2] })).toThrow(/goalCost.weights/)

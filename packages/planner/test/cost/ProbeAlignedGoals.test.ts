@@ -82,6 +82,21 @@ describe("probedGoalCost's weights", () => {
     expect(() => probedGoalCost({ goal, probe, weights: [1] })).toThrow(/probedGoalCost.weights/)
     tf.dispose([goal, states, actions, plain, weighted])
   })
+
+  it("judge the read-out quantities by their distance with the distance metric, and no other metric", () => {
+    const probe = { latentSize: 2, outputSize: 2, weights: [1, 0, 0, 1], bias: [0, 0] }
+    const goal = tf.tensor2d([[0, 0]])
+    const states = tf.tensor3d([[[3, 4]], [[3, 4]]])
+    const actions = tf.zeros([1, 1, 1]) as tf.Tensor3D
+    const cost = probedGoalCost({ goal, probe, mode: "running", weights: [1, 0.25], metric: "distance" })
+    const value = cost.evaluate(states, actions)
+    expect(value.dataSync()[0]).toBeCloseTo(Math.sqrt(9 + 0.25 * 16), 5)
+    expect(cost.name).toContain("distance")
+    expect(() => probedGoalCost({ goal, probe, metric: "cosine" as "distance" })).toThrow(
+      /probedGoalCost.metric/
+    )
+    tf.dispose([goal, states, actions, value])
+  })
 })
 
 describe("a quadratic probe", () => {

@@ -4,6 +4,8 @@ import {
   flatAgent,
   goalCost,
   hierarchicalAgent,
+  type MemoryHeights,
+  type OnlineMemory,
   type PlanningLevel,
   runEpisodes,
   stallMemory
@@ -61,6 +63,17 @@ describe("stallMemory", () => {
     // The height is the squared latent distance from the stall point (0.4, 0) to the goal (10, 0).
     expect(onPoint).toBeCloseTo(9.6 ** 2, 3)
     expect(away).toBeLessThan(1e-3)
+  })
+
+  it("measures a point's height in the unit of the level's cost: the squared distance or the distance", () => {
+    const { memory, at } = started([[10, 0]], { strength: 2 })
+    for (let plan = 0; plan < 5; plan++) at([[0.4, 0]])
+    const height = (heights?: MemoryHeights) =>
+      (costOf(memory.cost([0], heights), [[0.4, 0]]) as Array<number>)[0] as number
+    expect(height()).toBeCloseTo(2 * 9.6 ** 2, 2)
+    expect(height("squared")).toBeCloseTo(2 * 9.6 ** 2, 2)
+    expect(height("distance")).toBeCloseTo(2 * 9.6, 4)
+    expect(invalidField(() => memory.cost([0], "cosine" as MemoryHeights))).toBe("stallMemory heights")
   })
 
   it("waits a whole window before recording the next stall, and keeps at most its capacity of points", () => {
@@ -191,6 +204,42 @@ describe("an agent with the stall memory", () => {
     for (let plan = 0; plan < 4; plan++) first.observe(Float32Array.from([0, 0]), [true])
     expect(first.remembered()).toEqual([1])
     expect(memory.start(Float32Array.from([5, 5]), 2).remembered()).toEqual([0])
+  })
+
+  it("is told each level's unit: level 0's and the level above's own, squared unless they say otherwise", () => {
+    const units = (bottom: MemoryHeights | undefined, top: MemoryHeights | undefined) => {
+      const told = new Set<string>()
+      const stalls = stallMemory({ stepLength: 1, window: 2 })
+      const spy: OnlineMemory = {
+        name: "spy",
+        start: (goals, latentSize) => {
+          const episodes = stalls.start(goals, latentSize)
+          return {
+            ...episodes,
+            cost: (rows, heights) => {
+              told.add(String(heights))
+              return episodes.cost(rows, heights)
+            }
+          }
+        }
+      }
+      const levels: Array<PlanningLevel> = [
+        { ...level0(), ...(bottom === undefined ? {} : { memoryHeights: bottom }) },
+        {
+          model: leakyPlaneModel(),
+          planner: cemPlanner({ samples: 16, iterations: 2, elites: 4 }),
+          horizon: 3,
+          ...(top === undefined ? {} : { memoryHeights: top })
+        }
+      ]
+      runEpisodes([walledEnv(start, goal, 12)], [0], hierarchicalAgent(levels, { onlineMemory: spy }), {
+        rng: Random.fromSeed(1)
+      })
+      return [...told].sort()
+    }
+    expect(units(undefined, "distance")).toEqual(["distance", "squared"])
+    expect(units("distance", "squared")).toEqual(["distance", "squared"])
+    expect(units("distance", "distance")).toEqual(["distance"])
   })
 
   it("is a flat agent's option too", () => {

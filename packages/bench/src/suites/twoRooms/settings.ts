@@ -87,12 +87,14 @@ export const twoRoomsPldmPlanner: RunSettings = {
 
 /**
  * The hierarchy the row without memory also plans with: a level of 8-number macro-actions, each
- * 20 steps long, trained 2,000 steps on the frozen pixel encoder, planned by CEM over 8
- * macro-steps (160 steps, further than any path through the door; its first samples spread over
- * the whole macro-action box), which hands the state its plan predicts after one macro-step to
- * level 0 as its subgoal. Nothing recorded is consulted: the subgoals come from the level's own
- * predictions. The same agent also plans with the online memory of its episode
- * (`hierarchical+online`), its own row.
+ * 20 steps long, trained 2,000 steps on the frozen pixel encoder, planned by CEM over 16
+ * macro-steps (320 steps, so that a plan through the door still has steps left at the goal; 64
+ * samples, the predictions per step of 128 over 8; its first samples spread over the whole
+ * macro-action box) and judged by the latent distance to the goal rather than its square (a detour
+ * through the door is then priced by the way it covers, and no longer loses to waiting at the
+ * wall). It hands the state its plan predicts after one macro-step to level 0 as its subgoal.
+ * Nothing recorded is consulted: the subgoals come from the level's own predictions. The same agent
+ * also plans with the online memory of its episode (`hierarchical+online`), its own row.
  *
  * @example
  * ```ts
@@ -101,7 +103,8 @@ export const twoRoomsPldmPlanner: RunSettings = {
  */
 export const twoRoomsHierarchySettings: RunSettings = {
   levels: { strides: [20] },
-  upperActor: { planner: "cem", horizon: 8, initialStd: 1 },
+  cost: { upperMetric: "distance" },
+  upperActor: { planner: "cem", horizon: 16, candidates: 64, initialStd: 1 },
   evaluation: { agents: ["hierarchical", "hierarchical+online"] }
 }
 
