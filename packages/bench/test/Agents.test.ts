@@ -10,6 +10,7 @@ import {
   levelActor,
   levelMetric,
   onlineMemoryOf,
+  planningLevelsOf,
   resolveRunConfig,
   upperLevelCost
 } from "../src/index.js"
@@ -173,6 +174,23 @@ describe("the configured goal metric", () => {
       "distance"
     ])
     expect(() => partsWith(["cost.upperMetric=cosine"])).toThrow(/cost.upperMetric/)
+  })
+
+  it("goes with each level to the online memory, which measures its points in that unit", () => {
+    const spec = envRegistry.get("point-mass")
+    const model = spec.groundTruthModel()
+    const heights = (kind: "flat" | "hierarchical+online", settings: ReadonlyArray<string>) => {
+      const parts = partsWith(["levels.strides=[5,20]", ...settings])
+      const upperModels = [5, 20].map((stride) => ({ ...model, stride }))
+      return planningLevelsOf(kind, { ...parts, model, upperModels }).map((level) => level.memoryHeights)
+    }
+    expect(heights("hierarchical+online", [])).toEqual(["squared", "squared", "squared"])
+    expect(heights("hierarchical+online", ["cost.upperMetric=distance"])).toEqual([
+      "squared",
+      "distance",
+      "distance"
+    ])
+    expect(heights("flat", ["cost.metric=distance"])).toEqual(["distance"])
   })
 })
 

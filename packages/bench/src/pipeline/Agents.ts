@@ -330,6 +330,53 @@ export const agentMemory = (parts: AgentParts): LandmarkGraph | undefined =>
     : parts.memory
 
 /**
+ * The levels an agent of one kind plans with, level 0 first: level 0 with the actor (a flat agent's
+ * restarts matched to the hierarchy's compute when the parts say so; the guardrail's constraints
+ * around its planner when zones are enforced), then, for a hierarchical kind, each level above
+ * with its own actor and cost. Each level carries its goal metric for the online memory.
+ *
+ * @example
+ * ```ts
+ * planningLevelsOf("hierarchical", parts).map((level) => level.horizon) // [16, 8]
+ * ```
+ */
+export const planningLevelsOf = (kind: AgentKind, parts: AgentParts): ReadonlyArray<PlanningLevel> => {
+  const { config } = parts
+  const hierarchical = kind.startsWith("hierarchical")
+  const bottomActor =
+    !hierarchical && parts.flatCandidates !== undefined
+      ? { ...config.actor, candidates: parts.flatCandidates }
+      : config.actor
+  const planner = plannerOf(bottomActor)
+  const bottom: PlanningLevel = {
+    model: parts.model,
+    planner: enforcesZones(parts)
+      ? constrainedPlanner(planner, zoneConstraints(config.guardrail, parts.positions.position), {
+          outerIterations: config.guardrail.outerIterations
+        })
+      : planner,
+    horizon: config.actor.horizon,
+    cost: costOf(config, parts.probe),
+    memoryHeights: levelMetric(config, 0),
+    ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
+  }
+  const upper: ReadonlyArray<PlanningLevel> = hierarchical
+    ? parts.upperModels.map((model, level) => {
+        const actor = levelActor(config, level + 1)
+        return {
+          model,
+          planner: plannerOf(actor),
+          horizon: actor.horizon,
+          cost: upperLevelCost(parts, level),
+          memoryHeights: levelMetric(config, level + 1),
+          ...(actor.replanInterval === null ? {} : { replanInterval: actor.replanInterval })
+        }
+      })
+    : []
+  return [bottom, ...upper]
+}
+
+/**
  * The agent of one kind: `flat` plans with level 0 alone, `hierarchical` with every level, each
  * `+memory` with the landmark memory above its top level; `ground-truth` is the flat agent over the
  * environment's own dynamics (its parts say so).
@@ -364,45 +411,15 @@ export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
       ? landmarkSubgoals(graph, { lookahead: config.memory.lookahead })
       : undefined
   const online = usesOnlineMemory(kind) ? onlineMemoryOf(parts) : undefined
-  const hierarchical = kind.startsWith("hierarchical")
-  const bottomActor =
-    !hierarchical && parts.flatCandidates !== undefined
-      ? { ...config.actor, candidates: parts.flatCandidates }
-      : config.actor
-  const planner = plannerOf(bottomActor)
-  const bottom: PlanningLevel = {
-    model: parts.model,
-    planner: enforcesZones(parts)
-      ? constrainedPlanner(planner, zoneConstraints(config.guardrail, parts.positions.position), {
-          outerIterations: config.guardrail.outerIterations
-        })
-      : planner,
-    horizon: config.actor.horizon,
-    cost,
-    memoryHeights: levelMetric(config, 0),
-    ...(config.actor.replanInterval === null ? {} : { replanInterval: config.actor.replanInterval })
-  }
-  const upper: ReadonlyArray<PlanningLevel> = hierarchical
-    ? parts.upperModels.map((model, level) => {
-        const actor = levelActor(config, level + 1)
-        return {
-          model,
-          planner: plannerOf(actor),
-          horizon: actor.horizon,
-          cost: upperLevelCost(parts, level),
-          memoryHeights: levelMetric(config, level + 1),
-          ...(actor.replanInterval === null ? {} : { replanInterval: actor.replanInterval })
-        }
-      })
-    : []
+  const levels = planningLevelsOf(kind, parts)
   // One level is exactly the flat agent (the memory, if any, directs it; anchors need a level above).
-  return hierarchicalAgent([bottom, ...upper], {
+  return hierarchicalAgent(levels, {
     ...(memory === undefined ? {} : { memory }),
     ...(graph === undefined || !config.memory.anchorSubgoals ? {} : { subgoalAnchors: graph.landmarks }),
     ...(encodeGoals === undefined ? {} : { encodeGoals }),
     ...(parts.onSubgoals === undefined ? {} : { onSubgoals: parts.onSubgoals }),
     ...(parts.onPlan === undefined ? {} : { onPlan: parts.onPlan }),
     ...(online === undefined ? {} : { onlineMemory: online }),
-    name: `${kind}: ${[bottom, ...upper].map((level) => level.planner.name).join(" < ")}`
+    name: `${kind}: ${levels.map((level) => level.planner.name).join(" < ")}`
   })
 }
