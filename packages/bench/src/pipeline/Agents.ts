@@ -15,6 +15,7 @@ import {
   categoricalCemPlanner,
   cemPlanner,
   constrainedPlanner,
+  type DistanceMetric,
   type FlatAgentOptions,
   flatAgent,
   goalCost,
@@ -160,9 +161,6 @@ export const selectionProbe = (observationSize: number, dimensions: ReadonlyArra
   }
 }
 
-/** The metric of one level's goal cost, which its online memory's points are measured in too. */
-export type LevelMetric = NonNullable<RunConfig["cost"]["metric"]>
-
 /**
  * The metric of a level's goal cost (0: the primitive level): `cost.metric`, or above level 0
  * `cost.upperMetric` when set; squared when neither is.
@@ -172,7 +170,7 @@ export type LevelMetric = NonNullable<RunConfig["cost"]["metric"]>
  * levelMetric(config, 1) // "distance" with cost.upperMetric: "distance"
  * ```
  */
-export const levelMetric = (config: RunConfig, level: number): LevelMetric =>
+export const levelMetric = (config: RunConfig, level: number): DistanceMetric =>
   (level > 0 ? config.cost.upperMetric : undefined) ?? config.cost.metric ?? "squared"
 
 /**
@@ -188,7 +186,7 @@ export const levelMetric = (config: RunConfig, level: number): LevelMetric =>
 export const costOf = (
   config: RunConfig,
   probe: LatentProbe | undefined,
-  metric: LevelMetric = levelMetric(config, 0)
+  metric: DistanceMetric = levelMetric(config, 0)
 ): CostFactory => {
   const weights = config.cost.weights.length === 0 ? {} : { weights: config.cost.weights }
   const judged = { mode: config.cost.mode, metric, ...weights }
@@ -389,13 +387,12 @@ export const planningLevelsOf = (kind: AgentKind, parts: AgentParts): ReadonlyAr
  */
 export const agentOf = (kind: AgentKind, parts: AgentParts): Agent => {
   const { config } = parts
-  const cost = costOf(config, parts.probe)
   if (kind === "random") {
     return flatAgent({
       model: parts.model,
       planner: randomShootingPlanner({ samples: 1, useWarmStart: false, name: "random" }),
       horizon: 1,
-      cost,
+      cost: costOf(config, parts.probe),
       name: "random"
     })
   }

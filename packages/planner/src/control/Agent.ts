@@ -11,8 +11,8 @@
 import type { Cost, Plan, Planner, Random, WorldModel } from "@telos/core"
 import { describeValue, InvalidValueError } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { addCosts } from "../cost/Cost.js"
-import type { EpisodeMemory, MemoryHeights, OnlineMemory } from "../memory/OnlineMemory.js"
+import { addCosts, type DistanceMetric } from "../cost/Cost.js"
+import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
 import { maxPlanningHorizon } from "../search/Limits.js"
 import { selectProblems, shiftPlan } from "../search/StartingPlan.js"
 import type { SubgoalDirector, SubgoalTracker } from "./Subgoals.js"
@@ -147,7 +147,7 @@ export interface FlatAgentOptions {
    * The unit of `cost`'s goal distance, which the online memory's points are measured in (default
    * `"squared"`; `"distance"` for a `goalCost` of metric `"distance"`).
    */
-  readonly memoryHeights?: MemoryHeights
+  readonly memoryHeights?: DistanceMetric
 }
 
 const toRows = (rows: ReadonlyArray<ArrayLike<number>>, field: string): tf.Tensor2D => {
@@ -193,7 +193,7 @@ export const withOnlineCost = (
   cost: Cost,
   online: EpisodeMemory | undefined,
   episodes: ReadonlyArray<number>,
-  heights: MemoryHeights = "squared"
+  heights: DistanceMetric = "squared"
 ): Cost => {
   const remembered = online?.cost(episodes, heights)
   return remembered === undefined ? cost : addCosts(cost, remembered)

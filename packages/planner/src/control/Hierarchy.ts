@@ -25,8 +25,8 @@ import {
   type WorldModel
 } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
-import { goalCost } from "../cost/Cost.js"
-import type { EpisodeMemory, MemoryHeights, OnlineMemory } from "../memory/OnlineMemory.js"
+import { type DistanceMetric, goalCost } from "../cost/Cost.js"
+import type { EpisodeMemory, OnlineMemory } from "../memory/OnlineMemory.js"
 import { nearestRow, pickRows, squaredDistance } from "../memory/Rows.js"
 import { selectProblems } from "../search/StartingPlan.js"
 import {
@@ -62,7 +62,7 @@ export interface PlanningLevel {
    * The unit of this level's goal distance, which the online memory's points are measured in at
    * this level (default `"squared"`; `"distance"` for a `goalCost` of metric `"distance"`).
    */
-  readonly memoryHeights?: MemoryHeights
+  readonly memoryHeights?: DistanceMetric
 }
 
 // A running cost: with a terminal one and a horizon longer than the way to the target needs, the

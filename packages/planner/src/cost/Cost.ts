@@ -34,8 +34,34 @@ export interface GoalCostOptions {
   readonly metric?: GoalMetric
 }
 
+/**
+ * A goal distance in one of two units: `"squared"`, the squared Euclidean distance, or
+ * `"distance"`, the distance itself. The online memory measures its points in the unit of the
+ * level's goal cost.
+ */
+export type DistanceMetric = "squared" | "distance"
+
 /** How a goal cost measures the distance between a predicted latent and the goal. */
-export type GoalMetric = "squared" | "distance" | "cosine"
+export type GoalMetric = DistanceMetric | "cosine"
+
+/**
+ * `value` as a {@link DistanceMetric}, or an `InvalidValueError` naming `field`.
+ *
+ * @example
+ * ```ts
+ * checkDistanceMetric("distance", "probedGoalCost.metric") // "distance"
+ * ```
+ */
+export const checkDistanceMetric = (value: unknown, field: string): DistanceMetric => {
+  if (value !== "squared" && value !== "distance") {
+    throw new InvalidValueError({
+      field,
+      expected: '"squared" or "distance"',
+      received: describeValue(value)
+    })
+  }
+  return value
+}
 
 const goalMetrics: ReadonlyArray<GoalMetric> = ["squared", "distance", "cosine"]
 
@@ -318,7 +344,7 @@ export const probedGoalCost = (options: {
   /** Weights of the read-out quantities' squared differences (all 1 by default). */
   readonly weights?: ArrayLike<number>
   /** `"squared"` (default) or `"distance"`, as in {@link goalCost}, on the read-out quantities. */
-  readonly metric?: "squared" | "distance"
+  readonly metric?: DistanceMetric
 }): Cost => {
   const { probe } = options
   checkProbe(probe)
@@ -331,14 +357,7 @@ export const probedGoalCost = (options: {
       received: `${options.weights.length}`
     })
   }
-  const metric = options.metric ?? "squared"
-  if (metric !== "squared" && metric !== "distance") {
-    throw new InvalidValueError({
-      field: "probedGoalCost.metric",
-      expected: '"squared" or "distance"',
-      received: describeValue(metric)
-    })
-  }
+  const metric = checkDistanceMetric(options.metric ?? "squared", "probedGoalCost.metric")
   const read = probeReadout(probe)
   const mode = options.mode ?? "terminal"
   return {

@@ -9,6 +9,7 @@
  */
 import type { Cost } from "@telos/core"
 import { describeValue, InvalidValueError } from "@telos/core"
+import { checkDistanceMetric, type DistanceMetric } from "../cost/Cost.js"
 import { repulsionCost } from "../cost/Repulsion.js"
 import { squaredDistance } from "./Rows.js"
 
@@ -25,16 +26,10 @@ export interface EpisodeMemory {
    * unit of the level's goal cost (default `"squared"`), so that a remembered point weighs against
    * the goal distance the same at every level.
    */
-  cost(episodes: ReadonlyArray<number>, heights?: MemoryHeights): Cost | undefined
+  cost(episodes: ReadonlyArray<number>, heights?: DistanceMetric): Cost | undefined
   /** Points each episode remembers so far (stalls, for the stall memory). */
   remembered(): ReadonlyArray<number>
 }
-
-/**
- * The unit of a level's goal cost, which the online memory's points are measured in: the squared
- * latent distance (`goalCost`'s `"squared"` metric) or the distance itself (`"distance"`).
- */
-export type MemoryHeights = "squared" | "distance"
 
 /** A kind of online memory: started afresh for every batch of episodes. */
 export interface OnlineMemory {
@@ -168,13 +163,7 @@ export const stallMemory = (options: StallMemoryOptions): OnlineMemory => {
           }
         },
         cost: (rows, heights = "squared") => {
-          if (heights !== "squared" && heights !== "distance") {
-            throw new InvalidValueError({
-              field: "stallMemory heights",
-              expected: '"squared" or "distance"',
-              received: describeValue(heights)
-            })
-          }
+          checkDistanceMetric(heights, "stallMemory heights")
           if (!rows.some((episode) => (stored[episode] as number) > 0)) return undefined
           const planPoints = new Float32Array(rows.length * capacity * latentSize)
           const planHeights = new Float32Array(rows.length * capacity)

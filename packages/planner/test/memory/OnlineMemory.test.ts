@@ -1,10 +1,10 @@
 import { Random } from "@telos/core"
 import {
   cemPlanner,
+  type DistanceMetric,
   flatAgent,
   goalCost,
   hierarchicalAgent,
-  type MemoryHeights,
   type OnlineMemory,
   type PlanningLevel,
   runEpisodes,
@@ -68,12 +68,12 @@ describe("stallMemory", () => {
   it("measures a point's height in the unit of the level's cost: the squared distance or the distance", () => {
     const { memory, at } = started([[10, 0]], { strength: 2 })
     for (let plan = 0; plan < 5; plan++) at([[0.4, 0]])
-    const height = (heights?: MemoryHeights) =>
+    const height = (heights?: DistanceMetric) =>
       (costOf(memory.cost([0], heights), [[0.4, 0]]) as Array<number>)[0] as number
     expect(height()).toBeCloseTo(2 * 9.6 ** 2, 2)
     expect(height("squared")).toBeCloseTo(2 * 9.6 ** 2, 2)
     expect(height("distance")).toBeCloseTo(2 * 9.6, 4)
-    expect(invalidField(() => memory.cost([0], "cosine" as MemoryHeights))).toBe("stallMemory heights")
+    expect(invalidField(() => memory.cost([0], "cosine" as DistanceMetric))).toBe("stallMemory heights")
   })
 
   it("waits a whole window before recording the next stall, and keeps at most its capacity of points", () => {
@@ -207,7 +207,7 @@ describe("an agent with the stall memory", () => {
   })
 
   it("is told each level's unit: level 0's and the level above's own, squared unless they say otherwise", () => {
-    const units = (bottom: MemoryHeights | undefined, top: MemoryHeights | undefined) => {
+    const units = (bottom: DistanceMetric | undefined, top: DistanceMetric | undefined) => {
       const told = new Set<string>()
       const stalls = stallMemory({ stepLength: 1, window: 2 })
       const spy: OnlineMemory = {
