@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { setTimeout as delay } from "node:timers/promises"
 import { main } from "@telos/bench"
 import { Box, clearInterruption, Random, requestInterruption } from "@telos/core"
-import { defineEnv, EnvRegistry, pendulum, pointMass } from "@telos/envs"
+import { defineEnv, EnvRegistry, pendulum, pointMass, twoRooms } from "@telos/envs"
 import { openDataset } from "@telos/worldmodel/node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { collectionSummaryText } from "../src/cli/Collection.js"
@@ -192,6 +192,66 @@ describe("telos collect", () => {
     expect(run.code).toBe(2)
     expect(run.error).toHaveLength(1)
     expect(run.error[0]).toMatch(/^telos: .*--policy/)
+  })
+
+  it("sends the share --doorway-rate asks for through the doorways of an environment that declares them", async () => {
+    const run = async (flags: ReadonlyArray<string>, out: string) => {
+      const terminal = fakeTerminal()
+      const code = await main(
+        [
+          "collect",
+          "--env",
+          "two-rooms",
+          "--transitions",
+          "1800",
+          "--episode-length",
+          "90",
+          "--out",
+          out,
+          ...flags
+        ],
+        terminal.terminal,
+        [],
+        new EnvRegistry().register(twoRooms)
+      )
+      expect(code).toBe(0)
+      return openDataset(out)
+    }
+    const crossings = (dataset: Awaited<ReturnType<typeof openDataset>>): number => {
+      let row = 0
+      let count = 0
+      for (const length of dataset.episodeLengths) {
+        const xs = Array.from(
+          { length: length + 1 },
+          (_, step) => dataset.observations[(row + step) * 2] as number
+        )
+        if (xs.some((x) => x < 31) && xs.some((x) => x > 33)) count += 1
+        row += length + 1
+      }
+      return count
+    }
+    const through = await run(["--doorway-rate", "1"], join(directory, "through"))
+    const plain = await run([], join(directory, "plain"))
+    expect(through.header.collector).toMatchObject({ policy: "doorway-walk", doorwayRate: 1 })
+    expect(plain.header.collector).toMatchObject({ policy: "random-walk" })
+    expect(crossings(through)).toBeGreaterThan(2 * crossings(plain))
+  })
+
+  it("rejects --doorway-rate for an environment without doorways, naming the flag, exit 2", async () => {
+    const run = await collect([
+      "--env",
+      "point-mass",
+      "--transitions",
+      "10",
+      "--out",
+      join(directory, "x"),
+      "--doorway-rate",
+      "0.5"
+    ])
+    expect(run.code).toBe(2)
+    expect(run.error).toHaveLength(1)
+    expect(run.error[0]).toMatch(/^telos: .*--doorway-rate.*declares no doorways/)
+    expect(await readdir(directory)).toEqual([])
   })
 
   it("rejects a bad flag with one line naming it, exit 2", async () => {

@@ -494,6 +494,26 @@ describe("resolveRunConfig", () => {
       spec: "grid-doors",
       set: ["actor.planner=hybrid"],
       names: "actor.planner"
+    },
+    {
+      case: "exploration through doorways an environment does not declare",
+      spec: "point-mass",
+      set: ["data.doorwayRate=0.5"],
+      names: "data.doorwayRate",
+      mentions: "declares no doorways"
+    },
+    {
+      case: "exploration through doorways without the random walk",
+      spec: "two-rooms",
+      set: ["data.policy=uniform", "data.doorwayRate=0.5"],
+      names: "data.doorwayRate",
+      mentions: "random walk"
+    },
+    {
+      case: "a doorway rate above 1",
+      spec: "two-rooms",
+      set: ["data.doorwayRate=1.5"],
+      names: "data.doorwayRate"
     }
   ])("rejects $case with a ConfigError naming $names", ({ spec, set, names, ...rest }) => {
     const error = configError(() => resolve(envRegistry.get(spec), set))

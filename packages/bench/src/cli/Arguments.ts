@@ -86,6 +86,11 @@ export interface CollectCommand {
   /** `undefined`: the environment's own episode budget. */
   readonly episodeLength: number | undefined
   readonly seed: number
+  /**
+   * The share of random-walk episodes sent through one of the environment's doorways (its doors;
+   * see `doorwayWalkPolicy`); `undefined` or 0: none.
+   */
+  readonly doorwayRate?: number | undefined
   /** `--overwrite`: replace a dataset already in `out` instead of refusing. */
   readonly overwrite?: boolean
 }
@@ -194,6 +199,9 @@ export const CollectFlags = Schema.Struct({
   obs: Schema.optional(Schema.Literals(["state", "pixels"])),
   policy: Schema.optional(Schema.Literals(["random-walk", "uniform", "correlated"])),
   "episode-length": count("episode-length", 0),
+  "doorway-rate": Schema.optional(
+    Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))
+  ),
   seed: count("seed", -1),
   overwrite: Schema.optional(Schema.Boolean)
 })
@@ -352,6 +360,7 @@ const numericFlags = new Set([
   "seed",
   "transitions",
   "episode-length",
+  "doorway-rate",
   "epochs",
   "steps-per-epoch",
   "batch-size",
@@ -417,6 +426,8 @@ options:
   --policy random-walk|uniform|correlated  exploration (default random-walk for 2-D actions,
                    else uniform; correlated: actions that persist, for bodies with inertia)
   --episode-length L            transitions per episode (default the environment's budget)
+  --doorway-rate R              share of random-walk episodes sent through a door of the
+                   environment (0 to 1; default 0; environments that declare doorways)
   --seed S                      seed of the whole collection (default 0)
   --overwrite                   replace a dataset already in DIR (refused without it)
 
@@ -556,6 +567,7 @@ const parseCollect = (rest: ReadonlyArray<string>): Result.Result<Command, Confi
     observations: flags.obs ?? "state",
     policy: flags.policy,
     episodeLength: flags["episode-length"],
+    doorwayRate: flags["doorway-rate"],
     seed: flags.seed ?? 0,
     overwrite: flags.overwrite === true
   })

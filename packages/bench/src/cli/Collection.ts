@@ -19,6 +19,7 @@ import {
   actionEncodingSize,
   collectEpisodes,
   correlatedPolicy,
+  doorwayWalkPolicy,
   type EnvRegistry,
   type EnvSpec,
   type ExplorationPolicy,
@@ -27,7 +28,7 @@ import {
 } from "@telos/envs"
 import { type DatasetSummary, datasetFileName, writeDataset } from "@telos/worldmodel/node"
 import { Effect } from "effect"
-import { policyMismatch } from "../configurator/Resolve.js"
+import { doorwayRateMismatch, policyMismatch } from "../configurator/Resolve.js"
 import type { CollectCommand } from "./Arguments.js"
 import { claimFolder } from "./Claim.js"
 import type { Progress } from "./Progress.js"
@@ -61,13 +62,21 @@ export type CollectionError =
 const flagError = (field: string, expected: string): ConfigError =>
   new ConfigError({ source: "arguments", issues: [{ field, expected }] })
 
-const choosePolicy = (spec: EnvSpec<unknown>, requested: CollectCommand["policy"]): ExplorationPolicy => {
+const choosePolicy = (spec: EnvSpec<unknown>, command: CollectCommand): ExplorationPolicy => {
   const actionSpace = spec.definition.actionSpace
   const displacement = actionSpace._tag === "Box" && actionSpace.size === 2
-  const policy = requested ?? (displacement ? "random-walk" : "uniform")
+  const policy = command.policy ?? (displacement ? "random-walk" : "uniform")
   const mismatch = policyMismatch(policy, actionSpace, `"${spec.id}"`)
   if (mismatch !== undefined) throw flagError("--policy", mismatch)
+  const doorwayRate = command.doorwayRate ?? 0
+  if (doorwayRate > 0) {
+    const doorwayMismatch = doorwayRateMismatch(policy, spec.definition, `"${spec.id}"`)
+    if (doorwayMismatch !== undefined) throw flagError("--doorway-rate", doorwayMismatch)
+  }
   if (actionSpace._tag === "Discrete") return uniformPolicy(actionSpace)
+  if (policy === "random-walk" && doorwayRate > 0) {
+    return doorwayWalkPolicy(actionSpace, { doorways: spec.definition.doorways ?? [], rate: doorwayRate })
+  }
   if (policy === "random-walk") return randomWalkPolicy(actionSpace)
   if (policy === "correlated") return correlatedPolicy(actionSpace)
   return uniformPolicy(actionSpace)
@@ -130,7 +139,7 @@ export const runCollection = (
         return yield* flagError("--obs", `state: environment "${spec.id}" has no image renderer`)
       }
       const policy = yield* Effect.try({
-        try: () => choosePolicy(spec, command.policy),
+        try: () => choosePolicy(spec, command),
         catch: (error) => error as ConfigError | InvalidValueError
       })
       const episodeLength = command.episodeLength ?? spec.definition.maxEpisodeSteps

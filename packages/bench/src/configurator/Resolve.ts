@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises"
 import { extname } from "node:path"
 import { ConfigError, checkLevelStrides, decodeConfigSync, FileError, LevelConfigError } from "@telos/core"
-import type { ActionSpace, EnvSpec } from "@telos/envs"
+import type { ActionSpace, EnvDefinition, EnvSpec } from "@telos/envs"
 import { parse as parseYaml } from "yaml"
 import { defaultRunConfig } from "./Defaults.js"
 import {
@@ -149,6 +149,31 @@ export const policyMismatch = (
   return undefined
 }
 
+/**
+ * What to choose instead when exploration cannot be sent through doorways (a share of random-walk
+ * episodes sent through the environment's doors needs the random walk and an environment that
+ * declares `doorways`), or `undefined` when it can: the one check behind `data.doorwayRate` and
+ * `telos collect --doorway-rate`.
+ *
+ * @example
+ * ```ts
+ * doorwayRateMismatch("random-walk", pointMass.definition, "point-mass")
+ * // '0: point-mass declares no doorways to send exploration through'
+ * ```
+ */
+export const doorwayRateMismatch = (
+  policy: DataConfig["policy"],
+  definition: Pick<EnvDefinition<unknown>, "doorways">,
+  env: string
+): string | undefined => {
+  if (policy !== "random-walk")
+    return `0: doorways are crossed by the random walk, and the policy is "${policy}"`
+  if (definition.doorways === undefined || definition.doorways.length === 0) {
+    return `0: ${env} declares no doorways to send exploration through`
+  }
+  return undefined
+}
+
 const fieldError = (source: string, field: string, expected: string): ConfigError =>
   new ConfigError({ source, issues: [{ field, expected }] })
 
@@ -221,6 +246,10 @@ const checkRunConfig = (
   const discrete = definition.actionSpace._tag === "Discrete"
   const mismatch = policyMismatch(config.data.policy, definition.actionSpace, config.env)
   if (mismatch !== undefined) throw fieldError(source, "data.policy", mismatch)
+  if ((config.data.doorwayRate ?? 0) > 0) {
+    const doorwayMismatch = doorwayRateMismatch(config.data.policy, definition, config.env)
+    if (doorwayMismatch !== undefined) throw fieldError(source, "data.doorwayRate", doorwayMismatch)
+  }
   if (discrete !== (config.actor.planner === "categorical-cem")) {
     throw fieldError(
       source,

@@ -25,6 +25,15 @@ export const DataConfig = Schema.Struct({
   transitions: positiveInteger,
   /** Steps per collected episode. */
   episodeLength: positiveInteger,
+  /**
+   * The share of random-walk episodes sent through one of the environment's doorways,
+   * in `[0, 1]`: PLDM's `cross_wall_rate`. Needs the random walk and an environment that declares
+   * doorways; absent or 0: none (absent in configurations written before it existed, so their
+   * bundles and cached stages stay valid).
+   */
+  doorwayRate: Schema.optional(
+    Schema.Number.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(1))
+  ),
   /** Perception from the state vector or from the environment's image. */
   observations: Schema.Literals(["state", "pixels"])
 })

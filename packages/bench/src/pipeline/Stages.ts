@@ -114,6 +114,7 @@ export const collectStage = async (context: StageContext): Promise<CollectedData
           observations: config.data.observations,
           policy: config.data.policy,
           episodeLength: config.data.episodeLength,
+          doorwayRate: config.data.doorwayRate,
           seed: config.seed
         },
         { environments: registryOf(source), progress: stageProgress(context, "collect") }

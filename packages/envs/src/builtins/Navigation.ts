@@ -10,7 +10,7 @@
  */
 import { Box, describeValue, InvalidValueError, type Random, type WorldModel } from "@telos/core"
 import { defineEnv, type EnvSpec } from "../define/DefineEnv.js"
-import type { ImageRenderer, TransitionResult } from "../define/EnvDefinition.js"
+import type { Doorway, ImageRenderer, TransitionResult } from "../define/EnvDefinition.js"
 import { checkOptionNames, type ResetOptionValues, readVectorOption } from "../define/Options.js"
 import { svgDocument } from "../define/Svg.js"
 import type { Rectangle, WallLayout } from "../physics/WallLayout.js"
@@ -248,6 +248,8 @@ export interface NavigationWorld {
   readonly winds?: ReadonlyArray<Wind>
   /** The differentiable dynamics, for state observations. */
   readonly groundTruthModel?: () => WorldModel
+  /** Doors that exploration may be sent through (state observations only: they are positions). */
+  readonly doorways?: ReadonlyArray<Doorway>
   /**
    * The world's own collision rule and free-space test; absent: {@link moveWithWalls} over
    * `layout`. A world with its own physics reports `info.wallHit`.
@@ -430,6 +432,7 @@ export const defineNavigationEnv = (world: NavigationWorld): EnvSpec<NavigationS
     info,
     render,
     image,
-    ...(world.groundTruthModel === undefined || pixels ? {} : { groundTruthModel: world.groundTruthModel })
+    ...(world.groundTruthModel === undefined || pixels ? {} : { groundTruthModel: world.groundTruthModel }),
+    ...(world.doorways === undefined || pixels ? {} : { doorways: world.doorways })
   })
 }

@@ -17,6 +17,7 @@ import {
 } from "./Navigation.js"
 import {
   placeTwoRoomsEpisode,
+  twoRoomsDoor,
   twoRoomsFreeBounds,
   twoRoomsGeometry,
   twoRoomsImage,
@@ -84,7 +85,8 @@ export const makeTwoRooms = (options?: NavigationOptions): EnvSpec<NavigationSta
     physics: twoRoomsPhysics,
     image: twoRoomsImage,
     outOfRangeActions: "clip",
-    groundTruthModel: twoRoomsModel
+    groundTruthModel: twoRoomsModel,
+    doorways: [twoRoomsDoor]
   })
 }
 

@@ -8,7 +8,7 @@
  *   the open square `(4, 59)^2`.
  * - The middle wall is the band `31 <= x <= 33`: its faces, the lines `x = 31` and `x = 33`, stop
  *   the agent except where it crosses them at a height in the door, `6 <= y <= 14` (inclusive at
- *   both ends). The door's passage is the closed box `[31, 33] x [6, 14]`; inside it the door's
+ *   both ends). The door's doorway is the closed box `[31, 33] x [6, 14]`; inside it the door's
  *   edges `y = 6` and `y = 14` stop the agent.
  * - Positions are float32 numbers, as PLDM's tensors are: a move without contact ends on the
  *   float32 sum of position and action.
@@ -18,7 +18,7 @@
  * @module
  */
 import { describeValue, InvalidValueError, type Random } from "@telos/core"
-import type { ImageRenderer } from "../define/EnvDefinition.js"
+import type { Doorway, ImageRenderer } from "../define/EnvDefinition.js"
 import type { Rectangle, WallLayout } from "../physics/WallLayout.js"
 import type { EpisodePlacement } from "./Navigation.js"
 import { type ArenaPoint, navigationDotStd, renderTarget } from "./NavigationImage.js"
@@ -128,6 +128,22 @@ export const twoRoomsLayout: WallLayout = {
 }
 
 /**
+ * The door as a doorway for exploration (`doorwayWalkPolicy`): aims drawn across the wall's band
+ * (x 31-33) and over the door's middle rows, 2 px clear of its edges at y 6 and 14 (PLDM's
+ * `expert_traj_door_padding`), crossed along x.
+ *
+ * @example
+ * ```ts
+ * twoRoomsDoor.centre // [32, 10]
+ * ```
+ */
+export const twoRoomsDoor: Doorway = {
+  centre: [wallCentre, (doorLow + doorHigh) / 2],
+  halfExtent: [(wallRight - wallLeft) / 2, (doorHigh - doorLow) / 2 - 2],
+  axis: [1, 0]
+}
+
+/**
  * The square `[4, 59]^2` that holds every free point: the box of state observations.
  *
  * @example
@@ -144,7 +160,7 @@ export const twoRoomsFreeBounds: Rectangle = {
 
 /**
  * Where a point of `two-rooms` is: the left room (`x < 31`), the right room (`x > 33`), or the
- * door's passage through the middle wall (`31 <= x <= 33`).
+ * door's doorway through the middle wall (`31 <= x <= 33`).
  *
  * @example
  * ```ts

@@ -4,5 +4,6 @@
  * @module
  */
 export * from "./Collect.js"
+export * from "./DoorwayWalk.js"
 export * from "./Exploration.js"
 export * from "./VonMises.js"

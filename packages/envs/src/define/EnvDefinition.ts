@@ -55,6 +55,24 @@ export interface ImageRenderer<State> {
 export type ActionSpace = Box | Discrete
 
 /**
+ * An opening between two regions: exploration sent through it aims at a point drawn uniformly in
+ * the box `centre +- halfExtent` and counts it passed once past that point along `axis`.
+ *
+ * @example
+ * ```ts
+ * const door: Doorway = { centre: [32, 10], halfExtent: [1, 2], axis: [1, 0] }
+ * ```
+ */
+export interface Doorway {
+  /** The box's centre, in the coordinates of the observation's first two numbers. */
+  readonly centre: readonly [number, number]
+  /** Half the box's width and height: the aim is drawn uniformly within. */
+  readonly halfExtent: readonly [number, number]
+  /** The direction of crossing (either way along it); need not have unit length. */
+  readonly axis: readonly [number, number]
+}
+
+/**
  * An environment as plain functions over an immutable `State`. `Action` narrows the action space
  * when it is known statically (the built-ins say `Box` or `Discrete`), so code handed a specific
  * environment needs no check of its kind.
@@ -115,6 +133,13 @@ export interface EnvDefinition<State, Action extends ActionSpace = ActionSpace> 
    * its task is one fixed state (Pendulum: upright and still). Planners aim at it.
    */
   readonly goal?: ReadonlyArray<number>
+  /**
+   * Narrow openings between regions of the state space (the door between two rooms), in the
+   * coordinates of the observation's first two numbers. Exploration may send a share of its
+   * episodes through one (`doorwayWalkPolicy`, the configuration's `data.doorwayRate`), so that
+   * offline data holds the crossings a plain random walk makes too rarely.
+   */
+  readonly doorways?: ReadonlyArray<Doorway>
   /**
    * Starts an episode, drawing only from `rng` so that a seed fixes it. `options` are the
    * environment-specific reset options; throw `InvalidValueError` for bad ones.
