@@ -160,39 +160,35 @@ describe("telos collect", () => {
     expect(await readdir(directory)).toEqual([])
   })
 
-  it("rejects --obs pixels for an environment without images, naming --obs, exit 2", async () => {
-    const run = await collect([
-      "--env",
-      "point-mass",
-      "--transitions",
-      "10",
-      "--out",
-      join(directory, "x"),
-      "--obs",
-      "pixels"
-    ])
-    expect(run.code).toBe(2)
-    expect(run.error).toHaveLength(1)
-    expect(run.error[0]).toMatch(/^telos: .*--obs/)
-    expect(run.error[0]).toContain("point-mass")
-    expect(await readdir(directory)).toEqual([])
-  })
-
-  it("rejects --policy random-walk for actions that are not 2-D, naming --policy, exit 2", async () => {
-    const run = await collect([
-      "--env",
-      "pendulum",
-      "--transitions",
-      "10",
-      "--out",
-      join(directory, "x"),
-      "--policy",
-      "random-walk"
-    ])
-    expect(run.code).toBe(2)
-    expect(run.error).toHaveLength(1)
-    expect(run.error[0]).toMatch(/^telos: .*--policy/)
-  })
+  it.each([
+    {
+      what: "--obs pixels for an environment without images",
+      env: "point-mass",
+      flag: ["--obs", "pixels"],
+      names: /^telos: .*--obs.*point-mass/
+    },
+    {
+      what: "--policy random-walk for actions that are not 2-D",
+      env: "pendulum",
+      flag: ["--policy", "random-walk"],
+      names: /^telos: .*--policy/
+    },
+    {
+      what: "--doorway-rate for an environment without doorways",
+      env: "point-mass",
+      flag: ["--doorway-rate", "0.5"],
+      names: /^telos: .*--doorway-rate.*declares no doorways/
+    }
+  ])(
+    "rejects $what, naming the flag in one line, exit 2, and writes nothing",
+    async ({ env, flag, names }) => {
+      const run = await collect(["--env", env, "--transitions", "10", "--out", join(directory, "x"), ...flag])
+      expect(run.code).toBe(2)
+      expect(run.error).toHaveLength(1)
+      expect(run.error[0]).toMatch(names)
+      expect(await readdir(directory)).toEqual([])
+    }
+  )
 
   it("sends the share --doorway-rate asks for through the doorways of an environment that declares them", async () => {
     const run = async (flags: ReadonlyArray<string>, out: string) => {
@@ -235,23 +231,6 @@ describe("telos collect", () => {
     expect(through.header.collector).toMatchObject({ policy: "doorway-walk", doorwayRate: 1 })
     expect(plain.header.collector).toMatchObject({ policy: "random-walk" })
     expect(crossings(through)).toBeGreaterThan(2 * crossings(plain))
-  })
-
-  it("rejects --doorway-rate for an environment without doorways, naming the flag, exit 2", async () => {
-    const run = await collect([
-      "--env",
-      "point-mass",
-      "--transitions",
-      "10",
-      "--out",
-      join(directory, "x"),
-      "--doorway-rate",
-      "0.5"
-    ])
-    expect(run.code).toBe(2)
-    expect(run.error).toHaveLength(1)
-    expect(run.error[0]).toMatch(/^telos: .*--doorway-rate.*declares no doorways/)
-    expect(await readdir(directory)).toEqual([])
   })
 
   it("rejects a bad flag with one line naming it, exit 2", async () => {
