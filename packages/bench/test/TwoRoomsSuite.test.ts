@@ -100,7 +100,7 @@ describe("the two-rooms suite", () => {
     ])
     expect(hierarchy[0]?.settings).toMatchObject({
       data: { observations: "pixels" },
-      levels: { strides: [20] },
+      levels: { strides: [20], encoder: "joint" },
       cost: { upperMetric: "distance" },
       upperActor: { planner: "cem", horizon: 16, candidates: 64, initialStd: 1 },
       actor: { planner: "gradient" },

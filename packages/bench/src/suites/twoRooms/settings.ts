@@ -87,7 +87,8 @@ export const twoRoomsPldmPlanner: RunSettings = {
 
 /**
  * The hierarchy the row without memory also plans with: a level of 8-number macro-actions, each
- * 20 steps long, trained 2,000 steps on the frozen pixel encoder, planned by CEM over 16
+ * 20 steps long, trained 2,000 steps together with a fresh pixel JEPA whose encoder its losses
+ * shape too (`levels.encoder: "joint"`; the agents perceive with that JEPA), planned by CEM over 16
  * macro-steps (320 steps, so that a plan through the door still has steps left at the goal; 64
  * samples, the predictions per step of 128 over 8; its first samples spread over the whole
  * macro-action box) and judged by the latent distance to the goal rather than its square (a detour
@@ -102,7 +103,7 @@ export const twoRoomsPldmPlanner: RunSettings = {
  * ```
  */
 export const twoRoomsHierarchySettings: RunSettings = {
-  levels: { strides: [20] },
+  levels: { strides: [20], encoder: "joint" },
   cost: { upperMetric: "distance" },
   upperActor: { planner: "cem", horizon: 16, candidates: 64, initialStd: 1 },
   evaluation: { agents: ["hierarchical", "hierarchical+online"] }
