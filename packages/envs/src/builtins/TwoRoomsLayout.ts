@@ -8,7 +8,7 @@
  *   the open square `(4, 59)^2`.
  * - The middle wall is the band `31 <= x <= 33`: its faces, the lines `x = 31` and `x = 33`, stop
  *   the agent except where it crosses them at a height in the door, `6 <= y <= 14` (inclusive at
- *   both ends). The door's doorway is the closed box `[31, 33] x [6, 14]`; inside it the door's
+ *   both ends). The door's passage is the closed box `[31, 33] x [6, 14]`; inside it the door's
  *   edges `y = 6` and `y = 14` stop the agent.
  * - Positions are float32 numbers, as PLDM's tensors are: a move without contact ends on the
  *   float32 sum of position and action.
@@ -160,7 +160,7 @@ export const twoRoomsFreeBounds: Rectangle = {
 
 /**
  * Where a point of `two-rooms` is: the left room (`x < 31`), the right room (`x > 33`), or the
- * door's doorway through the middle wall (`31 <= x <= 33`).
+ * door's passage through the middle wall (`31 <= x <= 33`).
  *
  * @example
  * ```ts
