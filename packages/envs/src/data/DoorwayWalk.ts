@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { type Box, describeValue, InvalidValueError, type Random } from "@telos/core"
+import { type Box, describeValue, InvalidValueError } from "@telos/core"
 import type { Doorway } from "../define/EnvDefinition.js"
 import { type ExplorationPolicy, type RandomWalkOptions, randomWalkPolicy } from "./Exploration.js"
 import { sampleVonMises, wrapAngle } from "./VonMises.js"
+import { walkSteps } from "./WalkSteps.js"
 
 /**
  * Settings of {@link doorwayWalkPolicy}: the random walk's own, the doorways and the share of
@@ -112,21 +113,7 @@ export const doorwayWalkPolicy = (actionSpace: Box, options: DoorwayWalkOptions)
   }
   if (rate === 0) return walk
   const doorways = options.doorways.map((doorway, index) => checkDoorway(doorway, `doorways[${index}]`))
-  const { concentration, minimumStep, maximumStep } = walk.settings as {
-    concentration: number
-    minimumStep: number
-    maximumStep: number
-  }
-  const lowX = actionSpace.low[0] as number
-  const lowY = actionSpace.low[1] as number
-  const highX = actionSpace.high[0] as number
-  const highY = actionSpace.high[1] as number
-  const move = (target: Float64Array, heading: number, rng: Random): Float64Array => {
-    const length = rng.uniformIn(minimumStep, maximumStep)
-    target[0] = Math.min(highX, Math.max(lowX, length * Math.cos(heading)))
-    target[1] = Math.min(highY, Math.max(lowY, length * Math.sin(heading)))
-    return target
-  }
+  const { concentration, move } = walkSteps(actionSpace, options)
   return {
     id: "doorway-walk",
     settings: { ...walk.settings, policy: "doorway-walk", doorwayRate: rate },

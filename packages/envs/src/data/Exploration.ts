@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { type Box, describeValue, InvalidValueError, type Random } from "@telos/core"
+import { type Box, InvalidValueError, type Random } from "@telos/core"
 import type { ActionSpace } from "../define/EnvDefinition.js"
-import { checkConcentration, sampleVonMises, wrapAngle } from "./VonMises.js"
+import { sampleVonMises, wrapAngle } from "./VonMises.js"
+import { walkSteps } from "./WalkSteps.js"
 
 /**
  * One episode of an exploration policy.
@@ -120,13 +121,6 @@ export interface RandomWalkOptions {
 }
 
 /**
- * The default turning concentration. With kappa 5 a heading turns by about 0.47 rad (27 degrees)
- * per step: trajectories are smooth enough to travel from room to room, yet bend often enough
- * to cover them.
- */
-const defaultConcentration = 5
-
-/**
  * PLDM's random walk for displacement-action worlds (an action is a 2-D move `[dx, dy]`): a
  * persistent heading, drawn uniformly at the start of an episode and turned each step by a von
  * Mises angle, and a step length drawn uniformly in `[minimumStep, maximumStep]` each step; the
@@ -148,28 +142,7 @@ export const randomWalkPolicy = (actionSpace: Box, options: RandomWalkOptions = 
     })
   }
   requireFiniteBox(actionSpace, "actionSpace")
-  const lowX = actionSpace.low[0] as number
-  const lowY = actionSpace.low[1] as number
-  const highX = actionSpace.high[0] as number
-  const highY = actionSpace.high[1] as number
-  const concentration = checkConcentration(options.concentration ?? defaultConcentration, "concentration")
-  const reach = Math.max(Math.abs(lowX), Math.abs(highX), Math.abs(lowY), Math.abs(highY))
-  const minimumStep = options.minimumStep ?? 0
-  const maximumStep = options.maximumStep ?? reach
-  if (!Number.isFinite(minimumStep) || minimumStep < 0) {
-    throw new InvalidValueError({
-      field: "minimumStep",
-      expected: "a finite number >= 0",
-      received: describeValue(minimumStep)
-    })
-  }
-  if (!Number.isFinite(maximumStep) || maximumStep < minimumStep) {
-    throw new InvalidValueError({
-      field: "maximumStep",
-      expected: `a finite number >= minimumStep (${minimumStep})`,
-      received: describeValue(maximumStep)
-    })
-  }
+  const { concentration, minimumStep, maximumStep, move } = walkSteps(actionSpace, options)
   return {
     id: "random-walk",
     settings: { policy: "random-walk", concentration, minimumStep, maximumStep },
@@ -179,10 +152,7 @@ export const randomWalkPolicy = (actionSpace: Box, options: RandomWalkOptions = 
         act: (_observation, target) => {
           // Wrapped, so that a long episode never feeds cos and sin a huge angle.
           heading = wrapAngle(heading + sampleVonMises(rng, concentration))
-          const length = rng.uniformIn(minimumStep, maximumStep)
-          target[0] = Math.min(highX, Math.max(lowX, length * Math.cos(heading)))
-          target[1] = Math.min(highY, Math.max(lowY, length * Math.sin(heading)))
-          return target
+          return move(target, heading, rng)
         }
       }
     }
