@@ -7,6 +7,8 @@
  * @module
  */
 import { Box, Discrete, describeValue, InvalidValueError } from "@telos/core"
+import { checkDoorway } from "../data/DoorwayWalk.js"
+import type { Doorway } from "./EnvDefinition.js"
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null
@@ -75,7 +77,8 @@ const checkGoalMembers = (definition: Record<string, unknown>, observationSize: 
  * Throws an `InvalidValueError` naming the first member of `definition` that is missing or of the
  * wrong kind (`definition.transition`, `definition.image.width`, ...): the required functions are
  * functions, the observation space is a `Box`, the action space a `Box` or a `Discrete`, the step
- * budget a positive integer, and every optional member has its documented type when present.
+ * budget a positive integer, and every optional member has its documented type when present
+ * (doorways included: finite centres, half-extents `>= 0`, non-zero axes).
  *
  * @example
  * ```ts
@@ -121,4 +124,21 @@ export const checkDefinition = (definition: unknown): void => {
   }
   if (definition.image !== undefined) checkImage(definition.image)
   checkGoalMembers(definition, observationSpace.size)
+  checkDoorways(definition.doorways, observationSpace.size)
+}
+
+// A doorway lies in the coordinates of the observation's first two numbers.
+const checkDoorways = (doorways: unknown, observationSize: number): void => {
+  if (doorways === undefined) return
+  if (!Array.isArray(doorways)) throw invalid("doorways", "an array of doorways when present", doorways)
+  if (doorways.length > 0 && observationSize < 2) {
+    throw invalid(
+      "doorways",
+      "none for an observation of fewer than 2 numbers (a doorway lies in its first two)",
+      doorways
+    )
+  }
+  doorways.forEach((doorway, index) => {
+    checkDoorway(doorway as Doorway, `definition.doorways[${index}]`)
+  })
 }

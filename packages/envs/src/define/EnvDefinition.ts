@@ -137,7 +137,8 @@ export interface EnvDefinition<State, Action extends ActionSpace = ActionSpace> 
    * Narrow openings between regions of the state space (the door between two rooms), in the
    * coordinates of the observation's first two numbers. Exploration may send a share of its
    * episodes through one (`doorwayWalkPolicy`, the configuration's `data.doorwayRate`), so that
-   * offline data holds the crossings a plain random walk makes too rarely.
+   * offline data holds the crossings a plain random walk makes too rarely. `defineEnv` checks them
+   * (see `checkDoorway`).
    */
   readonly doorways?: ReadonlyArray<Doorway>
   /**

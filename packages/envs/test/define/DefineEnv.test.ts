@@ -190,7 +190,14 @@ describe("defineEnv: single environments", () => {
       outOfRangeActions: ["wrap", 1, null],
       image: [3, { channels: 1, height: 1, width: 1 }, { channels: 0, height: 1, width: 1, render: fn }],
       goalDimensions: [[], [1], [0, 0], [0.5], "0"],
-      goal: [[0, 0], [Number.NaN], "0", []]
+      goal: [[0, 0], [Number.NaN], "0", []],
+      doorways: [
+        3,
+        [{}],
+        [{ centre: [0, 0], halfExtent: [-1, 0], axis: [1, 0] }],
+        [{ centre: [0, 0], halfExtent: [1, 1], axis: [0, 0] }],
+        [{ centre: [0, Number.NaN], halfExtent: [1, 1], axis: [1, 0] }]
+      ]
     }
     const replacements = fc.oneof(
       ...Object.entries(wrong).map(([member, values]) =>
@@ -215,6 +222,23 @@ describe("defineEnv: single environments", () => {
       thrownBy(() => defineEnv({ ...drift.definition, goalDimensions: [0], goalWeights: [1, 1] }))
     ).toMatchObject({ field: "definition.goalWeights" })
     expect(thrownBy(() => defineEnv(undefined as never))).toMatchObject({ field: "definition" })
+  })
+
+  it("checks doorways when the env is defined, naming the doorway and the field", () => {
+    const withDoorways = (doorways: unknown) => () =>
+      defineEnv({ ...pointMass.definition, doorways } as never)
+    const door = { centre: [0, 0], halfExtent: [0.1, 0.2], axis: [2, 0] }
+    expect(withDoorways([door])).not.toThrow()
+    expect(thrownBy(withDoorways([door, { ...door, halfExtent: [0.1, -1] }]))).toMatchObject({
+      field: "definition.doorways[1].halfExtent"
+    })
+    expect(thrownBy(withDoorways([{ ...door, axis: [0, 0] }]))).toMatchObject({
+      field: "definition.doorways[0].axis"
+    })
+    expect(thrownBy(withDoorways([{ ...door, centre: [0, Number.POSITIVE_INFINITY] }]))).toMatchObject({
+      field: "definition.doorways[0].centre"
+    })
+    expect(thrownBy(withDoorways({ centre: [0, 0] }))).toMatchObject({ field: "definition.doorways" })
   })
 
   it("accepts a definition without any of its optional members, and every built-in one", () => {
