@@ -7,7 +7,7 @@
  * @module
  */
 import { Box, Discrete, describeValue, InvalidValueError } from "@telos/core"
-import { checkDoorway } from "../data/DoorwayWalk.js"
+import { checkDoorway } from "./Doorway.js"
 import type { Doorway } from "./EnvDefinition.js"
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
