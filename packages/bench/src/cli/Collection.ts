@@ -69,10 +69,8 @@ const choosePolicy = (spec: EnvSpec<unknown>, command: CollectCommand): Explorat
   const mismatch = policyMismatch(policy, actionSpace, `"${spec.id}"`)
   if (mismatch !== undefined) throw flagError("--policy", mismatch)
   const doorwayRate = command.doorwayRate ?? 0
-  if (doorwayRate > 0) {
-    const doorwayMismatch = doorwayRateMismatch(policy, spec.definition, `"${spec.id}"`)
-    if (doorwayMismatch !== undefined) throw flagError("--doorway-rate", doorwayMismatch)
-  }
+  const doorwayMismatch = doorwayRateMismatch(doorwayRate, policy, spec.definition, `"${spec.id}"`)
+  if (doorwayMismatch !== undefined) throw flagError("--doorway-rate", doorwayMismatch)
   if (actionSpace._tag === "Discrete") return uniformPolicy(actionSpace)
   if (policy === "random-walk" && doorwayRate > 0) {
     return doorwayWalkPolicy(actionSpace, { doorways: spec.definition.doorways ?? [], rate: doorwayRate })

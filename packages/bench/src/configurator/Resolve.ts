@@ -150,22 +150,24 @@ export const policyMismatch = (
 }
 
 /**
- * What to choose instead when exploration cannot be sent through doorways (a share of random-walk
- * episodes sent through the environment's doors needs the random walk and an environment that
- * declares `doorways`), or `undefined` when it can: the one check behind `data.doorwayRate` and
- * `telos collect --doorway-rate`.
+ * What to choose instead when exploration cannot be sent through doorways at `rate` (a share of
+ * random-walk episodes sent through the environment's doors needs the random walk and an
+ * environment that declares `doorways`), or `undefined` when it can or when `rate` is 0 or absent:
+ * the one check behind `data.doorwayRate` and `telos collect --doorway-rate`.
  *
  * @example
  * ```ts
- * doorwayRateMismatch("random-walk", pointMass.definition, "point-mass")
+ * doorwayRateMismatch(0.6, "random-walk", pointMass.definition, "point-mass")
  * // '0: point-mass declares no doorways to send exploration through'
  * ```
  */
 export const doorwayRateMismatch = (
+  rate: number | undefined,
   policy: DataConfig["policy"],
   definition: Pick<EnvDefinition<unknown>, "doorways">,
   env: string
 ): string | undefined => {
+  if ((rate ?? 0) === 0) return undefined
   if (policy !== "random-walk")
     return `0: doorways are crossed by the random walk, and the policy is "${policy}"`
   if (definition.doorways === undefined || definition.doorways.length === 0) {
@@ -246,10 +248,13 @@ const checkRunConfig = (
   const discrete = definition.actionSpace._tag === "Discrete"
   const mismatch = policyMismatch(config.data.policy, definition.actionSpace, config.env)
   if (mismatch !== undefined) throw fieldError(source, "data.policy", mismatch)
-  if ((config.data.doorwayRate ?? 0) > 0) {
-    const doorwayMismatch = doorwayRateMismatch(config.data.policy, definition, config.env)
-    if (doorwayMismatch !== undefined) throw fieldError(source, "data.doorwayRate", doorwayMismatch)
-  }
+  const doorwayMismatch = doorwayRateMismatch(
+    config.data.doorwayRate,
+    config.data.policy,
+    definition,
+    config.env
+  )
+  if (doorwayMismatch !== undefined) throw fieldError(source, "data.doorwayRate", doorwayMismatch)
   if (discrete !== (config.actor.planner === "categorical-cem")) {
     throw fieldError(
       source,
