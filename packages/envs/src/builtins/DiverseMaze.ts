@@ -30,6 +30,7 @@ import { mazeDistances } from "./MazeDistance.js"
 import { type MazeMap, mazeWallLayout, parseMazeMap } from "./MazeMap.js"
 import { type NavigationObservation, navigationActionSpace, readNavigationOptions } from "./Navigation.js"
 import { type ArenaPoint, navigationImage } from "./NavigationImage.js"
+import { wallModel } from "./WallModel.js"
 
 /**
  * Pixels per block of a diverse maze: the arena is `8 * 8 = 64` px square.
@@ -292,8 +293,10 @@ const describeIndices = (indices: ReadonlyArray<number>): string => {
  * goal, position, success, distance, layout, pathLength }` (`goal` and `position` as
  * `Float64Array`s), plus `goalImage` (the goal's `uint8` image in the same layout) for pixels.
  * Ids: `diverse-maze-<name>`, `diverse-maze-<name>-pixels` (`-<size>` appended for a size other
- * than 64). No ground-truth model. Other options, or bad values, are `InvalidValueError`s naming
- * the field.
+ * than 64). An environment of one layout with state observations has that layout's
+ * {@link wallModel} as its ground-truth model; over several layouts the position alone does not say
+ * which walls apply, and there is none. Other options, or bad values, are `InvalidValueError`s
+ * naming the field.
  *
  * @example
  * ```ts
@@ -508,7 +511,14 @@ export const makeDiverseMaze = (options: DiverseMazeOptions): EnvSpec<DiverseMaz
     observe,
     info,
     render,
-    image
+    image,
+    // With one layout the state needs nothing but the position to know its walls.
+    ...(pixels || layouts.length !== 1
+      ? {}
+      : {
+          groundTruthModel: () =>
+            wallModel(prepareLayout(layouts[0] as number).walls, `diverse-maze-${name}-dynamics`)
+        })
   })
 }
 

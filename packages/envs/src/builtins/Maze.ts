@@ -21,6 +21,7 @@ import {
   readNavigationOptions
 } from "./Navigation.js"
 import type { ArenaPoint } from "./NavigationImage.js"
+import { wallModel } from "./WallModel.js"
 
 /**
  * A maze ready to play, with every number its environment uses.
@@ -279,7 +280,8 @@ const resolveSpec = (layout: MazeLayoutName | MazeLayoutSpec): MazeLayoutSpec =>
  * {@link PreparedMaze}. Options as `makeTwoRooms`' (`observation`, `imageSize`); the image shows
  * the whole maze. Reset options: `{ start?: [x, y], goal?: [x, y] }` (with one end fixed, the
  * other is drawn at least the minimum distance away). Ids: `maze-<name>`, `maze-<name>-pixels`
- * (`-<size>` appended for a size other than 64). No ground-truth model.
+ * (`-<size>` appended for a size other than 64). With state observations its ground-truth model is
+ * {@link wallModel} of the layout.
  *
  * @example
  * ```ts
@@ -307,7 +309,8 @@ export const makeMaze = (
     successSquaredDistance: maze.successRadius ** 2,
     observation,
     imageSize,
-    placeEpisode: placer(maze)
+    placeEpisode: placer(maze),
+    groundTruthModel: () => wallModel(maze.layout, `maze-${maze.name}-dynamics`)
   })
 }
 
