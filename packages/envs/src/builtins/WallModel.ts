@@ -1,5 +1,5 @@
 /**
- * {@link moveWithWalls} as a differentiable world model over positions `[x, y]`: the ground truth
+ * `moveWithWalls` as a differentiable world model over positions `[x, y]`: the ground truth
  * of any environment whose agent is a point moved by displacements among axis-aligned walls (the
  * mazes). A move stops at the first wall it enters, found by the same slab test as the physics,
  * batched over every wall at once; so the gradient with respect to the action is exact for free
@@ -20,10 +20,20 @@ import { navigationActionSpace } from "./Navigation.js"
  * rectangles far outside the arena to a common `W`).
  */
 export interface WallTensors {
+  /** Each rectangle's low x (its left face). */
   readonly left: tf.Tensor2D
+  /** Each rectangle's low y. */
   readonly top: tf.Tensor2D
+  /** Each rectangle's high x, excluded. */
   readonly right: tf.Tensor2D
+  /** Each rectangle's high y, excluded. */
   readonly bottom: tf.Tensor2D
+}
+
+/** A {@link wallModel}: a world model that holds its walls as tensors until disposed. */
+export interface WallWorldModel extends WorldModel {
+  /** Frees the wall tensors; the model must not step afterwards. */
+  dispose(): void
 }
 
 /**
@@ -74,7 +84,7 @@ const slab = (
 }
 
 /**
- * One step of {@link moveWithWalls} on positions `[B, 2]` and displacements `[B, 2]`: the move ends
+ * One step of `moveWithWalls` on positions `[B, 2]` and displacements `[B, 2]`: the move ends
  * where it first enters a wall, pushed back off the face it hit by {@link wallModelPushback}, or at
  * its end when it enters none. It differs from the physics in three ways: the push-back is its
  * mean, not a draw; a move that touches two walls at the same instant (a corner) stops at the mean
@@ -145,7 +155,9 @@ export const wallTensors = (layouts: ReadonlyArray<CompiledWalls>): WallTensors 
   const count = Math.max(...layouts.map((walls) => walls.rectangleCount))
   const faces = (pick: (walls: CompiledWalls) => Float64Array, padding: number): tf.Tensor2D => {
     const values = new Float32Array(layouts.length * count).fill(padding)
-    layouts.forEach((walls, row) => values.set(pick(walls), row * count))
+    layouts.forEach((walls, row) => {
+      values.set(pick(walls), row * count)
+    })
     return tf.tensor2d(values, [layouts.length, count])
   }
   // The padding rectangle [2 never, 3 never]^2 lies beyond every move's reach.
@@ -158,7 +170,7 @@ export const wallTensors = (layouts: ReadonlyArray<CompiledWalls>): WallTensors 
 }
 
 /**
- * A layout's {@link moveWithWalls} dynamics as a world model over `[x, y]` (see
+ * A layout's `moveWithWalls` dynamics as a world model over `[x, y]` (see
  * {@link stepWithWalls} for where it differs from the physics): the ground truth of an environment
  * with state observations in that layout. Its wall tensors live as long as the model; `dispose`
  * frees them.
@@ -169,7 +181,7 @@ export const wallTensors = (layouts: ReadonlyArray<CompiledWalls>): WallTensors 
  * const next = tf.tidy(() => model.step(tf.tensor2d([[20, 30]]), tf.tensor2d([[2, -1]]))) // [[22, 29]]
  * ```
  */
-export const wallModel = (layout: WallLayout, name: string): WorldModel & { dispose(): void } => {
+export const wallModel = (layout: WallLayout, name: string): WallWorldModel => {
   const walls = wallTensors([compileWalls(layout)])
   return {
     name,
