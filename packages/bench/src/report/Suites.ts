@@ -5,6 +5,7 @@
  */
 import { UnknownNameError } from "@telos/core"
 import { diverseMazeSuite } from "../suites/diverseMaze/suite.js"
+import { diverseMazeCeilingSuite } from "../suites/diverseMazeCeiling/suite.js"
 import { envThroughputSuite } from "../suites/envThroughput/suite.js"
 import { faultsSuite } from "../suites/faults/suite.js"
 import { latentVariableSuite } from "../suites/latentVariable/suite.js"
@@ -27,7 +28,8 @@ export const suites: ReadonlyArray<Suite> = [
   latentVariableSuite,
   twoRoomsSuite,
   mazeHierarchySuite,
-  diverseMazeSuite
+  diverseMazeSuite,
+  diverseMazeCeilingSuite
 ]
 
 /** The suite called `id`, or an error listing the known ones. */

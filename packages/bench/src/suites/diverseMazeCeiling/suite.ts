@@ -1,0 +1,214 @@
+/**
+ * The `diverse-maze-ceiling` suite: what the `diverse-maze` suite's agents would reach with a
+ * perfect model. Each episode of a bucket (the same seeds, so the same layouts, starts and goals)
+ * is played in the environment of its own layout by the suite's level-0 actor and cost on that
+ * layout's true dynamics (`wallModel`, the ground truth of a diverse maze of one layout), so only
+ * the model differs from the learned flat agent.
+ *
+ * @module
+ */
+import type { Env, ResetOptions } from "@telos/core"
+import { Random, UnknownNameError } from "@telos/core"
+import { diverseMazeRules, diverseMazeVariants, makeDiverseMaze } from "@telos/envs"
+import { runEpisodes } from "@telos/planner"
+import { resolveRunConfig } from "../../configurator/Resolve.js"
+import type { RunConfig } from "../../configurator/RunConfig.js"
+import { agentOf, groundTruthParts } from "../../pipeline/Agents.js"
+import type { PlanningRow, Suite, SummaryColumn } from "../../report/Suite.js"
+import {
+  type DiverseMazeBucket,
+  diverseMazeSettings,
+  diverseMazeVariations
+} from "../diverseMaze/settings.js"
+
+/** One row: the flat planner on the true dynamics in one bucket, at one number of restarts. */
+export interface DiverseMazeCeilingRow extends PlanningRow {
+  /** The bucket of held-out start-goal pairs. */
+  readonly bucket: DiverseMazeBucket
+  /** The gradient planner's restarts. */
+  readonly restarts: number
+  /** Distinct layouts among the episodes. */
+  readonly layouts: number
+}
+
+/** Options of {@link makeDiverseMazeCeilingSuite}: they shrink it (tests) or pick parts. */
+export interface DiverseMazeCeilingOptions {
+  /** Buckets (default short, medium, long). */
+  readonly buckets?: ReadonlyArray<DiverseMazeBucket>
+  /**
+   * Restarts of the gradient planner, one row each (default 8, the actor's own, and 46, about the
+   * flat agents' at the 2-level agent's compute in the `diverse-maze` suite).
+   */
+  readonly restarts?: ReadonlyArray<number>
+  /** Episodes per row when `--episodes` does not say (default 40, as the `diverse-maze` suite). */
+  readonly episodes?: number
+}
+
+const defaultRestarts: ReadonlyArray<number> = [8, 46]
+
+/** A bucket's held-out environment, with state observations. */
+const bucketSpec = (bucket: DiverseMazeBucket) => {
+  const name = `held-out-${bucket}`
+  const variant = diverseMazeVariants[name]
+  if (variant === undefined)
+    throw new UnknownNameError({
+      kind: "diverse-maze variant",
+      name,
+      known: Object.keys(diverseMazeVariants)
+    })
+  return makeDiverseMaze({
+    name,
+    layouts: variant.layouts,
+    pathLength: variant.pathLength,
+    observation: "state"
+  })
+}
+
+/** The `diverse-maze` suite's configuration, resolved for a bucket's environment. */
+const bucketConfig = (bucket: DiverseMazeBucket): RunConfig => {
+  const spec = bucketSpec(bucket)
+  return resolveRunConfig(spec, spec.id, {
+    preset: { name: "diverse-maze", settings: diverseMazeSettings },
+    pixelVariant: true
+  })
+}
+
+/**
+ * `env`, always reset to one start and goal: a bucket's episode replayed in the environment of its
+ * own layout (the seed still draws the wall push-backs).
+ *
+ * @example
+ * ```ts
+ * const env = fixedEpisode(oneLayout.make(), [12, 20], [44, 36])
+ * env.reset({ seed: 3 }).info.position // [12, 20]
+ * ```
+ */
+export const fixedEpisode = (env: Env, start: ReadonlyArray<number>, goal: ReadonlyArray<number>): Env =>
+  new Proxy(env, {
+    get: (target, property) => {
+      if (property === "reset") {
+        return (options?: ResetOptions) => target.reset({ ...options, options: { start, goal } })
+      }
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === "function" ? value.bind(target) : value
+    }
+  })
+
+/**
+ * Plays a bucket's episodes `seed .. seed + episodes - 1` with the ground-truth agent at
+ * `restarts`, each in the environment of its own layout.
+ */
+const bucketRow = (
+  bucket: DiverseMazeBucket,
+  restarts: number,
+  seed: number,
+  episodes: number,
+  progress: (fraction: number) => void
+): DiverseMazeCeilingRow => {
+  const bucketEnv = bucketSpec(bucket).make()
+  const resolved = bucketConfig(bucket)
+  const config: RunConfig = { ...resolved, actor: { ...resolved.actor, candidates: restarts } }
+  let successes = 0
+  let totalReturn = 0
+  let totalSteps = 0
+  let planCalls = 0
+  let planMilliseconds = 0
+  const layouts = new Set<number>()
+  for (let episode = 0; episode < episodes; episode++) {
+    const episodeSeed = seed + episode
+    const { info } = bucketEnv.reset({ seed: episodeSeed })
+    const layout = info.layout as number
+    layouts.add(layout)
+    const spec = makeDiverseMaze({
+      name: `layout-${layout}`,
+      layouts: [layout],
+      pathLength: { minimum: 1, maximum: diverseMazeRules.maxPathLength - 1 },
+      observation: "state"
+    })
+    const env = fixedEpisode(
+      spec.make(),
+      Array.from(info.position as Float64Array),
+      Array.from(info.goal as Float64Array)
+    )
+    const run = runEpisodes([env], [episodeSeed], agentOf("ground-truth", groundTruthParts(config, spec)), {
+      rng: Random.fromSeed(episodeSeed)
+    })
+    const outcome = run.episodes[0]
+    if (outcome !== undefined) {
+      successes += outcome.success ? 1 : 0
+      totalReturn += outcome.totalReward
+      totalSteps += outcome.steps
+    }
+    planCalls += run.planCalls
+    planMilliseconds += run.planCalls * run.planMillisecondsPerCall
+    progress((episode + 1) / episodes)
+  }
+  return {
+    env: `diverse-maze-held-out-${bucket}`,
+    planner: "ground-truth",
+    levels: 1,
+    seed,
+    episodes,
+    successRate: successes / episodes,
+    meanReturn: totalReturn / episodes,
+    meanSteps: totalSteps / episodes,
+    planMsPerStep: planCalls === 0 ? 0 : planMilliseconds / planCalls,
+    bucket,
+    restarts,
+    layouts: layouts.size
+  }
+}
+
+const column = (title: string, cell: (row: DiverseMazeCeilingRow) => string): SummaryColumn => ({
+  title,
+  cell: (row) => cell(row as DiverseMazeCeilingRow)
+})
+
+/**
+ * Builds the `diverse-maze-ceiling` suite.
+ *
+ * @example
+ * ```ts
+ * const small = makeDiverseMazeCeilingSuite({ buckets: ["long"], restarts: [8], episodes: 4 })
+ * ```
+ */
+export const makeDiverseMazeCeilingSuite = (options: DiverseMazeCeilingOptions = {}): Suite => {
+  const buckets = options.buckets ?? diverseMazeVariations.buckets
+  const restarts = options.restarts ?? defaultRestarts
+  return {
+    id: "diverse-maze-ceiling",
+    description:
+      "The diverse-maze suite's flat planner on the true dynamics (the ground truth of each episode's own layout): the success a perfect model would give, per bucket of held-out start-goal pairs",
+    protocol: {
+      episodes: `${options.episodes ?? 40} per row unless --episodes says, seeds from --seed as the diverse-maze suite's rows (the same layouts, starts and goals)`,
+      model:
+        "wallModel of the episode's layout: free moves exact, a blocked move stopped at the first face it enters and pushed back by the mean push-back",
+      agent:
+        "ground-truth: the diverse-maze suite's level-0 actor and cost (gradient planner, its horizon and iterations, the distance to the goal) on that model",
+      buckets,
+      restarts
+    },
+    run: async function* (context) {
+      const episodes = context.episodes ?? options.episodes ?? 40
+      for (const bucket of buckets) {
+        for (const count of restarts) {
+          yield bucketRow(bucket, count, context.seed, episodes, (fraction) =>
+            context.progress(`${bucket}, ${count} restarts`, fraction)
+          )
+        }
+      }
+    },
+    columns: [
+      column("bucket", (row) => row.bucket),
+      column("restarts", (row) => String(row.restarts)),
+      column("episodes", (row) => String(row.episodes)),
+      column("layouts", (row) => String(row.layouts)),
+      column("success", (row) => row.successRate.toFixed(3)),
+      column("mean steps", (row) => row.meanSteps.toFixed(1)),
+      column("plan ms / step", (row) => row.planMsPerStep.toFixed(1))
+    ]
+  }
+}
+
+/** The `diverse-maze-ceiling` suite at its default size. */
+export const diverseMazeCeilingSuite: Suite = makeDiverseMazeCeilingSuite()
