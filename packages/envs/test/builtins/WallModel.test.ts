@@ -42,6 +42,10 @@ const freePointsOf = (layout: WallLayout): fc.Arbitrary<[number, number]> => {
     .map(([[x, y], u, v]): [number, number] => [x + u, y + v])
 }
 
+/** Batches of up to 64 moves from free points, one model call each. */
+const movesIn = (layout: WallLayout) =>
+  fc.array(fc.tuple(freePointsOf(layout), displacements(2.45)), { minLength: 1, maxLength: 64 })
+
 const physics = (layout: WallLayout, x: number, y: number, dx: number, dy: number) => {
   const end = new Float64Array(2)
   moveWithWalls(compileWalls(layout), x, y, dx, dy, Random.fromSeed(0), end)
@@ -75,33 +79,27 @@ describe("wallModel", () => {
     it(`moves freely where ${name}'s physics does, and stops where it stops within the push-back (property)`, () => {
       const model = wallModel(layout, "walls")
       fc.assert(
-        fc.property(
-          fc.array(fc.tuple(freePointsOf(layout), displacements(2.45)), {
-            minLength: 1,
-            maxLength: 64
-          }),
-          (moves) => {
-            const kept = moves.filter(([[x, y], [dx, dy]]) => !nearFace(layout, [x, y, x + dx, y + dy]))
-            fc.pre(kept.length > 0)
-            const next = tf.tidy(() =>
-              model
-                .step(tf.tensor2d(kept.map(([point]) => point)), tf.tensor2d(kept.map(([, move]) => move)))
-                .arraySync()
-            )
-            kept.forEach(([[x, y], [dx, dy]], row) => {
-              const { end, free } = physics(layout, x, y, dx, dy)
-              const [px, py] = next[row] as [number, number]
-              if (free) {
-                expect(px).toBeCloseTo(x + dx, 4)
-                expect(py).toBeCloseTo(y + dy, 4)
-              } else {
-                // The physics draws its push-back in [0.05, 0.5]; the model takes the mean.
-                expect(Math.hypot(px - (end[0] as number), py - (end[1] as number))).toBeLessThan(0.23)
-                expect(insideWall(layout, px, py)).toBe(false)
-              }
-            })
-          }
-        ),
+        fc.property(movesIn(layout), (moves) => {
+          const kept = moves.filter(([[x, y], [dx, dy]]) => !nearFace(layout, [x, y, x + dx, y + dy]))
+          fc.pre(kept.length > 0)
+          const next = tf.tidy(() =>
+            model
+              .step(tf.tensor2d(kept.map(([point]) => point)), tf.tensor2d(kept.map(([, move]) => move)))
+              .arraySync()
+          )
+          kept.forEach(([[x, y], [dx, dy]], row) => {
+            const { end, free } = physics(layout, x, y, dx, dy)
+            const [px, py] = next[row] as [number, number]
+            if (free) {
+              expect(px).toBeCloseTo(x + dx, 4)
+              expect(py).toBeCloseTo(y + dy, 4)
+            } else {
+              // The physics draws its push-back in [0.05, 0.5]; the model takes the mean.
+              expect(Math.hypot(px - (end[0] as number), py - (end[1] as number))).toBeLessThan(0.23)
+              expect(insideWall(layout, px, py)).toBe(false)
+            }
+          })
+        }),
         { numRuns: 40 }
       )
       model.dispose()
@@ -165,22 +163,16 @@ describe("wallModel", () => {
   it("has a finite gradient everywhere, still and blocked moves included (property)", () => {
     const model = wallModel(diverseWalls, "walls")
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(freePointsOf(diverseWalls), displacements(2.45)), {
-          minLength: 1,
-          maxLength: 64
-        }),
-        (moves) => {
-          const values = tf.tidy(() =>
-            tf
-              .grad((actions: tf.Tensor) =>
-                model.step(tf.tensor2d(moves.map(([point]) => point)), actions as tf.Tensor2D).sum()
-              )(tf.tensor2d(moves.map(([, move]) => move)))
-              .dataSync()
-          )
-          expect(Array.from(values).every(Number.isFinite)).toBe(true)
-        }
-      ),
+      fc.property(movesIn(diverseWalls), (moves) => {
+        const values = tf.tidy(() =>
+          tf
+            .grad((actions: tf.Tensor) =>
+              model.step(tf.tensor2d(moves.map(([point]) => point)), actions as tf.Tensor2D).sum()
+            )(tf.tensor2d(moves.map(([, move]) => move)))
+            .dataSync()
+        )
+        expect(Array.from(values).every(Number.isFinite)).toBe(true)
+      }),
       { numRuns: 40 }
     )
     model.dispose()
