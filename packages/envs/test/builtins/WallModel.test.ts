@@ -53,6 +53,24 @@ const physics = (layout: WallLayout, x: number, y: number, dx: number, dy: numbe
 }
 
 // float32 and float64 may disagree on a move that ends, or starts, within rounding of a face.
+/**
+ * Whether a move passes within rounding of a wall's corner, where it may meet two walls at the same
+ * instant: the physics then takes whichever it finds first (and stays put if that stop lies in the
+ * other wall), the model the mean of both (documented on `stepWithWalls`).
+ */
+const nearCorner = (layout: WallLayout, x: number, y: number, dx: number, dy: number): boolean =>
+  layout.walls.some((wall) =>
+    [wall.x, wall.x + wall.width].some((cornerX) =>
+      [wall.y, wall.y + wall.height].some((cornerY) => {
+        const along = Math.min(
+          1,
+          Math.max(0, ((cornerX - x) * dx + (cornerY - y) * dy) / (dx * dx + dy * dy || 1))
+        )
+        return Math.hypot(x + along * dx - cornerX, y + along * dy - cornerY) < 1e-3
+      })
+    )
+  )
+
 const nearFace = (layout: WallLayout, values: ReadonlyArray<number>): boolean =>
   layout.walls.some((wall) =>
     values.some((value) =>
@@ -80,7 +98,10 @@ describe("wallModel", () => {
       const model = wallModel(layout, "walls")
       fc.assert(
         fc.property(movesIn(layout), (moves) => {
-          const kept = moves.filter(([[x, y], [dx, dy]]) => !nearFace(layout, [x, y, x + dx, y + dy]))
+          const kept = moves.filter(
+            ([[x, y], [dx, dy]]) =>
+              !nearFace(layout, [x, y, x + dx, y + dy]) && !nearCorner(layout, x, y, dx, dy)
+          )
           fc.pre(kept.length > 0)
           const next = tf.tidy(() =>
             model
