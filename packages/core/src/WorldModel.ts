@@ -90,3 +90,34 @@ export const checkStepShapes = (
     })
   }
 }
+
+/**
+ * A coarser model made of a finer one: each action is held for `steps` of `model`'s steps, so one
+ * step of the result is `steps` of `model` under the same action (stride `steps` times
+ * `model.stride`, the same latent and actions). With a ground-truth model it is the ground truth
+ * of a level above that moves in straight runs: a ceiling for hierarchies, whose learned levels
+ * have richer macro-actions. Throws an `InvalidValueError` when `steps` is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * const upper = holdActions(pointMass.groundTruthModel(), 5) // stride 5
+ * ```
+ */
+export const holdActions = (model: WorldModel, steps: number): WorldModel => {
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new InvalidValueError({ field: "steps", expected: "a positive integer", received: String(steps) })
+  }
+  return {
+    name: `${model.name}, each action held ${steps} steps`,
+    latentSize: model.latentSize,
+    actionSpace: model.actionSpace,
+    stride: model.stride * steps,
+    encode: (observations) => model.encode(observations),
+    step: (states, actions, latentVariable) =>
+      tf.tidy(() => {
+        let state = states
+        for (let step = 0; step < steps; step++) state = model.step(state, actions, latentVariable)
+        return state
+      })
+  }
+}

@@ -1,4 +1,4 @@
-import { Box, resolveBackend, rollout, type WorldModel } from "@telos/core"
+import { Box, holdActions, resolveBackend, rollout, type WorldModel } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import * as fc from "fast-check"
@@ -198,6 +198,66 @@ describe("rollout", () => {
     gradient.dispose()
     expect(tf.memory().numTensors).toBe(baseline)
     tf.dispose([initial, actions])
+    model.dispose()
+  })
+})
+
+describe("holdActions", () => {
+  it("steps the finer model k times under the same action, at k times its stride (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 2, maxLength: 2 }),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        (steps, start, action) => {
+          const model = new LinearModel(
+            [
+              [1, 0.1],
+              [0, 0.9]
+            ],
+            [[0.5, 1]]
+          )
+          const held = holdActions(model, steps)
+          expect(held.stride).toBe(steps)
+          expect(held.latentSize).toBe(2)
+          const [got, want] = tf.tidy(() => {
+            const states = tf.tensor2d([start])
+            const actions = tf.tensor2d([[action]])
+            let expected = states
+            for (let step = 0; step < steps; step++) expected = model.step(expected, actions)
+            return [held.step(states, actions).arraySync(), expected.arraySync()]
+          })
+          expect(got[0]?.[0]).toBeCloseTo(want[0]?.[0] as number, 5)
+          expect(got[0]?.[1]).toBeCloseTo(want[0]?.[1] as number, 5)
+          expect(model.steps).toBe(2 * steps)
+          model.dispose()
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
+  it("leaks no tensor, even around a model that leaves intermediates behind", () => {
+    const model = new LinearModel([[1]], [[1]])
+    const held = holdActions(model, 3)
+    const states = tf.tensor2d([[0.5]])
+    const actions = tf.tensor2d([[0.25]])
+    const before = tf.memory().numTensors
+    const next = held.step(states, actions)
+    expect(next.arraySync()).toEqual([[1.25]])
+    next.dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    tf.dispose([states, actions])
+    model.dispose()
+  })
+
+  it("refuses a number of steps that is not a positive integer", () => {
+    const model = new LinearModel([[1]], [[1]])
+    for (const steps of [0, -1, 2.5, Number.NaN]) {
+      expect(() => holdActions(model, steps)).toThrow(
+        expect.objectContaining({ _tag: "InvalidValueError", field: "steps" })
+      )
+    }
     model.dispose()
   })
 })

@@ -8,10 +8,10 @@
  * @module
  */
 import type { Env, ResetOptions } from "@telos/core"
-import { Random, UnknownNameError } from "@telos/core"
+import { holdActions, Random, UnknownNameError } from "@telos/core"
 import { diverseMazeRules, diverseMazeVariants, makeDiverseMaze } from "@telos/envs"
 import { runEpisodes } from "@telos/planner"
-import { resolveRunConfig } from "../../configurator/Resolve.js"
+import { mergeConfig, resolveRunConfig } from "../../configurator/Resolve.js"
 import type { RunConfig } from "../../configurator/RunConfig.js"
 import { agentOf, groundTruthParts } from "../../pipeline/Agents.js"
 import type { PlanningRow, Suite, SummaryColumn } from "../../report/Suite.js"
@@ -21,11 +21,11 @@ import {
   diverseMazeVariations
 } from "../diverseMaze/settings.js"
 
-/** One row: the flat planner on the true dynamics in one bucket, at one number of restarts. */
+/** One row: the planner on the true dynamics in one bucket, flat or with a level above. */
 export interface DiverseMazeCeilingRow extends PlanningRow {
   /** The bucket of held-out start-goal pairs. */
   readonly bucket: DiverseMazeBucket
-  /** The gradient planner's restarts. */
+  /** The gradient planner's restarts (level 0's, with a level above). */
   readonly restarts: number
   /** Distinct layouts among the episodes. */
   readonly layouts: number
@@ -36,15 +36,31 @@ export interface DiverseMazeCeilingOptions {
   /** Buckets (default short, medium, long). */
   readonly buckets?: ReadonlyArray<DiverseMazeBucket>
   /**
-   * Restarts of the gradient planner, one row each (default 8, the actor's own, and 46, about the
-   * flat agents' at the 2-level agent's compute in the `diverse-maze` suite).
+   * The agents, one row each: levels (1 flat; 2 with a level above that holds each action for the
+   * suite's level-1 stride, planned by its upper actor) and level 0's restarts. Default: flat at 8
+   * restarts (the actor's own) and at 46 (about the flat agents' at the 2-level agent's compute in
+   * the `diverse-maze` suite), and 2 levels at 8.
    */
-  readonly restarts?: ReadonlyArray<number>
+  readonly agents?: ReadonlyArray<CeilingAgent>
+  /** Configuration over the `diverse-maze` suite's settings (tests shrink the actors). */
+  readonly settings?: Readonly<Record<string, unknown>>
   /** Episodes per row when `--episodes` does not say (default 40, as the `diverse-maze` suite). */
   readonly episodes?: number
 }
 
-const defaultRestarts: ReadonlyArray<number> = [8, 46]
+/** An agent of the ceiling: its levels and level 0's restarts. */
+export interface CeilingAgent {
+  /** 1: the flat planner; 2: with a level above whose action is held for the level-1 stride. */
+  readonly levels: 1 | 2
+  /** Restarts of level 0's gradient planner. */
+  readonly restarts: number
+}
+
+const defaultAgents: ReadonlyArray<CeilingAgent> = [
+  { levels: 1, restarts: 8 },
+  { levels: 1, restarts: 46 },
+  { levels: 2, restarts: 8 }
+]
 
 /** A bucket's held-out environment, with state observations. */
 const bucketSpec = (bucket: DiverseMazeBucket) => {
@@ -64,11 +80,14 @@ const bucketSpec = (bucket: DiverseMazeBucket) => {
   })
 }
 
-/** The `diverse-maze` suite's configuration, resolved for a bucket's environment. */
-const bucketConfig = (bucket: DiverseMazeBucket): RunConfig => {
+/** The `diverse-maze` suite's configuration (under `settings`), resolved for a bucket's environment. */
+const bucketConfig = (bucket: DiverseMazeBucket, settings: Readonly<Record<string, unknown>>): RunConfig => {
   const spec = bucketSpec(bucket)
   return resolveRunConfig(spec, spec.id, {
-    preset: { name: "diverse-maze", settings: diverseMazeSettings },
+    preset: {
+      name: "diverse-maze",
+      settings: mergeConfig(diverseMazeSettings, settings) as Record<string, unknown>
+    },
     pixelVariant: true
   })
 }
@@ -95,18 +114,19 @@ export const fixedEpisode = (env: Env, start: ReadonlyArray<number>, goal: Reado
   })
 
 /**
- * Plays a bucket's episodes `seed .. seed + episodes - 1` with the ground-truth agent at
- * `restarts`, each in the environment of its own layout.
+ * Plays a bucket's episodes `seed .. seed + episodes - 1` with a ground-truth agent, each in the
+ * environment of its own layout.
  */
 const bucketRow = (
   bucket: DiverseMazeBucket,
-  restarts: number,
+  { levels, restarts }: CeilingAgent,
+  settings: Readonly<Record<string, unknown>>,
   seed: number,
   episodes: number,
   progress: (fraction: number) => void
 ): DiverseMazeCeilingRow => {
   const bucketEnv = bucketSpec(bucket).make()
-  const resolved = bucketConfig(bucket)
+  const resolved = bucketConfig(bucket, settings)
   const config: RunConfig = { ...resolved, actor: { ...resolved.actor, candidates: restarts } }
   let successes = 0
   let totalReturn = 0
@@ -130,9 +150,13 @@ const bucketRow = (
       Array.from(info.position as Float64Array),
       Array.from(info.goal as Float64Array)
     )
-    const run = runEpisodes([env], [episodeSeed], agentOf("ground-truth", groundTruthParts(config, spec)), {
-      rng: Random.fromSeed(episodeSeed)
-    })
+    const parts = groundTruthParts(config, spec)
+    const stride = config.levels.strides[0] ?? 1
+    const agent =
+      levels === 1
+        ? agentOf("ground-truth", parts)
+        : agentOf("hierarchical", { ...parts, upperModels: [holdActions(parts.model, stride)] })
+    const run = runEpisodes([env], [episodeSeed], agent, { rng: Random.fromSeed(episodeSeed) })
     const outcome = run.episodes[0]
     if (outcome !== undefined) {
       successes += outcome.success ? 1 : 0
@@ -145,8 +169,8 @@ const bucketRow = (
   }
   return {
     env: `diverse-maze-held-out-${bucket}`,
-    planner: "ground-truth",
-    levels: 1,
+    planner: levels === 1 ? "ground-truth" : "ground-truth, 2 levels",
+    levels,
     seed,
     episodes,
     successRate: successes / episodes,
@@ -169,37 +193,38 @@ const column = (title: string, cell: (row: DiverseMazeCeilingRow) => string): Su
  *
  * @example
  * ```ts
- * const small = makeDiverseMazeCeilingSuite({ buckets: ["long"], restarts: [8], episodes: 4 })
+ * const small = makeDiverseMazeCeilingSuite({ buckets: ["long"], agents: [{ levels: 2, restarts: 8 }], episodes: 4 })
  * ```
  */
 export const makeDiverseMazeCeilingSuite = (options: DiverseMazeCeilingOptions = {}): Suite => {
   const buckets = options.buckets ?? diverseMazeVariations.buckets
-  const restarts = options.restarts ?? defaultRestarts
+  const agents = options.agents ?? defaultAgents
   return {
     id: "diverse-maze-ceiling",
     description:
-      "The diverse-maze suite's flat planner on the true dynamics (the ground truth of each episode's own layout): the success a perfect model would give, per bucket of held-out start-goal pairs",
+      "The diverse-maze suite's planners on the true dynamics (the ground truth of each episode's own layout), flat and with a level above: the success a perfect model would give, per bucket of held-out start-goal pairs",
     protocol: {
       episodes: `${options.episodes ?? 40} per row unless --episodes says, seeds from --seed as the diverse-maze suite's rows (the same layouts, starts and goals)`,
       model:
         "wallModel of the episode's layout: free moves exact, a blocked move stopped at the first face it enters and pushed back by the mean push-back",
       agent:
-        "ground-truth: the diverse-maze suite's level-0 actor and cost (gradient planner, its horizon and iterations, the distance to the goal) on that model",
+        "ground-truth: the diverse-maze suite's level-0 actor and cost (gradient planner, its horizon and iterations, the distance to the goal) on that model; with 2 levels, a level above whose model holds each action for the suite's level-1 stride (holdActions), planned by the suite's upper actor on the same cost",
       buckets,
-      restarts
+      agents
     },
     run: async function* (context) {
       const episodes = context.episodes ?? options.episodes ?? 40
       for (const bucket of buckets) {
-        for (const count of restarts) {
-          yield bucketRow(bucket, count, context.seed, episodes, (fraction) =>
-            context.progress(`${bucket}, ${count} restarts`, fraction)
+        for (const agent of agents) {
+          yield bucketRow(bucket, agent, options.settings ?? {}, context.seed, episodes, (fraction) =>
+            context.progress(`${bucket}, ${agent.levels} level(s), ${agent.restarts} restarts`, fraction)
           )
         }
       }
     },
     columns: [
       column("bucket", (row) => row.bucket),
+      column("levels", (row) => String(row.levels)),
       column("restarts", (row) => String(row.restarts)),
       column("episodes", (row) => String(row.episodes)),
       column("layouts", (row) => String(row.layouts)),
