@@ -51,8 +51,11 @@ describe("the diverse-maze-ceiling suite", () => {
         { levels: 1, restarts: 2 },
         { levels: 2, restarts: 2 }
       ],
-      // A small upper actor: the test checks the rows, not the search.
-      settings: { upperActor: { candidates: 16, iterations: 2, warmStartIterations: 1 } }
+      // Small actors: the test checks the rows, not the search.
+      settings: {
+        actor: { iterations: 5, warmStartIterations: 2 },
+        upperActor: { candidates: 8, iterations: 1, warmStartIterations: 1, horizon: 4 }
+      }
     })
     const rows: Array<DiverseMazeCeilingRow> = []
     for await (const next of suite.run({ episodes: 2, seed: 0, backend: "cpu", progress: () => undefined })) {
