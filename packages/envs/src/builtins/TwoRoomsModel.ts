@@ -11,11 +11,12 @@
 import { checkMatrix, checkStepShapes, InvalidValueError, type WorldModel } from "@telos/core"
 import * as tf from "@tensorflow/tfjs"
 import { identityEncode } from "../define/GroundTruth.js"
-import { wallPushback } from "../physics/WallPhysics.js"
 import { navigationActionSpace } from "./Navigation.js"
+import { atLeast, greaterThan, lessThan } from "./StepMasks.js"
 import { twoRoomsGeometry } from "./TwoRoomsLayout.js"
 import { twoRoomsContactNoise } from "./TwoRoomsPhysics.js"
 import { thickWallsGeometry } from "./TwoRoomsThickWallsLayout.js"
+import { wallModelPushback } from "./WallModel.js"
 
 /**
  * How far `twoRoomsModel` places a blocked agent from the wall: the mean of `two-rooms`' push-back,
@@ -37,7 +38,7 @@ export const twoRoomsModelPushback = twoRoomsContactNoise.std * Math.sqrt(2 / Ma
  * twoRoomsThickWallsModelPushback // 0.275
  * ```
  */
-export const twoRoomsThickWallsModelPushback = (wallPushback.minimum + wallPushback.maximum) / 2
+export const twoRoomsThickWallsModelPushback = wallModelPushback
 
 /** The walls a model stops at, in its environment's coordinates. */
 interface ModelWalls {
@@ -89,13 +90,6 @@ const thickWalls: ModelWalls = {
 // the ratio is not used the denominator is exactly 1. No branch divides by zero, so no NaN enters
 // a mask or a gradient.
 const tinyStep = 1e-6
-
-/** 1 where `a < b`, else 0. */
-const lessThan = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.step(tf.sub(b, a))
-/** 1 where `a >= b`, else 0. */
-const atLeast = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.sub(1, lessThan(a, b))
-/** 1 where `a > b`, else 0. */
-const greaterThan = (a: tf.Tensor, b: number): tf.Tensor => tf.step(tf.sub(a, b))
 
 /**
  * `value` where no mask is set, `replacement[i]` where `masks[i]` is (masks are disjoint 0/1).

@@ -13,6 +13,7 @@ import { identityEncode } from "../define/GroundTruth.js"
 import type { WallLayout } from "../physics/WallLayout.js"
 import { type CompiledWalls, compileWalls, wallPushback } from "../physics/WallPhysics.js"
 import { navigationActionSpace } from "./Navigation.js"
+import { atLeast, greaterThan, lessThan } from "./StepMasks.js"
 
 /**
  * Walls as tensors `[R, W]` (left, top, right, bottom faces of `W` rectangles): `R = 1` for walls
@@ -51,10 +52,6 @@ export const wallModelPushback = (wallPushback.minimum + wallPushback.maximum) /
 const never = 1e6
 // Displacements smaller than this count as none: their ratios would overflow float32 in the gradient.
 const stillBelow = 1e-6
-
-/** 1 where `a < b`, else 0 (`tf.step` because TensorFlow.js cannot differentiate comparisons). */
-const lessThan = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.step(tf.sub(b, a))
-const atLeast = (a: tf.Tensor, b: tf.Tensor | number): tf.Tensor => tf.sub(1, lessThan(a, b))
 
 /** One axis' slab times: when the moving coordinate enters and leaves each wall's span, and whether it can. */
 const slab = (
@@ -114,7 +111,7 @@ export const stepWithWalls = (
     // graze a corner, as the physics does.
     const touches = tf.mul(
       tf.mul(alongX.possible, alongY.possible),
-      tf.mul(lessThan(enter, leave), tf.sub(1, tf.step(tf.sub(enter, 1))))
+      tf.mul(lessThan(enter, leave), tf.sub(1, greaterThan(enter, 1)))
     )
     const time = tf.add(tf.mul(touches, enter), tf.mul(tf.sub(1, touches), never))
     const first = tf.min(time, 1, true)

@@ -8,8 +8,8 @@
  * @module
  */
 import type { Env, ResetOptions } from "@telos/core"
-import { holdActions, Random, UnknownNameError } from "@telos/core"
-import { diverseMazeRules, diverseMazeVariants, makeDiverseMaze } from "@telos/envs"
+import { holdActions, Random } from "@telos/core"
+import { diverseMazeRules, type EnvSpec, envRegistry, makeDiverseMaze } from "@telos/envs"
 import { runEpisodes } from "@telos/planner"
 import { mergeConfig, resolveRunConfig } from "../../configurator/Resolve.js"
 import type { RunConfig } from "../../configurator/RunConfig.js"
@@ -62,35 +62,19 @@ const defaultAgents: ReadonlyArray<CeilingAgent> = [
   { levels: 2, restarts: 8 }
 ]
 
-/** A bucket's held-out environment, with state observations. */
-const bucketSpec = (bucket: DiverseMazeBucket) => {
-  const name = `held-out-${bucket}`
-  const variant = diverseMazeVariants[name]
-  if (variant === undefined)
-    throw new UnknownNameError({
-      kind: "diverse-maze variant",
-      name,
-      known: Object.keys(diverseMazeVariants)
-    })
-  return makeDiverseMaze({
-    name,
-    layouts: variant.layouts,
-    pathLength: variant.pathLength,
-    observation: "state"
-  })
-}
+/** A bucket's held-out environment, with state observations (as registered). */
+const bucketSpec = (bucket: DiverseMazeBucket): EnvSpec<unknown> =>
+  envRegistry.get(`diverse-maze-held-out-${bucket}`)
 
 /** The `diverse-maze` suite's configuration (under `settings`), resolved for a bucket's environment. */
-const bucketConfig = (bucket: DiverseMazeBucket, settings: Readonly<Record<string, unknown>>): RunConfig => {
-  const spec = bucketSpec(bucket)
-  return resolveRunConfig(spec, spec.id, {
+const bucketConfig = (spec: EnvSpec<unknown>, settings: Readonly<Record<string, unknown>>): RunConfig =>
+  resolveRunConfig(spec, spec.id, {
     preset: {
       name: "diverse-maze",
       settings: mergeConfig(diverseMazeSettings, settings) as Record<string, unknown>
     },
     pixelVariant: true
   })
-}
 
 /**
  * `env`, always reset to one start and goal: a bucket's episode replayed in the environment of its
@@ -125,9 +109,11 @@ const bucketRow = (
   episodes: number,
   progress: (fraction: number) => void
 ): DiverseMazeCeilingRow => {
-  const bucketEnv = bucketSpec(bucket).make()
-  const resolved = bucketConfig(bucket, settings)
+  const heldOut = bucketSpec(bucket)
+  const bucketEnv = heldOut.make()
+  const resolved = bucketConfig(heldOut, settings)
   const config: RunConfig = { ...resolved, actor: { ...resolved.actor, candidates: restarts } }
+  const stride = config.levels.strides[0] ?? 1
   let successes = 0
   let totalReturn = 0
   let totalSteps = 0
@@ -151,7 +137,6 @@ const bucketRow = (
       Array.from(info.goal as Float64Array)
     )
     const parts = groundTruthParts(config, spec)
-    const stride = config.levels.strides[0] ?? 1
     const agent =
       levels === 1
         ? agentOf("ground-truth", parts)
