@@ -1,5 +1,6 @@
 import { ConfigError, Random } from "@telos/core"
 import {
+  batchFrames,
   createJepa,
   createTrainer,
   type Dataset,
@@ -10,6 +11,7 @@ import {
   trainJepa
 } from "@telos/worldmodel"
 import * as tf from "@tensorflow/tfjs"
+import fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
 import { pointDataset, pointModelConfig } from "../trainingSupport.js"
 
@@ -84,6 +86,64 @@ describe("createTrainer", () => {
       for (let step = 0; step < 20; step++) trainer.step(data, rng)
     }).toThrow(TrainingDivergedError)
     trainer.dispose()
+    model.dispose()
+  })
+})
+
+describe("batchFrames", () => {
+  it("gives every kept step's image of every sequence scaled to [0, 1], time-major, bit for bit, and nothing else", () => {
+    const model = createJepa(
+      pointModelConfig({
+        observation: { kind: "image", channels: 1, height: 8, width: 8 },
+        patchSizes: [2, 2],
+        patchChannels: [4, 8]
+      }),
+      0
+    )
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        // Sequences of up to 8 steps, the dataset's episodes' length.
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (batchSize, chunks, every, seed) => {
+          const length = chunks * every
+          const batch = images.sampleSubsequences(batchSize, length, Random.fromSeed(seed))
+          const before = tf.memory().numTensors
+          const frames = batchFrames(model, batch, images, every)
+          const kept = chunks + 1
+          expect(frames.shape).toEqual([kept * batchSize, 1, 8, 8])
+          const values = frames.dataSync()
+          frames.dispose()
+          expect(tf.memory().numTensors).toBe(before)
+          const source = batch.images as Uint8Array
+          for (let index = 0; index < kept; index++) {
+            for (let row = 0; row < batchSize; row++) {
+              const from = (row * (length + 1) + index * every) * 64
+              const to = (index * batchSize + row) * 64
+              for (let pixel = 0; pixel < 64; pixel++) {
+                expect(values[to + pixel]).toBe(Math.fround((source[from + pixel] as number) / 255))
+              }
+            }
+          }
+        }
+      ),
+      { numRuns: 40 }
+    )
+    // The same division on the backend: the tensor a model reads is what a float32 kernel computes.
+    const all = tf.tidy(() =>
+      tf
+        .tensor1d(
+          Uint8Array.from({ length: 256 }, (_, value) => value),
+          "int32"
+        )
+        .toFloat()
+        .div(255)
+    )
+    const expected = all.dataSync()
+    all.dispose()
+    for (let value = 0; value < 256; value++) expect(Math.fround(value / 255)).toBe(expected[value])
     model.dispose()
   })
 })
