@@ -90,3 +90,11 @@ export const pointModelConfig = (overrides: Record<string, unknown> = {}) => ({
   latentVariableSize: 0,
   ...overrides
 })
+
+/** The image model of `pointDataset({ images: true })`'s 1 x 8 x 8 frames: two 2 x 2 patch stages. */
+export const pointImageModelConfig = () =>
+  pointModelConfig({
+    observation: { kind: "image", channels: 1, height: 8, width: 8 },
+    patchSizes: [2, 2],
+    patchChannels: [4, 8]
+  })

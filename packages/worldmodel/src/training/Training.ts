@@ -146,29 +146,30 @@ interface BatchTensors {
   readonly actions: tf.Tensor3D
 }
 
-// Only the kept frames are copied, time-major and scaled to [0, 1] in one pass over their bytes,
-// rather than every step's being made a tensor, cast and scaled, then mostly gathered away.
+// Only the kept steps are copied, time-major (and images scaled to [0, 1]) in one pass, rather than
+// every step's being made a tensor (cast and scaled), then mostly gathered away and transposed.
 // `v / 255` rounds as the backends' float32 division does: a double quotient rounded to float32 is
-// the correctly rounded float32 quotient.
-const keptFrames = (
-  images: Uint8Array,
-  batchSize: number,
-  steps: number,
+// the correctly rounded float32 quotient; `v / 1` copies a float32 as it is.
+const keptSteps = (
+  values: ArrayLike<number>,
+  batch: { readonly batchSize: number; readonly steps: number },
   kept: number,
   every: number,
-  frameSize: number
+  size: number,
+  divisor: number
 ): Float32Array => {
-  const values = new Float32Array(kept * batchSize * frameSize)
+  const { batchSize, steps } = batch
+  const copied = new Float32Array(kept * batchSize * size)
   for (let index = 0; index < kept; index++) {
     for (let row = 0; row < batchSize; row++) {
-      const source = (row * steps + index * every) * frameSize
-      const target = (index * batchSize + row) * frameSize
-      for (let pixel = 0; pixel < frameSize; pixel++) {
-        values[target + pixel] = (images[source + pixel] as number) / 255
+      const source = (row * steps + index * every) * size
+      const target = (index * batchSize + row) * size
+      for (let offset = 0; offset < size; offset++) {
+        copied[target + offset] = (values[source + offset] as number) / divisor
       }
     }
   }
-  return values
+  return copied
 }
 
 /**
@@ -181,40 +182,31 @@ export const batchFrames = (
   batch: SubsequenceBatch,
   dataset: Dataset,
   every = 1
-): tf.Tensor =>
-  tf.tidy(() => {
-    const { batchSize, length } = batch
-    const steps = length + 1
-    const kept = Math.floor(length / every) + 1
-    const observation = model.config.observation
-    const pick = (all: tf.Tensor): tf.Tensor =>
-      every === 1
-        ? all
-        : tf.gather(
-            all,
-            Array.from({ length: kept }, (_, index) => index * every),
-            1
-          )
-    if (observation.kind === "image") {
-      if (batch.images === undefined || dataset.imageShape === undefined) {
-        throw new InvalidValueError({
-          field: "dataset",
-          expected: "images (collect with --obs pixels) for an image world model",
-          received: "a dataset without images"
-        })
-      }
-      const [channels, height, width] = dataset.imageShape
-      return tf.tensor4d(keptFrames(batch.images, batchSize, steps, kept, every, channels * height * width), [
-        kept * batchSize,
-        channels,
-        height,
-        width
-      ])
+): tf.Tensor => {
+  const { batchSize, length } = batch
+  const steps = length + 1
+  const kept = Math.floor(length / every) + 1
+  const observation = model.config.observation
+  const shape = { batchSize, steps }
+  if (observation.kind === "image") {
+    if (batch.images === undefined || dataset.imageShape === undefined) {
+      throw new InvalidValueError({
+        field: "dataset",
+        expected: "images (collect with --obs pixels) for an image world model",
+        received: "a dataset without images"
+      })
     }
-    return pick(tf.tensor3d(batch.observations, [batchSize, steps, dataset.observationSize]))
-      .transpose([1, 0, 2])
-      .reshape([kept * batchSize, dataset.observationSize])
-  })
+    const [channels, height, width] = dataset.imageShape
+    return tf.tensor4d(keptSteps(batch.images, shape, kept, every, channels * height * width, 255), [
+      kept * batchSize,
+      channels,
+      height,
+      width
+    ])
+  }
+  const size = dataset.observationSize
+  return tf.tensor2d(keptSteps(batch.observations, shape, kept, every, size, 1), [kept * batchSize, size])
+}
 
 /** What the model reads from a dataset: its frames (see {@link batchFrames}) and actions `[T, B, A]`. */
 export const batchTensors = (model: JepaModel, batch: SubsequenceBatch, dataset: Dataset): BatchTensors =>

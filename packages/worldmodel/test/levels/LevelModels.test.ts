@@ -13,7 +13,7 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import * as fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
-import { pointDataset, pointModelConfig } from "../trainingSupport.js"
+import { pointDataset, pointImageModelConfig, pointModelConfig } from "../trainingSupport.js"
 
 const stackConfig = (levels: LevelStackConfig["levels"]): LevelStackConfig => ({
   latentSize: 8,
@@ -213,14 +213,7 @@ describe("level training", () => {
   })
 
   it("reads image frames at the chunk boundaries for an image JEPA", () => {
-    const jepa = createJepa(
-      pointModelConfig({
-        observation: { kind: "image", channels: 1, height: 8, width: 8 },
-        patchSizes: [2, 2],
-        patchChannels: [4, 8]
-      }),
-      0
-    )
+    const jepa = createJepa(pointImageModelConfig(), 0)
     const stack = createLevelStack(stackConfig([{ stride: 4, macroActionSize: 2, predictorHidden: [16] }]), 0)
     const before = tf.memory().numTensors
     const last = trainLevels(stack, jepa, images, 3, { batchSize: 8, topSteps: 2 }, Random.fromSeed(3))

@@ -13,7 +13,7 @@ import {
 import * as tf from "@tensorflow/tfjs"
 import fc from "fast-check"
 import { beforeAll, describe, expect, it } from "vitest"
-import { pointDataset, pointModelConfig } from "../trainingSupport.js"
+import { pointDataset, pointImageModelConfig, pointModelConfig } from "../trainingSupport.js"
 
 let data: Dataset
 let images: Dataset
@@ -51,14 +51,7 @@ describe("createTrainer", () => {
   })
 
   it("trains an image model through the patch encoder", () => {
-    const model = createJepa(
-      pointModelConfig({
-        observation: { kind: "image", channels: 1, height: 8, width: 8 },
-        patchSizes: [2, 2],
-        patchChannels: [4, 8]
-      }),
-      0
-    )
+    const model = createJepa(pointImageModelConfig(), 0)
     const trainer = createTrainer(model, { batchSize: 8, rolloutSteps: 2 })
     const terms = trainer.step(images, Random.fromSeed(0))
     expect(Number.isFinite(terms.total)).toBe(true)
@@ -91,46 +84,63 @@ describe("createTrainer", () => {
 })
 
 describe("batchFrames", () => {
-  it("gives every kept step's image of every sequence scaled to [0, 1], time-major, bit for bit, and nothing else", () => {
-    const model = createJepa(
-      pointModelConfig({
-        observation: { kind: "image", channels: 1, height: 8, width: 8 },
-        patchSizes: [2, 2],
-        patchChannels: [4, 8]
-      }),
-      0
-    )
+  // Random batch sizes, strides and windows of up to 8 steps (the datasets' episodes' length).
+  const windows = fc.tuple(
+    fc.integer({ min: 1, max: 6 }),
+    fc.integer({ min: 1, max: 2 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 0, max: 1000 })
+  )
+
+  /**
+   * Checks that `read` gives, time-major, every kept step of every window of `dataset` as
+   * `expected(step value)`, `size` numbers per step, bit for bit, with no tensor left behind.
+   */
+  const readsKeptSteps = (
+    dataset: Dataset,
+    read: (batch: ReturnType<Dataset["sampleSubsequences"]>, every: number) => tf.Tensor,
+    source: (batch: ReturnType<Dataset["sampleSubsequences"]>) => ArrayLike<number>,
+    size: number,
+    expected: (value: number) => number
+  ) =>
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 6 }),
-        // Sequences of up to 8 steps, the dataset's episodes' length.
-        fc.integer({ min: 1, max: 2 }),
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 0, max: 1000 }),
-        (batchSize, chunks, every, seed) => {
-          const length = chunks * every
-          const batch = images.sampleSubsequences(batchSize, length, Random.fromSeed(seed))
-          const before = tf.memory().numTensors
-          const frames = batchFrames(model, batch, images, every)
-          const kept = chunks + 1
-          expect(frames.shape).toEqual([kept * batchSize, 1, 8, 8])
-          const values = frames.dataSync()
-          frames.dispose()
-          expect(tf.memory().numTensors).toBe(before)
-          const source = batch.images as Uint8Array
-          for (let index = 0; index < kept; index++) {
-            for (let row = 0; row < batchSize; row++) {
-              const from = (row * (length + 1) + index * every) * 64
-              const to = (index * batchSize + row) * 64
-              for (let pixel = 0; pixel < 64; pixel++) {
-                expect(values[to + pixel]).toBe(Math.fround((source[from + pixel] as number) / 255))
-              }
+      fc.property(windows, ([batchSize, chunks, every, seed]) => {
+        const length = chunks * every
+        const batch = dataset.sampleSubsequences(batchSize, length, Random.fromSeed(seed))
+        const before = tf.memory().numTensors
+        const frames = read(batch, every)
+        const kept = chunks + 1
+        expect(frames.shape[0]).toBe(kept * batchSize)
+        expect(frames.size).toBe(kept * batchSize * size)
+        const values = frames.dataSync()
+        frames.dispose()
+        expect(tf.memory().numTensors).toBe(before)
+        const steps = source(batch)
+        for (let index = 0; index < kept; index++) {
+          for (let row = 0; row < batchSize; row++) {
+            const from = (row * (length + 1) + index * every) * size
+            const to = (index * batchSize + row) * size
+            for (let offset = 0; offset < size; offset++) {
+              expect(values[to + offset]).toBe(expected(steps[from + offset] as number))
             }
           }
         }
-      ),
+      }),
       { numRuns: 40 }
     )
+
+  it("gives every kept step's image of every sequence scaled to [0, 1], time-major, bit for bit, and nothing else", () => {
+    const model = createJepa(pointImageModelConfig(), 0)
+    readsKeptSteps(
+      images,
+      (batch, every) => batchFrames(model, batch, images, every),
+      (batch) => batch.images as Uint8Array,
+      64,
+      (value) => Math.fround(value / 255)
+    )
+    const frames = batchFrames(model, images.sampleSubsequences(2, 4, Random.fromSeed(0)), images, 2)
+    expect(frames.shape).toEqual([6, 1, 8, 8])
+    frames.dispose()
     // The same division on the backend: the tensor a model reads is what a float32 kernel computes.
     const all = tf.tidy(() =>
       tf
@@ -144,6 +154,18 @@ describe("batchFrames", () => {
     const expected = all.dataSync()
     all.dispose()
     for (let value = 0; value < 256; value++) expect(Math.fround(value / 255)).toBe(expected[value])
+    model.dispose()
+  })
+
+  it("gives every kept step's observation of every sequence as it is, time-major, bit for bit", () => {
+    const model = createJepa(pointModelConfig(), 0)
+    readsKeptSteps(
+      data,
+      (batch, every) => batchFrames(model, batch, data, every),
+      (batch) => batch.observations,
+      2,
+      (value) => value
+    )
     model.dispose()
   })
 })
